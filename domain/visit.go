@@ -1,0 +1,82 @@
+package domain
+
+import (
+	"strings"
+	"time"
+)
+
+// Visit is an official's visit to an enterprise (走企业、进车间).
+type Visit struct {
+	ID           string
+	OfficialID   string
+	EnterpriseID string
+	Date         time.Time
+	Notes        string
+	ProblemIDs   []string
+	Meta
+}
+
+// Validate checks the visit before it is stored.
+func (v *Visit) Validate(now time.Time) error {
+	v.Notes = strings.TrimSpace(v.Notes)
+	if !ValidID(v.OfficialID) {
+		return Invalid("officialId", "a valid official id is required")
+	}
+	if !ValidID(v.EnterpriseID) {
+		return Invalid("enterpriseId", "a valid enterprise id is required")
+	}
+	if v.Date.IsZero() {
+		return Invalid("date", "the visit date is required")
+	}
+	if v.Date.After(now.Add(24 * time.Hour)) {
+		return Invalid("date", "a visit cannot be recorded in the future")
+	}
+	for _, id := range v.ProblemIDs {
+		if !ValidID(id) {
+			return Invalid("problemIds", "%q is not a valid problem id", id)
+		}
+	}
+	return checkText("notes", v.Notes, 5000)
+}
+
+// VisitFilter narrows a visit listing.
+type VisitFilter struct {
+	EnterpriseID string
+	OfficialID   string
+	From, To     *time.Time
+}
+
+// SpotCheck is a leader's unannounced check at an enterprise (突击抽查).
+type SpotCheck struct {
+	ID           string
+	LeaderUserID string
+	EnterpriseID string
+	Date         time.Time
+	Findings     string
+	// Score is 0–100, how well the paired official's service held up; nil if not scored.
+	Score *int
+	Meta
+}
+
+// Validate checks the spot check before it is stored.
+func (s *SpotCheck) Validate(now time.Time) error {
+	s.Findings = strings.TrimSpace(s.Findings)
+	if !ValidID(s.EnterpriseID) {
+		return Invalid("enterpriseId", "a valid enterprise id is required")
+	}
+	if s.Date.IsZero() {
+		return Invalid("date", "the check date is required")
+	}
+	if s.Date.After(now.Add(24 * time.Hour)) {
+		return Invalid("date", "a spot check cannot be recorded in the future")
+	}
+	if s.Score != nil && (*s.Score < 0 || *s.Score > 100) {
+		return Invalid("score", "score must be between 0 and 100")
+	}
+	return checkText("findings", s.Findings, 5000)
+}
+
+// SpotCheckFilter narrows a spot-check listing.
+type SpotCheckFilter struct {
+	EnterpriseID string
+}

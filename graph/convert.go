@@ -1,0 +1,81 @@
+package graph
+
+import (
+	"github.com/lianqi/lianqi/domain"
+	"github.com/lianqi/lianqi/graph/model"
+)
+
+func pageReq(first *int, after *string) domain.PageRequest {
+	p := domain.PageRequest{First: domain.DefaultPageSize}
+	if first != nil {
+		p.First = *first
+		if p.First == 0 {
+			// An explicit 0 is out of range, not "use the default".
+			p.First = -1
+		}
+	}
+	if after != nil {
+		p.After = *after
+	}
+	return p
+}
+
+// edgesOf turns a page into connection edges and page info.
+func edgesOf[T any, E any](p domain.Page[T], edge func(cursor string, node T) E) ([]E, *model.PageInfo) {
+	edges := make([]E, len(p.Items))
+	for i, it := range p.Items {
+		edges[i] = edge(p.Cursors[i], it)
+	}
+	info := &model.PageInfo{HasNextPage: p.HasNextPage}
+	if n := len(p.Cursors); n > 0 {
+		info.EndCursor = &p.Cursors[n-1]
+	}
+	return edges, info
+}
+
+func enterpriseConnection(p domain.Page[*domain.Enterprise]) *model.EnterpriseConnection {
+	edges, info := edgesOf(p, func(c string, n *domain.Enterprise) *model.EnterpriseEdge { return &model.EnterpriseEdge{Cursor: c, Node: n} })
+	return &model.EnterpriseConnection{Edges: edges, PageInfo: info, TotalCount: int(p.TotalCount)}
+}
+
+func officialConnection(p domain.Page[*domain.Official]) *model.OfficialConnection {
+	edges, info := edgesOf(p, func(c string, n *domain.Official) *model.OfficialEdge { return &model.OfficialEdge{Cursor: c, Node: n} })
+	return &model.OfficialConnection{Edges: edges, PageInfo: info, TotalCount: int(p.TotalCount)}
+}
+
+func problemConnection(p domain.Page[*domain.Problem]) *model.ProblemConnection {
+	edges, info := edgesOf(p, func(c string, n *domain.Problem) *model.ProblemEdge { return &model.ProblemEdge{Cursor: c, Node: n} })
+	return &model.ProblemConnection{Edges: edges, PageInfo: info, TotalCount: int(p.TotalCount)}
+}
+
+func visitConnection(p domain.Page[*domain.Visit]) *model.VisitConnection {
+	edges, info := edgesOf(p, func(c string, n *domain.Visit) *model.VisitEdge { return &model.VisitEdge{Cursor: c, Node: n} })
+	return &model.VisitConnection{Edges: edges, PageInfo: info, TotalCount: int(p.TotalCount)}
+}
+
+func spotCheckConnection(p domain.Page[*domain.SpotCheck]) *model.SpotCheckConnection {
+	edges, info := edgesOf(p, func(c string, n *domain.SpotCheck) *model.SpotCheckEdge { return &model.SpotCheckEdge{Cursor: c, Node: n} })
+	return &model.SpotCheckConnection{Edges: edges, PageInfo: info, TotalCount: int(p.TotalCount)}
+}
+
+func userConnection(p domain.Page[*domain.User]) *model.UserConnection {
+	edges, info := edgesOf(p, func(c string, n *domain.User) *model.UserEdge { return &model.UserEdge{Cursor: c, Node: n} })
+	return &model.UserConnection{Edges: edges, PageInfo: info, TotalCount: int(p.TotalCount)}
+}
+
+func derefOr[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// connOf wraps a service listing call so resolvers read as one line.
+func connOf[T any, C any](p domain.Page[T], err error, conv func(domain.Page[T]) C) (C, error) {
+	if err != nil {
+		var zero C
+		return zero, err
+	}
+	return conv(p), nil
+}

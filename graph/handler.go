@@ -1,0 +1,114 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/lianqi/lianqi/auth"
+	"github.com/lianqi/lianqi/domain"
+	"github.com/lianqi/lianqi/service"
+)
+
+// Options configure the GraphQL endpoint.
+type Options struct {
+	// Introspection enables schema introspection (the playground needs it).
+	Introspection bool
+	Log           *slog.Logger
+}
+
+// NewHandler returns the /graphql endpoint: POST for queries and mutations, GET
+// for queries. Callers wrap it with the auth middleware.
+func NewHandler(svc *service.Service, opts Options) http.Handler {
+	log := opts.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	cfg := Config{Resolvers: &Resolver{Svc: svc}}
+	cfg.Directives.HasRole = auth.HasRole
+	srv := handler.New(NewExecutableSchema(cfg))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	if opts.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.SetErrorPresenter(errorPresenter(log))
+	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
+		log.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(v))
+		return domain.Errorf(domain.EINTERNAL, "internal error")
+	})
+	return Middleware(svc, srv)
+}
+
+// Codes maps domain error codes to GraphQL extensions.code values.
+var Codes = map[string]string{
+	domain.EINVALID:         "BAD_USER_INPUT",
+	domain.ENOTFOUND:        "NOT_FOUND",
+	domain.ECONFLICT:        "CONFLICT",
+	domain.EUNAUTHENTICATED: "UNAUTHENTICATED",
+	domain.EFORBIDDEN:       "FORBIDDEN",
+	domain.EINTERNAL:        "INTERNAL_SERVER_ERROR",
+}
+
+// errorPresenter gives every error a code. Domain errors keep their message (and
+// name the bad field); errors gqlgen raises itself (parse, validation) pass
+// through; anything else is an internal error, logged here once and masked.
+func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gerr := graphql.DefaultErrorPresenter(ctx, err)
+		var de *domain.Error
+		switch {
+		case errors.As(err, &de):
+			if de.Code == domain.EINTERNAL {
+				log.ErrorContext(ctx, "internal error", "err", err, "path", gerr.Path.String())
+				gerr.Message = "internal error"
+			} else {
+				gerr.Message = de.Message
+			}
+			gerr.Extensions = map[string]any{"code": Codes[de.Code]}
+			if field := inputField(gerr, de); field != "" {
+				gerr.Extensions["field"] = field
+			}
+		case gerr.Err == nil || isGQLError(gerr.Err):
+			// Raised by gqlgen itself: already carries a code and a safe message.
+		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+			gerr.Message = "request cancelled or timed out"
+			gerr.Extensions = map[string]any{"code": "TIMEOUT"}
+		default:
+			log.ErrorContext(ctx, "internal error", "err", err, "path", gerr.Path.String())
+			gerr.Message = "internal error"
+			gerr.Extensions = map[string]any{"code": Codes[domain.EINTERNAL]}
+		}
+		return gerr
+	}
+}
+
+func isGQLError(err error) bool {
+	var g *gqlerror.Error
+	return errors.As(err, &g) && g.Err == nil
+}
+
+// inputField names the input that was wrong: the domain error's field, or for a
+// value gqlgen could not parse, the argument path it reports.
+func inputField(gerr *gqlerror.Error, de *domain.Error) string {
+	if de.Field != "" {
+		return de.Field
+	}
+	if de.Code == domain.EINVALID && len(gerr.Path) > 0 {
+		return gerr.Path.String()
+	}
+	return ""
+}
+

@@ -1,0 +1,129 @@
+package graph
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/lianqi/lianqi/domain"
+	"github.com/lianqi/lianqi/service"
+)
+
+// loaders batch the nested lookups of one request. On the embedded engine every
+// lookup that is not a bare _id match scans the collection, so resolving twenty
+// problems' enterprises as one $in query instead of twenty queries matters.
+type loaders struct {
+	enterprise *dataloadgen.Loader[string, *domain.Enterprise]
+	official   *dataloadgen.Loader[string, *domain.Official]
+	problem    *dataloadgen.Loader[string, *domain.Problem]
+	notes      *dataloadgen.Loader[string, []*domain.ProgressNote]
+	username   *dataloadgen.Loader[string, string]
+}
+
+type loadersKey struct{}
+
+const loaderWait = time.Millisecond
+
+func newLoaders(svc *service.Service) *loaders {
+	return &loaders{
+		enterprise: dataloadgen.NewMappedLoader(byID(svc.EnterprisesByIDs, func(e *domain.Enterprise) string { return e.ID }), dataloadgen.WithWait(loaderWait)),
+		official:   dataloadgen.NewMappedLoader(byID(svc.OfficialsByIDs, func(o *domain.Official) string { return o.ID }), dataloadgen.WithWait(loaderWait)),
+		problem:    dataloadgen.NewMappedLoader(byID(svc.ProblemsByIDs, func(p *domain.Problem) string { return p.ID }), dataloadgen.WithWait(loaderWait)),
+		notes: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string][]*domain.ProgressNote, error) {
+			notes, err := svc.ProgressNotes(ctx, ids)
+			if err != nil {
+				return nil, err
+			}
+			out := make(map[string][]*domain.ProgressNote, len(ids))
+			for _, id := range ids {
+				out[id] = []*domain.ProgressNote{}
+			}
+			for _, n := range notes {
+				out[n.ProblemID] = append(out[n.ProblemID], n)
+			}
+			return out, nil
+		}, dataloadgen.WithWait(loaderWait)),
+		username: dataloadgen.NewMappedLoader(svc.Usernames, dataloadgen.WithWait(loaderWait)),
+	}
+}
+
+// byID adapts a "find these ids" service call to a loader fetch. Ids the caller
+// may not see are simply absent from the map.
+func byID[T any](find func(context.Context, []string) ([]T, error), id func(T) string) func(context.Context, []string) (map[string]T, error) {
+	return func(ctx context.Context, ids []string) (map[string]T, error) {
+		items, err := find(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]T, len(items))
+		for _, it := range items {
+			out[id(it)] = it
+		}
+		return out, nil
+	}
+}
+
+// Middleware gives every request its own loaders and scope memo; nothing is cached
+// across requests, so one caller's data never answers another's.
+func Middleware(svc *service.Service, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), loadersKey{}, newLoaders(svc))
+		next.ServeHTTP(w, r.WithContext(service.WithScopeMemo(ctx)))
+	})
+}
+
+func loadersFrom(ctx context.Context) *loaders {
+	l, _ := ctx.Value(loadersKey{}).(*loaders)
+	return l
+}
+
+// load fetches one record through the request's loader; a missing key is a
+// not-found error naming the kind.
+func load[T any](ctx context.Context, pick func(*loaders) *dataloadgen.Loader[string, T], kind, id string) (T, error) {
+	var zero T
+	l := loadersFrom(ctx)
+	if l == nil {
+		return zero, domain.Errorf(domain.EINTERNAL, "request has no loaders")
+	}
+	v, err := pick(l).Load(ctx, id)
+	if err != nil {
+		if err == dataloadgen.ErrNotFound {
+			return zero, domain.NotFound(kind, id)
+		}
+		return zero, err
+	}
+	return v, nil
+}
+
+// loadAll fetches several records in one batch, skipping the ones the caller may
+// not see.
+func loadAll[T any](ctx context.Context, pick func(*loaders) *dataloadgen.Loader[string, T], ids []string) ([]T, error) {
+	l := loadersFrom(ctx)
+	if l == nil {
+		return nil, domain.Errorf(domain.EINTERNAL, "request has no loaders")
+	}
+	thunks := make([]func() (T, error), len(ids))
+	for i, id := range ids {
+		thunks[i] = pick(l).LoadThunk(ctx, id)
+	}
+	out := make([]T, 0, len(ids))
+	for _, thunk := range thunks {
+		v, err := thunk()
+		if err == dataloadgen.ErrNotFound {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func enterpriseLoader(l *loaders) *dataloadgen.Loader[string, *domain.Enterprise] { return l.enterprise }
+func officialLoader(l *loaders) *dataloadgen.Loader[string, *domain.Official]     { return l.official }
+func problemLoader(l *loaders) *dataloadgen.Loader[string, *domain.Problem]       { return l.problem }
+func notesLoader(l *loaders) *dataloadgen.Loader[string, []*domain.ProgressNote]  { return l.notes }
+func usernameLoader(l *loaders) *dataloadgen.Loader[string, string]               { return l.username }

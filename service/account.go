@@ -1,0 +1,207 @@
+package service
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/lianqi/lianqi/auth"
+	"github.com/lianqi/lianqi/domain"
+)
+
+// Session is what a successful login returns.
+type Session struct {
+	AccessToken string
+	ExpiresAt   time.Time
+	User        *domain.User
+}
+
+// Login checks a username and password. Unknown users, disabled users and wrong
+// passwords all get the same error after the same amount of work, so that the
+// answer does not reveal which usernames exist.
+func (s *Service) Login(ctx context.Context, username, password string) (*Session, error) {
+	bad := domain.Errorf(domain.EUNAUTHENTICATED, "wrong username or password")
+	username = strings.ToLower(strings.TrimSpace(username))
+	if username == "" || len(username) > 64 || len(password) > 1024 {
+		auth.DummyCheck(password)
+		return nil, bad
+	}
+	u, err := s.DB.FindUserByUsername(ctx, username)
+	if err != nil {
+		if domain.ErrorCode(err) != domain.ENOTFOUND {
+			return nil, err
+		}
+		auth.DummyCheck(password)
+		return nil, bad
+	}
+	if !auth.CheckPassword(u.PasswordHash, password) || u.Disabled {
+		return nil, bad
+	}
+	tok, exp, err := s.Tokens.Issue(principalOf(u))
+	if err != nil {
+		return nil, err
+	}
+	s.Log.InfoContext(ctx, "login", "user", u.Username, "role", u.Role)
+	return &Session{AccessToken: tok, ExpiresAt: exp, User: u}, nil
+}
+
+func principalOf(u *domain.User) domain.Principal {
+	return domain.Principal{UserID: u.ID, Username: u.Username, Role: u.Role, OfficialID: u.OfficialID, EnterpriseID: u.EnterpriseID}
+}
+
+// Me returns the caller's account.
+func (s *Service) Me(ctx context.Context) (*domain.User, error) {
+	p, err := s.caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.DB.FindUserByID(ctx, p.UserID)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return nil, domain.Errorf(domain.EUNAUTHENTICATED, "the account of this token no longer exists")
+	}
+	return u, err
+}
+
+// Users lists accounts (admins only).
+func (s *Service) Users(ctx context.Context, role domain.Role, page domain.PageRequest) (domain.Page[*domain.User], error) {
+	if _, err := s.require(ctx, domain.RoleAdmin); err != nil {
+		return domain.Page[*domain.User]{}, err
+	}
+	return s.DB.FindUsers(ctx, role, page)
+}
+
+// CreateUserInput is an admin's request for a new account.
+type CreateUserInput struct {
+	Username     string
+	Password     string
+	DisplayName  *string
+	Role         domain.Role
+	OfficialID   *string
+	EnterpriseID *string
+}
+
+// CreateUser makes an account (admins only). The official or enterprise an account
+// acts for must exist.
+func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (*domain.User, error) {
+	if _, err := s.require(ctx, domain.RoleAdmin); err != nil {
+		return nil, err
+	}
+	if err := domain.CheckPassword(in.Password); err != nil {
+		return nil, err
+	}
+	hash, err := auth.HashPassword(in.Password)
+	if err != nil {
+		return nil, err
+	}
+	u := &domain.User{ID: domain.NewID(), Username: in.Username, DisplayName: deref(in.DisplayName), Role: in.Role,
+		PasswordHash: hash, OfficialID: deref(in.OfficialID), EnterpriseID: deref(in.EnterpriseID)}
+	if err := s.saveUser(ctx, u, true); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// UpdateUserInput changes an account; nil fields stay as they are.
+type UpdateUserInput struct {
+	DisplayName  *string
+	Role         *domain.Role
+	Password     *string
+	Disabled     *bool
+	OfficialID   *string
+	EnterpriseID *string
+}
+
+// UpdateUser changes an account (admins only).
+func (s *Service) UpdateUser(ctx context.Context, id string, in UpdateUserInput) (*domain.User, error) {
+	p, err := s.require(ctx, domain.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.DB.FindUserByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if u.ID == p.UserID && ((in.Disabled != nil && *in.Disabled) || (in.Role != nil && *in.Role != domain.RoleAdmin)) {
+		return nil, domain.Invalid("id", "an admin cannot disable or demote their own account")
+	}
+	setIf(&u.DisplayName, in.DisplayName)
+	setIf(&u.Role, in.Role)
+	setIf(&u.Disabled, in.Disabled)
+	setIf(&u.OfficialID, in.OfficialID)
+	setIf(&u.EnterpriseID, in.EnterpriseID)
+	if in.Password != nil {
+		if err := domain.CheckPassword(*in.Password); err != nil {
+			return nil, err
+		}
+		if u.PasswordHash, err = auth.HashPassword(*in.Password); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.saveUser(ctx, u, false); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func (s *Service) saveUser(ctx context.Context, u *domain.User, create bool) error {
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	all := domain.Scope{All: true}
+	if u.OfficialID != "" {
+		if _, err := s.DB.FindOfficialByID(ctx, all, u.OfficialID); err != nil {
+			return notFoundAs(err, "officialId")
+		}
+	}
+	if u.EnterpriseID != "" {
+		if _, err := s.DB.FindEnterpriseByID(ctx, all, u.EnterpriseID); err != nil {
+			return notFoundAs(err, "enterpriseId")
+		}
+	}
+	if create {
+		if _, err := s.DB.FindUserByUsername(ctx, u.Username); err == nil {
+			return &domain.Error{Code: domain.ECONFLICT, Field: "username", Message: "username " + u.Username + " is taken"}
+		}
+		return s.DB.CreateUser(ctx, u)
+	}
+	return s.DB.UpdateUser(ctx, u)
+}
+
+// notFoundAs turns a missing referenced record into bad input naming the field.
+func notFoundAs(err error, field string) error {
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return domain.Invalid(field, "%s", domain.ErrorMessage(err))
+	}
+	return err
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// Usernames maps account ids to usernames, for showing who reported or checked
+// something. Only names are revealed, and only to signed-in callers.
+func (s *Service) Usernames(ctx context.Context, ids []string) (map[string]string, error) {
+	if _, err := s.caller(ctx); err != nil {
+		return nil, err
+	}
+	users, err := s.DB.FindUsersByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(users))
+	for _, u := range users {
+		out[u.ID] = u.Username
+	}
+	return out, nil
+}

@@ -1,0 +1,112 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/lianqi/lianqi/domain"
+)
+
+// Pairings lists pairings inside the caller's scope.
+func (s *Service) Pairings(ctx context.Context, f domain.PairingFilter) ([]*domain.Pairing, error) {
+	sc, _, err := s.Scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.DB.FindPairings(ctx, sc, f)
+}
+
+// CreatePairingInput pairs an official with an enterprise.
+type CreatePairingInput struct {
+	EnterpriseID   string
+	LeadOfficialID string
+	TeamMemberIDs  []string
+	StartedAt      *time.Time
+}
+
+// CreatePairing pairs an official (and a service team) with an enterprise (admins
+// only). An enterprise has at most one active pairing.
+func (s *Service) CreatePairing(ctx context.Context, in CreatePairingInput) (*domain.Pairing, error) {
+	if _, err := s.require(ctx, domain.RoleAdmin); err != nil {
+		return nil, err
+	}
+	p := &domain.Pairing{ID: domain.NewID(), EnterpriseID: in.EnterpriseID, LeadOfficialID: in.LeadOfficialID,
+		TeamMemberIDs: in.TeamMemberIDs, StartedAt: s.now()}
+	if in.StartedAt != nil {
+		p.StartedAt = in.StartedAt.UTC()
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.checkPairingRefs(ctx, p); err != nil {
+		return nil, err
+	}
+	active, err := s.DB.FindPairings(ctx, domain.Scope{All: true}, domain.PairingFilter{EnterpriseID: p.EnterpriseID, ActiveOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	if len(active) > 0 {
+		return nil, &domain.Error{Code: domain.ECONFLICT, Field: "enterpriseId", Message: "the enterprise already has an active pairing; end it first"}
+	}
+	return p, s.DB.CreatePairing(ctx, p)
+}
+
+// checkPairingRefs makes sure the enterprise and every official exist and are
+// still in the programme.
+func (s *Service) checkPairingRefs(ctx context.Context, p *domain.Pairing) error {
+	all := domain.Scope{All: true}
+	e, err := s.DB.FindEnterpriseByID(ctx, all, p.EnterpriseID)
+	if err != nil {
+		return notFoundAs(err, "enterpriseId")
+	}
+	if e.Status != domain.EnterpriseActive {
+		return domain.Invalid("enterpriseId", "enterprise %s has left the county", e.Name)
+	}
+	for i, id := range append([]string{p.LeadOfficialID}, p.TeamMemberIDs...) {
+		field := "teamMemberIds"
+		if i == 0 {
+			field = "leadOfficialId"
+		}
+		o, err := s.DB.FindOfficialByID(ctx, all, id)
+		if err != nil {
+			return notFoundAs(err, field)
+		}
+		if o.RetiredAt != nil {
+			return domain.Invalid(field, "official %s has retired", o.Name)
+		}
+	}
+	return nil
+}
+
+// SetPairingTeam replaces a pairing's service-team members (admins only).
+func (s *Service) SetPairingTeam(ctx context.Context, id string, teamMemberIDs []string) (*domain.Pairing, error) {
+	return s.editPairing(ctx, id, func(p *domain.Pairing) error {
+		if !p.Active() {
+			return domain.Invalid("id", "the pairing has ended")
+		}
+		p.TeamMemberIDs = teamMemberIDs
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		return s.checkPairingRefs(ctx, p)
+	})
+}
+
+// EndPairing ends a pairing with a reason (admins only). It stays as history.
+func (s *Service) EndPairing(ctx context.Context, id string, reason domain.PairingEndReason) (*domain.Pairing, error) {
+	return s.editPairing(ctx, id, func(p *domain.Pairing) error { return p.End(reason, s.now()) })
+}
+
+func (s *Service) editPairing(ctx context.Context, id string, edit func(*domain.Pairing) error) (*domain.Pairing, error) {
+	if _, err := s.require(ctx, domain.RoleAdmin); err != nil {
+		return nil, err
+	}
+	p, err := s.DB.FindPairingByID(ctx, domain.Scope{All: true}, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := edit(p); err != nil {
+		return nil, err
+	}
+	return p, s.DB.UpdatePairing(ctx, p)
+}

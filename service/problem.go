@@ -1,0 +1,172 @@
+package service
+
+import (
+	"context"
+
+	"github.com/lianqi/lianqi/domain"
+)
+
+// Problem returns one problem inside the caller's scope.
+func (s *Service) Problem(ctx context.Context, id string) (*domain.Problem, error) {
+	sc, _, err := s.Scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.DB.FindProblemByID(ctx, sc, id)
+}
+
+// Problems lists problems inside the caller's scope.
+func (s *Service) Problems(ctx context.Context, f domain.ProblemFilter, sort domain.ProblemSort, page domain.PageRequest) (domain.Page[*domain.Problem], error) {
+	sc, _, err := s.Scope(ctx)
+	if err != nil {
+		return domain.Page[*domain.Problem]{}, err
+	}
+	return s.DB.FindProblems(ctx, sc, f, sort, page)
+}
+
+// ProblemsByIDs returns the problems among ids inside the caller's scope.
+func (s *Service) ProblemsByIDs(ctx context.Context, ids []string) ([]*domain.Problem, error) {
+	sc, _, err := s.Scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.DB.FindProblemsByIDs(ctx, sc, ids)
+}
+
+// ProgressNotes returns the progress notes of problems inside the caller's scope.
+func (s *Service) ProgressNotes(ctx context.Context, problemIDs []string) ([]*domain.ProgressNote, error) {
+	sc, _, err := s.Scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.DB.FindProgressNotes(ctx, sc, problemIDs)
+}
+
+// ReportProblemInput is a newly reported difficulty.
+type ReportProblemInput struct {
+	ID                    *string
+	EnterpriseID          *string
+	Category              domain.Category
+	Title                 string
+	Description           *string
+	ResponsibleDepartment *string
+	Tags                  []string
+	Level                 *domain.Level
+}
+
+// ReportProblem records a difficulty of an enterprise in the caller's scope. An
+// enterprise user reports for their own enterprise and cannot choose the level:
+// where a problem sits on the ladder is the officials' call.
+func (s *Service) ReportProblem(ctx context.Context, in ReportProblemInput) (*domain.Problem, error) {
+	sc, p, err := s.Scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := newID(in.ID)
+	if err != nil {
+		return nil, err
+	}
+	enterpriseID := deref(in.EnterpriseID)
+	if p.Role == domain.RoleEnterprise {
+		if enterpriseID == "" {
+			enterpriseID = p.EnterpriseID
+		}
+		if in.Level != nil {
+			return nil, domain.Invalid("level", "the escalation level is set by officials, not by the enterprise")
+		}
+	}
+	if enterpriseID == "" {
+		return nil, domain.Invalid("enterpriseId", "enterpriseId is required")
+	}
+	e, err := s.DB.FindEnterpriseByID(ctx, sc, enterpriseID)
+	if err != nil {
+		return nil, notFoundAs(err, "enterpriseId")
+	}
+	now := s.now()
+	pr := &domain.Problem{ID: id, EnterpriseID: e.ID, Category: in.Category, Title: in.Title, Description: deref(in.Description),
+		Status: domain.StatusReported, Level: domain.L1, ResponsibleDepartment: deref(in.ResponsibleDepartment), Tags: in.Tags,
+		ReportedByUserID: p.UserID, ReportedAt: now}
+	setIf(&pr.Level, in.Level)
+	if err := pr.Validate(); err != nil {
+		return nil, err
+	}
+	pr.SetDeadlines(now, s.Deadlines)
+	return pr, s.DB.CreateProblem(ctx, pr)
+}
+
+// UpdateProblemInput edits a problem's content; nil fields stay. Status and level
+// change only through the workflow commands.
+type UpdateProblemInput struct {
+	Title                 *string
+	Description           *string
+	Category              *domain.Category
+	ResponsibleDepartment *string
+	Tags                  []string
+}
+
+// UpdateProblem edits a problem's content. Officials, leaders and admins may edit
+// problems in their scope; an enterprise may edit its own only until an official
+// has acknowledged it.
+func (s *Service) UpdateProblem(ctx context.Context, id string, expectedVersion *int, in UpdateProblemInput) (*domain.Problem, error) {
+	sc, p, err := s.Scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pr, err := s.DB.FindProblemByID(ctx, sc, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.Role == domain.RoleEnterprise && pr.Status != domain.StatusReported {
+		return nil, domain.Forbidden("the problem has been taken up by officials; add a progress note instead")
+	}
+	if err := checkVersion(expectedVersion, "problem", id, pr.Version); err != nil {
+		return nil, err
+	}
+	setIf(&pr.Title, in.Title)
+	setIf(&pr.Description, in.Description)
+	setIf(&pr.Category, in.Category)
+	setIf(&pr.ResponsibleDepartment, in.ResponsibleDepartment)
+	if in.Tags != nil {
+		pr.Tags = in.Tags
+	}
+	if err := pr.Validate(); err != nil {
+		return nil, err
+	}
+	return pr, s.DB.UpdateProblem(ctx, pr)
+}
+
+// DeleteProblem removes a problem entered by mistake (admins only). It becomes a
+// tombstone so that offline copies learn of the deletion.
+func (s *Service) DeleteProblem(ctx context.Context, id string) (*domain.Problem, error) {
+	if _, err := s.require(ctx, domain.RoleAdmin); err != nil {
+		return nil, err
+	}
+	pr, err := s.DB.FindProblemByID(ctx, domain.Scope{All: true}, id)
+	if err != nil {
+		return nil, err
+	}
+	pr.Deleted = true
+	return pr, s.DB.UpdateProblem(ctx, pr)
+}
+
+// AddProgressNote appends a note to a problem in the caller's scope. Notes are
+// never edited or removed: the log is the record of what was done.
+func (s *Service) AddProgressNote(ctx context.Context, problemID, text string, clientID *string) (*domain.ProgressNote, error) {
+	sc, p, err := s.Scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pr, err := s.DB.FindProblemByID(ctx, sc, problemID)
+	if err != nil {
+		return nil, notFoundAs(err, "problemId")
+	}
+	id, err := newID(clientID)
+	if err != nil {
+		return nil, err
+	}
+	n := &domain.ProgressNote{ID: id, ProblemID: pr.ID, EnterpriseID: pr.EnterpriseID, AuthorUserID: p.UserID, AuthorName: p.Username, Text: text, At: s.now()}
+	if err := n.Validate(); err != nil {
+		return nil, err
+	}
+	return n, s.DB.CreateProgressNote(ctx, n)
+}

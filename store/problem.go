@@ -1,0 +1,145 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/lianqi/lianqi/domain"
+)
+
+type problemDoc struct {
+	base                  `bson:",inline"`
+	EnterpriseID          string     `bson:"enterpriseId"`
+	Category              string     `bson:"category"`
+	Title                 string     `bson:"title"`
+	Description           string     `bson:"description"`
+	Status                string     `bson:"status"`
+	Level                 string     `bson:"level"`
+	ResponsibleDepartment string     `bson:"responsibleDepartment"`
+	Tags                  []string   `bson:"tags"`
+	ReportedByUserID      string     `bson:"reportedBy"`
+	ReportedAt            time.Time  `bson:"reportedAt"`
+	RespondBy             time.Time  `bson:"respondBy"`
+	ResolveBy             time.Time  `bson:"resolveBy"`
+	RespondedAt           *time.Time `bson:"respondedAt"`
+	ResolvedAt            *time.Time `bson:"resolvedAt"`
+}
+
+func problemFromDomain(p *domain.Problem) *problemDoc {
+	tags := p.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	return &problemDoc{base: baseFrom(p.ID, p.Meta), EnterpriseID: p.EnterpriseID, Category: string(p.Category), Title: p.Title,
+		Description: p.Description, Status: string(p.Status), Level: string(p.Level), ResponsibleDepartment: p.ResponsibleDepartment,
+		Tags: tags, ReportedByUserID: p.ReportedByUserID, ReportedAt: p.ReportedAt, RespondBy: p.RespondBy, ResolveBy: p.ResolveBy,
+		RespondedAt: p.RespondedAt, ResolvedAt: p.ResolvedAt}
+}
+
+func (d *problemDoc) toDomain() *domain.Problem {
+	return &domain.Problem{ID: d.ID, EnterpriseID: d.EnterpriseID, Category: domain.Category(d.Category), Title: d.Title,
+		Description: d.Description, Status: domain.ProblemStatus(d.Status), Level: domain.Level(d.Level),
+		ResponsibleDepartment: d.ResponsibleDepartment, Tags: d.Tags, ReportedByUserID: d.ReportedByUserID,
+		ReportedAt: d.ReportedAt.UTC(), RespondBy: d.RespondBy.UTC(), ResolveBy: d.ResolveBy.UTC(),
+		RespondedAt: utcPtr(d.RespondedAt), ResolvedAt: utcPtr(d.ResolvedAt), Meta: d.meta()}
+}
+
+// overdueFilter mirrors domain.Problem.Overdue as a query.
+func overdueFilter(now time.Time) bson.D {
+	return bson.D{
+		{Key: "status", Value: bson.D{{Key: "$in", Value: strs(domain.OpenStatuses)}}},
+		{Key: "$or", Value: bson.A{
+			bson.D{{Key: "resolveBy", Value: bson.D{{Key: "$lt", Value: now}}}},
+			bson.D{{Key: "status", Value: string(domain.StatusReported)}, {Key: "respondBy", Value: bson.D{{Key: "$lt", Value: now}}}},
+		}},
+	}
+}
+
+var problemSorts = map[domain.ProblemSort]sortSpec{
+	domain.SortReportedAtDesc: {Field: "reportedAt", Desc: true},
+	domain.SortReportedAtAsc:  {Field: "reportedAt"},
+	domain.SortUpdatedAtDesc:  {Field: "updatedAt", Desc: true},
+	domain.SortResolveByAsc:   {Field: "resolveBy"},
+	domain.SortLevelDesc:      {Field: "level", Desc: true},
+}
+
+// problemFilter builds the query for a problem listing inside scope.
+func (db *DB) problemFilter(scope domain.Scope, f domain.ProblemFilter) bson.D {
+	filter := and(live(), inScope(scope, "enterpriseId"), eqIf("enterpriseId", f.EnterpriseID),
+		inIf("status", f.Statuses), inIf("category", f.Categories), inIf("level", f.Levels))
+	if f.Search != "" {
+		filter = and(filter, bson.D{{Key: "$or", Value: bson.A{containsText("title", f.Search), containsText("description", f.Search)}}})
+	}
+	if f.Overdue != nil {
+		od := overdueFilter(db.now())
+		if *f.Overdue {
+			filter = and(filter, od)
+		} else {
+			filter = and(filter, bson.D{{Key: "$nor", Value: bson.A{od}}})
+		}
+	}
+	return filter
+}
+
+// FindProblemByID returns the problem if its enterprise is inside scope.
+func (db *DB) FindProblemByID(ctx context.Context, scope domain.Scope, id string) (*domain.Problem, error) {
+	return findOne(ctx, db, CollProblems, id, inScope(scope, "enterpriseId"), (*problemDoc).toDomain)
+}
+
+// FindProblems lists problems inside scope.
+func (db *DB) FindProblems(ctx context.Context, scope domain.Scope, f domain.ProblemFilter, sort domain.ProblemSort, page domain.PageRequest) (domain.Page[*domain.Problem], error) {
+	spec, ok := problemSorts[sort]
+	if sort == "" {
+		spec, ok = problemSorts[domain.SortReportedAtDesc], true
+	}
+	if !ok {
+		return domain.Page[*domain.Problem]{}, domain.Invalid("orderBy", "unknown order %q", sort)
+	}
+	return findPage(ctx, db, CollProblems, db.problemFilter(scope, f), spec, page, (*problemDoc).toDomain)
+}
+
+// FindProblemsByIDs returns the live problems among ids that are inside scope.
+func (db *DB) FindProblemsByIDs(ctx context.Context, scope domain.Scope, ids []string) ([]*domain.Problem, error) {
+	return findAll(ctx, db, CollProblems, and(live(), inIf("_id", ids), inScope(scope, "enterpriseId")), nil, (*problemDoc).toDomain)
+}
+
+// CreateProblem stores a new problem.
+func (db *DB) CreateProblem(ctx context.Context, p *domain.Problem) error {
+	return save(ctx, db, CollProblems, problemFromDomain(p), 0, &p.Meta)
+}
+
+// UpdateProblem replaces the problem if its stored version is still p.Version.
+// Deleting is an update that sets Deleted: the record stays as a tombstone.
+func (db *DB) UpdateProblem(ctx context.Context, p *domain.Problem) error {
+	return save(ctx, db, CollProblems, problemFromDomain(p), p.Version, &p.Meta)
+}
+
+type noteDoc struct {
+	base         `bson:",inline"`
+	ProblemID    string    `bson:"problemId"`
+	EnterpriseID string    `bson:"enterpriseId"`
+	AuthorUserID string    `bson:"authorId"`
+	AuthorName   string    `bson:"authorName"`
+	Text         string    `bson:"text"`
+	At           time.Time `bson:"at"`
+}
+
+func (d *noteDoc) toDomain() *domain.ProgressNote {
+	return &domain.ProgressNote{ID: d.ID, ProblemID: d.ProblemID, EnterpriseID: d.EnterpriseID, AuthorUserID: d.AuthorUserID,
+		AuthorName: d.AuthorName, Text: d.Text, At: d.At.UTC(), Meta: d.meta()}
+}
+
+// FindProgressNotes returns the notes of the given problems inside scope, oldest first.
+func (db *DB) FindProgressNotes(ctx context.Context, scope domain.Scope, problemIDs []string) ([]*domain.ProgressNote, error) {
+	return findAll(ctx, db, CollProgressNotes, and(live(), inIf("problemId", problemIDs), inScope(scope, "enterpriseId")),
+		bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}, (*noteDoc).toDomain)
+}
+
+// CreateProgressNote appends a note. Notes are never updated: the log is append-only.
+func (db *DB) CreateProgressNote(ctx context.Context, n *domain.ProgressNote) error {
+	d := &noteDoc{base: baseFrom(n.ID, n.Meta), ProblemID: n.ProblemID, EnterpriseID: n.EnterpriseID, AuthorUserID: n.AuthorUserID,
+		AuthorName: n.AuthorName, Text: n.Text, At: n.At}
+	return save(ctx, db, CollProgressNotes, d, 0, &n.Meta)
+}

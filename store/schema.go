@@ -1,0 +1,55 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// indexes lists every index the store relies on. Creating an index that exists
+// is a no-op on both engines, so ensureSchema runs on every start.
+var indexes = map[string][]mongo.IndexModel{
+	CollUsers: {
+		{Keys: bson.D{{Key: "username", Value: 1}}, Options: options.Index().SetUnique(true).SetName("username_unique")},
+	},
+	CollPairings: {
+		{Keys: bson.D{{Key: "enterpriseId", Value: 1}}, Options: options.Index().SetName("enterprise")},
+		{Keys: bson.D{{Key: "leadOfficialId", Value: 1}}, Options: options.Index().SetName("lead")},
+	},
+	CollProblems: {
+		{Keys: bson.D{{Key: "enterpriseId", Value: 1}, {Key: "reportedAt", Value: -1}}, Options: options.Index().SetName("enterprise_reported")},
+		{Keys: bson.D{{Key: "status", Value: 1}, {Key: "resolveBy", Value: 1}}, Options: options.Index().SetName("status_deadline")},
+	},
+	CollProgressNotes: {
+		{Keys: bson.D{{Key: "problemId", Value: 1}, {Key: "at", Value: 1}}, Options: options.Index().SetName("problem_at")},
+	},
+	CollVisits: {
+		{Keys: bson.D{{Key: "enterpriseId", Value: 1}, {Key: "date", Value: -1}}, Options: options.Index().SetName("enterprise_date")},
+		{Keys: bson.D{{Key: "officialId", Value: 1}, {Key: "date", Value: -1}}, Options: options.Index().SetName("official_date")},
+	},
+	CollSpotChecks: {
+		{Keys: bson.D{{Key: "enterpriseId", Value: 1}, {Key: "date", Value: -1}}, Options: options.Index().SetName("enterprise_date")},
+	},
+}
+
+// syncedCollections carry a change sequence; the sync protocol pulls by it.
+var syncedCollections = []string{CollEnterprises, CollOfficials, CollPairings, CollProblems, CollProgressNotes, CollVisits, CollSpotChecks, CollUsers}
+
+func (db *DB) ensureSchema(ctx context.Context) error {
+	for _, c := range syncedCollections {
+		models := append([]mongo.IndexModel{{Keys: bson.D{{Key: "seq", Value: 1}}, Options: options.Index().SetName("seq")}}, indexes[c]...)
+		if _, err := db.coll(c).Indexes().CreateMany(ctx, models); err != nil {
+			return fmt.Errorf("create indexes on %s: %w", c, err)
+		}
+	}
+	// The change counter must exist before the first allocation; inserting it
+	// races harmlessly with another process doing the same.
+	_, err := db.coll(collCounters).InsertOne(ctx, seqDoc{ID: changesCounter, Next: 1, Pending: []pendingSeq{}})
+	if err != nil && !mongo.IsDuplicateKeyError(err) {
+		return fmt.Errorf("create change counter: %w", err)
+	}
+	return nil
+}

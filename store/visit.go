@@ -1,0 +1,105 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/lianqi/lianqi/domain"
+)
+
+type visitDoc struct {
+	base         `bson:",inline"`
+	OfficialID   string    `bson:"officialId"`
+	EnterpriseID string    `bson:"enterpriseId"`
+	Date         time.Time `bson:"date"`
+	Notes        string    `bson:"notes"`
+	ProblemIDs   []string  `bson:"problemIds"`
+}
+
+func visitFromDomain(v *domain.Visit) *visitDoc {
+	ids := v.ProblemIDs
+	if ids == nil {
+		ids = []string{}
+	}
+	return &visitDoc{base: baseFrom(v.ID, v.Meta), OfficialID: v.OfficialID, EnterpriseID: v.EnterpriseID, Date: v.Date, Notes: v.Notes, ProblemIDs: ids}
+}
+
+func (d *visitDoc) toDomain() *domain.Visit {
+	return &domain.Visit{ID: d.ID, OfficialID: d.OfficialID, EnterpriseID: d.EnterpriseID, Date: d.Date.UTC(), Notes: d.Notes, ProblemIDs: d.ProblemIDs, Meta: d.meta()}
+}
+
+// FindVisitByID returns the visit if its enterprise is inside scope.
+func (db *DB) FindVisitByID(ctx context.Context, scope domain.Scope, id string) (*domain.Visit, error) {
+	return findOne(ctx, db, CollVisits, id, inScope(scope, "enterpriseId"), (*visitDoc).toDomain)
+}
+
+// FindVisits lists visits inside scope, newest first.
+func (db *DB) FindVisits(ctx context.Context, scope domain.Scope, f domain.VisitFilter, page domain.PageRequest) (domain.Page[*domain.Visit], error) {
+	filter := and(live(), inScope(scope, "enterpriseId"), eqIf("enterpriseId", f.EnterpriseID), eqIf("officialId", f.OfficialID), dateRange("date", f.From, f.To))
+	return findPage(ctx, db, CollVisits, filter, sortSpec{Field: "date", Desc: true}, page, (*visitDoc).toDomain)
+}
+
+// dateRange selects from <= field < to, either bound optional.
+func dateRange(field string, from, to *time.Time) bson.D {
+	var cond bson.D
+	if from != nil {
+		cond = append(cond, bson.E{Key: "$gte", Value: *from})
+	}
+	if to != nil {
+		cond = append(cond, bson.E{Key: "$lt", Value: *to})
+	}
+	if cond == nil {
+		return nil
+	}
+	return bson.D{{Key: field, Value: cond}}
+}
+
+// CreateVisit stores a new visit.
+func (db *DB) CreateVisit(ctx context.Context, v *domain.Visit) error {
+	return save(ctx, db, CollVisits, visitFromDomain(v), 0, &v.Meta)
+}
+
+// UpdateVisit replaces the visit if its stored version is still v.Version.
+func (db *DB) UpdateVisit(ctx context.Context, v *domain.Visit) error {
+	return save(ctx, db, CollVisits, visitFromDomain(v), v.Version, &v.Meta)
+}
+
+type spotCheckDoc struct {
+	base         `bson:",inline"`
+	LeaderUserID string    `bson:"leaderId"`
+	EnterpriseID string    `bson:"enterpriseId"`
+	Date         time.Time `bson:"date"`
+	Findings     string    `bson:"findings"`
+	Score        *int      `bson:"score"`
+}
+
+func spotCheckFromDomain(s *domain.SpotCheck) *spotCheckDoc {
+	return &spotCheckDoc{base: baseFrom(s.ID, s.Meta), LeaderUserID: s.LeaderUserID, EnterpriseID: s.EnterpriseID, Date: s.Date, Findings: s.Findings, Score: s.Score}
+}
+
+func (d *spotCheckDoc) toDomain() *domain.SpotCheck {
+	return &domain.SpotCheck{ID: d.ID, LeaderUserID: d.LeaderUserID, EnterpriseID: d.EnterpriseID, Date: d.Date.UTC(), Findings: d.Findings, Score: d.Score, Meta: d.meta()}
+}
+
+// FindSpotCheckByID returns the spot check if its enterprise is inside scope.
+func (db *DB) FindSpotCheckByID(ctx context.Context, scope domain.Scope, id string) (*domain.SpotCheck, error) {
+	return findOne(ctx, db, CollSpotChecks, id, inScope(scope, "enterpriseId"), (*spotCheckDoc).toDomain)
+}
+
+// FindSpotChecks lists spot checks inside scope, newest first.
+func (db *DB) FindSpotChecks(ctx context.Context, scope domain.Scope, f domain.SpotCheckFilter, page domain.PageRequest) (domain.Page[*domain.SpotCheck], error) {
+	filter := and(live(), inScope(scope, "enterpriseId"), eqIf("enterpriseId", f.EnterpriseID))
+	return findPage(ctx, db, CollSpotChecks, filter, sortSpec{Field: "date", Desc: true}, page, (*spotCheckDoc).toDomain)
+}
+
+// CreateSpotCheck stores a new spot check.
+func (db *DB) CreateSpotCheck(ctx context.Context, s *domain.SpotCheck) error {
+	return save(ctx, db, CollSpotChecks, spotCheckFromDomain(s), 0, &s.Meta)
+}
+
+// UpdateSpotCheck replaces the spot check if its stored version is still s.Version.
+func (db *DB) UpdateSpotCheck(ctx context.Context, s *domain.SpotCheck) error {
+	return save(ctx, db, CollSpotChecks, spotCheckFromDomain(s), s.Version, &s.Meta)
+}

@@ -1,0 +1,135 @@
+package store
+
+import (
+	"context"
+
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/lianqi/lianqi/domain"
+)
+
+// base is the part every stored document shares: its id and the bookkeeping that
+// commit stamps. Document structs embed it inline.
+type base struct {
+	ID        string    `bson:"_id"`
+	Version   int64     `bson:"version"`
+	CreatedAt time.Time `bson:"createdAt"`
+	UpdatedAt time.Time `bson:"updatedAt"`
+	// Seq is the change sequence of the last write; pulls order by it.
+	Seq     int64 `bson:"seq"`
+	Deleted bool  `bson:"deleted"`
+}
+
+func (b *base) stamp() *base { return b }
+
+func (b *base) meta() domain.Meta {
+	return domain.Meta{Version: b.Version, CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt, Deleted: b.Deleted}
+}
+
+func baseFrom(id string, m domain.Meta) base {
+	return base{ID: id, Version: m.Version, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt, Deleted: m.Deleted}
+}
+
+type stamped interface{ stamp() *base }
+
+// commit is the single write path of the store. It allocates a change sequence,
+// stamps version/updatedAt/seq, and writes the whole document: an insert when
+// expectedVersion is 0, otherwise a replace that succeeds only if the stored
+// version is still expectedVersion (optimistic concurrency). A lost race is an
+// ECONFLICT error. On success doc's stamps hold what was stored.
+func (db *DB) commit(ctx context.Context, coll string, doc stamped, expectedVersion int64) error {
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
+
+	b := doc.stamp()
+	now := db.now()
+	seq, err := db.allocate(ctx, now)
+	if err != nil {
+		return err
+	}
+	defer db.release(seq)
+
+	old := *b
+	b.Version, b.UpdatedAt, b.Seq = expectedVersion+1, now, seq.Seq
+	if expectedVersion == 0 {
+		b.CreatedAt = now
+		_, err = db.coll(coll).InsertOne(ctx, doc)
+	} else {
+		var matched int64
+		if matched, err = db.replaceVersion(ctx, coll, doc, b.ID, expectedVersion); err == nil && matched == 0 {
+			err = domain.Errorf(domain.ECONFLICT, "%s %s was changed by someone else (expected version %d); reload and try again", singular(coll), b.ID, expectedVersion)
+		}
+	}
+	if err != nil {
+		*b = old
+		return translate("write "+singular(coll), err)
+	}
+
+	// A writer that stalled past the lease may have been presumed dead, and a pull
+	// may have moved past its sequence. Restamping with a fresh sequence makes the
+	// change visible again instead of lost.
+	if db.Now().Sub(time.UnixMilli(seq.At)) > db.lease/2 {
+		if err := db.restamp(ctx, coll, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// replaceVersion replaces the document only if it still has the expected version.
+func (db *DB) replaceVersion(ctx context.Context, coll string, doc stamped, id string, expectedVersion int64) (int64, error) {
+	r, err := db.coll(coll).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: expectedVersion}}, doc)
+	if err != nil {
+		return 0, err
+	}
+	return r.MatchedCount, nil
+}
+
+func (db *DB) restamp(ctx context.Context, coll string, b *base) error {
+	seq, err := db.allocate(ctx, db.now())
+	if err != nil {
+		return err
+	}
+	defer db.release(seq)
+	_, err = db.coll(coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: b.ID}, {Key: "version", Value: b.Version}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: seq.Seq}}}})
+	if err != nil {
+		return translate("restamp "+singular(coll), err)
+	}
+	b.Seq = seq.Seq
+	return nil
+}
+
+// singular names one record of a collection in error messages.
+func singular(coll string) string {
+	switch coll {
+	case CollEnterprises:
+		return "enterprise"
+	case CollOfficials:
+		return "official"
+	case CollPairings:
+		return "pairing"
+	case CollProblems:
+		return "problem"
+	case CollProgressNotes:
+		return "progress note"
+	case CollVisits:
+		return "visit"
+	case CollSpotChecks:
+		return "spot check"
+	case CollUsers:
+		return "user"
+	}
+	return coll
+}
+
+// save commits d and copies the stamped bookkeeping back into the domain record.
+func save(ctx context.Context, db *DB, coll string, d stamped, expectedVersion int64, meta *domain.Meta) error {
+	if err := db.commit(ctx, coll, d, expectedVersion); err != nil {
+		return err
+	}
+	*meta = d.stamp().meta()
+	return nil
+}
