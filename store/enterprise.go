@@ -7,7 +7,7 @@ import (
 )
 
 type enterpriseDoc struct {
-	base     `bson:",inline"`
+	Stamp     `bson:",inline"`
 	Name     string     `bson:"name"`
 	Town     string     `bson:"town"`
 	Park     string     `bson:"park"`
@@ -22,7 +22,7 @@ type contactDoc struct {
 }
 
 func enterpriseFromDomain(e *domain.Enterprise) *enterpriseDoc {
-	return &enterpriseDoc{base: baseFrom(e.ID, e.Meta), Name: e.Name, Town: e.Town, Park: e.Park, Industry: e.Industry,
+	return &enterpriseDoc{Stamp: baseFrom(e.ID, e.Meta), Name: e.Name, Town: e.Town, Park: e.Park, Industry: e.Industry,
 		Contact: contactDoc{Name: e.Contact.Name, Phone: e.Contact.Phone}, Status: string(e.Status)}
 }
 

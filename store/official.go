@@ -10,7 +10,7 @@ import (
 )
 
 type officialDoc struct {
-	base      `bson:",inline"`
+	Stamp      `bson:",inline"`
 	Name      string     `bson:"name"`
 	Phone     string     `bson:"phone"`
 	Posts     []postDoc  `bson:"posts"`
@@ -27,7 +27,7 @@ type postDoc struct {
 }
 
 func officialFromDomain(o *domain.Official) *officialDoc {
-	d := &officialDoc{base: baseFrom(o.ID, o.Meta), Name: o.Name, Phone: o.Phone, RetiredAt: o.RetiredAt, Posts: []postDoc{}}
+	d := &officialDoc{Stamp: baseFrom(o.ID, o.Meta), Name: o.Name, Phone: o.Phone, RetiredAt: o.RetiredAt, Posts: []postDoc{}}
 	for _, p := range o.Posts {
 		d.Posts = append(d.Posts, postDoc{Bureau: p.Bureau, Title: p.Title, From: p.From, To: p.To})
 	}

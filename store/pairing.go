@@ -10,7 +10,7 @@ import (
 )
 
 type pairingDoc struct {
-	base           `bson:",inline"`
+	Stamp           `bson:",inline"`
 	EnterpriseID   string     `bson:"enterpriseId"`
 	LeadOfficialID string     `bson:"leadOfficialId"`
 	TeamMemberIDs  []string   `bson:"teamMemberIds"`
@@ -25,7 +25,7 @@ func pairingFromDomain(p *domain.Pairing) *pairingDoc {
 	if team == nil {
 		team = []string{}
 	}
-	return &pairingDoc{base: baseFrom(p.ID, p.Meta), EnterpriseID: p.EnterpriseID, LeadOfficialID: p.LeadOfficialID,
+	return &pairingDoc{Stamp: baseFrom(p.ID, p.Meta), EnterpriseID: p.EnterpriseID, LeadOfficialID: p.LeadOfficialID,
 		TeamMemberIDs: team, StartedAt: p.StartedAt, EndedAt: p.EndedAt, EndReason: string(p.EndReason), Active: p.Active()}
 }
 

@@ -10,7 +10,7 @@ import (
 )
 
 type problemDoc struct {
-	base                  `bson:",inline"`
+	Stamp                  `bson:",inline"`
 	EnterpriseID          string     `bson:"enterpriseId"`
 	Category              string     `bson:"category"`
 	Title                 string     `bson:"title"`
@@ -32,7 +32,7 @@ func problemFromDomain(p *domain.Problem) *problemDoc {
 	if tags == nil {
 		tags = []string{}
 	}
-	return &problemDoc{base: baseFrom(p.ID, p.Meta), EnterpriseID: p.EnterpriseID, Category: string(p.Category), Title: p.Title,
+	return &problemDoc{Stamp: baseFrom(p.ID, p.Meta), EnterpriseID: p.EnterpriseID, Category: string(p.Category), Title: p.Title,
 		Description: p.Description, Status: string(p.Status), Level: string(p.Level), ResponsibleDepartment: p.ResponsibleDepartment,
 		Tags: tags, ReportedByUserID: p.ReportedByUserID, ReportedAt: p.ReportedAt, RespondBy: p.RespondBy, ResolveBy: p.ResolveBy,
 		RespondedAt: p.RespondedAt, ResolvedAt: p.ResolvedAt}
@@ -117,7 +117,7 @@ func (db *DB) UpdateProblem(ctx context.Context, p *domain.Problem) error {
 }
 
 type noteDoc struct {
-	base         `bson:",inline"`
+	Stamp         `bson:",inline"`
 	ProblemID    string    `bson:"problemId"`
 	EnterpriseID string    `bson:"enterpriseId"`
 	AuthorUserID string    `bson:"authorId"`
@@ -139,7 +139,7 @@ func (db *DB) FindProgressNotes(ctx context.Context, scope domain.Scope, problem
 
 // CreateProgressNote appends a note. Notes are never updated: the log is append-only.
 func (db *DB) CreateProgressNote(ctx context.Context, n *domain.ProgressNote) error {
-	d := &noteDoc{base: baseFrom(n.ID, n.Meta), ProblemID: n.ProblemID, EnterpriseID: n.EnterpriseID, AuthorUserID: n.AuthorUserID,
+	d := &noteDoc{Stamp: baseFrom(n.ID, n.Meta), ProblemID: n.ProblemID, EnterpriseID: n.EnterpriseID, AuthorUserID: n.AuthorUserID,
 		AuthorName: n.AuthorName, Text: n.Text, At: n.At}
 	return save(ctx, db, CollProgressNotes, d, 0, &n.Meta)
 }

@@ -10,7 +10,7 @@ import (
 )
 
 type userDoc struct {
-	base         `bson:",inline"`
+	Stamp         `bson:",inline"`
 	Username     string `bson:"username"`
 	DisplayName  string `bson:"displayName"`
 	Role         string `bson:"role"`
@@ -21,7 +21,7 @@ type userDoc struct {
 }
 
 func userFromDomain(u *domain.User) *userDoc {
-	return &userDoc{base: baseFrom(u.ID, u.Meta), Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role),
+	return &userDoc{Stamp: baseFrom(u.ID, u.Meta), Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role),
 		PasswordHash: u.PasswordHash, OfficialID: u.OfficialID, EnterpriseID: u.EnterpriseID, Disabled: u.Disabled}
 }
 

@@ -10,7 +10,7 @@ import (
 )
 
 type visitDoc struct {
-	base         `bson:",inline"`
+	Stamp         `bson:",inline"`
 	OfficialID   string    `bson:"officialId"`
 	EnterpriseID string    `bson:"enterpriseId"`
 	Date         time.Time `bson:"date"`
@@ -23,7 +23,7 @@ func visitFromDomain(v *domain.Visit) *visitDoc {
 	if ids == nil {
 		ids = []string{}
 	}
-	return &visitDoc{base: baseFrom(v.ID, v.Meta), OfficialID: v.OfficialID, EnterpriseID: v.EnterpriseID, Date: v.Date, Notes: v.Notes, ProblemIDs: ids}
+	return &visitDoc{Stamp: baseFrom(v.ID, v.Meta), OfficialID: v.OfficialID, EnterpriseID: v.EnterpriseID, Date: v.Date, Notes: v.Notes, ProblemIDs: ids}
 }
 
 func (d *visitDoc) toDomain() *domain.Visit {
@@ -67,7 +67,7 @@ func (db *DB) UpdateVisit(ctx context.Context, v *domain.Visit) error {
 }
 
 type spotCheckDoc struct {
-	base         `bson:",inline"`
+	Stamp         `bson:",inline"`
 	LeaderUserID string    `bson:"leaderId"`
 	EnterpriseID string    `bson:"enterpriseId"`
 	Date         time.Time `bson:"date"`
@@ -76,7 +76,7 @@ type spotCheckDoc struct {
 }
 
 func spotCheckFromDomain(s *domain.SpotCheck) *spotCheckDoc {
-	return &spotCheckDoc{base: baseFrom(s.ID, s.Meta), LeaderUserID: s.LeaderUserID, EnterpriseID: s.EnterpriseID, Date: s.Date, Findings: s.Findings, Score: s.Score}
+	return &spotCheckDoc{Stamp: baseFrom(s.ID, s.Meta), LeaderUserID: s.LeaderUserID, EnterpriseID: s.EnterpriseID, Date: s.Date, Findings: s.Findings, Score: s.Score}
 }
 
 func (d *spotCheckDoc) toDomain() *domain.SpotCheck {

@@ -10,9 +10,11 @@ import (
 	"github.com/lianqi/lianqi/domain"
 )
 
-// base is the part every stored document shares: its id and the bookkeeping that
-// commit stamps. Document structs embed it inline.
-type base struct {
+// Stamp is the part every stored document shares: its id and the bookkeeping that
+// commit stamps. Document structs embed it inline. It is exported only because the
+// BSON codec silently skips embedded structs of unexported types, which would
+// store documents without _id and version.
+type Stamp struct {
 	ID        string    `bson:"_id"`
 	Version   int64     `bson:"version"`
 	CreatedAt time.Time `bson:"createdAt"`
@@ -22,17 +24,17 @@ type base struct {
 	Deleted bool  `bson:"deleted"`
 }
 
-func (b *base) stamp() *base { return b }
+func (b *Stamp) stamp() *Stamp { return b }
 
-func (b *base) meta() domain.Meta {
+func (b *Stamp) meta() domain.Meta {
 	return domain.Meta{Version: b.Version, CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt, Deleted: b.Deleted}
 }
 
-func baseFrom(id string, m domain.Meta) base {
-	return base{ID: id, Version: m.Version, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt, Deleted: m.Deleted}
+func baseFrom(id string, m domain.Meta) Stamp {
+	return Stamp{ID: id, Version: m.Version, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt, Deleted: m.Deleted}
 }
 
-type stamped interface{ stamp() *base }
+type stamped interface{ stamp() *Stamp }
 
 // commit is the single write path of the store. It allocates a change sequence,
 // stamps version/updatedAt/seq, and writes the whole document: an insert when
@@ -87,7 +89,7 @@ func (db *DB) replaceVersion(ctx context.Context, coll string, doc stamped, id s
 	return r.MatchedCount, nil
 }
 
-func (db *DB) restamp(ctx context.Context, coll string, b *base) error {
+func (db *DB) restamp(ctx context.Context, coll string, b *Stamp) error {
 	seq, err := db.allocate(ctx, db.now())
 	if err != nil {
 		return err

@@ -1,0 +1,49 @@
+package store
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/lianqi/lianqi/domain"
+)
+
+// Change is one record as last written, for the sync protocol's pulls.
+type Change struct {
+	ID      string
+	Seq     int64
+	Deleted bool
+	Doc     bson.Raw
+}
+
+// Changes returns records of coll inside scope written with a sequence in
+// (after, upTo], oldest first, tombstones included. Callers pass the
+// Watermark as upTo so a pull never skips a change still being written.
+func (db *DB) Changes(ctx context.Context, coll string, scope domain.Scope, after, upTo int64, limit int) ([]Change, error) {
+	field := "enterpriseId"
+	switch coll {
+	case CollEnterprises:
+		field = "_id"
+	case CollOfficials, CollUsers:
+		field = ""
+	}
+	filter := bson.D{{Key: "seq", Value: bson.D{{Key: "$gt", Value: after}, {Key: "$lte", Value: upTo}}}}
+	if field != "" {
+		filter = and(filter, inScope(scope, field))
+	}
+	cur, err := db.coll(coll).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, translate("changes "+coll, err)
+	}
+	defer cur.Close(ctx)
+	var out []Change
+	for cur.Next(ctx) {
+		var b Stamp
+		if err := cur.Decode(&b); err != nil {
+			return nil, translate("decode "+coll, err)
+		}
+		out = append(out, Change{ID: b.ID, Seq: b.Seq, Deleted: b.Deleted, Doc: append(bson.Raw(nil), cur.Current...)})
+	}
+	return out, translate("changes "+coll, cur.Err())
+}
