@@ -1,0 +1,424 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the server configuration, from command-line flags, environment
+// variables and defaults, in that order of precedence.
+type Config struct {
+	Addr            string        // --addr, env LISTEN_ADDR, default ":8080"
+	DataDir         string        // --data-dir, env DATA_DIR, default "./data"
+	MongoURI        string        // --mongodb-uri, env MONGODB_URI, default "" (embedded FerretDB)
+	DBName          string        // --db, env MONGODB_DB, default "lianqi"
+	JWTSecret       string        // --jwt-secret, env JWT_SECRET, default "" (generated once, kept in the data dir)
+	Demo            bool          // --demo, env LIANQI_DEMO: seed demo data
+	CORSOrigins     []string      // --cors-origins, env CORS_ORIGINS: comma separated scheme://host[:port], default none
+	Dev             bool          // --dev, env LIANQI_DEV, default true: text logs, playground and introspection; false = production (JSON logs)
+	LogLevel        string        // --log-level, env LOG_LEVEL, default "info": debug, info, warn or error
+	ShutdownTimeout time.Duration // --shutdown-timeout, env SHUTDOWN_TIMEOUT, default 10s
+}
+
+// MinJWTSecretLen is the minimum length in bytes of a configured JWT secret.
+const MinJWTSecretLen = 32
+
+// maskedPassword replaces passwords in String.
+const maskedPassword = "xxxxx"
+
+// helpError is returned by ParseConfig for -h/--help: its message is the
+// usage text and it wraps flag.ErrHelp.
+type helpError struct{ usage string }
+
+func (e *helpError) Error() string { return e.usage }
+func (e *helpError) Unwrap() error { return flag.ErrHelp }
+
+// ParseConfig parses args (without the program name), falling back to the
+// environment (through getenv; nil means os.Getenv) for flags not given, then
+// to defaults. An environment variable set to the empty string counts as
+// unset. For -h/--help it returns an error wrapping flag.ErrHelp whose message
+// is the usage text.
+func ParseConfig(args []string, getenv func(string) string) (Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+
+	c := Config{
+		Addr:            ":8080",
+		DataDir:         "./data",
+		DBName:          "lianqi",
+		Dev:             true,
+		LogLevel:        "info",
+		ShutdownTimeout: 10 * time.Second,
+	}
+	var cors string
+
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+
+	// settings ties each flag to its environment variable and to a parser
+	// for values from the environment.
+	type setting struct {
+		flag, env string
+		fromEnv   func(string) error
+	}
+	str := func(p *string) func(string) error {
+		return func(v string) error { *p = v; return nil }
+	}
+	boolean := func(p *bool) func(string) error {
+		return func(v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("invalid boolean %q", v)
+			}
+			*p = b
+			return nil
+		}
+	}
+	settings := []setting{
+		{"addr", "LISTEN_ADDR", str(&c.Addr)},
+		{"data-dir", "DATA_DIR", str(&c.DataDir)},
+		{"mongodb-uri", "MONGODB_URI", str(&c.MongoURI)},
+		{"db", "MONGODB_DB", str(&c.DBName)},
+		{"jwt-secret", "JWT_SECRET", str(&c.JWTSecret)},
+		{"demo", "LIANQI_DEMO", boolean(&c.Demo)},
+		{"cors-origins", "CORS_ORIGINS", str(&cors)},
+		{"dev", "LIANQI_DEV", boolean(&c.Dev)},
+		{"log-level", "LOG_LEVEL", str(&c.LogLevel)},
+		{"shutdown-timeout", "SHUTDOWN_TIMEOUT", func(v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("invalid duration %q (e.g. 10s, 1m30s)", v)
+			}
+			c.ShutdownTimeout = d
+			return nil
+		}},
+	}
+	env := make(map[string]string, len(settings))
+	for _, s := range settings {
+		env[s.flag] = s.env
+	}
+	usage := func(u string, flagName string) string {
+		return fmt.Sprintf("%s (env %s)", u, env[flagName])
+	}
+
+	fs.StringVar(&c.Addr, "addr", c.Addr, usage("HTTP listen address", "addr"))
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, usage("data directory (embedded database, generated JWT secret)", "data-dir"))
+	fs.StringVar(&c.MongoURI, "mongodb-uri", c.MongoURI, usage("MongoDB URI; empty runs an embedded FerretDB in the data directory", "mongodb-uri"))
+	fs.StringVar(&c.DBName, "db", c.DBName, usage("database name", "db"))
+	fs.StringVar(&c.JWTSecret, "jwt-secret", c.JWTSecret, usage(fmt.Sprintf("JWT signing secret, at least %d bytes; empty generates one once and keeps it in the data directory", MinJWTSecretLen), "jwt-secret"))
+	fs.BoolVar(&c.Demo, "demo", c.Demo, usage("seed demo data", "demo"))
+	fs.StringVar(&cors, "cors-origins", cors, usage("comma-separated allowed CORS origins, scheme://host[:port]", "cors-origins"))
+	fs.BoolVar(&c.Dev, "dev", c.Dev, usage("development mode: text logs, GraphQL playground and introspection; false is production (JSON logs)", "dev"))
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, usage("log level: debug, info, warn or error", "log-level"))
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, usage("how long to wait for requests to finish on shutdown", "shutdown-timeout"))
+
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			var b strings.Builder
+			b.WriteString("Usage: server [flags]\n\nFlags (each overrides its environment variable):\n")
+			fs.SetOutput(&b)
+			fs.PrintDefaults()
+			return Config{}, &helpError{usage: b.String()}
+		}
+		return Config{}, fmt.Errorf("%w (see --help)", err)
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+
+	// source names where each value came from, for error messages.
+	source := make(map[string]string, len(settings))
+	fs.Visit(func(f *flag.Flag) { source[f.Name] = "--" + f.Name })
+	var errs []error
+	for _, s := range settings {
+		if _, ok := source[s.flag]; ok {
+			continue
+		}
+		v := getenv(s.env)
+		if v == "" {
+			source[s.flag] = "default"
+			continue
+		}
+		source[s.flag] = s.env
+		if err := s.fromEnv(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", s.env, err))
+		}
+	}
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+
+	// Validation errors name where the bad value came from.
+	from := func(flagName string, err error) error {
+		if src := source[flagName]; src != "default" {
+			return fmt.Errorf("%s: %w", src, err)
+		}
+		return err
+	}
+	origins, err := parseCORSOrigins(cors)
+	if err != nil {
+		errs = append(errs, from("cors-origins", err))
+	}
+	c.CORSOrigins = origins
+	for _, fe := range c.validate() {
+		errs = append(errs, from(fe.flag, fe.err))
+	}
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// fieldError is a validation error for the setting with the given flag name.
+type fieldError struct {
+	flag string
+	err  error
+}
+
+// validate checks the values of c and normalizes the log level to lower case.
+func (c *Config) validate() []fieldError {
+	var errs []fieldError
+	add := func(flag, format string, args ...any) {
+		errs = append(errs, fieldError{flag: flag, err: fmt.Errorf(format, args...)})
+	}
+
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		add("addr", "invalid listen address %q: want [host]:port", c.Addr)
+	}
+	if c.DataDir == "" {
+		add("data-dir", "data directory must not be empty")
+	}
+	if c.MongoURI != "" && !strings.HasPrefix(c.MongoURI, "mongodb://") && !strings.HasPrefix(c.MongoURI, "mongodb+srv://") {
+		add("mongodb-uri", "MongoDB URI must start with mongodb:// or mongodb+srv://")
+	}
+	if err := validateDBName(c.DBName, c.Embedded()); err != nil {
+		add("db", "%w", err)
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < MinJWTSecretLen {
+		add("jwt-secret", "JWT secret is %d bytes, want at least %d (or none, to generate one)", len(c.JWTSecret), MinJWTSecretLen)
+	}
+
+	switch lvl := strings.ToLower(c.LogLevel); lvl {
+	case "debug", "info", "warn", "error":
+		c.LogLevel = lvl
+	default:
+		add("log-level", "invalid log level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if c.ShutdownTimeout <= 0 {
+		add("shutdown-timeout", "shutdown timeout must be positive, got %v", c.ShutdownTimeout)
+	}
+	return errs
+}
+
+// ferretDBNameRe is what FerretDB's SQLite backend accepts as a database name.
+var ferretDBNameRe = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,63}$`)
+
+// validateDBName checks name against MongoDB's rules (and FerretDB's
+// stricter ones when embedded).
+func validateDBName(name string, embedded bool) error {
+	if name == "" {
+		return errors.New("database name must not be empty")
+	}
+	if i := strings.IndexAny(name, "/\\. \"$\x00"); i >= 0 {
+		return fmt.Errorf("database name %q contains %q, which MongoDB does not allow (none of / \\ . space \" $ NUL)", name, name[i:i+1])
+	}
+	if len(name) >= 64 {
+		return fmt.Errorf("database name is %d bytes, MongoDB allows at most 63", len(name))
+	}
+	if embedded && !ferretDBNameRe.MatchString(name) {
+		return fmt.Errorf("database name %q: the embedded database allows only letters, digits, _ and -", name)
+	}
+	return nil
+}
+
+// parseCORSOrigins splits a comma-separated list of origins, trimming spaces
+// and dropping empty items, and checks that each is scheme://host[:port] with
+// scheme http or https. Origins are returned lowercased (as browsers send
+// them), without duplicates.
+func parseCORSOrigins(s string) ([]string, error) {
+	var origins []string
+	seen := make(map[string]bool)
+	for item := range strings.SplitSeq(s, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		o, err := parseOrigin(item)
+		if err != nil {
+			return nil, err
+		}
+		if !seen[o] {
+			seen[o] = true
+			origins = append(origins, o)
+		}
+	}
+	return origins, nil
+}
+
+// hostRe matches a DNS name or IPv4 address (IPv6 is checked separately).
+var hostRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
+
+func parseOrigin(s string) (string, error) {
+	bad := func(why string) error {
+		return fmt.Errorf("invalid CORS origin %q: %s; want scheme://host[:port] with scheme http or https", s, why)
+	}
+	if s == "*" {
+		return "", bad("wildcard is not allowed, list the origins")
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "", bad("not a URL")
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", bad("scheme must be http or https")
+	case u.Opaque != "" || u.Host == "":
+		return "", bad("no host")
+	case u.User != nil:
+		return "", bad("user info is not allowed")
+	case u.Path != "" || u.RawPath != "":
+		return "", bad("no path allowed, not even /")
+	case u.RawQuery != "" || u.ForceQuery:
+		return "", bad("no query allowed")
+	case u.Fragment != "" || strings.Contains(s, "#"):
+		return "", bad("no fragment allowed")
+	}
+	host := strings.ToLower(u.Hostname())
+	if strings.HasPrefix(u.Host, "[") {
+		if ip := net.ParseIP(host); ip == nil || ip.To4() != nil {
+			return "", bad("invalid IPv6 address")
+		}
+	} else if !hostRe.MatchString(host) {
+		return "", bad("invalid host name")
+	}
+	if strings.HasSuffix(u.Host, ":") {
+		return "", bad("empty port")
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return "", bad("invalid port")
+		}
+	}
+	return u.Scheme + "://" + strings.ToLower(u.Host), nil
+}
+
+// Embedded reports whether the embedded FerretDB is used (MongoURI == "").
+func (c Config) Embedded() bool {
+	return c.MongoURI == ""
+}
+
+// String renders c on one line for the start-up log, with secrets masked:
+// the JWT secret as "(set)" or "(generated)", and the password in the MongoDB
+// URI (and secret-bearing URI options) as "xxxxx".
+func (c Config) String() string {
+	secret := "(generated)"
+	if c.JWTSecret != "" {
+		secret = "(set)"
+	}
+	mongo := "(embedded)"
+	if !c.Embedded() {
+		mongo = maskURI(c.MongoURI)
+	}
+	cors := "(none)"
+	if len(c.CORSOrigins) > 0 {
+		cors = strings.Join(c.CORSOrigins, ",")
+	}
+	var b strings.Builder
+	for _, kv := range [][2]string{
+		{"addr", c.Addr},
+		{"data_dir", c.DataDir},
+		{"mongodb_uri", mongo},
+		{"db", c.DBName},
+		{"jwt_secret", secret},
+		{"demo", strconv.FormatBool(c.Demo)},
+		{"cors_origins", cors},
+		{"dev", strconv.FormatBool(c.Dev)},
+		{"log_level", c.LogLevel},
+		{"shutdown_timeout", c.ShutdownTimeout.String()},
+	} {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(kv[0])
+		b.WriteByte('=')
+		v := kv[1]
+		if v == "" || strings.ContainsAny(v, " \t\r\n\"\\") {
+			v = strconv.Quote(v)
+		}
+		b.WriteString(v)
+	}
+	return b.String()
+}
+
+// maskURI replaces the password in a MongoDB URI with "xxxxx", keeping the
+// user name, and masks the values of options that carry secrets. It uses
+// net/url, falling back to splitting by hand for valid MongoDB URIs that
+// net/url rejects (several hosts with a port on the first but not the last,
+// IPv6 host lists, percent-encoded socket paths).
+func maskURI(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		masked := false
+		if u.User != nil {
+			if _, ok := u.User.Password(); ok {
+				u.User = url.UserPassword(u.User.Username(), maskedPassword)
+				masked = true
+			}
+		}
+		if q := maskQuery(u.RawQuery); q != u.RawQuery {
+			u.RawQuery = q
+			masked = true
+		}
+		if !masked {
+			return s // as given, not re-encoded
+		}
+		return u.String()
+	}
+
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return "(unparsable URI hidden)"
+	}
+	end := strings.IndexAny(rest, "/?")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority, tail := rest[:end], rest[end:]
+	if at := strings.LastIndex(authority, "@"); at >= 0 {
+		if user, _, hasPass := strings.Cut(authority[:at], ":"); hasPass {
+			authority = user + ":" + maskedPassword + authority[at:]
+		}
+	}
+	if path, query, ok := strings.Cut(tail, "?"); ok {
+		tail = path + "?" + maskQuery(query)
+	}
+	return scheme + "://" + authority + tail
+}
+
+// maskQuery masks the values of URI options that carry secrets
+// (tlsCertificateKeyFilePassword, authMechanismProperties with e.g.
+// AWS_SESSION_TOKEN), keeping the order of options.
+func maskQuery(q string) string {
+	if q == "" {
+		return q
+	}
+	parts := strings.Split(q, "&")
+	for i, p := range parts {
+		k, _, ok := strings.Cut(p, "=")
+		lk := strings.ToLower(k)
+		if ok && (strings.Contains(lk, "password") || lk == "authmechanismproperties") {
+			parts[i] = k + "=" + maskedPassword
+		}
+	}
+	return strings.Join(parts, "&")
+}
