@@ -1,0 +1,336 @@
+package demo
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/lianqi/lianqi/auth"
+	"github.com/lianqi/lianqi/domain"
+	"github.com/lianqi/lianqi/embedded"
+	"github.com/lianqi/lianqi/store"
+)
+
+var (
+	all  = domain.Scope{All: true}
+	page = domain.PageRequest{First: 100}
+)
+
+// counts is the total of every kind of record the seed writes.
+type counts struct {
+	enterprises, officials, pairings, problems, notes, visits, spotChecks, users int64
+}
+
+func countAll(t *testing.T, ctx context.Context, db *store.DB) counts {
+	t.Helper()
+	var c counts
+	must := func(n int64, err error) int64 {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	ep, err := db.FindEnterprises(ctx, all, domain.EnterpriseFilter{}, page)
+	c.enterprises = must(ep.TotalCount, err)
+	op, err := db.FindOfficials(ctx, all, domain.OfficialFilter{}, page)
+	c.officials = must(op.TotalCount, err)
+	pp, err := db.FindPairings(ctx, all, domain.PairingFilter{})
+	c.pairings = must(int64(len(pp)), err)
+	pr, err := db.FindProblems(ctx, all, domain.ProblemFilter{}, "", page)
+	c.problems = must(pr.TotalCount, err)
+	notes, err := db.FindProgressNotes(ctx, all, nil)
+	c.notes = must(int64(len(notes)), err)
+	vp, err := db.FindVisits(ctx, all, domain.VisitFilter{}, page)
+	c.visits = must(vp.TotalCount, err)
+	sp, err := db.FindSpotChecks(ctx, all, domain.SpotCheckFilter{}, page)
+	c.spotChecks = must(sp.TotalCount, err)
+	c.users = must(db.CountUsers(ctx))
+	return c
+}
+
+func TestSeed(t *testing.T) {
+	srv := embedded.MustStart(t)
+	ctx := context.Background()
+	db, err := store.Open(ctx, srv.URI(), "demo_test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close(context.Background()) })
+
+	now := time.Now()
+	seeded, err := Seed(ctx, db, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !seeded {
+		t.Fatal("first Seed returned false on an empty database")
+	}
+
+	before := countAll(t, ctx, db)
+	t.Logf("seeded: %+v", before)
+	if before.enterprises < 8 || before.officials < 6 || before.problems < 20 || before.pairings < 8 ||
+		before.notes < 5 || before.visits < 5 || before.spotChecks < 1 || before.users != int64(len(Accounts)) {
+		t.Errorf("too few records: %+v", before)
+	}
+
+	t.Run("problems cover every category, status and level", func(t *testing.T) {
+		pr, err := db.FindProblems(ctx, all, domain.ProblemFilter{}, domain.SortReportedAtAsc, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cats, statuses, levels := map[domain.Category]bool{}, map[domain.ProblemStatus]bool{}, map[domain.Level]bool{}
+		var overdue, openOnTime []string
+		for _, p := range pr.Items {
+			cats[p.Category], statuses[p.Status], levels[p.Level] = true, true, true
+			if p.Overdue(now) {
+				overdue = append(overdue, p.Title)
+			} else if p.Status.Open() {
+				openOnTime = append(openOnTime, p.Title)
+			}
+			if p.ReportedAt.After(now) || p.ReportedAt.Location() != time.UTC {
+				t.Errorf("%s: reportedAt %v", p.Title, p.ReportedAt)
+			}
+			if (p.RespondedAt != nil) != (p.Status != domain.StatusReported) {
+				t.Errorf("%s: status %s but respondedAt %v", p.Title, p.Status, p.RespondedAt)
+			}
+			if (p.ResolvedAt != nil) != (p.Status == domain.StatusResolved || p.Status == domain.StatusConfirmed) {
+				t.Errorf("%s: status %s but resolvedAt %v", p.Title, p.Status, p.ResolvedAt)
+			}
+			if _, err := db.FindUserByID(ctx, p.ReportedByUserID); err != nil {
+				t.Errorf("%s: reporter %s: %v", p.Title, p.ReportedByUserID, err)
+			}
+		}
+		for _, c := range domain.Categories {
+			if !cats[c] {
+				t.Errorf("no problem in category %s", c)
+			}
+		}
+		for _, s := range domain.ProblemStatuses {
+			if !statuses[s] {
+				t.Errorf("no problem with status %s", s)
+			}
+		}
+		for _, l := range domain.Levels {
+			if !levels[l] {
+				t.Errorf("no problem on level %s", l)
+			}
+		}
+		if len(overdue) == 0 || len(openOnTime) == 0 {
+			t.Errorf("want both overdue and on-time open problems; overdue %q, on time %q", overdue, openOnTime)
+		}
+		t.Logf("overdue: %q", overdue)
+
+		// The store's overdue filter (clock: real time) agrees with the domain rule.
+		yes := true
+		od, err := db.FindProblems(ctx, all, domain.ProblemFilter{Overdue: &yes}, "", page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if od.TotalCount != int64(len(overdue)) {
+			t.Errorf("store finds %d overdue problems, domain %d", od.TotalCount, len(overdue))
+		}
+	})
+
+	t.Run("progress notes follow their problems", func(t *testing.T) {
+		notes, err := db.FindProgressNotes(ctx, all, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		withNotes := map[string]bool{}
+		for _, n := range notes {
+			p, err := db.FindProblemByID(ctx, all, n.ProblemID)
+			if err != nil {
+				t.Fatalf("note %s: %v", n.ID, err)
+			}
+			withNotes[p.ID] = true
+			if !n.At.After(p.ReportedAt) || n.At.After(now) || n.EnterpriseID != p.EnterpriseID {
+				t.Errorf("note %q at %v on problem reported %v (enterprise %s vs %s)", n.Text, n.At, p.ReportedAt, n.EnterpriseID, p.EnterpriseID)
+			}
+			u, err := db.FindUserByID(ctx, n.AuthorUserID)
+			if err != nil || u.Username != n.AuthorName {
+				t.Errorf("note %q: author %s/%s: %v", n.Text, n.AuthorUserID, n.AuthorName, err)
+			}
+		}
+		if len(withNotes) < 5 {
+			t.Errorf("only %d problems have notes", len(withNotes))
+		}
+	})
+
+	t.Run("visits link problems of the same enterprise", func(t *testing.T) {
+		vp, err := db.FindVisits(ctx, all, domain.VisitFilter{}, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vp.Items {
+			if v.Date.After(now) {
+				t.Errorf("visit %s in the future", v.ID)
+			}
+			ps, err := db.FindProblemsByIDs(ctx, all, v.ProblemIDs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ps) != len(v.ProblemIDs) || len(ps) == 0 {
+				t.Errorf("visit %s links %d problems, %d found", v.ID, len(v.ProblemIDs), len(ps))
+			}
+			for _, p := range ps {
+				if p.EnterpriseID != v.EnterpriseID {
+					t.Errorf("visit %s links problem %q of another enterprise", v.ID, p.Title)
+				}
+			}
+		}
+	})
+
+	t.Run("spot check by the county secretary on a weekend", func(t *testing.T) {
+		mao, err := db.FindUserByUsername(ctx, "maojianguo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sp, err := db.FindSpotChecks(ctx, all, domain.SpotCheckFilter{}, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range sp.Items {
+			wd := s.Date.In(cst).Weekday()
+			if s.LeaderUserID != mao.ID || (wd != time.Saturday && wd != time.Sunday) || s.Score == nil || s.Findings == "" {
+				t.Errorf("spot check %+v (weekday %s)", s, wd)
+			}
+		}
+	})
+
+	t.Run("accounts", func(t *testing.T) {
+		for _, a := range Accounts {
+			u, err := db.FindUserByUsername(ctx, a.Username)
+			if err != nil {
+				t.Errorf("%s: %v", a.Username, err)
+				continue
+			}
+			if a.Password != Password || !auth.CheckPassword(u.PasswordHash, a.Password) {
+				t.Errorf("%s: password %q does not match", a.Username, a.Password)
+			}
+			if u.Role != a.Role {
+				t.Errorf("%s: role %s, want %s", a.Username, u.Role, a.Role)
+			}
+		}
+		for _, name := range []string{"admin", "maojianguo", "zhoushiyue", "zhulijun", "moweiliang"} {
+			if !slices.ContainsFunc(Accounts, func(a Account) bool { return a.Username == name }) {
+				t.Errorf("Accounts lacks %s", name)
+			}
+		}
+	})
+
+	t.Run("事随人走: officials keep their pairings across posts", func(t *testing.T) {
+		official := func(name string) *domain.Official {
+			t.Helper()
+			op, err := db.FindOfficials(ctx, all, domain.OfficialFilter{Search: name}, page)
+			if err != nil || len(op.Items) != 1 {
+				t.Fatalf("official %s: %v (%d found)", name, err, len(op.Items))
+			}
+			return op.Items[0]
+		}
+		enterprise := func(name string) string {
+			t.Helper()
+			ep, err := db.FindEnterprises(ctx, all, domain.EnterpriseFilter{Search: name}, page)
+			if err != nil || len(ep.Items) != 1 {
+				t.Fatalf("enterprise %s: %v (%d found)", name, err, len(ep.Items))
+			}
+			return ep.Items[0].ID
+		}
+		leads := func(o *domain.Official) []string {
+			t.Helper()
+			ps, err := db.FindPairings(ctx, all, domain.PairingFilter{OfficialID: o.ID, ActiveOnly: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, p := range ps {
+				if p.LeadOfficialID == o.ID {
+					ids = append(ids, p.EnterpriseID)
+				}
+			}
+			return ids
+		}
+
+		zhou := official("周世岳")
+		if len(zhou.Posts) != 2 || zhou.Posts[0].To == nil || zhou.Posts[1].To != nil ||
+			zhou.Posts[0].Bureau != "县国土局" || zhou.Posts[1].Bureau != "县市场监管局" || !zhou.Posts[0].To.Equal(zhou.Posts[1].From) {
+			t.Errorf("周世岳's posts: %+v", zhou.Posts)
+		}
+		if got := leads(zhou); !slices.Equal(got, []string{enterprise("良盛元")}) {
+			t.Errorf("周世岳 leads %v", got)
+		}
+		zhu := official("朱立军")
+		got := leads(zhu)
+		slices.Sort(got)
+		want := []string{enterprise("鼎泰"), enterprise("嘉隆")}
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("朱立军 leads %v, want %v", got, want)
+		}
+
+		u, err := db.FindUserByUsername(ctx, "zhoushiyue")
+		if err != nil || u.OfficialID != zhou.ID {
+			t.Errorf("zhoushiyue account: %+v, %v", u, err)
+		}
+		u, err = db.FindUserByUsername(ctx, "moweiliang")
+		if err != nil || u.EnterpriseID != enterprise("良盛元") {
+			t.Errorf("moweiliang account: %+v, %v", u, err)
+		}
+
+		ps, err := db.FindPairings(ctx, all, domain.PairingFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(ps, func(p *domain.Pairing) bool { return !p.Active() && p.EndReason != "" }) {
+			t.Error("no ended pairing in the history")
+		}
+	})
+
+	// A second seed must leave the database exactly as it was.
+	seeded, err = Seed(ctx, db, now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seeded {
+		t.Error("second Seed returned true")
+	}
+	if after := countAll(t, ctx, db); after != before {
+		t.Errorf("second Seed wrote records: before %+v, after %+v", before, after)
+	}
+}
+
+// TestBuildAtAnyHour builds the data for seeding times spread over two days and
+// checks that no moment lands in the future and that which problems are overdue
+// does not depend on the hour the server happens to start.
+func TestBuildAtAnyHour(t *testing.T) {
+	base := time.Date(2026, time.March, 14, 0, 7, 0, 0, cst) // a Saturday, just after midnight
+	var want []string
+	for step := 0; step < 48*6; step++ {
+		now := base.Add(time.Duration(step) * 10 * time.Minute)
+		d, err := build(now, "$2a$10$notarealhash")
+		if err != nil {
+			t.Fatalf("now %v: %v", now, err)
+		}
+		var overdue []string
+		for i, p := range d.problems {
+			if p.Overdue(now) {
+				overdue = append(overdue, d.problemKeys[i])
+			}
+		}
+		if want == nil {
+			want = overdue
+			t.Logf("overdue: %v", want)
+		} else if !slices.Equal(overdue, want) {
+			t.Errorf("now %v: overdue %v, want %v", now, overdue, want)
+		}
+		for _, s := range d.spotChecks {
+			if s.Date.After(now) || s.Date.In(cst).Weekday() != time.Saturday {
+				t.Errorf("now %v: spot check on %v", now, s.Date)
+			}
+		}
+	}
+	if len(want) == 0 {
+		t.Error("no overdue problems")
+	}
+}

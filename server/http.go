@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/rs/cors"
+
+	"github.com/lianqi/lianqi/auth"
+	"github.com/lianqi/lianqi/graph"
+	"github.com/lianqi/lianqi/service"
+)
+
+// maxBodyBytes bounds a request body; GraphQL documents are small.
+const maxBodyBytes = 1 << 20
+
+// routes wires the HTTP endpoints.
+func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	gql := graph.NewHandler(svc, graph.Options{Introspection: cfg.Dev, Log: log})
+	mux.Handle("/graphql", http.MaxBytesHandler(tokens.Middleware(gql), maxBodyBytes))
+	if cfg.Dev {
+		mux.Handle("GET /playground", playground.Handler("Lianqi GraphQL", "/graphql"))
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		if err := svc.DB.Ping(ctx); err != nil {
+			log.WarnContext(ctx, "readiness check failed", "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "database unreachable"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	if len(cfg.CORSOrigins) == 0 {
+		// rs/cors treats an empty origin list as "allow every origin"; no
+		// configured origin must mean no cross-origin access at all.
+		return requestLog(log, mux)
+	}
+	c := cors.New(cors.Options{
+		AllowedOrigins:   cfg.CORSOrigins,
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowedHeaders:   []string{"Authorization", "Content-Type"},
+		AllowCredentials: true,
+		MaxAge:           600,
+	})
+	return requestLog(log, c.Handler(mux))
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// requestLog gives each request an id (echoed in X-Request-Id) and logs it once
+// when it ends.
+func requestLog(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id := hex.EncodeToString(b)
+		w.Header().Set("X-Request-Id", id)
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		next.ServeHTTP(sw, r)
+		log.LogAttrs(r.Context(), slog.LevelDebug, "request", slog.String("id", id), slog.String("method", r.Method),
+			slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Duration("took", time.Since(start)))
+	})
+}

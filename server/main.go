@@ -1,0 +1,184 @@
+// Command server runs the Lianqi API: GraphQL at /graphql, a playground at
+// /playground, health checks at /healthz and /readyz. Without MONGODB_URI it
+// embeds FerretDB in the data directory and seeds the demo programme on first
+// start.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/lianqi/lianqi/auth"
+	"github.com/lianqi/lianqi/demo"
+	"github.com/lianqi/lianqi/embedded"
+	"github.com/lianqi/lianqi/service"
+	"github.com/lianqi/lianqi/store"
+)
+
+func main() {
+	cfg, err := ParseConfig(os.Args[1:], os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Println(err)
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "lianqi:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	m := &Main{Config: cfg}
+	if err := m.Run(ctx); err != nil {
+		m.Log.Error("start failed", "err", err)
+		m.Close()
+		os.Exit(1)
+	}
+	<-ctx.Done()
+	m.Log.Info("shutting down")
+	if err := m.Close(); err != nil {
+		m.Log.Error("shutdown", "err", err)
+		os.Exit(1)
+	}
+}
+
+// Main is the whole program, so tests can start it on port 0 and stop it.
+type Main struct {
+	Config Config
+	Log    *slog.Logger
+
+	DB       *store.DB
+	Service  *service.Service
+	embedded *embedded.Server
+	http     *http.Server
+	ln       net.Listener
+	served   chan error
+}
+
+// Addr is the address the server listens on, once Run has returned.
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// Run opens the database, seeds demo data if asked, and starts serving HTTP in
+// the background. It returns once the server accepts connections.
+func (m *Main) Run(ctx context.Context) error {
+	m.Log = newLogger(m.Config)
+	m.Log.Info("starting lianqi", "config", m.Config.String())
+
+	uri := m.Config.MongoURI
+	if m.Config.Embedded() {
+		srv, err := embedded.Start(ctx, embedded.Options{Dir: m.Config.DataDir, Logger: m.Log})
+		if err != nil {
+			return fmt.Errorf("start embedded database: %w", err)
+		}
+		m.embedded, uri = srv, srv.URI()
+		m.Log.Info("embedded FerretDB started", "dir", m.Config.DataDir)
+	}
+	db, err := store.Open(ctx, uri, m.Config.DBName, m.Log)
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	m.DB = db
+
+	secret := []byte(m.Config.JWTSecret)
+	if len(secret) == 0 {
+		if secret, err = auth.LoadOrCreateSecret(m.Config.DataDir); err != nil {
+			return fmt.Errorf("jwt secret: %w", err)
+		}
+	}
+	tokens, err := auth.NewTokens(auth.Config{Secret: secret})
+	if err != nil {
+		return fmt.Errorf("tokens: %w", err)
+	}
+	m.Service = service.New(db, tokens, m.Log)
+
+	if err := m.seed(ctx); err != nil {
+		return err
+	}
+
+	m.ln, err = net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m.http = &http.Server{
+		Handler:           routes(m.Service, tokens, m.Config, m.Log),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	}
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.http.Serve(m.ln) }()
+	m.Log.Info("listening", "addr", m.Addr(), "graphql", "/graphql", "playground", "/playground")
+	return nil
+}
+
+// seed writes the demo programme into an empty embedded database, or into any
+// database when --demo is given. A MongoDB named by URI never gets demo
+// accounts unasked: they have well-known passwords.
+func (m *Main) seed(ctx context.Context) error {
+	if !m.Config.Demo && !m.Config.Embedded() {
+		return nil
+	}
+	seeded, err := demo.Seed(ctx, m.DB, time.Now())
+	if err != nil {
+		return fmt.Errorf("seed demo data: %w", err)
+	}
+	if !seeded {
+		return nil
+	}
+	var names []string
+	for _, a := range demo.Accounts {
+		names = append(names, fmt.Sprintf("%s (%s)", a.Username, a.Role))
+	}
+	m.Log.Info("seeded demo data", "password", "demo1234", "accounts", strings.Join(names, ", "))
+	return nil
+}
+
+// Close stops accepting requests, lets running ones finish within the shutdown
+// timeout, and closes the database.
+func (m *Main) Close() error {
+	var errs []error
+	if m.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+		defer cancel()
+		if err := m.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+		if err := <-m.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	if m.DB != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := m.DB.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("close database: %w", err))
+		}
+	}
+	if m.embedded != nil {
+		if err := m.embedded.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close embedded database: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func newLogger(cfg Config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Dev {
+		return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+}
