@@ -34,7 +34,9 @@ func edgesOf[T any, E any](p domain.Page[T], edge func(cursor string, node T) E)
 }
 
 func enterpriseConnection(p domain.Page[*domain.Enterprise]) *model.EnterpriseConnection {
-	edges, info := edgesOf(p, func(c string, n *domain.Enterprise) *model.EnterpriseEdge { return &model.EnterpriseEdge{Cursor: c, Node: n} })
+	edges, info := edgesOf(p, func(c string, n *domain.Enterprise) *model.EnterpriseEdge {
+		return &model.EnterpriseEdge{Cursor: c, Node: n}
+	})
 	return &model.EnterpriseConnection{Edges: edges, PageInfo: info, TotalCount: int(p.TotalCount)}
 }
 
@@ -54,7 +56,9 @@ func visitConnection(p domain.Page[*domain.Visit]) *model.VisitConnection {
 }
 
 func spotCheckConnection(p domain.Page[*domain.SpotCheck]) *model.SpotCheckConnection {
-	edges, info := edgesOf(p, func(c string, n *domain.SpotCheck) *model.SpotCheckEdge { return &model.SpotCheckEdge{Cursor: c, Node: n} })
+	edges, info := edgesOf(p, func(c string, n *domain.SpotCheck) *model.SpotCheckEdge {
+		return &model.SpotCheckEdge{Cursor: c, Node: n}
+	})
 	return &model.SpotCheckConnection{Edges: edges, PageInfo: info, TotalCount: int(p.TotalCount)}
 }
 

@@ -111,4 +111,3 @@ func inputField(gerr *gqlerror.Error, de *domain.Error) string {
 	}
 	return ""
 }
-

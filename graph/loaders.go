@@ -122,8 +122,10 @@ func loadAll[T any](ctx context.Context, pick func(*loaders) *dataloadgen.Loader
 	return out, nil
 }
 
-func enterpriseLoader(l *loaders) *dataloadgen.Loader[string, *domain.Enterprise] { return l.enterprise }
-func officialLoader(l *loaders) *dataloadgen.Loader[string, *domain.Official]     { return l.official }
-func problemLoader(l *loaders) *dataloadgen.Loader[string, *domain.Problem]       { return l.problem }
-func notesLoader(l *loaders) *dataloadgen.Loader[string, []*domain.ProgressNote]  { return l.notes }
-func usernameLoader(l *loaders) *dataloadgen.Loader[string, string]               { return l.username }
+func enterpriseLoader(l *loaders) *dataloadgen.Loader[string, *domain.Enterprise] {
+	return l.enterprise
+}
+func officialLoader(l *loaders) *dataloadgen.Loader[string, *domain.Official]    { return l.official }
+func problemLoader(l *loaders) *dataloadgen.Loader[string, *domain.Problem]      { return l.problem }
+func notesLoader(l *loaders) *dataloadgen.Loader[string, []*domain.ProgressNote] { return l.notes }
+func usernameLoader(l *loaders) *dataloadgen.Loader[string, string]              { return l.username }

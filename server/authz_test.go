@@ -66,7 +66,9 @@ func TestAuthenticationErrors(t *testing.T) {
 		})
 	}
 	t.Run("Me", func(t *testing.T) {
-		var out struct{ Me struct{ Username, Role string } }
+		var out struct {
+			Me struct{ Username, Role string }
+		}
 		s.as("moweiliang", `{me{username role}}`, nil).decode(t, &out)
 		if out.Me.Username != "moweiliang" || out.Me.Role != "ENTERPRISE" {
 			t.Fatalf("me = %+v", out.Me)

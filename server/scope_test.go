@@ -34,7 +34,9 @@ func enterpriseNames(t *testing.T, s *testServer, user string) []string {
 // enterpriseID looks an enterprise up by name as admin.
 func enterpriseID(t *testing.T, s *testServer, name string) string {
 	var out struct {
-		Enterprises struct{ Edges []struct{ Node struct{ ID, Name string } } }
+		Enterprises struct {
+			Edges []struct{ Node struct{ ID, Name string } }
+		}
 	}
 	s.as("admin", `query($n:String){enterprises(first:5,filter:{search:$n}){edges{node{id name}}}}`, map[string]any{"n": name}).decode(t, &out)
 	for _, e := range out.Enterprises.Edges {
@@ -129,7 +131,9 @@ func TestOutOfScopeReadsAsNotFound(t *testing.T) {
 	s := startServer(t)
 	dt := enterpriseID(t, s, dingtai)
 	var probs struct {
-		Problems struct{ Edges []struct{ Node struct{ ID string } } }
+		Problems struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
 	}
 	s.as("admin", `query($e:ID){problems(first:1,filter:{enterpriseId:$e}){edges{node{id}}}}`, map[string]any{"e": dt}).decode(t, &probs)
 	if len(probs.Problems.Edges) == 0 {

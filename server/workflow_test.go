@@ -62,7 +62,9 @@ func TestAdminBuildsAPairingAndTheOfficialServesIt(t *testing.T) {
 		t.Fatalf("stale edit: %q, want CONFLICT", code)
 	}
 
-	var visit struct{ CreateVisit struct{ Official struct{ Name string } } }
+	var visit struct {
+		CreateVisit struct{ Official struct{ Name string } }
+	}
 	s.post(lisi, `mutation($e:ID,$p:ID!){createVisit(input:{enterpriseId:$e,date:"2026-11-20",notes:"春节放假时间：腊月二十五至正月初八",problemIds:[$p]}){official{name}}}`,
 		map[string]any{"e": eid, "p": p.ID}).decode(t, &visit)
 	if visit.CreateVisit.Official.Name != "李四" {

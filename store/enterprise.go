@@ -7,7 +7,7 @@ import (
 )
 
 type enterpriseDoc struct {
-	Stamp     `bson:",inline"`
+	Stamp    `bson:",inline"`
 	Name     string     `bson:"name"`
 	Town     string     `bson:"town"`
 	Park     string     `bson:"park"`

@@ -10,7 +10,7 @@ import (
 )
 
 type officialDoc struct {
-	Stamp      `bson:",inline"`
+	Stamp     `bson:",inline"`
 	Name      string     `bson:"name"`
 	Phone     string     `bson:"phone"`
 	Posts     []postDoc  `bson:"posts"`

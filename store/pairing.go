@@ -10,7 +10,7 @@ import (
 )
 
 type pairingDoc struct {
-	Stamp           `bson:",inline"`
+	Stamp          `bson:",inline"`
 	EnterpriseID   string     `bson:"enterpriseId"`
 	LeadOfficialID string     `bson:"leadOfficialId"`
 	TeamMemberIDs  []string   `bson:"teamMemberIds"`

@@ -10,7 +10,7 @@ import (
 )
 
 type problemDoc struct {
-	Stamp                  `bson:",inline"`
+	Stamp                 `bson:",inline"`
 	EnterpriseID          string     `bson:"enterpriseId"`
 	Category              string     `bson:"category"`
 	Title                 string     `bson:"title"`
@@ -117,7 +117,7 @@ func (db *DB) UpdateProblem(ctx context.Context, p *domain.Problem) error {
 }
 
 type noteDoc struct {
-	Stamp         `bson:",inline"`
+	Stamp        `bson:",inline"`
 	ProblemID    string    `bson:"problemId"`
 	EnterpriseID string    `bson:"enterpriseId"`
 	AuthorUserID string    `bson:"authorId"`

@@ -10,7 +10,7 @@ import (
 )
 
 type userDoc struct {
-	Stamp         `bson:",inline"`
+	Stamp        `bson:",inline"`
 	Username     string `bson:"username"`
 	DisplayName  string `bson:"displayName"`
 	Role         string `bson:"role"`

@@ -10,7 +10,7 @@ import (
 )
 
 type visitDoc struct {
-	Stamp         `bson:",inline"`
+	Stamp        `bson:",inline"`
 	OfficialID   string    `bson:"officialId"`
 	EnterpriseID string    `bson:"enterpriseId"`
 	Date         time.Time `bson:"date"`
@@ -67,7 +67,7 @@ func (db *DB) UpdateVisit(ctx context.Context, v *domain.Visit) error {
 }
 
 type spotCheckDoc struct {
-	Stamp         `bson:",inline"`
+	Stamp        `bson:",inline"`
 	LeaderUserID string    `bson:"leaderId"`
 	EnterpriseID string    `bson:"enterpriseId"`
 	Date         time.Time `bson:"date"`
