@@ -114,9 +114,12 @@ type Problem struct {
 	Status                ProblemStatus
 	Level                 Level
 	ResponsibleDepartment string
-	Tags                  []string
-	ReportedByUserID      string
-	ReportedAt            time.Time
+	// CoordinatingDepartments are the other departments an L3 problem went to.
+	CoordinatingDepartments []string
+	EscalationMode          EscalationMode
+	Tags                    []string
+	ReportedByUserID        string
+	ReportedAt              time.Time
 	// RespondBy and ResolveBy are the deadlines of the current level.
 	RespondBy   time.Time
 	ResolveBy   time.Time
@@ -214,21 +217,31 @@ func (s *ProblemSort) UnmarshalGQL(v any) (err error) {
 }
 func (s ProblemSort) MarshalGQL(w io.Writer) { writeEnum(w, s) }
 
-// ProgressNote is one entry of a problem's append-only progress log.
+// ProgressNote is one entry of a problem's append-only history: a free-text note
+// (Kind NOTE) or a recorded workflow step with who, when, why and what changed.
 type ProgressNote struct {
 	ID           string
 	ProblemID    string
 	EnterpriseID string
 	AuthorUserID string
 	AuthorName   string
+	Kind         Action
 	Text         string
 	At           time.Time
+	// For workflow steps: the status and level before and after.
+	FromStatus, ToStatus ProblemStatus
+	FromLevel, ToLevel   Level
+	Mode                 EscalationMode
+	Departments          []string
 	Meta
 }
 
 // Validate checks the note before it is stored.
 func (n *ProgressNote) Validate() error {
 	n.Text = strings.TrimSpace(n.Text)
+	if n.Kind == "" {
+		n.Kind = ActionNote
+	}
 	if n.Text == "" {
 		return Invalid("text", "a progress note needs text")
 	}

@@ -18,6 +18,8 @@ type problemDoc struct {
 	Status                string     `bson:"status"`
 	Level                 string     `bson:"level"`
 	ResponsibleDepartment string     `bson:"responsibleDepartment"`
+	CoordinatingDepts     []string   `bson:"coordinatingDepartments"`
+	EscalationMode        string     `bson:"escalationMode"`
 	Tags                  []string   `bson:"tags"`
 	ReportedByUserID      string     `bson:"reportedBy"`
 	ReportedAt            time.Time  `bson:"reportedAt"`
@@ -32,7 +34,11 @@ func problemFromDomain(p *domain.Problem) *problemDoc {
 	if tags == nil {
 		tags = []string{}
 	}
-	return &problemDoc{Stamp: baseFrom(p.ID, p.Meta), EnterpriseID: p.EnterpriseID, Category: string(p.Category), Title: p.Title,
+	depts := p.CoordinatingDepartments
+	if depts == nil {
+		depts = []string{}
+	}
+	return &problemDoc{CoordinatingDepts: depts, EscalationMode: string(p.EscalationMode), Stamp: baseFrom(p.ID, p.Meta), EnterpriseID: p.EnterpriseID, Category: string(p.Category), Title: p.Title,
 		Description: p.Description, Status: string(p.Status), Level: string(p.Level), ResponsibleDepartment: p.ResponsibleDepartment,
 		Tags: tags, ReportedByUserID: p.ReportedByUserID, ReportedAt: p.ReportedAt, RespondBy: p.RespondBy, ResolveBy: p.ResolveBy,
 		RespondedAt: p.RespondedAt, ResolvedAt: p.ResolvedAt}
@@ -41,7 +47,8 @@ func problemFromDomain(p *domain.Problem) *problemDoc {
 func (d *problemDoc) toDomain() *domain.Problem {
 	return &domain.Problem{ID: d.ID, EnterpriseID: d.EnterpriseID, Category: domain.Category(d.Category), Title: d.Title,
 		Description: d.Description, Status: domain.ProblemStatus(d.Status), Level: domain.Level(d.Level),
-		ResponsibleDepartment: d.ResponsibleDepartment, Tags: d.Tags, ReportedByUserID: d.ReportedByUserID,
+		ResponsibleDepartment: d.ResponsibleDepartment, CoordinatingDepartments: d.CoordinatingDepts,
+		EscalationMode: domain.EscalationMode(d.EscalationMode), Tags: d.Tags, ReportedByUserID: d.ReportedByUserID,
 		ReportedAt: d.ReportedAt.UTC(), RespondBy: d.RespondBy.UTC(), ResolveBy: d.ResolveBy.UTC(),
 		RespondedAt: utcPtr(d.RespondedAt), ResolvedAt: utcPtr(d.ResolvedAt), Meta: d.meta()}
 }
@@ -122,13 +129,23 @@ type noteDoc struct {
 	EnterpriseID string    `bson:"enterpriseId"`
 	AuthorUserID string    `bson:"authorId"`
 	AuthorName   string    `bson:"authorName"`
+	Kind         string    `bson:"kind"`
 	Text         string    `bson:"text"`
 	At           time.Time `bson:"at"`
+	FromStatus   string    `bson:"fromStatus"`
+	ToStatus     string    `bson:"toStatus"`
+	FromLevel    string    `bson:"fromLevel"`
+	ToLevel      string    `bson:"toLevel"`
+	Mode         string    `bson:"mode"`
+	Departments  []string  `bson:"departments"`
 }
 
 func (d *noteDoc) toDomain() *domain.ProgressNote {
 	return &domain.ProgressNote{ID: d.ID, ProblemID: d.ProblemID, EnterpriseID: d.EnterpriseID, AuthorUserID: d.AuthorUserID,
-		AuthorName: d.AuthorName, Text: d.Text, At: d.At.UTC(), Meta: d.meta()}
+		AuthorName: d.AuthorName, Kind: domain.Action(d.Kind), Text: d.Text, At: d.At.UTC(),
+		FromStatus: domain.ProblemStatus(d.FromStatus), ToStatus: domain.ProblemStatus(d.ToStatus),
+		FromLevel: domain.Level(d.FromLevel), ToLevel: domain.Level(d.ToLevel), Mode: domain.EscalationMode(d.Mode),
+		Departments: d.Departments, Meta: d.meta()}
 }
 
 // FindProgressNotes returns the notes of the given problems inside scope, oldest first.
@@ -140,6 +157,14 @@ func (db *DB) FindProgressNotes(ctx context.Context, scope domain.Scope, problem
 // CreateProgressNote appends a note. Notes are never updated: the log is append-only.
 func (db *DB) CreateProgressNote(ctx context.Context, n *domain.ProgressNote) error {
 	d := &noteDoc{Stamp: baseFrom(n.ID, n.Meta), ProblemID: n.ProblemID, EnterpriseID: n.EnterpriseID, AuthorUserID: n.AuthorUserID,
-		AuthorName: n.AuthorName, Text: n.Text, At: n.At}
+		AuthorName: n.AuthorName, Kind: string(n.Kind), Text: n.Text, At: n.At, FromStatus: string(n.FromStatus),
+		ToStatus: string(n.ToStatus), FromLevel: string(n.FromLevel), ToLevel: string(n.ToLevel), Mode: string(n.Mode),
+		Departments: n.Departments}
+	if d.Kind == "" {
+		d.Kind = string(domain.ActionNote)
+	}
+	if d.Departments == nil {
+		d.Departments = []string{}
+	}
 	return save(ctx, db, CollProgressNotes, d, 0, &n.Meta)
 }
