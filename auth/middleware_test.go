@@ -63,6 +63,12 @@ func TestMiddleware(t *testing.T) {
 			if (got != nil) != tt.wantPrincipal {
 				t.Fatalf("principal = %+v, want present=%v", got, tt.wantPrincipal)
 			}
+			if got != nil && got.ExpiresAt.IsZero() {
+				t.Error("principal has no expiry")
+			}
+			if got != nil {
+				got.ExpiresAt = p.ExpiresAt
+			}
 			if got != nil && *got != p {
 				t.Errorf("principal = %+v, want %+v", *got, p)
 			}

@@ -169,6 +169,7 @@ func (t *Tokens) Verify(token string) (*domain.Principal, error) {
 		Role:         c.Role,
 		OfficialID:   c.OID,
 		EnterpriseID: c.EID,
+		ExpiresAt:    c.ExpiresAt.Time,
 	}, nil
 }
 

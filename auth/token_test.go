@@ -134,8 +134,14 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Verify: %v", err)
 			}
-			if *got != tt.p {
-				t.Errorf("Verify = %+v, want %+v", *got, tt.p)
+			want := tt.p
+			want.ExpiresAt = exp
+			if !got.ExpiresAt.Equal(exp) {
+				t.Errorf("ExpiresAt = %v, want %v", got.ExpiresAt, exp)
+			}
+			got.ExpiresAt = exp
+			if *got != want {
+				t.Errorf("Verify = %+v, want %+v", *got, want)
 			}
 		})
 	}

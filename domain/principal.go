@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"strconv"
+	"time"
 )
 
 // Role is the closed set of kinds of caller.
@@ -52,6 +53,8 @@ type Principal struct {
 	OfficialID string
 	// EnterpriseID is set for ENTERPRISE accounts: the one enterprise they belong to.
 	EnterpriseID string
+	// ExpiresAt is when the credential expires; long-lived connections close then.
+	ExpiresAt time.Time
 }
 
 type principalKey struct{}

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	coderws "github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -25,6 +28,12 @@ type Options struct {
 	// Introspection enables schema introspection (the playground needs it).
 	Introspection bool
 	Log           *slog.Logger
+	// Tokens verifies the access token sent in a WebSocket's connection_init
+	// payload; without it subscriptions are refused.
+	Tokens *auth.Tokens
+	// AllowedOrigins are the browser origins (scheme://host[:port]) allowed to
+	// open WebSockets besides the server's own.
+	AllowedOrigins []string
 }
 
 // NewHandler returns the /graphql endpoint: POST for queries and mutations, GET
@@ -37,6 +46,7 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 	cfg := Config{Resolvers: &Resolver{Svc: svc}}
 	cfg.Directives.HasRole = auth.HasRole
 	srv := handler.New(NewExecutableSchema(cfg))
+	srv.AddTransport(websocketTransport(opts))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -110,4 +120,37 @@ func inputField(gerr *gqlerror.Error, de *domain.Error) string {
 		return gerr.Path.String()
 	}
 	return ""
+}
+
+// websocketTransport serves subscriptions over the graphql-transport-ws protocol
+// (and the older graphql-ws). The access token travels in the connection_init
+// payload as {"Authorization": "Bearer <token>"} because browsers cannot set
+// headers on a WebSocket; the connection closes when that token expires.
+func websocketTransport(opts Options) transport.Websocket {
+	var hosts []string
+	for _, o := range opts.AllowedOrigins {
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			hosts = append(hosts, u.Host)
+		}
+	}
+	return transport.Websocket{
+		Implementation:        transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{OriginPatterns: hosts}},
+		InitTimeout:           10 * time.Second,
+		KeepAlivePingInterval: 15 * time.Second,
+		InitFunc: func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+			if opts.Tokens == nil {
+				return ctx, nil, domain.Errorf(domain.EUNAUTHENTICATED, "subscriptions are not enabled")
+			}
+			ctx = opts.Tokens.WithAuthorization(ctx, payload.Authorization())
+			p, err := auth.Authenticate(ctx)
+			if err != nil {
+				return ctx, nil, err
+			}
+			// The connection's context ends with the request; the deadline's timer
+			// is released then too.
+			ctx, cancel := context.WithDeadline(ctx, p.ExpiresAt)
+			context.AfterFunc(ctx, cancel)
+			return transport.AppendCloseReason(ctx, "access token expired"), nil, nil
+		},
+	}
 }

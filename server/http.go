@@ -23,7 +23,7 @@ const maxBodyBytes = 1 << 20
 // routes wires the HTTP endpoints.
 func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
-	gql := graph.NewHandler(svc, graph.Options{Introspection: cfg.Dev, Log: log})
+	gql := graph.NewHandler(svc, graph.Options{Introspection: cfg.Dev, Log: log, Tokens: tokens, AllowedOrigins: cfg.CORSOrigins})
 	mux.Handle("/graphql", http.MaxBytesHandler(tokens.Middleware(gql), maxBodyBytes))
 	if cfg.Dev {
 		mux.Handle("GET /playground", playground.Handler("Lianqi GraphQL", "/graphql"))

@@ -53,6 +53,8 @@ type DB struct {
 	// lease is how long an allocated but uncommitted change sequence holds back
 	// pulls before it is presumed abandoned (its writer crashed).
 	lease time.Duration
+
+	committed signal
 }
 
 // Open connects to uri, checks the database answers, and creates indexes and the

@@ -314,3 +314,27 @@ func TestFindProblemsOverdueAndSort(t *testing.T) {
 		}
 	})
 }
+
+func TestCommittedSignalsAfterRelease(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t)
+	before, _ := db.Watermark(ctx)
+	ch := db.Committed()
+	done := make(chan int64)
+	go func() {
+		<-ch
+		m, _ := db.Watermark(ctx)
+		done <- m
+	}()
+	if err := db.CreateEnterprise(ctx, newEnterprise("浙江荣凯科技发展有限公司", "")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case m := <-done:
+		if m <= before {
+			t.Fatalf("woken with watermark %d, not past %d: the change was still pending", m, before)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no signal after a commit")
+	}
+}

@@ -51,6 +51,9 @@ func (db *DB) commit(ctx context.Context, coll string, doc stamped, expectedVers
 	if err != nil {
 		return err
 	}
+	// Deferred calls run last-in first-out: waiters are woken only after the
+	// sequence is released, so the watermark they read already covers it.
+	defer db.committed.broadcast()
 	defer db.release(seq)
 
 	old := *b
