@@ -21,6 +21,8 @@ type contactDoc struct {
 	Phone string `bson:"phone"`
 }
 
+func (d *enterpriseDoc) visibleIn(s domain.Scope) bool { return s.HasEnterprise(d.ID) }
+
 func enterpriseFromDomain(e *domain.Enterprise) *enterpriseDoc {
 	return &enterpriseDoc{Stamp: baseFrom(e.ID, e.Meta), Name: e.Name, Town: e.Town, Park: e.Park, Industry: e.Industry,
 		Contact: contactDoc{Name: e.Contact.Name, Phone: e.Contact.Phone}, Status: string(e.Status)}
@@ -33,7 +35,7 @@ func (d *enterpriseDoc) toDomain() *domain.Enterprise {
 
 // FindEnterpriseByID returns the enterprise if it is inside scope.
 func (db *DB) FindEnterpriseByID(ctx context.Context, scope domain.Scope, id string) (*domain.Enterprise, error) {
-	return findOne(ctx, db, CollEnterprises, id, inScope(scope, "_id"), (*enterpriseDoc).toDomain)
+	return findOne(ctx, db, CollEnterprises, id, scope, (*enterpriseDoc).toDomain)
 }
 
 // FindEnterprises lists enterprises inside scope, by name.
@@ -47,7 +49,7 @@ func (db *DB) FindEnterprises(ctx context.Context, scope domain.Scope, f domain.
 
 // FindEnterprisesByIDs returns the live enterprises among ids that are inside scope.
 func (db *DB) FindEnterprisesByIDs(ctx context.Context, scope domain.Scope, ids []string) ([]*domain.Enterprise, error) {
-	return findAll(ctx, db, CollEnterprises, and(live(), inIf("_id", ids), inScope(scope, "_id")), nil, (*enterpriseDoc).toDomain)
+	return findByIDs(ctx, db, CollEnterprises, ids, scope, false, (*enterpriseDoc).toDomain)
 }
 
 // CreateEnterprise stores a new enterprise; e's id must be set and its meta is stamped.

@@ -26,6 +26,8 @@ type postDoc struct {
 	To     *time.Time `bson:"to"`
 }
 
+func (d *officialDoc) visibleIn(s domain.Scope) bool { return s.HasOfficial(d.ID) }
+
 func officialFromDomain(o *domain.Official) *officialDoc {
 	d := &officialDoc{Stamp: baseFrom(o.ID, o.Meta), Name: o.Name, Phone: o.Phone, RetiredAt: o.RetiredAt, Posts: []postDoc{}}
 	for _, p := range o.Posts {
@@ -63,7 +65,7 @@ func officialScope(scope domain.Scope) bson.D {
 
 // FindOfficialByID returns the official if inside scope.
 func (db *DB) FindOfficialByID(ctx context.Context, scope domain.Scope, id string) (*domain.Official, error) {
-	return findOne(ctx, db, CollOfficials, id, officialScope(scope), (*officialDoc).toDomain)
+	return findOne(ctx, db, CollOfficials, id, scope, (*officialDoc).toDomain)
 }
 
 // FindOfficials lists officials inside scope, by name.
@@ -77,7 +79,7 @@ func (db *DB) FindOfficials(ctx context.Context, scope domain.Scope, f domain.Of
 
 // FindOfficialsByIDs returns the live officials among ids that are inside scope.
 func (db *DB) FindOfficialsByIDs(ctx context.Context, scope domain.Scope, ids []string) ([]*domain.Official, error) {
-	return findAll(ctx, db, CollOfficials, and(live(), inIf("_id", ids), officialScope(scope)), nil, (*officialDoc).toDomain)
+	return findByIDs(ctx, db, CollOfficials, ids, scope, false, (*officialDoc).toDomain)
 }
 
 // CreateOfficial stores a new official.

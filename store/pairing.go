@@ -20,6 +20,8 @@ type pairingDoc struct {
 	Active         bool       `bson:"active"`
 }
 
+func (d *pairingDoc) visibleIn(s domain.Scope) bool { return s.HasEnterprise(d.EnterpriseID) }
+
 func pairingFromDomain(p *domain.Pairing) *pairingDoc {
 	team := p.TeamMemberIDs
 	if team == nil {
@@ -36,7 +38,7 @@ func (d *pairingDoc) toDomain() *domain.Pairing {
 
 // FindPairingByID returns the pairing if its enterprise is inside scope.
 func (db *DB) FindPairingByID(ctx context.Context, scope domain.Scope, id string) (*domain.Pairing, error) {
-	return findOne(ctx, db, CollPairings, id, inScope(scope, "enterpriseId"), (*pairingDoc).toDomain)
+	return findOne(ctx, db, CollPairings, id, scope, (*pairingDoc).toDomain)
 }
 
 // FindPairings lists pairings inside scope, oldest first. Pairings are few (one or

@@ -29,6 +29,8 @@ type problemDoc struct {
 	ResolvedAt            *time.Time `bson:"resolvedAt"`
 }
 
+func (d *problemDoc) visibleIn(s domain.Scope) bool { return s.HasEnterprise(d.EnterpriseID) }
+
 func problemFromDomain(p *domain.Problem) *problemDoc {
 	tags := p.Tags
 	if tags == nil {
@@ -92,7 +94,7 @@ func (db *DB) problemFilter(scope domain.Scope, f domain.ProblemFilter) bson.D {
 
 // FindProblemByID returns the problem if its enterprise is inside scope.
 func (db *DB) FindProblemByID(ctx context.Context, scope domain.Scope, id string) (*domain.Problem, error) {
-	return findOne(ctx, db, CollProblems, id, inScope(scope, "enterpriseId"), (*problemDoc).toDomain)
+	return findOne(ctx, db, CollProblems, id, scope, (*problemDoc).toDomain)
 }
 
 // FindProblems lists problems inside scope.
@@ -109,7 +111,7 @@ func (db *DB) FindProblems(ctx context.Context, scope domain.Scope, f domain.Pro
 
 // FindProblemsByIDs returns the live problems among ids that are inside scope.
 func (db *DB) FindProblemsByIDs(ctx context.Context, scope domain.Scope, ids []string) ([]*domain.Problem, error) {
-	return findAll(ctx, db, CollProblems, and(live(), inIf("_id", ids), inScope(scope, "enterpriseId")), nil, (*problemDoc).toDomain)
+	return findByIDs(ctx, db, CollProblems, ids, scope, false, (*problemDoc).toDomain)
 }
 
 // CreateProblem stores a new problem.
@@ -139,6 +141,8 @@ type noteDoc struct {
 	Mode         string    `bson:"mode"`
 	Departments  []string  `bson:"departments"`
 }
+
+func (d *noteDoc) visibleIn(s domain.Scope) bool { return s.HasEnterprise(d.EnterpriseID) }
 
 func (d *noteDoc) toDomain() *domain.ProgressNote {
 	return &domain.ProgressNote{ID: d.ID, ProblemID: d.ProblemID, EnterpriseID: d.EnterpriseID, AuthorUserID: d.AuthorUserID,

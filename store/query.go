@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"regexp"
 
+	"golang.org/x/sync/errgroup"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
@@ -137,22 +139,90 @@ func findAll[D any, T any](ctx context.Context, db *DB, coll string, filter bson
 	return out, nil
 }
 
-// findOne loads one live record by id within filter (the caller's scope).
-func findOne[D any, T any](ctx context.Context, db *DB, coll, id string, scope bson.D, conv func(*D) T) (T, error) {
-	var zero T
+// scoped is a stored document that knows whether a caller's scope covers it.
+type scoped interface {
+	stamped
+	visibleIn(domain.Scope) bool
+}
+
+// fetchByID loads one document by exactly {_id: id}. That filter, and no other,
+// is answered from the embedded engine's primary key instead of a scan of the
+// collection (measured: 2 ms against 100+ ms at 1,000 documents), so tombstones
+// and scope are checked here in Go rather than in the filter. On MongoDB the
+// filter is an index lookup either way.
+func fetchByID[D any, PD interface {
+	*D
+	scoped
+}](ctx context.Context, db *DB, coll, id string, scope domain.Scope, withDeleted bool) (PD, error) {
 	if !domain.ValidID(id) {
-		return zero, domain.NotFound(singular(coll), id)
+		return nil, domain.NotFound(singular(coll), id)
 	}
 	var d D
-	err := db.coll(coll).FindOne(ctx, and(bson.D{{Key: "_id", Value: id}, {Key: "deleted", Value: false}}, scope)).Decode(&d)
+	if err := db.coll(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+		if err := translate("find "+singular(coll), err); domain.ErrorCode(err) != domain.ENOTFOUND {
+			return nil, err
+		}
+		return nil, domain.NotFound(singular(coll), id)
+	}
+	pd := PD(&d)
+	if (pd.stamp().Deleted && !withDeleted) || !pd.visibleIn(scope) {
+		return nil, domain.NotFound(singular(coll), id)
+	}
+	return pd, nil
+}
+
+// findOne loads one live record by id inside scope.
+func findOne[D any, PD interface {
+	*D
+	scoped
+}, T any](ctx context.Context, db *DB, coll, id string, scope domain.Scope, conv func(PD) T) (T, error) {
+	pd, err := fetchByID[D, PD](ctx, db, coll, id, scope, false)
 	if err != nil {
-		if err := translate("find "+singular(coll), err); domain.ErrorCode(err) == domain.ENOTFOUND {
-			return zero, domain.NotFound(singular(coll), id)
-		} else {
-			return zero, err
+		var zero T
+		return zero, err
+	}
+	return conv(pd), nil
+}
+
+// lookupParallelism bounds the concurrent lookups of findByIDs.
+const lookupParallelism = 8
+
+// findByIDs loads the records among ids that exist and are inside scope, in the
+// order of ids, by concurrent primary-key lookups. On the embedded engine an
+// $in query scans the whole collection (measured: 110 ms for 20 ids among 1,000
+// problems), while twenty key lookups take a few milliseconds.
+func findByIDs[D any, PD interface {
+	*D
+	scoped
+}, T any](ctx context.Context, db *DB, coll string, ids []string, scope domain.Scope, withDeleted bool, conv func(PD) T) ([]T, error) {
+	found := make([]PD, len(ids))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(lookupParallelism)
+	seen := map[string]bool{}
+	for i, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		g.Go(func() error {
+			pd, err := fetchByID[D, PD](gctx, db, coll, id, scope, withDeleted)
+			if domain.ErrorCode(err) == domain.ENOTFOUND {
+				return nil
+			}
+			found[i] = pd
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(ids))
+	for _, pd := range found {
+		if pd != nil {
+			out = append(out, conv(pd))
 		}
 	}
-	return conv(&d), nil
+	return out, nil
 }
 
 // and combines filters; empty ones are dropped.

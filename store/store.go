@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -55,6 +56,15 @@ type DB struct {
 	lease time.Duration
 
 	committed signal
+
+	// keyOnlyWrites is set for the embedded engine, which uses its primary key
+	// only for a filter that is exactly {_id: …}: a conditional replace
+	// {_id, version} there scans the whole collection (measured: 16 ms at 1,000
+	// problems, 125 ms at 10,000). Its writes are already serialised by writeMu,
+	// so checking the version first and replacing by _id alone is as safe. On
+	// MongoDB the version stays in the filter, which keeps writers in other
+	// processes honest.
+	keyOnlyWrites bool
 }
 
 // Open connects to uri, checks the database answers, and creates indexes and the
@@ -74,11 +84,26 @@ func Open(ctx context.Context, uri, dbName string, log *slog.Logger) (*DB, error
 		_ = client.Disconnect(ctx)
 		return nil, fmt.Errorf("ping: %w", err)
 	}
+	if db.keyOnlyWrites, err = isFerretDB(ctx, db.client); err != nil {
+		_ = client.Disconnect(ctx)
+		return nil, fmt.Errorf("buildInfo: %w", err)
+	}
 	if err := db.ensureSchema(ctx); err != nil {
 		_ = client.Disconnect(ctx)
 		return nil, err
 	}
 	return db, nil
+}
+
+// isFerretDB reports whether the server is FerretDB, which announces itself in
+// buildInfo.
+func isFerretDB(ctx context.Context, c *mongo.Client) (bool, error) {
+	var info bson.M
+	if err := c.Database("admin").RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
+		return false, err
+	}
+	_, ok := info["ferretdbFeatures"]
+	return ok, nil
 }
 
 // Ping checks that the database answers.

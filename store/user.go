@@ -20,6 +20,10 @@ type userDoc struct {
 	Disabled     bool   `bson:"disabled"`
 }
 
+// visibleIn is always true: accounts have no row scope; the service decides who
+// may read them.
+func (d *userDoc) visibleIn(domain.Scope) bool { return true }
+
 func userFromDomain(u *domain.User) *userDoc {
 	return &userDoc{Stamp: baseFrom(u.ID, u.Meta), Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role),
 		PasswordHash: u.PasswordHash, OfficialID: u.OfficialID, EnterpriseID: u.EnterpriseID, Disabled: u.Disabled}
@@ -32,7 +36,7 @@ func (d *userDoc) toDomain() *domain.User {
 
 // FindUserByID returns a live account.
 func (db *DB) FindUserByID(ctx context.Context, id string) (*domain.User, error) {
-	return findOne(ctx, db, CollUsers, id, nil, (*userDoc).toDomain)
+	return findOne(ctx, db, CollUsers, id, domain.Scope{All: true}, (*userDoc).toDomain)
 }
 
 // FindUserByUsername returns a live account by its (case-insensitive) name.
@@ -69,5 +73,5 @@ func (db *DB) UpdateUser(ctx context.Context, u *domain.User) error {
 // FindUsersByIDs returns the accounts among ids, deleted ones included: a
 // record keeps naming who made it.
 func (db *DB) FindUsersByIDs(ctx context.Context, ids []string) ([]*domain.User, error) {
-	return findAll(ctx, db, CollUsers, inIf("_id", ids), nil, (*userDoc).toDomain)
+	return findByIDs(ctx, db, CollUsers, ids, domain.Scope{All: true}, true, (*userDoc).toDomain)
 }

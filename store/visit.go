@@ -18,6 +18,8 @@ type visitDoc struct {
 	ProblemIDs   []string  `bson:"problemIds"`
 }
 
+func (d *visitDoc) visibleIn(s domain.Scope) bool { return s.HasEnterprise(d.EnterpriseID) }
+
 func visitFromDomain(v *domain.Visit) *visitDoc {
 	ids := v.ProblemIDs
 	if ids == nil {
@@ -32,7 +34,7 @@ func (d *visitDoc) toDomain() *domain.Visit {
 
 // FindVisitByID returns the visit if its enterprise is inside scope.
 func (db *DB) FindVisitByID(ctx context.Context, scope domain.Scope, id string) (*domain.Visit, error) {
-	return findOne(ctx, db, CollVisits, id, inScope(scope, "enterpriseId"), (*visitDoc).toDomain)
+	return findOne(ctx, db, CollVisits, id, scope, (*visitDoc).toDomain)
 }
 
 // FindVisits lists visits inside scope, newest first.
@@ -75,6 +77,8 @@ type spotCheckDoc struct {
 	Score        *int      `bson:"score"`
 }
 
+func (d *spotCheckDoc) visibleIn(s domain.Scope) bool { return s.HasEnterprise(d.EnterpriseID) }
+
 func spotCheckFromDomain(s *domain.SpotCheck) *spotCheckDoc {
 	return &spotCheckDoc{Stamp: baseFrom(s.ID, s.Meta), LeaderUserID: s.LeaderUserID, EnterpriseID: s.EnterpriseID, Date: s.Date, Findings: s.Findings, Score: s.Score}
 }
@@ -85,7 +89,7 @@ func (d *spotCheckDoc) toDomain() *domain.SpotCheck {
 
 // FindSpotCheckByID returns the spot check if its enterprise is inside scope.
 func (db *DB) FindSpotCheckByID(ctx context.Context, scope domain.Scope, id string) (*domain.SpotCheck, error) {
-	return findOne(ctx, db, CollSpotChecks, id, inScope(scope, "enterpriseId"), (*spotCheckDoc).toDomain)
+	return findOne(ctx, db, CollSpotChecks, id, scope, (*spotCheckDoc).toDomain)
 }
 
 // FindSpotChecks lists spot checks inside scope, newest first.

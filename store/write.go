@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"errors"
 
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/lianqi/lianqi/domain"
 )
@@ -83,13 +85,35 @@ func (db *DB) commit(ctx context.Context, coll string, doc stamped, expectedVers
 	return nil
 }
 
-// replaceVersion replaces the document only if it still has the expected version.
+// replaceVersion replaces the document only if it still has the expected
+// version, and reports how many documents matched (0 or 1).
 func (db *DB) replaceVersion(ctx context.Context, coll string, doc stamped, id string, expectedVersion int64) (int64, error) {
-	r, err := db.coll(coll).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: expectedVersion}}, doc)
+	filter, err := db.versionFilter(ctx, coll, id, expectedVersion)
+	if filter == nil || err != nil {
+		return 0, err
+	}
+	r, err := db.coll(coll).ReplaceOne(ctx, filter, doc)
 	if err != nil {
 		return 0, err
 	}
 	return r.MatchedCount, nil
+}
+
+// versionFilter returns the filter that selects the document only at the
+// expected version, or nil if it is not at that version. Callers hold writeMu.
+func (db *DB) versionFilter(ctx context.Context, coll, id string, expectedVersion int64) (bson.D, error) {
+	if !db.keyOnlyWrites {
+		return bson.D{{Key: "_id", Value: id}, {Key: "version", Value: expectedVersion}}, nil
+	}
+	var cur Stamp
+	err := db.coll(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&cur)
+	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && cur.Version != expectedVersion) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return bson.D{{Key: "_id", Value: id}}, nil
 }
 
 func (db *DB) restamp(ctx context.Context, coll string, b *Stamp) error {
@@ -98,8 +122,12 @@ func (db *DB) restamp(ctx context.Context, coll string, b *Stamp) error {
 		return err
 	}
 	defer db.release(seq)
-	_, err = db.coll(coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: b.ID}, {Key: "version", Value: b.Version}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: seq.Seq}}}})
+	filter, err := db.versionFilter(ctx, coll, b.ID, b.Version)
+	if filter == nil || err != nil {
+		// Someone else wrote the document since: their write has a newer sequence.
+		return translate("restamp "+singular(coll), err)
+	}
+	_, err = db.coll(coll).UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: seq.Seq}}}})
 	if err != nil {
 		return translate("restamp "+singular(coll), err)
 	}
