@@ -83,3 +83,11 @@ func connOf[T any, C any](p domain.Page[T], err error, conv func(domain.Page[T])
 	}
 	return conv(p), nil
 }
+
+// nonEmpty maps an unset enum value (older records) to null.
+func nonEmpty[T ~string](v T) *T {
+	if v == "" {
+		return nil
+	}
+	return &v
+}

@@ -38,6 +38,7 @@ type ResolverRoot interface {
 	Official() OfficialResolver
 	Pairing() PairingResolver
 	Problem() ProblemResolver
+	ProgressNote() ProgressNoteResolver
 	Query() QueryResolver
 	SpotCheck() SpotCheckResolver
 	User() UserResolver
@@ -52,6 +53,11 @@ type ComplexityRoot struct {
 	Contact struct {
 		Name  func(childComplexity int) int
 		Phone func(childComplexity int) int
+	}
+
+	DepartmentOverdue struct {
+		Department func(childComplexity int) int
+		Problems   func(childComplexity int) int
 	}
 
 	Enterprise struct {
@@ -89,8 +95,10 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AcknowledgeProblem func(childComplexity int, id string, expectedVersion *int, note *string) int
 		AddProgressNote    func(childComplexity int, problemID string, text string, id *string) int
 		ChangeOfficialPost func(childComplexity int, id string, input service.PostInput) int
+		ConfirmProblem     func(childComplexity int, id string, expectedVersion *int, comment *string) int
 		CreateEnterprise   func(childComplexity int, input service.EnterpriseInput) int
 		CreateOfficial     func(childComplexity int, input service.CreateOfficialInput) int
 		CreatePairing      func(childComplexity int, input service.CreatePairingInput) int
@@ -101,15 +109,20 @@ type ComplexityRoot struct {
 		DeleteSpotCheck    func(childComplexity int, id string) int
 		DeleteVisit        func(childComplexity int, id string) int
 		EndPairing         func(childComplexity int, id string, reason domain.PairingEndReason) int
+		EscalateProblem    func(childComplexity int, id string, expectedVersion *int, input service.EscalateProblemInput) int
 		Login              func(childComplexity int, username string, password string) int
+		ReopenProblem      func(childComplexity int, id string, expectedVersion *int, reason string) int
 		ReportProblem      func(childComplexity int, input service.ReportProblemInput) int
+		ResolveProblem     func(childComplexity int, id string, expectedVersion *int, summary string) int
 		SetPairingTeam     func(childComplexity int, id string, teamMemberIds []string) int
+		StartProblem       func(childComplexity int, id string, expectedVersion *int, note *string) int
 		UpdateEnterprise   func(childComplexity int, id string, expectedVersion *int, input service.EnterpriseInput) int
 		UpdateOfficial     func(childComplexity int, id string, expectedVersion *int, input service.UpdateOfficialInput) int
 		UpdateProblem      func(childComplexity int, id string, expectedVersion *int, input service.UpdateProblemInput) int
 		UpdateSpotCheck    func(childComplexity int, id string, expectedVersion *int, input service.SpotCheckInput) int
 		UpdateUser         func(childComplexity int, id string, input service.UpdateUserInput) int
 		UpdateVisit        func(childComplexity int, id string, expectedVersion *int, input service.VisitInput) int
+		WithdrawProblem    func(childComplexity int, id string, expectedVersion *int, reason string) int
 	}
 
 	Official struct {
@@ -135,6 +148,11 @@ type ComplexityRoot struct {
 	OfficialEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	OfficialOverdue struct {
+		Official func(childComplexity int) int
+		Problems func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -163,27 +181,30 @@ type ComplexityRoot struct {
 	}
 
 	Problem struct {
-		Category              func(childComplexity int) int
-		CategoryLabel         func(childComplexity int) int
-		CreatedAt             func(childComplexity int) int
-		Description           func(childComplexity int) int
-		Enterprise            func(childComplexity int) int
-		ID                    func(childComplexity int) int
-		Level                 func(childComplexity int) int
-		Overdue               func(childComplexity int) int
-		ProgressNotes         func(childComplexity int) int
-		ReportedAt            func(childComplexity int) int
-		ReportedBy            func(childComplexity int) int
-		ResolveBy             func(childComplexity int) int
-		ResolvedAt            func(childComplexity int) int
-		RespondBy             func(childComplexity int) int
-		RespondedAt           func(childComplexity int) int
-		ResponsibleDepartment func(childComplexity int) int
-		Status                func(childComplexity int) int
-		Tags                  func(childComplexity int) int
-		Title                 func(childComplexity int) int
-		UpdatedAt             func(childComplexity int) int
-		Version               func(childComplexity int) int
+		Category                func(childComplexity int) int
+		CategoryLabel           func(childComplexity int) int
+		CoordinatingDepartments func(childComplexity int) int
+		CreatedAt               func(childComplexity int) int
+		Description             func(childComplexity int) int
+		Enterprise              func(childComplexity int) int
+		EscalationMode          func(childComplexity int) int
+		History                 func(childComplexity int) int
+		ID                      func(childComplexity int) int
+		Level                   func(childComplexity int) int
+		Overdue                 func(childComplexity int) int
+		ProgressNotes           func(childComplexity int) int
+		ReportedAt              func(childComplexity int) int
+		ReportedBy              func(childComplexity int) int
+		ResolveBy               func(childComplexity int) int
+		ResolvedAt              func(childComplexity int) int
+		RespondBy               func(childComplexity int) int
+		RespondedAt             func(childComplexity int) int
+		ResponsibleDepartment   func(childComplexity int) int
+		Status                  func(childComplexity int) int
+		Tags                    func(childComplexity int) int
+		Title                   func(childComplexity int) int
+		UpdatedAt               func(childComplexity int) int
+		Version                 func(childComplexity int) int
 	}
 
 	ProblemConnection struct {
@@ -198,27 +219,36 @@ type ComplexityRoot struct {
 	}
 
 	ProgressNote struct {
-		At         func(childComplexity int) int
-		AuthorName func(childComplexity int) int
-		ID         func(childComplexity int) int
-		ProblemID  func(childComplexity int) int
-		Text       func(childComplexity int) int
+		At          func(childComplexity int) int
+		AuthorName  func(childComplexity int) int
+		Departments func(childComplexity int) int
+		FromLevel   func(childComplexity int) int
+		FromStatus  func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Mode        func(childComplexity int) int
+		ProblemID   func(childComplexity int) int
+		Text        func(childComplexity int) int
+		ToLevel     func(childComplexity int) int
+		ToStatus    func(childComplexity int) int
 	}
 
 	Query struct {
-		Enterprise  func(childComplexity int, id string) int
-		Enterprises func(childComplexity int, first *int, after *string, filter *domain.EnterpriseFilter) int
-		Me          func(childComplexity int) int
-		Official    func(childComplexity int, id string) int
-		Officials   func(childComplexity int, first *int, after *string, filter *domain.OfficialFilter) int
-		Pairings    func(childComplexity int, filter *domain.PairingFilter) int
-		Problem     func(childComplexity int, id string) int
-		Problems    func(childComplexity int, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) int
-		SpotCheck   func(childComplexity int, id string) int
-		SpotChecks  func(childComplexity int, first *int, after *string, filter *domain.SpotCheckFilter) int
-		Users       func(childComplexity int, first *int, after *string, role *domain.Role) int
-		Visit       func(childComplexity int, id string) int
-		Visits      func(childComplexity int, first *int, after *string, filter *domain.VisitFilter) int
+		Enterprise          func(childComplexity int, id string) int
+		Enterprises         func(childComplexity int, first *int, after *string, filter *domain.EnterpriseFilter) int
+		Me                  func(childComplexity int) int
+		Official            func(childComplexity int, id string) int
+		Officials           func(childComplexity int, first *int, after *string, filter *domain.OfficialFilter) int
+		OverdueByDepartment func(childComplexity int, department *string) int
+		OverdueByOfficial   func(childComplexity int, officialID *string) int
+		Pairings            func(childComplexity int, filter *domain.PairingFilter) int
+		Problem             func(childComplexity int, id string) int
+		Problems            func(childComplexity int, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) int
+		SpotCheck           func(childComplexity int, id string) int
+		SpotChecks          func(childComplexity int, first *int, after *string, filter *domain.SpotCheckFilter) int
+		Users               func(childComplexity int, first *int, after *string, role *domain.Role) int
+		Visit               func(childComplexity int, id string) int
+		Visits              func(childComplexity int, first *int, after *string, filter *domain.VisitFilter) int
 	}
 
 	SpotCheck struct {
@@ -324,6 +354,13 @@ type MutationResolver interface {
 	DeleteSpotCheck(ctx context.Context, id string) (*domain.SpotCheck, error)
 	CreateUser(ctx context.Context, input service.CreateUserInput) (*domain.User, error)
 	UpdateUser(ctx context.Context, id string, input service.UpdateUserInput) (*domain.User, error)
+	AcknowledgeProblem(ctx context.Context, id string, expectedVersion *int, note *string) (*domain.Problem, error)
+	StartProblem(ctx context.Context, id string, expectedVersion *int, note *string) (*domain.Problem, error)
+	EscalateProblem(ctx context.Context, id string, expectedVersion *int, input service.EscalateProblemInput) (*domain.Problem, error)
+	ResolveProblem(ctx context.Context, id string, expectedVersion *int, summary string) (*domain.Problem, error)
+	ConfirmProblem(ctx context.Context, id string, expectedVersion *int, comment *string) (*domain.Problem, error)
+	ReopenProblem(ctx context.Context, id string, expectedVersion *int, reason string) (*domain.Problem, error)
+	WithdrawProblem(ctx context.Context, id string, expectedVersion *int, reason string) (*domain.Problem, error)
 }
 type OfficialResolver interface {
 	Pairings(ctx context.Context, obj *domain.Official) ([]*domain.Pairing, error)
@@ -343,6 +380,17 @@ type ProblemResolver interface {
 
 	Overdue(ctx context.Context, obj *domain.Problem) (bool, error)
 	ProgressNotes(ctx context.Context, obj *domain.Problem) ([]*domain.ProgressNote, error)
+
+	History(ctx context.Context, obj *domain.Problem) ([]*domain.ProgressNote, error)
+
+	EscalationMode(ctx context.Context, obj *domain.Problem) (*domain.EscalationMode, error)
+}
+type ProgressNoteResolver interface {
+	FromStatus(ctx context.Context, obj *domain.ProgressNote) (*domain.ProblemStatus, error)
+	ToStatus(ctx context.Context, obj *domain.ProgressNote) (*domain.ProblemStatus, error)
+	FromLevel(ctx context.Context, obj *domain.ProgressNote) (*domain.Level, error)
+	ToLevel(ctx context.Context, obj *domain.ProgressNote) (*domain.Level, error)
+	Mode(ctx context.Context, obj *domain.ProgressNote) (*domain.EscalationMode, error)
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*domain.User, error)
@@ -358,6 +406,8 @@ type QueryResolver interface {
 	SpotCheck(ctx context.Context, id string) (*domain.SpotCheck, error)
 	Pairings(ctx context.Context, filter *domain.PairingFilter) ([]*domain.Pairing, error)
 	Users(ctx context.Context, first *int, after *string, role *domain.Role) (*model.UserConnection, error)
+	OverdueByOfficial(ctx context.Context, officialID *string) ([]*service.OfficialOverdue, error)
+	OverdueByDepartment(ctx context.Context, department *string) ([]*service.DepartmentOverdue, error)
 }
 type SpotCheckResolver interface {
 	Enterprise(ctx context.Context, obj *domain.SpotCheck) (*domain.Enterprise, error)
@@ -404,6 +454,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.Phone(childComplexity), true
+
+	case "DepartmentOverdue.department":
+		if e.ComplexityRoot.DepartmentOverdue.Department == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DepartmentOverdue.Department(childComplexity), true
+	case "DepartmentOverdue.problems":
+		if e.ComplexityRoot.DepartmentOverdue.Problems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DepartmentOverdue.Problems(childComplexity), true
 
 	case "Enterprise.contact":
 		if e.ComplexityRoot.Enterprise.Contact == nil {
@@ -551,6 +614,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LoginPayload.User(childComplexity), true
 
+	case "Mutation.acknowledgeProblem":
+		if e.ComplexityRoot.Mutation.AcknowledgeProblem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acknowledgeProblem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcknowledgeProblem(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["note"].(*string)), true
 	case "Mutation.addProgressNote":
 		if e.ComplexityRoot.Mutation.AddProgressNote == nil {
 			break
@@ -573,6 +647,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangeOfficialPost(childComplexity, args["id"].(string), args["input"].(service.PostInput)), true
+	case "Mutation.confirmProblem":
+		if e.ComplexityRoot.Mutation.ConfirmProblem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmProblem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmProblem(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["comment"].(*string)), true
 	case "Mutation.createEnterprise":
 		if e.ComplexityRoot.Mutation.CreateEnterprise == nil {
 			break
@@ -683,6 +768,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EndPairing(childComplexity, args["id"].(string), args["reason"].(domain.PairingEndReason)), true
+	case "Mutation.escalateProblem":
+		if e.ComplexityRoot.Mutation.EscalateProblem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_escalateProblem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EscalateProblem(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["input"].(service.EscalateProblemInput)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -694,6 +790,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Login(childComplexity, args["username"].(string), args["password"].(string)), true
+	case "Mutation.reopenProblem":
+		if e.ComplexityRoot.Mutation.ReopenProblem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reopenProblem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReopenProblem(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["reason"].(string)), true
 	case "Mutation.reportProblem":
 		if e.ComplexityRoot.Mutation.ReportProblem == nil {
 			break
@@ -705,6 +812,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReportProblem(childComplexity, args["input"].(service.ReportProblemInput)), true
+	case "Mutation.resolveProblem":
+		if e.ComplexityRoot.Mutation.ResolveProblem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resolveProblem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResolveProblem(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["summary"].(string)), true
 	case "Mutation.setPairingTeam":
 		if e.ComplexityRoot.Mutation.SetPairingTeam == nil {
 			break
@@ -716,6 +834,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetPairingTeam(childComplexity, args["id"].(string), args["teamMemberIds"].([]string)), true
+	case "Mutation.startProblem":
+		if e.ComplexityRoot.Mutation.StartProblem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startProblem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StartProblem(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["note"].(*string)), true
 	case "Mutation.updateEnterprise":
 		if e.ComplexityRoot.Mutation.UpdateEnterprise == nil {
 			break
@@ -782,6 +911,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateVisit(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["input"].(service.VisitInput)), true
+	case "Mutation.withdrawProblem":
+		if e.ComplexityRoot.Mutation.WithdrawProblem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_withdrawProblem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WithdrawProblem(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["reason"].(string)), true
 
 	case "Official.createdAt":
 		if e.ComplexityRoot.Official.CreatedAt == nil {
@@ -886,6 +1026,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OfficialEdge.Node(childComplexity), true
+
+	case "OfficialOverdue.official":
+		if e.ComplexityRoot.OfficialOverdue.Official == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialOverdue.Official(childComplexity), true
+	case "OfficialOverdue.problems":
+		if e.ComplexityRoot.OfficialOverdue.Problems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialOverdue.Problems(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -998,6 +1151,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Problem.CategoryLabel(childComplexity), true
+	case "Problem.coordinatingDepartments":
+		if e.ComplexityRoot.Problem.CoordinatingDepartments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.CoordinatingDepartments(childComplexity), true
 	case "Problem.createdAt":
 		if e.ComplexityRoot.Problem.CreatedAt == nil {
 			break
@@ -1016,6 +1175,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Problem.Enterprise(childComplexity), true
+	case "Problem.escalationMode":
+		if e.ComplexityRoot.Problem.EscalationMode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.EscalationMode(childComplexity), true
+	case "Problem.history":
+		if e.ComplexityRoot.Problem.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.History(childComplexity), true
 	case "Problem.id":
 		if e.ComplexityRoot.Problem.ID == nil {
 			break
@@ -1157,12 +1328,42 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProgressNote.AuthorName(childComplexity), true
+	case "ProgressNote.departments":
+		if e.ComplexityRoot.ProgressNote.Departments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.Departments(childComplexity), true
+	case "ProgressNote.fromLevel":
+		if e.ComplexityRoot.ProgressNote.FromLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.FromLevel(childComplexity), true
+	case "ProgressNote.fromStatus":
+		if e.ComplexityRoot.ProgressNote.FromStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.FromStatus(childComplexity), true
 	case "ProgressNote.id":
 		if e.ComplexityRoot.ProgressNote.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ProgressNote.ID(childComplexity), true
+	case "ProgressNote.kind":
+		if e.ComplexityRoot.ProgressNote.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.Kind(childComplexity), true
+	case "ProgressNote.mode":
+		if e.ComplexityRoot.ProgressNote.Mode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.Mode(childComplexity), true
 	case "ProgressNote.problemId":
 		if e.ComplexityRoot.ProgressNote.ProblemID == nil {
 			break
@@ -1175,6 +1376,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProgressNote.Text(childComplexity), true
+	case "ProgressNote.toLevel":
+		if e.ComplexityRoot.ProgressNote.ToLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.ToLevel(childComplexity), true
+	case "ProgressNote.toStatus":
+		if e.ComplexityRoot.ProgressNote.ToStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.ToStatus(childComplexity), true
 
 	case "Query.enterprise":
 		if e.ComplexityRoot.Query.Enterprise == nil {
@@ -1227,6 +1440,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Officials(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*domain.OfficialFilter)), true
+	case "Query.overdueByDepartment":
+		if e.ComplexityRoot.Query.OverdueByDepartment == nil {
+			break
+		}
+
+		args, err := ec.field_Query_overdueByDepartment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OverdueByDepartment(childComplexity, args["department"].(*string)), true
+	case "Query.overdueByOfficial":
+		if e.ComplexityRoot.Query.OverdueByOfficial == nil {
+			break
+		}
+
+		args, err := ec.field_Query_overdueByOfficial_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OverdueByOfficial(childComplexity, args["officialId"].(*string)), true
 	case "Query.pairings":
 		if e.ComplexityRoot.Query.Pairings == nil {
 			break
@@ -1598,6 +1833,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("EnterpriseFilter", ec.unmarshalInputEnterpriseFilter),
 			graphql.NewInputUnmarshaler("EnterpriseInput", ec.unmarshalInputEnterpriseInput),
+			graphql.NewInputUnmarshaler("EscalateProblemInput", ec.unmarshalInputEscalateProblemInput),
 			graphql.NewInputUnmarshaler("OfficialFilter", ec.unmarshalInputOfficialFilter),
 			graphql.NewInputUnmarshaler("PairingFilter", ec.unmarshalInputPairingFilter),
 			graphql.NewInputUnmarshaler("PostInput", ec.unmarshalInputPostInput),
@@ -1685,7 +1921,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/enterprise.graphqls" "schema/official.graphqls" "schema/problem.graphqls" "schema/schema.graphqls" "schema/visit.graphqls"
+//go:embed "schema/enterprise.graphqls" "schema/official.graphqls" "schema/problem.graphqls" "schema/schema.graphqls" "schema/visit.graphqls" "schema/workflow.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1702,6 +1938,7 @@ var sources = []*ast.Source{
 	{Name: "schema/problem.graphqls", Input: sourceData("schema/problem.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
 	{Name: "schema/visit.graphqls", Input: sourceData("schema/visit.graphqls"), BuiltIn: false},
+	{Name: "schema/workflow.graphqls", Input: sourceData("schema/workflow.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -1717,6 +1954,16 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 		return ec.fieldContext_Contact_phone(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Contact", field.Name)
+}
+
+func (ec *executionContext) childFields_DepartmentOverdue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "department":
+		return ec.fieldContext_DepartmentOverdue_department(ctx, field)
+	case "problems":
+		return ec.fieldContext_DepartmentOverdue_problems(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DepartmentOverdue", field.Name)
 }
 
 func (ec *executionContext) childFields_Enterprise(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1837,6 +2084,16 @@ func (ec *executionContext) childFields_OfficialEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type OfficialEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_OfficialOverdue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "official":
+		return ec.fieldContext_OfficialOverdue_official(ctx, field)
+	case "problems":
+		return ec.fieldContext_OfficialOverdue_problems(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OfficialOverdue", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -1931,6 +2188,12 @@ func (ec *executionContext) childFields_Problem(ctx context.Context, field graph
 		return ec.fieldContext_Problem_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Problem_updatedAt(ctx, field)
+	case "history":
+		return ec.fieldContext_Problem_history(ctx, field)
+	case "coordinatingDepartments":
+		return ec.fieldContext_Problem_coordinatingDepartments(ctx, field)
+	case "escalationMode":
+		return ec.fieldContext_Problem_escalationMode(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Problem", field.Name)
 }
@@ -1969,6 +2232,20 @@ func (ec *executionContext) childFields_ProgressNote(ctx context.Context, field 
 		return ec.fieldContext_ProgressNote_text(ctx, field)
 	case "at":
 		return ec.fieldContext_ProgressNote_at(ctx, field)
+	case "kind":
+		return ec.fieldContext_ProgressNote_kind(ctx, field)
+	case "fromStatus":
+		return ec.fieldContext_ProgressNote_fromStatus(ctx, field)
+	case "toStatus":
+		return ec.fieldContext_ProgressNote_toStatus(ctx, field)
+	case "fromLevel":
+		return ec.fieldContext_ProgressNote_fromLevel(ctx, field)
+	case "toLevel":
+		return ec.fieldContext_ProgressNote_toLevel(ctx, field)
+	case "mode":
+		return ec.fieldContext_ProgressNote_mode(ctx, field)
+	case "departments":
+		return ec.fieldContext_ProgressNote_departments(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProgressNote", field.Name)
 }
@@ -2303,6 +2580,36 @@ func (ec *executionContext) field_Enterprise_visits_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_acknowledgeProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_addProgressNote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2352,6 +2659,36 @@ func (ec *executionContext) field_Mutation_changeOfficialPost_args(ctx context.C
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_confirmProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "comment",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["comment"] = arg2
 	return args, nil
 }
 
@@ -2503,6 +2840,36 @@ func (ec *executionContext) field_Mutation_endPairing_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_escalateProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (service.EscalateProblemInput, error) {
+			return ec.unmarshalNEscalateProblemInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐEscalateProblemInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2525,6 +2892,36 @@ func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_reopenProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_reportProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2536,6 +2933,36 @@ func (ec *executionContext) field_Mutation_reportProblem_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resolveProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "summary",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["summary"] = arg2
 	return args, nil
 }
 
@@ -2558,6 +2985,36 @@ func (ec *executionContext) field_Mutation_setPairingTeam_args(ctx context.Conte
 		return nil, err
 	}
 	args["teamMemberIds"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_startProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg2
 	return args, nil
 }
 
@@ -2733,6 +3190,36 @@ func (ec *executionContext) field_Mutation_updateVisit_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_withdrawProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Official_visits_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2854,6 +3341,34 @@ func (ec *executionContext) field_Query_officials_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["filter"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_overdueByDepartment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "department",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["department"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_overdueByOfficial_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "officialId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["officialId"] = arg0
 	return args, nil
 }
 
@@ -3159,6 +3674,61 @@ func (ec *executionContext) _Contact_phone(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Contact_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Contact", field, false, false, "String")
+}
+
+func (ec *executionContext) _DepartmentOverdue_department(ctx context.Context, field graphql.CollectedField, obj *service.DepartmentOverdue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DepartmentOverdue_department(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Department, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DepartmentOverdue_department(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DepartmentOverdue", field, false, false, "String")
+}
+
+func (ec *executionContext) _DepartmentOverdue_problems(ctx context.Context, field graphql.CollectedField, obj *service.DepartmentOverdue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DepartmentOverdue_problems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Problems, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DepartmentOverdue_problems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentOverdue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Enterprise_id(ctx context.Context, field graphql.CollectedField, obj *domain.Enterprise) (ret graphql.Marshaler) {
@@ -5002,6 +5572,314 @@ func (ec *executionContext) fieldContext_Mutation_updateUser(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_acknowledgeProblem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_acknowledgeProblem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AcknowledgeProblem(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["note"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_acknowledgeProblem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_acknowledgeProblem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_startProblem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startProblem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartProblem(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["note"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startProblem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startProblem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_escalateProblem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_escalateProblem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EscalateProblem(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["input"].(service.EscalateProblemInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_escalateProblem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_escalateProblem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resolveProblem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resolveProblem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResolveProblem(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["summary"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resolveProblem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resolveProblem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_confirmProblem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_confirmProblem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfirmProblem(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["comment"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_confirmProblem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_confirmProblem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reopenProblem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reopenProblem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReopenProblem(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["reason"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reopenProblem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reopenProblem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_withdrawProblem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_withdrawProblem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WithdrawProblem(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["reason"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_withdrawProblem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_withdrawProblem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Official_id(ctx context.Context, field graphql.CollectedField, obj *domain.Official) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5440,6 +6318,70 @@ func (ec *executionContext) fieldContext_OfficialEdge_node(_ context.Context, fi
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Official(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfficialOverdue_official(ctx context.Context, field graphql.CollectedField, obj *service.OfficialOverdue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialOverdue_official(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Official, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Official) graphql.Marshaler {
+			return ec.marshalNOfficial2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficial(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialOverdue_official(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialOverdue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfficialOverdue_problems(ctx context.Context, field graphql.CollectedField, obj *service.OfficialOverdue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialOverdue_problems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Problems, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialOverdue_problems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialOverdue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6341,6 +7283,84 @@ func (ec *executionContext) fieldContext_Problem_updatedAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Problem", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Problem_history(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Problem().History(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.ProgressNote) graphql.Marshaler {
+			return ec.marshalNProgressNote2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProgressNoteᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Problem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgressNote(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Problem_coordinatingDepartments(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_coordinatingDepartments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CoordinatingDepartments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_coordinatingDepartments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, false, false, "String")
+}
+
+func (ec *executionContext) _Problem_escalationMode(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_escalationMode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Problem().EscalationMode(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.EscalationMode) graphql.Marshaler {
+			return ec.marshalOEscalationMode2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEscalationMode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_escalationMode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, true, true, "EscalationMode")
+}
+
 func (ec *executionContext) _ProblemConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ProblemConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6596,6 +7616,167 @@ func (ec *executionContext) _ProgressNote_at(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_ProgressNote_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProgressNote", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProgressNote_kind(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.Action) graphql.Marshaler {
+			return ec.marshalNProblemAction2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, false, false, "ProblemAction")
+}
+
+func (ec *executionContext) _ProgressNote_fromStatus(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_fromStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProgressNote().FromStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.ProblemStatus) graphql.Marshaler {
+			return ec.marshalOProblemStatus2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_fromStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, true, "ProblemStatus")
+}
+
+func (ec *executionContext) _ProgressNote_toStatus(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_toStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProgressNote().ToStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.ProblemStatus) graphql.Marshaler {
+			return ec.marshalOProblemStatus2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_toStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, true, "ProblemStatus")
+}
+
+func (ec *executionContext) _ProgressNote_fromLevel(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_fromLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProgressNote().FromLevel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Level) graphql.Marshaler {
+			return ec.marshalOEscalationLevel2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐLevel(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_fromLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, true, "EscalationLevel")
+}
+
+func (ec *executionContext) _ProgressNote_toLevel(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_toLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProgressNote().ToLevel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Level) graphql.Marshaler {
+			return ec.marshalOEscalationLevel2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐLevel(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_toLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, true, "EscalationLevel")
+}
+
+func (ec *executionContext) _ProgressNote_mode(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_mode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProgressNote().Mode(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.EscalationMode) graphql.Marshaler {
+			return ec.marshalOEscalationMode2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEscalationMode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_mode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, true, "EscalationMode")
+}
+
+func (ec *executionContext) _ProgressNote_departments(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_departments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Departments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_departments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, false, false, "String")
 }
 
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -7206,6 +8387,94 @@ func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_users_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_overdueByOfficial(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_overdueByOfficial(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().OverdueByOfficial(ctx, fc.Args["officialId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*service.OfficialOverdue) graphql.Marshaler {
+			return ec.marshalNOfficialOverdue2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐOfficialOverdueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_overdueByOfficial(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfficialOverdue(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_overdueByOfficial_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_overdueByDepartment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_overdueByDepartment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().OverdueByDepartment(ctx, fc.Args["department"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*service.DepartmentOverdue) graphql.Marshaler {
+			return ec.marshalNDepartmentOverdue2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐDepartmentOverdueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_overdueByDepartment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DepartmentOverdue(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_overdueByDepartment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9877,6 +11146,69 @@ func UnmarshalEnterpriseInput(ctx context.Context, raw any) (service.EnterpriseI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputEscalateProblemInput(ctx context.Context, obj any) (service.EscalateProblemInput, error) {
+	var it service.EscalateProblemInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"level", "mode", "departments", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "level":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("level"))
+			data, err := ec.unmarshalNEscalationLevel2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Level = data
+		case "mode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mode"))
+			data, err := ec.unmarshalOEscalationMode2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEscalationMode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mode = data
+		case "departments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departments"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Departments = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEscalateProblemInput unmarshals raw into the EscalateProblemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEscalateProblemInput(ctx context.Context, raw any) (service.EscalateProblemInput, error) {
+	var out service.EscalateProblemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EscalateProblemInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputOfficialFilter(ctx context.Context, obj any) (domain.OfficialFilter, error) {
 	var it domain.OfficialFilter
 	if obj == nil {
@@ -10700,6 +12032,44 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var departmentOverdueImplementors = []string{"DepartmentOverdue"}
+
+func (ec *executionContext) _DepartmentOverdue(ctx context.Context, sel ast.SelectionSet, obj *service.DepartmentOverdue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, departmentOverdueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DepartmentOverdue")
+		case "department":
+			out.Values[i] = ec._DepartmentOverdue_department(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "problems":
+			out.Values[i] = ec._DepartmentOverdue_problems(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var enterpriseImplementors = []string{"Enterprise"}
 
 func (ec *executionContext) _Enterprise(ctx context.Context, sel ast.SelectionSet, obj *domain.Enterprise) graphql.Marshaler {
@@ -11092,6 +12462,55 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "acknowledgeProblem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_acknowledgeProblem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startProblem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startProblem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "escalateProblem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_escalateProblem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolveProblem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resolveProblem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmProblem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_confirmProblem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reopenProblem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reopenProblem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withdrawProblem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_withdrawProblem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11255,6 +12674,44 @@ func (ec *executionContext) _OfficialEdge(ctx context.Context, sel ast.Selection
 			}
 		case "node":
 			out.Values[i] = ec._OfficialEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var officialOverdueImplementors = []string{"OfficialOverdue"}
+
+func (ec *executionContext) _OfficialOverdue(ctx context.Context, sel ast.SelectionSet, obj *service.OfficialOverdue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, officialOverdueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OfficialOverdue")
+		case "official":
+			out.Values[i] = ec._OfficialOverdue_official(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "problems":
+			out.Values[i] = ec._OfficialOverdue_problems(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -11563,6 +13020,23 @@ func (ec *executionContext) _Problem(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Problem_history(ctx, field, obj)
+				})
+		case "coordinatingDepartments":
+			out.Values[i] = ec._Problem_coordinatingDepartments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "escalationMode":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Problem_escalationMode(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11675,27 +13149,67 @@ func (ec *executionContext) _ProgressNote(ctx context.Context, sel ast.Selection
 		case "id":
 			out.Values[i] = ec._ProgressNote_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "problemId":
 			out.Values[i] = ec._ProgressNote_problemId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "authorName":
 			out.Values[i] = ec._ProgressNote_authorName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "text":
 			out.Values[i] = ec._ProgressNote_text(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "at":
 			out.Values[i] = ec._ProgressNote_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._ProgressNote_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fromStatus":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProgressNote_fromStatus(ctx, field, obj)
+				})
+		case "toStatus":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProgressNote_toStatus(ctx, field, obj)
+				})
+		case "fromLevel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProgressNote_fromLevel(ctx, field, obj)
+				})
+		case "toLevel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProgressNote_toLevel(ctx, field, obj)
+				})
+		case "mode":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProgressNote_mode(ctx, field, obj)
+				})
+		case "departments":
+			out.Values[i] = ec._ProgressNote_departments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -11810,6 +13324,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_users(ctx, field)
+				})
+		case "overdueByOfficial":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_overdueByOfficial(ctx, field)
+				})
+		case "overdueByDepartment":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_overdueByDepartment(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -12711,6 +14237,30 @@ func (ec *executionContext) unmarshalNCreateUserInput2githubᚗcomᚋlianqiᚋli
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNDepartmentOverdue2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐDepartmentOverdueᚄ(ctx context.Context, sel ast.SelectionSet, v []*service.DepartmentOverdue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDepartmentOverdue2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐDepartmentOverdue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDepartmentOverdue2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐDepartmentOverdue(ctx context.Context, sel ast.SelectionSet, v *service.DepartmentOverdue) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DepartmentOverdue!")
+		return graphql.Null
+	}
+	return ec._DepartmentOverdue(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNEnterprise2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterprise(ctx context.Context, sel ast.SelectionSet, v *domain.Enterprise) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Enterprise!")
@@ -12764,6 +14314,11 @@ func (ec *executionContext) unmarshalNEnterpriseStatus2githubᚗcomᚋlianqiᚋl
 
 func (ec *executionContext) marshalNEnterpriseStatus2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterpriseStatus(ctx context.Context, sel ast.SelectionSet, v domain.EnterpriseStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNEscalateProblemInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐEscalateProblemInput(ctx context.Context, v any) (service.EscalateProblemInput, error) {
+	res, err := ec.unmarshalInputEscalateProblemInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNEscalationLevel2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐLevel(ctx context.Context, v any) (domain.Level, error) {
@@ -12911,6 +14466,30 @@ func (ec *executionContext) marshalNOfficialEdge2ᚖgithubᚗcomᚋlianqiᚋlian
 	return ec._OfficialEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNOfficialOverdue2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐOfficialOverdueᚄ(ctx context.Context, sel ast.SelectionSet, v []*service.OfficialOverdue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOfficialOverdue2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐOfficialOverdue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOfficialOverdue2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐOfficialOverdue(ctx context.Context, sel ast.SelectionSet, v *service.OfficialOverdue) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OfficialOverdue!")
+		return graphql.Null
+	}
+	return ec._OfficialOverdue(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -13000,6 +14579,16 @@ func (ec *executionContext) marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋ
 		return graphql.Null
 	}
 	return ec._Problem(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNProblemAction2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐAction(ctx context.Context, v any) (domain.Action, error) {
+	var res domain.Action
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProblemAction2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐAction(ctx context.Context, sel ast.SelectionSet, v domain.Action) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNProblemCategory2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐCategory(ctx context.Context, v any) (domain.Category, error) {
@@ -13598,6 +15187,22 @@ func (ec *executionContext) marshalOEscalationLevel2ᚖgithubᚗcomᚋlianqiᚋl
 	return v
 }
 
+func (ec *executionContext) unmarshalOEscalationMode2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEscalationMode(ctx context.Context, v any) (*domain.EscalationMode, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(domain.EscalationMode)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEscalationMode2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEscalationMode(ctx context.Context, sel ast.SelectionSet, v *domain.EscalationMode) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -13839,6 +15444,22 @@ func (ec *executionContext) marshalOProblemStatus2ᚕgithubᚗcomᚋlianqiᚋlia
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOProblemStatus2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemStatus(ctx context.Context, v any) (*domain.ProblemStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(domain.ProblemStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProblemStatus2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemStatus(ctx context.Context, sel ast.SelectionSet, v *domain.ProblemStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRole(ctx context.Context, v any) (*domain.Role, error) {
