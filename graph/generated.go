@@ -111,9 +111,12 @@ type ComplexityRoot struct {
 		EndPairing         func(childComplexity int, id string, reason domain.PairingEndReason) int
 		EscalateProblem    func(childComplexity int, id string, expectedVersion *int, input service.EscalateProblemInput) int
 		Login              func(childComplexity int, username string, password string) int
+		MarkEnterpriseLeft func(childComplexity int, id string, at *time.Time) int
 		ReopenProblem      func(childComplexity int, id string, expectedVersion *int, reason string) int
+		RepairEnterprise   func(childComplexity int, input service.RepairEnterpriseInput) int
 		ReportProblem      func(childComplexity int, input service.ReportProblemInput) int
 		ResolveProblem     func(childComplexity int, id string, expectedVersion *int, summary string) int
+		RetireOfficial     func(childComplexity int, id string, at *time.Time) int
 		SetPairingTeam     func(childComplexity int, id string, teamMemberIds []string) int
 		StartProblem       func(childComplexity int, id string, expectedVersion *int, note *string) int
 		UpdateEnterprise   func(childComplexity int, id string, expectedVersion *int, input service.EnterpriseInput) int
@@ -354,6 +357,9 @@ type MutationResolver interface {
 	DeleteSpotCheck(ctx context.Context, id string) (*domain.SpotCheck, error)
 	CreateUser(ctx context.Context, input service.CreateUserInput) (*domain.User, error)
 	UpdateUser(ctx context.Context, id string, input service.UpdateUserInput) (*domain.User, error)
+	RetireOfficial(ctx context.Context, id string, at *time.Time) (*domain.Official, error)
+	MarkEnterpriseLeft(ctx context.Context, id string, at *time.Time) (*domain.Enterprise, error)
+	RepairEnterprise(ctx context.Context, input service.RepairEnterpriseInput) (*domain.Pairing, error)
 	AcknowledgeProblem(ctx context.Context, id string, expectedVersion *int, note *string) (*domain.Problem, error)
 	StartProblem(ctx context.Context, id string, expectedVersion *int, note *string) (*domain.Problem, error)
 	EscalateProblem(ctx context.Context, id string, expectedVersion *int, input service.EscalateProblemInput) (*domain.Problem, error)
@@ -790,6 +796,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Login(childComplexity, args["username"].(string), args["password"].(string)), true
+	case "Mutation.markEnterpriseLeft":
+		if e.ComplexityRoot.Mutation.MarkEnterpriseLeft == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markEnterpriseLeft_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkEnterpriseLeft(childComplexity, args["id"].(string), args["at"].(*time.Time)), true
 	case "Mutation.reopenProblem":
 		if e.ComplexityRoot.Mutation.ReopenProblem == nil {
 			break
@@ -801,6 +818,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReopenProblem(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["reason"].(string)), true
+	case "Mutation.repairEnterprise":
+		if e.ComplexityRoot.Mutation.RepairEnterprise == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_repairEnterprise_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RepairEnterprise(childComplexity, args["input"].(service.RepairEnterpriseInput)), true
 	case "Mutation.reportProblem":
 		if e.ComplexityRoot.Mutation.ReportProblem == nil {
 			break
@@ -823,6 +851,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResolveProblem(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["summary"].(string)), true
+	case "Mutation.retireOfficial":
+		if e.ComplexityRoot.Mutation.RetireOfficial == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_retireOfficial_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RetireOfficial(childComplexity, args["id"].(string), args["at"].(*time.Time)), true
 	case "Mutation.setPairingTeam":
 		if e.ComplexityRoot.Mutation.SetPairingTeam == nil {
 			break
@@ -1838,6 +1877,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PairingFilter", ec.unmarshalInputPairingFilter),
 			graphql.NewInputUnmarshaler("PostInput", ec.unmarshalInputPostInput),
 			graphql.NewInputUnmarshaler("ProblemFilter", ec.unmarshalInputProblemFilter),
+			graphql.NewInputUnmarshaler("RepairEnterpriseInput", ec.unmarshalInputRepairEnterpriseInput),
 			graphql.NewInputUnmarshaler("ReportProblemInput", ec.unmarshalInputReportProblemInput),
 			graphql.NewInputUnmarshaler("SpotCheckFilter", ec.unmarshalInputSpotCheckFilter),
 			graphql.NewInputUnmarshaler("SpotCheckInput", ec.unmarshalInputSpotCheckInput),
@@ -1921,7 +1961,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/enterprise.graphqls" "schema/official.graphqls" "schema/problem.graphqls" "schema/schema.graphqls" "schema/visit.graphqls" "schema/workflow.graphqls"
+//go:embed "schema/enterprise.graphqls" "schema/official.graphqls" "schema/problem.graphqls" "schema/reform.graphqls" "schema/schema.graphqls" "schema/visit.graphqls" "schema/workflow.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1936,6 +1976,7 @@ var sources = []*ast.Source{
 	{Name: "schema/enterprise.graphqls", Input: sourceData("schema/enterprise.graphqls"), BuiltIn: false},
 	{Name: "schema/official.graphqls", Input: sourceData("schema/official.graphqls"), BuiltIn: false},
 	{Name: "schema/problem.graphqls", Input: sourceData("schema/problem.graphqls"), BuiltIn: false},
+	{Name: "schema/reform.graphqls", Input: sourceData("schema/reform.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
 	{Name: "schema/visit.graphqls", Input: sourceData("schema/visit.graphqls"), BuiltIn: false},
 	{Name: "schema/workflow.graphqls", Input: sourceData("schema/workflow.graphqls"), BuiltIn: false},
@@ -2892,6 +2933,28 @@ func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_markEnterpriseLeft_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "at",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["at"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_reopenProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2919,6 +2982,20 @@ func (ec *executionContext) field_Mutation_reopenProblem_args(ctx context.Contex
 		return nil, err
 	}
 	args["reason"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_repairEnterprise_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (service.RepairEnterpriseInput, error) {
+			return ec.unmarshalNRepairEnterpriseInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐRepairEnterpriseInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -2963,6 +3040,28 @@ func (ec *executionContext) field_Mutation_resolveProblem_args(ctx context.Conte
 		return nil, err
 	}
 	args["summary"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_retireOfficial_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "at",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["at"] = arg1
 	return args, nil
 }
 
@@ -5566,6 +5665,192 @@ func (ec *executionContext) fieldContext_Mutation_updateUser(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_updateUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_retireOfficial(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_retireOfficial(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RetireOfficial(ctx, fc.Args["id"].(string), fc.Args["at"].(*time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *domain.Official
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *domain.Official
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Official) graphql.Marshaler {
+			return ec.marshalNOfficial2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficial(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_retireOfficial(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_retireOfficial_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markEnterpriseLeft(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markEnterpriseLeft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkEnterpriseLeft(ctx, fc.Args["id"].(string), fc.Args["at"].(*time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *domain.Enterprise
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *domain.Enterprise
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Enterprise) graphql.Marshaler {
+			return ec.marshalNEnterprise2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterprise(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markEnterpriseLeft(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enterprise(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markEnterpriseLeft_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_repairEnterprise(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_repairEnterprise(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RepairEnterprise(ctx, fc.Args["input"].(service.RepairEnterpriseInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *domain.Pairing
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *domain.Pairing
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Pairing) graphql.Marshaler {
+			return ec.marshalNPairing2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐPairing(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_repairEnterprise(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pairing(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_repairEnterprise_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11447,6 +11732,69 @@ func UnmarshalProblemFilter(ctx context.Context, raw any) (domain.ProblemFilter,
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRepairEnterpriseInput(ctx context.Context, obj any) (service.RepairEnterpriseInput, error) {
+	var it service.RepairEnterpriseInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"enterpriseId", "leadOfficialId", "teamMemberIds", "at"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "enterpriseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enterpriseId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnterpriseID = data
+		case "leadOfficialId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leadOfficialId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeadOfficialID = data
+		case "teamMemberIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamMemberIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamMemberIDs = data
+		case "at":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("at"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.At = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRepairEnterpriseInput unmarshals raw into the RepairEnterpriseInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRepairEnterpriseInput(ctx context.Context, raw any) (service.RepairEnterpriseInput, error) {
+	var out service.RepairEnterpriseInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RepairEnterpriseInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputReportProblemInput(ctx context.Context, obj any) (service.ReportProblemInput, error) {
 	var it service.ReportProblemInput
 	if obj == nil {
@@ -12458,6 +12806,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "updateUser":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateUser(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retireOfficial":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_retireOfficial(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markEnterpriseLeft":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markEnterpriseLeft(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "repairEnterprise":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_repairEnterprise(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -14665,6 +15034,11 @@ func (ec *executionContext) marshalNProgressNote2ᚖgithubᚗcomᚋlianqiᚋlian
 		return graphql.Null
 	}
 	return ec._ProgressNote(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRepairEnterpriseInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐRepairEnterpriseInput(ctx context.Context, v any) (service.RepairEnterpriseInput, error) {
+	res, err := ec.unmarshalInputRepairEnterpriseInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNReportProblemInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐReportProblemInput(ctx context.Context, v any) (service.ReportProblemInput, error) {
