@@ -40,6 +40,9 @@ type ResolverRoot interface {
 	Problem() ProblemResolver
 	ProgressNote() ProgressNoteResolver
 	Query() QueryResolver
+	Quiz() QuizResolver
+	QuizResult() QuizResultResolver
+	Rating() RatingResolver
 	SpotCheck() SpotCheckResolver
 	User() UserResolver
 	Visit() VisitResolver
@@ -98,10 +101,11 @@ type ComplexityRoot struct {
 		AcknowledgeProblem func(childComplexity int, id string, expectedVersion *int, note *string) int
 		AddProgressNote    func(childComplexity int, problemID string, text string, id *string) int
 		ChangeOfficialPost func(childComplexity int, id string, input service.PostInput) int
-		ConfirmProblem     func(childComplexity int, id string, expectedVersion *int, comment *string) int
+		ConfirmProblem     func(childComplexity int, id string, expectedVersion *int, comment *string, rating *service.RatingInput) int
 		CreateEnterprise   func(childComplexity int, input service.EnterpriseInput) int
 		CreateOfficial     func(childComplexity int, input service.CreateOfficialInput) int
 		CreatePairing      func(childComplexity int, input service.CreatePairingInput) int
+		CreateQuiz         func(childComplexity int, input service.QuizInput) int
 		CreateSpotCheck    func(childComplexity int, input service.SpotCheckInput) int
 		CreateUser         func(childComplexity int, input service.CreateUserInput) int
 		CreateVisit        func(childComplexity int, input service.VisitInput) int
@@ -112,7 +116,8 @@ type ComplexityRoot struct {
 		EscalateProblem    func(childComplexity int, id string, expectedVersion *int, input service.EscalateProblemInput) int
 		Login              func(childComplexity int, username string, password string) int
 		MarkEnterpriseLeft func(childComplexity int, id string, at *time.Time) int
-		ReopenProblem      func(childComplexity int, id string, expectedVersion *int, reason string) int
+		RecordQuizResult   func(childComplexity int, id string, input service.QuizResultInput) int
+		ReopenProblem      func(childComplexity int, id string, expectedVersion *int, reason string, rating *service.RatingInput) int
 		RepairEnterprise   func(childComplexity int, input service.RepairEnterpriseInput) int
 		ReportProblem      func(childComplexity int, input service.ReportProblemInput) int
 		ResolveProblem     func(childComplexity int, id string, expectedVersion *int, summary string) int
@@ -196,6 +201,7 @@ type ComplexityRoot struct {
 		Level                   func(childComplexity int) int
 		Overdue                 func(childComplexity int) int
 		ProgressNotes           func(childComplexity int) int
+		Ratings                 func(childComplexity int) int
 		ReportedAt              func(childComplexity int) int
 		ReportedBy              func(childComplexity int) int
 		ResolveBy               func(childComplexity int) int
@@ -247,11 +253,54 @@ type ComplexityRoot struct {
 		Pairings            func(childComplexity int, filter *domain.PairingFilter) int
 		Problem             func(childComplexity int, id string) int
 		Problems            func(childComplexity int, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) int
+		Quiz                func(childComplexity int, id string) int
+		Quizzes             func(childComplexity int, first *int, after *string, officialID *string) int
+		Ratings             func(childComplexity int, filter *domain.RatingFilter) int
 		SpotCheck           func(childComplexity int, id string) int
 		SpotChecks          func(childComplexity int, first *int, after *string, filter *domain.SpotCheckFilter) int
 		Users               func(childComplexity int, first *int, after *string, role *domain.Role) int
 		Visit               func(childComplexity int, id string) int
 		Visits              func(childComplexity int, first *int, after *string, filter *domain.VisitFilter) int
+	}
+
+	Quiz struct {
+		CreatedAt func(childComplexity int) int
+		Date      func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Leader    func(childComplexity int) int
+		Questions func(childComplexity int) int
+		Results   func(childComplexity int) int
+		Title     func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+		Version   func(childComplexity int) int
+	}
+
+	QuizConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	QuizEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	QuizResult struct {
+		Note     func(childComplexity int) int
+		Official func(childComplexity int) int
+		Score    func(childComplexity int) int
+	}
+
+	Rating struct {
+		At         func(childComplexity int) int
+		Comment    func(childComplexity int) int
+		Confirmed  func(childComplexity int) int
+		Enterprise func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Official   func(childComplexity int) int
+		Problem    func(childComplexity int) int
+		Score      func(childComplexity int) int
 	}
 
 	SpotCheck struct {
@@ -260,7 +309,10 @@ type ComplexityRoot struct {
 		Enterprise func(childComplexity int) int
 		Findings   func(childComplexity int) int
 		ID         func(childComplexity int) int
+		KnownCount func(childComplexity int) int
 		Leader     func(childComplexity int) int
+		Official   func(childComplexity int) int
+		Questions  func(childComplexity int) int
 		Score      func(childComplexity int) int
 		UpdatedAt  func(childComplexity int) int
 		Version    func(childComplexity int) int
@@ -275,6 +327,12 @@ type ComplexityRoot struct {
 	SpotCheckEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	SpotCheckQuestion struct {
+		Answer       func(childComplexity int) int
+		OfficialKnew func(childComplexity int) int
+		Question     func(childComplexity int) int
 	}
 
 	User struct {
@@ -357,6 +415,8 @@ type MutationResolver interface {
 	DeleteSpotCheck(ctx context.Context, id string) (*domain.SpotCheck, error)
 	CreateUser(ctx context.Context, input service.CreateUserInput) (*domain.User, error)
 	UpdateUser(ctx context.Context, id string, input service.UpdateUserInput) (*domain.User, error)
+	CreateQuiz(ctx context.Context, input service.QuizInput) (*domain.Quiz, error)
+	RecordQuizResult(ctx context.Context, id string, input service.QuizResultInput) (*domain.Quiz, error)
 	RetireOfficial(ctx context.Context, id string, at *time.Time) (*domain.Official, error)
 	MarkEnterpriseLeft(ctx context.Context, id string, at *time.Time) (*domain.Enterprise, error)
 	RepairEnterprise(ctx context.Context, input service.RepairEnterpriseInput) (*domain.Pairing, error)
@@ -364,8 +424,8 @@ type MutationResolver interface {
 	StartProblem(ctx context.Context, id string, expectedVersion *int, note *string) (*domain.Problem, error)
 	EscalateProblem(ctx context.Context, id string, expectedVersion *int, input service.EscalateProblemInput) (*domain.Problem, error)
 	ResolveProblem(ctx context.Context, id string, expectedVersion *int, summary string) (*domain.Problem, error)
-	ConfirmProblem(ctx context.Context, id string, expectedVersion *int, comment *string) (*domain.Problem, error)
-	ReopenProblem(ctx context.Context, id string, expectedVersion *int, reason string) (*domain.Problem, error)
+	ConfirmProblem(ctx context.Context, id string, expectedVersion *int, comment *string, rating *service.RatingInput) (*domain.Problem, error)
+	ReopenProblem(ctx context.Context, id string, expectedVersion *int, reason string, rating *service.RatingInput) (*domain.Problem, error)
 	WithdrawProblem(ctx context.Context, id string, expectedVersion *int, reason string) (*domain.Problem, error)
 }
 type OfficialResolver interface {
@@ -387,6 +447,7 @@ type ProblemResolver interface {
 	Overdue(ctx context.Context, obj *domain.Problem) (bool, error)
 	ProgressNotes(ctx context.Context, obj *domain.Problem) ([]*domain.ProgressNote, error)
 
+	Ratings(ctx context.Context, obj *domain.Problem) ([]*domain.Rating, error)
 	History(ctx context.Context, obj *domain.Problem) ([]*domain.ProgressNote, error)
 
 	EscalationMode(ctx context.Context, obj *domain.Problem) (*domain.EscalationMode, error)
@@ -412,12 +473,28 @@ type QueryResolver interface {
 	SpotCheck(ctx context.Context, id string) (*domain.SpotCheck, error)
 	Pairings(ctx context.Context, filter *domain.PairingFilter) ([]*domain.Pairing, error)
 	Users(ctx context.Context, first *int, after *string, role *domain.Role) (*model.UserConnection, error)
+	Ratings(ctx context.Context, filter *domain.RatingFilter) ([]*domain.Rating, error)
+	Quizzes(ctx context.Context, first *int, after *string, officialID *string) (*model.QuizConnection, error)
+	Quiz(ctx context.Context, id string) (*domain.Quiz, error)
 	OverdueByOfficial(ctx context.Context, officialID *string) ([]*service.OfficialOverdue, error)
 	OverdueByDepartment(ctx context.Context, department *string) ([]*service.DepartmentOverdue, error)
+}
+type QuizResolver interface {
+	Leader(ctx context.Context, obj *domain.Quiz) (string, error)
+}
+type QuizResultResolver interface {
+	Official(ctx context.Context, obj *domain.QuizResult) (*domain.Official, error)
+}
+type RatingResolver interface {
+	Problem(ctx context.Context, obj *domain.Rating) (*domain.Problem, error)
+	Enterprise(ctx context.Context, obj *domain.Rating) (*domain.Enterprise, error)
+	Official(ctx context.Context, obj *domain.Rating) (*domain.Official, error)
 }
 type SpotCheckResolver interface {
 	Enterprise(ctx context.Context, obj *domain.SpotCheck) (*domain.Enterprise, error)
 	Leader(ctx context.Context, obj *domain.SpotCheck) (string, error)
+
+	Official(ctx context.Context, obj *domain.SpotCheck) (*domain.Official, error)
 }
 type UserResolver interface {
 	Official(ctx context.Context, obj *domain.User) (*domain.Official, error)
@@ -663,7 +740,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ConfirmProblem(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["comment"].(*string)), true
+		return e.ComplexityRoot.Mutation.ConfirmProblem(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["comment"].(*string), args["rating"].(*service.RatingInput)), true
 	case "Mutation.createEnterprise":
 		if e.ComplexityRoot.Mutation.CreateEnterprise == nil {
 			break
@@ -697,6 +774,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreatePairing(childComplexity, args["input"].(service.CreatePairingInput)), true
+	case "Mutation.createQuiz":
+		if e.ComplexityRoot.Mutation.CreateQuiz == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createQuiz_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateQuiz(childComplexity, args["input"].(service.QuizInput)), true
 	case "Mutation.createSpotCheck":
 		if e.ComplexityRoot.Mutation.CreateSpotCheck == nil {
 			break
@@ -807,6 +895,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MarkEnterpriseLeft(childComplexity, args["id"].(string), args["at"].(*time.Time)), true
+	case "Mutation.recordQuizResult":
+		if e.ComplexityRoot.Mutation.RecordQuizResult == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordQuizResult_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordQuizResult(childComplexity, args["id"].(string), args["input"].(service.QuizResultInput)), true
 	case "Mutation.reopenProblem":
 		if e.ComplexityRoot.Mutation.ReopenProblem == nil {
 			break
@@ -817,7 +916,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ReopenProblem(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["reason"].(string)), true
+		return e.ComplexityRoot.Mutation.ReopenProblem(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["reason"].(string), args["rating"].(*service.RatingInput)), true
 	case "Mutation.repairEnterprise":
 		if e.ComplexityRoot.Mutation.RepairEnterprise == nil {
 			break
@@ -1250,6 +1349,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Problem.ProgressNotes(childComplexity), true
+	case "Problem.ratings":
+		if e.ComplexityRoot.Problem.Ratings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.Ratings(childComplexity), true
 	case "Problem.reportedAt":
 		if e.ComplexityRoot.Problem.ReportedAt == nil {
 			break
@@ -1534,6 +1639,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Problems(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*domain.ProblemFilter), args["orderBy"].(*domain.ProblemSort)), true
+	case "Query.quiz":
+		if e.ComplexityRoot.Query.Quiz == nil {
+			break
+		}
+
+		args, err := ec.field_Query_quiz_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Quiz(childComplexity, args["id"].(string)), true
+	case "Query.quizzes":
+		if e.ComplexityRoot.Query.Quizzes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_quizzes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Quizzes(childComplexity, args["first"].(*int), args["after"].(*string), args["officialId"].(*string)), true
+	case "Query.ratings":
+		if e.ComplexityRoot.Query.Ratings == nil {
+			break
+		}
+
+		args, err := ec.field_Query_ratings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Ratings(childComplexity, args["filter"].(*domain.RatingFilter)), true
 	case "Query.spotCheck":
 		if e.ComplexityRoot.Query.SpotCheck == nil {
 			break
@@ -1590,6 +1728,161 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Visits(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*domain.VisitFilter)), true
 
+	case "Quiz.createdAt":
+		if e.ComplexityRoot.Quiz.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quiz.CreatedAt(childComplexity), true
+	case "Quiz.date":
+		if e.ComplexityRoot.Quiz.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quiz.Date(childComplexity), true
+	case "Quiz.id":
+		if e.ComplexityRoot.Quiz.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quiz.ID(childComplexity), true
+	case "Quiz.leader":
+		if e.ComplexityRoot.Quiz.Leader == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quiz.Leader(childComplexity), true
+	case "Quiz.questions":
+		if e.ComplexityRoot.Quiz.Questions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quiz.Questions(childComplexity), true
+	case "Quiz.results":
+		if e.ComplexityRoot.Quiz.Results == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quiz.Results(childComplexity), true
+	case "Quiz.title":
+		if e.ComplexityRoot.Quiz.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quiz.Title(childComplexity), true
+	case "Quiz.updatedAt":
+		if e.ComplexityRoot.Quiz.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quiz.UpdatedAt(childComplexity), true
+	case "Quiz.version":
+		if e.ComplexityRoot.Quiz.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quiz.Version(childComplexity), true
+
+	case "QuizConnection.edges":
+		if e.ComplexityRoot.QuizConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizConnection.Edges(childComplexity), true
+	case "QuizConnection.pageInfo":
+		if e.ComplexityRoot.QuizConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizConnection.PageInfo(childComplexity), true
+	case "QuizConnection.totalCount":
+		if e.ComplexityRoot.QuizConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizConnection.TotalCount(childComplexity), true
+
+	case "QuizEdge.cursor":
+		if e.ComplexityRoot.QuizEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizEdge.Cursor(childComplexity), true
+	case "QuizEdge.node":
+		if e.ComplexityRoot.QuizEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizEdge.Node(childComplexity), true
+
+	case "QuizResult.note":
+		if e.ComplexityRoot.QuizResult.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizResult.Note(childComplexity), true
+	case "QuizResult.official":
+		if e.ComplexityRoot.QuizResult.Official == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizResult.Official(childComplexity), true
+	case "QuizResult.score":
+		if e.ComplexityRoot.QuizResult.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizResult.Score(childComplexity), true
+
+	case "Rating.at":
+		if e.ComplexityRoot.Rating.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.At(childComplexity), true
+	case "Rating.comment":
+		if e.ComplexityRoot.Rating.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.Comment(childComplexity), true
+	case "Rating.confirmed":
+		if e.ComplexityRoot.Rating.Confirmed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.Confirmed(childComplexity), true
+	case "Rating.enterprise":
+		if e.ComplexityRoot.Rating.Enterprise == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.Enterprise(childComplexity), true
+	case "Rating.id":
+		if e.ComplexityRoot.Rating.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.ID(childComplexity), true
+	case "Rating.official":
+		if e.ComplexityRoot.Rating.Official == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.Official(childComplexity), true
+	case "Rating.problem":
+		if e.ComplexityRoot.Rating.Problem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.Problem(childComplexity), true
+	case "Rating.score":
+		if e.ComplexityRoot.Rating.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.Score(childComplexity), true
+
 	case "SpotCheck.createdAt":
 		if e.ComplexityRoot.SpotCheck.CreatedAt == nil {
 			break
@@ -1620,12 +1913,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SpotCheck.ID(childComplexity), true
+	case "SpotCheck.knownCount":
+		if e.ComplexityRoot.SpotCheck.KnownCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheck.KnownCount(childComplexity), true
 	case "SpotCheck.leader":
 		if e.ComplexityRoot.SpotCheck.Leader == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SpotCheck.Leader(childComplexity), true
+	case "SpotCheck.official":
+		if e.ComplexityRoot.SpotCheck.Official == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheck.Official(childComplexity), true
+	case "SpotCheck.questions":
+		if e.ComplexityRoot.SpotCheck.Questions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheck.Questions(childComplexity), true
 	case "SpotCheck.score":
 		if e.ComplexityRoot.SpotCheck.Score == nil {
 			break
@@ -1676,6 +1987,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SpotCheckEdge.Node(childComplexity), true
+
+	case "SpotCheckQuestion.answer":
+		if e.ComplexityRoot.SpotCheckQuestion.Answer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckQuestion.Answer(childComplexity), true
+	case "SpotCheckQuestion.officialKnew":
+		if e.ComplexityRoot.SpotCheckQuestion.OfficialKnew == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckQuestion.OfficialKnew(childComplexity), true
+	case "SpotCheckQuestion.question":
+		if e.ComplexityRoot.SpotCheckQuestion.Question == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckQuestion.Question(childComplexity), true
 
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
@@ -1877,10 +2207,15 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PairingFilter", ec.unmarshalInputPairingFilter),
 			graphql.NewInputUnmarshaler("PostInput", ec.unmarshalInputPostInput),
 			graphql.NewInputUnmarshaler("ProblemFilter", ec.unmarshalInputProblemFilter),
+			graphql.NewInputUnmarshaler("QuizInput", ec.unmarshalInputQuizInput),
+			graphql.NewInputUnmarshaler("QuizResultInput", ec.unmarshalInputQuizResultInput),
+			graphql.NewInputUnmarshaler("RatingFilter", ec.unmarshalInputRatingFilter),
+			graphql.NewInputUnmarshaler("RatingInput", ec.unmarshalInputRatingInput),
 			graphql.NewInputUnmarshaler("RepairEnterpriseInput", ec.unmarshalInputRepairEnterpriseInput),
 			graphql.NewInputUnmarshaler("ReportProblemInput", ec.unmarshalInputReportProblemInput),
 			graphql.NewInputUnmarshaler("SpotCheckFilter", ec.unmarshalInputSpotCheckFilter),
 			graphql.NewInputUnmarshaler("SpotCheckInput", ec.unmarshalInputSpotCheckInput),
+			graphql.NewInputUnmarshaler("SpotCheckQuestionInput", ec.unmarshalInputSpotCheckQuestionInput),
 			graphql.NewInputUnmarshaler("UpdateOfficialInput", ec.unmarshalInputUpdateOfficialInput),
 			graphql.NewInputUnmarshaler("UpdateProblemInput", ec.unmarshalInputUpdateProblemInput),
 			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
@@ -1961,7 +2296,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/enterprise.graphqls" "schema/official.graphqls" "schema/problem.graphqls" "schema/reform.graphqls" "schema/schema.graphqls" "schema/visit.graphqls" "schema/workflow.graphqls"
+//go:embed "schema/enterprise.graphqls" "schema/judgement.graphqls" "schema/official.graphqls" "schema/problem.graphqls" "schema/reform.graphqls" "schema/schema.graphqls" "schema/visit.graphqls" "schema/workflow.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1974,6 +2309,7 @@ func sourceData(filename string) string {
 
 var sources = []*ast.Source{
 	{Name: "schema/enterprise.graphqls", Input: sourceData("schema/enterprise.graphqls"), BuiltIn: false},
+	{Name: "schema/judgement.graphqls", Input: sourceData("schema/judgement.graphqls"), BuiltIn: false},
 	{Name: "schema/official.graphqls", Input: sourceData("schema/official.graphqls"), BuiltIn: false},
 	{Name: "schema/problem.graphqls", Input: sourceData("schema/problem.graphqls"), BuiltIn: false},
 	{Name: "schema/reform.graphqls", Input: sourceData("schema/reform.graphqls"), BuiltIn: false},
@@ -2229,6 +2565,8 @@ func (ec *executionContext) childFields_Problem(ctx context.Context, field graph
 		return ec.fieldContext_Problem_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Problem_updatedAt(ctx, field)
+	case "ratings":
+		return ec.fieldContext_Problem_ratings(ctx, field)
 	case "history":
 		return ec.fieldContext_Problem_history(ctx, field)
 	case "coordinatingDepartments":
@@ -2291,6 +2629,86 @@ func (ec *executionContext) childFields_ProgressNote(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type ProgressNote", field.Name)
 }
 
+func (ec *executionContext) childFields_Quiz(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Quiz_id(ctx, field)
+	case "title":
+		return ec.fieldContext_Quiz_title(ctx, field)
+	case "date":
+		return ec.fieldContext_Quiz_date(ctx, field)
+	case "leader":
+		return ec.fieldContext_Quiz_leader(ctx, field)
+	case "questions":
+		return ec.fieldContext_Quiz_questions(ctx, field)
+	case "results":
+		return ec.fieldContext_Quiz_results(ctx, field)
+	case "version":
+		return ec.fieldContext_Quiz_version(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Quiz_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Quiz_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Quiz", field.Name)
+}
+
+func (ec *executionContext) childFields_QuizConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_QuizConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_QuizConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_QuizConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuizConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_QuizEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_QuizEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_QuizEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuizEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_QuizResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "official":
+		return ec.fieldContext_QuizResult_official(ctx, field)
+	case "score":
+		return ec.fieldContext_QuizResult_score(ctx, field)
+	case "note":
+		return ec.fieldContext_QuizResult_note(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuizResult", field.Name)
+}
+
+func (ec *executionContext) childFields_Rating(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Rating_id(ctx, field)
+	case "problem":
+		return ec.fieldContext_Rating_problem(ctx, field)
+	case "enterprise":
+		return ec.fieldContext_Rating_enterprise(ctx, field)
+	case "official":
+		return ec.fieldContext_Rating_official(ctx, field)
+	case "confirmed":
+		return ec.fieldContext_Rating_confirmed(ctx, field)
+	case "score":
+		return ec.fieldContext_Rating_score(ctx, field)
+	case "comment":
+		return ec.fieldContext_Rating_comment(ctx, field)
+	case "at":
+		return ec.fieldContext_Rating_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Rating", field.Name)
+}
+
 func (ec *executionContext) childFields_SpotCheck(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2311,6 +2729,12 @@ func (ec *executionContext) childFields_SpotCheck(ctx context.Context, field gra
 		return ec.fieldContext_SpotCheck_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_SpotCheck_updatedAt(ctx, field)
+	case "official":
+		return ec.fieldContext_SpotCheck_official(ctx, field)
+	case "questions":
+		return ec.fieldContext_SpotCheck_questions(ctx, field)
+	case "knownCount":
+		return ec.fieldContext_SpotCheck_knownCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SpotCheck", field.Name)
 }
@@ -2335,6 +2759,18 @@ func (ec *executionContext) childFields_SpotCheckEdge(ctx context.Context, field
 		return ec.fieldContext_SpotCheckEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SpotCheckEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SpotCheckQuestion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "question":
+		return ec.fieldContext_SpotCheckQuestion_question(ctx, field)
+	case "answer":
+		return ec.fieldContext_SpotCheckQuestion_answer(ctx, field)
+	case "officialKnew":
+		return ec.fieldContext_SpotCheckQuestion_officialKnew(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpotCheckQuestion", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2730,6 +3166,14 @@ func (ec *executionContext) field_Mutation_confirmProblem_args(ctx context.Conte
 		return nil, err
 	}
 	args["comment"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "rating",
+		func(ctx context.Context, v any) (*service.RatingInput, error) {
+			return ec.unmarshalORatingInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐRatingInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rating"] = arg3
 	return args, nil
 }
 
@@ -2767,6 +3211,20 @@ func (ec *executionContext) field_Mutation_createPairing_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (service.CreatePairingInput, error) {
 			return ec.unmarshalNCreatePairingInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐCreatePairingInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createQuiz_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (service.QuizInput, error) {
+			return ec.unmarshalNQuizInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐQuizInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2955,6 +3413,28 @@ func (ec *executionContext) field_Mutation_markEnterpriseLeft_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_recordQuizResult_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (service.QuizResultInput, error) {
+			return ec.unmarshalNQuizResultInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐQuizResultInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_reopenProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2982,6 +3462,14 @@ func (ec *executionContext) field_Mutation_reopenProblem_args(ctx context.Contex
 		return nil, err
 	}
 	args["reason"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "rating",
+		func(ctx context.Context, v any) (*service.RatingInput, error) {
+			return ec.unmarshalORatingInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐRatingInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rating"] = arg3
 	return args, nil
 }
 
@@ -3534,6 +4022,64 @@ func (ec *executionContext) field_Query_problems_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["orderBy"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_quiz_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_quizzes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "officialId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["officialId"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_ratings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*domain.RatingFilter, error) {
+			return ec.unmarshalORatingFilter2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRatingFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
 	return args, nil
 }
 
@@ -5671,6 +6217,130 @@ func (ec *executionContext) fieldContext_Mutation_updateUser(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createQuiz(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createQuiz(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateQuiz(ctx, fc.Args["input"].(service.QuizInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "LEADER"})
+				if err != nil {
+					var zeroVal *domain.Quiz
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *domain.Quiz
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Quiz) graphql.Marshaler {
+			return ec.marshalNQuiz2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐQuiz(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createQuiz(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Quiz(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createQuiz_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordQuizResult(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordQuizResult(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordQuizResult(ctx, fc.Args["id"].(string), fc.Args["input"].(service.QuizResultInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "LEADER"})
+				if err != nil {
+					var zeroVal *domain.Quiz
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *domain.Quiz
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Quiz) graphql.Marshaler {
+			return ec.marshalNQuiz2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐQuiz(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordQuizResult(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Quiz(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordQuizResult_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_retireOfficial(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6043,7 +6713,7 @@ func (ec *executionContext) _Mutation_confirmProblem(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ConfirmProblem(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["comment"].(*string))
+			return ec.Resolvers.Mutation().ConfirmProblem(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["comment"].(*string), fc.Args["rating"].(*service.RatingInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
@@ -6087,7 +6757,7 @@ func (ec *executionContext) _Mutation_reopenProblem(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ReopenProblem(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["reason"].(string))
+			return ec.Resolvers.Mutation().ReopenProblem(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["reason"].(string), fc.Args["rating"].(*service.RatingInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
@@ -7568,6 +8238,38 @@ func (ec *executionContext) fieldContext_Problem_updatedAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Problem", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Problem_ratings(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_ratings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Problem().Ratings(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Rating) graphql.Marshaler {
+			return ec.marshalNRating2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRatingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_ratings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Problem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rating(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Problem_history(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8678,6 +9380,174 @@ func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_ratings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_ratings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Ratings(ctx, fc.Args["filter"].(*domain.RatingFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Rating) graphql.Marshaler {
+			return ec.marshalNRating2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRatingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_ratings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rating(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_ratings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_quizzes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_quizzes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Quizzes(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["officialId"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "LEADER", "OFFICIAL"})
+				if err != nil {
+					var zeroVal *model.QuizConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.QuizConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.QuizConnection) graphql.Marshaler {
+			return ec.marshalNQuizConnection2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐQuizConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_quizzes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuizConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_quizzes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_quiz(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_quiz(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Quiz(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "LEADER", "OFFICIAL"})
+				if err != nil {
+					var zeroVal *domain.Quiz
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *domain.Quiz
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Quiz) graphql.Marshaler {
+			return ec.marshalNQuiz2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐQuiz(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_quiz(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Quiz(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_quiz_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_overdueByOfficial(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8840,6 +9710,653 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Quiz_id(ctx context.Context, field graphql.CollectedField, obj *domain.Quiz) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quiz_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quiz_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Quiz", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Quiz_title(ctx context.Context, field graphql.CollectedField, obj *domain.Quiz) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quiz_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quiz_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Quiz", field, false, false, "String")
+}
+
+func (ec *executionContext) _Quiz_date(ctx context.Context, field graphql.CollectedField, obj *domain.Quiz) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quiz_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quiz_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Quiz", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Quiz_leader(ctx context.Context, field graphql.CollectedField, obj *domain.Quiz) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quiz_leader(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Quiz().Leader(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quiz_leader(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Quiz", field, true, true, "String")
+}
+
+func (ec *executionContext) _Quiz_questions(ctx context.Context, field graphql.CollectedField, obj *domain.Quiz) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quiz_questions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Questions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quiz_questions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Quiz", field, false, false, "String")
+}
+
+func (ec *executionContext) _Quiz_results(ctx context.Context, field graphql.CollectedField, obj *domain.Quiz) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quiz_results(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Results, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.QuizResult) graphql.Marshaler {
+			return ec.marshalNQuizResult2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐQuizResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quiz_results(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Quiz",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuizResult(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Quiz_version(ctx context.Context, field graphql.CollectedField, obj *domain.Quiz) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quiz_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quiz_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Quiz", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Quiz_createdAt(ctx context.Context, field graphql.CollectedField, obj *domain.Quiz) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quiz_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quiz_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Quiz", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Quiz_updatedAt(ctx context.Context, field graphql.CollectedField, obj *domain.Quiz) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quiz_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quiz_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Quiz", field, false, false, "Time")
+}
+
+func (ec *executionContext) _QuizConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.QuizConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.QuizEdge) graphql.Marshaler {
+			return ec.marshalNQuizEdge2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐQuizEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuizConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuizEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuizConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.QuizConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuizConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuizConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.QuizConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _QuizEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.QuizEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _QuizEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.QuizEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Quiz) graphql.Marshaler {
+			return ec.marshalNQuiz2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐQuiz(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuizEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Quiz(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuizResult_official(ctx context.Context, field graphql.CollectedField, obj *domain.QuizResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizResult_official(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.QuizResult().Official(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Official) graphql.Marshaler {
+			return ec.marshalOOfficial2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficial(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuizResult_official(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuizResult",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuizResult_score(ctx context.Context, field graphql.CollectedField, obj *domain.QuizResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizResult_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizResult_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _QuizResult_note(ctx context.Context, field graphql.CollectedField, obj *domain.QuizResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizResult_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizResult_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _Rating_id(ctx context.Context, field graphql.CollectedField, obj *domain.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rating", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Rating_problem(ctx context.Context, field graphql.CollectedField, obj *domain.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_problem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Rating().Problem(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_problem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Rating",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Rating_enterprise(ctx context.Context, field graphql.CollectedField, obj *domain.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_enterprise(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Rating().Enterprise(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Enterprise) graphql.Marshaler {
+			return ec.marshalNEnterprise2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterprise(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_enterprise(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Rating",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enterprise(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Rating_official(ctx context.Context, field graphql.CollectedField, obj *domain.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_official(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Rating().Official(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Official) graphql.Marshaler {
+			return ec.marshalOOfficial2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficial(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_official(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Rating",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Rating_confirmed(ctx context.Context, field graphql.CollectedField, obj *domain.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_confirmed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Confirmed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_confirmed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rating", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Rating_score(ctx context.Context, field graphql.CollectedField, obj *domain.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rating", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Rating_comment(ctx context.Context, field graphql.CollectedField, obj *domain.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rating", field, false, false, "String")
+}
+
+func (ec *executionContext) _Rating_at(ctx context.Context, field graphql.CollectedField, obj *domain.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rating", field, false, false, "Time")
 }
 
 func (ec *executionContext) _SpotCheck_id(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheck) (ret graphql.Marshaler) {
@@ -9058,6 +10575,93 @@ func (ec *executionContext) fieldContext_SpotCheck_updatedAt(_ context.Context, 
 	return graphql.NewScalarFieldContext("SpotCheck", field, false, false, "Time")
 }
 
+func (ec *executionContext) _SpotCheck_official(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheck_official(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SpotCheck().Official(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Official) graphql.Marshaler {
+			return ec.marshalOOfficial2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficial(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheck_official(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpotCheck",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpotCheck_questions(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheck_questions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Questions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.SpotCheckQuestion) graphql.Marshaler {
+			return ec.marshalNSpotCheckQuestion2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheckQuestionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheck_questions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpotCheck",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpotCheckQuestion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpotCheck_knownCount(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheck_knownCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KnownCount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheck_knownCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpotCheck", field, true, false, "Int")
+}
+
 func (ec *executionContext) _SpotCheckConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SpotCheckConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9198,6 +10802,75 @@ func (ec *executionContext) fieldContext_SpotCheckEdge_node(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SpotCheckQuestion_question(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheckQuestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckQuestion_question(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Question, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckQuestion_question(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpotCheckQuestion", field, false, false, "String")
+}
+
+func (ec *executionContext) _SpotCheckQuestion_answer(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheckQuestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckQuestion_answer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Answer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckQuestion_answer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpotCheckQuestion", field, false, false, "String")
+}
+
+func (ec *executionContext) _SpotCheckQuestion_officialKnew(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheckQuestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckQuestion_officialKnew(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OfficialKnew, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckQuestion_officialKnew(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpotCheckQuestion", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *domain.User) (ret graphql.Marshaler) {
@@ -11732,6 +13405,237 @@ func UnmarshalProblemFilter(ctx context.Context, raw any) (domain.ProblemFilter,
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputQuizInput(ctx context.Context, obj any) (service.QuizInput, error) {
+	var it service.QuizInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "title", "date", "questions", "results"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "date":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("date"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Date = data
+		case "questions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("questions"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Questions = data
+		case "results":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("results"))
+			data, err := ec.unmarshalOQuizResultInput2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐQuizResultInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Results = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalQuizInput unmarshals raw into the QuizInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalQuizInput(ctx context.Context, raw any) (service.QuizInput, error) {
+	var out service.QuizInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "QuizInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputQuizResultInput(ctx context.Context, obj any) (service.QuizResultInput, error) {
+	var it service.QuizResultInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"officialId", "score", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "officialId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialID = data
+		case "score":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("score"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Score = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalQuizResultInput unmarshals raw into the QuizResultInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalQuizResultInput(ctx context.Context, raw any) (service.QuizResultInput, error) {
+	var out service.QuizResultInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "QuizResultInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRatingFilter(ctx context.Context, obj any) (domain.RatingFilter, error) {
+	var it domain.RatingFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"officialId", "enterpriseId", "problemId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "officialId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialId"))
+			data, err := ec.unmarshalOID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialID = data
+		case "enterpriseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enterpriseId"))
+			data, err := ec.unmarshalOID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnterpriseID = data
+		case "problemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("problemId"))
+			data, err := ec.unmarshalOID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProblemID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRatingFilter unmarshals raw into the RatingFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRatingFilter(ctx context.Context, raw any) (domain.RatingFilter, error) {
+	var out domain.RatingFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RatingFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRatingInput(ctx context.Context, obj any) (service.RatingInput, error) {
+	var it service.RatingInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"score", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "score":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("score"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Score = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRatingInput unmarshals raw into the RatingInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRatingInput(ctx context.Context, raw any) (service.RatingInput, error) {
+	var out service.RatingInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RatingInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRepairEnterpriseInput(ctx context.Context, obj any) (service.RepairEnterpriseInput, error) {
 	var it service.RepairEnterpriseInput
 	if obj == nil {
@@ -11897,7 +13801,7 @@ func (ec *executionContext) unmarshalInputSpotCheckFilter(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"enterpriseId"}
+	fieldsInOrder := [...]string{"enterpriseId", "officialId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11911,6 +13815,13 @@ func (ec *executionContext) unmarshalInputSpotCheckFilter(ctx context.Context, o
 				return it, err
 			}
 			it.EnterpriseID = data
+		case "officialId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialId"))
+			data, err := ec.unmarshalOID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialID = data
 		}
 	}
 	return it, nil
@@ -11939,7 +13850,7 @@ func (ec *executionContext) unmarshalInputSpotCheckInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "enterpriseId", "date", "findings", "score"}
+	fieldsInOrder := [...]string{"id", "enterpriseId", "date", "findings", "score", "questions"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11981,6 +13892,13 @@ func (ec *executionContext) unmarshalInputSpotCheckInput(ctx context.Context, ob
 				return it, err
 			}
 			it.Score = data
+		case "questions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("questions"))
+			data, err := ec.unmarshalOSpotCheckQuestionInput2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckQuestionInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Questions = data
 		}
 	}
 	return it, nil
@@ -11995,6 +13913,62 @@ func (ec *executionContext) unmarshalInputSpotCheckInput(ctx context.Context, ob
 func UnmarshalSpotCheckInput(ctx context.Context, raw any) (service.SpotCheckInput, error) {
 	var out service.SpotCheckInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SpotCheckInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSpotCheckQuestionInput(ctx context.Context, obj any) (service.SpotCheckQuestionInput, error) {
+	var it service.SpotCheckQuestionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"question", "answer", "officialKnew"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "question":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("question"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Question = data
+		case "answer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answer"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Answer = data
+		case "officialKnew":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialKnew"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialKnew = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSpotCheckQuestionInput unmarshals raw into the SpotCheckQuestionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSpotCheckQuestionInput(ctx context.Context, raw any) (service.SpotCheckQuestionInput, error) {
+	var out service.SpotCheckQuestionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SpotCheckQuestionInput", raw, &out)
 	return out, err
 }
 
@@ -12810,6 +14784,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createQuiz":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createQuiz(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordQuizResult":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordQuizResult(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "retireOfficial":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_retireOfficial(ctx, field)
@@ -13389,6 +15377,12 @@ func (ec *executionContext) _Problem(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "ratings":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Problem_ratings(ctx, field, obj)
+				})
 		case "history":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -13694,6 +15688,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_users(ctx, field)
 				})
+		case "ratings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_ratings(ctx, field)
+				})
+		case "quizzes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_quizzes(ctx, field)
+				})
+		case "quiz":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_quiz(ctx, field)
+				})
 		case "overdueByOfficial":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -13717,6 +15729,276 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___schema(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var quizImplementors = []string{"Quiz"}
+
+func (ec *executionContext) _Quiz(ctx context.Context, sel ast.SelectionSet, obj *domain.Quiz) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quizImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Quiz")
+		case "id":
+			out.Values[i] = ec._Quiz_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._Quiz_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "date":
+			out.Values[i] = ec._Quiz_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "leader":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Quiz_leader(ctx, field, obj)
+				})
+		case "questions":
+			out.Values[i] = ec._Quiz_questions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "results":
+			out.Values[i] = ec._Quiz_results(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._Quiz_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Quiz_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Quiz_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var quizConnectionImplementors = []string{"QuizConnection"}
+
+func (ec *executionContext) _QuizConnection(ctx context.Context, sel ast.SelectionSet, obj *model.QuizConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quizConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QuizConnection")
+		case "edges":
+			out.Values[i] = ec._QuizConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._QuizConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._QuizConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var quizEdgeImplementors = []string{"QuizEdge"}
+
+func (ec *executionContext) _QuizEdge(ctx context.Context, sel ast.SelectionSet, obj *model.QuizEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quizEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QuizEdge")
+		case "cursor":
+			out.Values[i] = ec._QuizEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._QuizEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var quizResultImplementors = []string{"QuizResult"}
+
+func (ec *executionContext) _QuizResult(ctx context.Context, sel ast.SelectionSet, obj *domain.QuizResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quizResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QuizResult")
+		case "official":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._QuizResult_official(ctx, field, obj)
+				})
+		case "score":
+			out.Values[i] = ec._QuizResult_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._QuizResult_note(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ratingImplementors = []string{"Rating"}
+
+func (ec *executionContext) _Rating(ctx context.Context, sel ast.SelectionSet, obj *domain.Rating) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ratingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Rating")
+		case "id":
+			out.Values[i] = ec._Rating_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "problem":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Rating_problem(ctx, field, obj)
+				})
+		case "enterprise":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Rating_enterprise(ctx, field, obj)
+				})
+		case "official":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Rating_official(ctx, field, obj)
+				})
+		case "confirmed":
+			out.Values[i] = ec._Rating_confirmed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "score":
+			out.Values[i] = ec._Rating_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "comment":
+			out.Values[i] = ec._Rating_comment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._Rating_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -13792,6 +16074,22 @@ func (ec *executionContext) _SpotCheck(ctx context.Context, sel ast.SelectionSet
 			}
 		case "updatedAt":
 			out.Values[i] = ec._SpotCheck_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "official":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SpotCheck_official(ctx, field, obj)
+				})
+		case "questions":
+			out.Values[i] = ec._SpotCheck_questions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "knownCount":
+			out.Values[i] = ec._SpotCheck_knownCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -13873,6 +16171,49 @@ func (ec *executionContext) _SpotCheckEdge(ctx context.Context, sel ast.Selectio
 			}
 		case "node":
 			out.Values[i] = ec._SpotCheckEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var spotCheckQuestionImplementors = []string{"SpotCheckQuestion"}
+
+func (ec *executionContext) _SpotCheckQuestion(ctx context.Context, sel ast.SelectionSet, obj *domain.SpotCheckQuestion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spotCheckQuestionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpotCheckQuestion")
+		case "question":
+			out.Values[i] = ec._SpotCheckQuestion_question(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "answer":
+			out.Values[i] = ec._SpotCheckQuestion_answer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "officialKnew":
+			out.Values[i] = ec._SpotCheckQuestion_officialKnew(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15036,6 +17377,100 @@ func (ec *executionContext) marshalNProgressNote2ᚖgithubᚗcomᚋlianqiᚋlian
 	return ec._ProgressNote(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNQuiz2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐQuiz(ctx context.Context, sel ast.SelectionSet, v *domain.Quiz) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Quiz!")
+		return graphql.Null
+	}
+	return ec._Quiz(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNQuizConnection2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐQuizConnection(ctx context.Context, sel ast.SelectionSet, v *model.QuizConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "QuizConnection!")
+		return graphql.Null
+	}
+	return ec._QuizConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNQuizEdge2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐQuizEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.QuizEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNQuizEdge2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐQuizEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNQuizEdge2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐQuizEdge(ctx context.Context, sel ast.SelectionSet, v *model.QuizEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "QuizEdge!")
+		return graphql.Null
+	}
+	return ec._QuizEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNQuizInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐQuizInput(ctx context.Context, v any) (service.QuizInput, error) {
+	res, err := ec.unmarshalInputQuizInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNQuizResult2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐQuizResult(ctx context.Context, sel ast.SelectionSet, v domain.QuizResult) graphql.Marshaler {
+	return ec._QuizResult(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNQuizResult2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐQuizResultᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.QuizResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNQuizResult2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐQuizResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNQuizResultInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐQuizResultInput(ctx context.Context, v any) (service.QuizResultInput, error) {
+	res, err := ec.unmarshalInputQuizResultInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRating2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRatingᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Rating) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRating2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRating(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRating2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRating(ctx context.Context, sel ast.SelectionSet, v *domain.Rating) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Rating!")
+		return graphql.Null
+	}
+	return ec._Rating(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRepairEnterpriseInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐRepairEnterpriseInput(ctx context.Context, v any) (service.RepairEnterpriseInput, error) {
 	res, err := ec.unmarshalInputRepairEnterpriseInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -15128,6 +17563,31 @@ func (ec *executionContext) marshalNSpotCheckEdge2ᚖgithubᚗcomᚋlianqiᚋlia
 
 func (ec *executionContext) unmarshalNSpotCheckInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckInput(ctx context.Context, v any) (service.SpotCheckInput, error) {
 	res, err := ec.unmarshalInputSpotCheckInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSpotCheckQuestion2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheckQuestion(ctx context.Context, sel ast.SelectionSet, v domain.SpotCheckQuestion) graphql.Marshaler {
+	return ec._SpotCheckQuestion(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSpotCheckQuestion2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheckQuestionᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.SpotCheckQuestion) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSpotCheckQuestion2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheckQuestion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNSpotCheckQuestionInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckQuestionInput(ctx context.Context, v any) (service.SpotCheckQuestionInput, error) {
+	res, err := ec.unmarshalInputSpotCheckQuestionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -15836,6 +18296,39 @@ func (ec *executionContext) marshalOProblemStatus2ᚖgithubᚗcomᚋlianqiᚋlia
 	return v
 }
 
+func (ec *executionContext) unmarshalOQuizResultInput2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐQuizResultInputᚄ(ctx context.Context, v any) ([]service.QuizResultInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]service.QuizResultInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNQuizResultInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐQuizResultInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalORatingFilter2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRatingFilter(ctx context.Context, v any) (*domain.RatingFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRatingFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalORatingInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐRatingInput(ctx context.Context, v any) (*service.RatingInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRatingInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRole(ctx context.Context, v any) (*domain.Role, error) {
 	if v == nil {
 		return nil, nil
@@ -15858,6 +18351,23 @@ func (ec *executionContext) unmarshalOSpotCheckFilter2ᚖgithubᚗcomᚋlianqi�
 	}
 	res, err := ec.unmarshalInputSpotCheckFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSpotCheckQuestionInput2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckQuestionInputᚄ(ctx context.Context, v any) ([]service.SpotCheckQuestionInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]service.SpotCheckQuestionInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSpotCheckQuestionInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckQuestionInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

@@ -33,13 +33,13 @@ func (r *mutationResolver) ResolveProblem(ctx context.Context, id string, expect
 }
 
 // ConfirmProblem is the resolver for the confirmProblem field.
-func (r *mutationResolver) ConfirmProblem(ctx context.Context, id string, expectedVersion *int, comment *string) (*domain.Problem, error) {
-	return r.Svc.ConfirmProblem(ctx, id, expectedVersion, comment)
+func (r *mutationResolver) ConfirmProblem(ctx context.Context, id string, expectedVersion *int, comment *string, rating *service.RatingInput) (*domain.Problem, error) {
+	return r.Svc.ConfirmProblem(ctx, id, expectedVersion, comment, rating)
 }
 
 // ReopenProblem is the resolver for the reopenProblem field.
-func (r *mutationResolver) ReopenProblem(ctx context.Context, id string, expectedVersion *int, reason string) (*domain.Problem, error) {
-	return r.Svc.ReopenProblem(ctx, id, expectedVersion, reason)
+func (r *mutationResolver) ReopenProblem(ctx context.Context, id string, expectedVersion *int, reason string, rating *service.RatingInput) (*domain.Problem, error) {
+	return r.Svc.ReopenProblem(ctx, id, expectedVersion, reason, rating)
 }
 
 // WithdrawProblem is the resolver for the withdrawProblem field.

@@ -18,7 +18,9 @@ const pairingFields = `id endReason active enterprise{name} leadOfficial{name} t
 func (s *testServer) officialID(t *testing.T, name string) string {
 	t.Helper()
 	var out struct {
-		Officials struct{ Edges []struct{ Node struct{ ID, Name string } } }
+		Officials struct {
+			Edges []struct{ Node struct{ ID, Name string } }
+		}
 	}
 	s.as("admin", `query($n:String){officials(first:50,filter:{search:$n}){edges{node{id name}}}}`, map[string]any{"n": name}).decode(t, &out)
 	for _, e := range out.Officials.Edges {
@@ -33,7 +35,9 @@ func (s *testServer) officialID(t *testing.T, name string) string {
 func (s *testServer) enterpriseID(t *testing.T, name string) string {
 	t.Helper()
 	var out struct {
-		Enterprises struct{ Edges []struct{ Node struct{ ID, Name string } } }
+		Enterprises struct {
+			Edges []struct{ Node struct{ ID, Name string } }
+		}
 	}
 	s.as("admin", `query($n:String){enterprises(first:50,filter:{search:$n}){edges{node{id name}}}}`, map[string]any{"n": name}).decode(t, &out)
 	for _, e := range out.Enterprises.Edges {

@@ -98,17 +98,70 @@ func (s *Service) ResolveProblem(ctx context.Context, id string, expectedVersion
 	return s.ApplyStep(ctx, id, expectedVersion, domain.Step{Action: domain.ActionResolve, Reason: summary})
 }
 
-// ConfirmProblem closes a resolved problem: the enterprise says the help worked.
-func (s *Service) ConfirmProblem(ctx context.Context, id string, expectedVersion *int, comment *string) (*domain.Problem, error) {
-	return s.ApplyStep(ctx, id, expectedVersion, domain.Step{Action: domain.ActionConfirm, Reason: deref(comment)})
+// RatingInput is the enterprise's judgement given with a confirmation or a rejection.
+type RatingInput struct {
+	Score   int
+	Comment *string
 }
 
-// ReopenProblem rejects a resolution (enterprise) or reopens a closed problem (leader).
-func (s *Service) ReopenProblem(ctx context.Context, id string, expectedVersion *int, reason string) (*domain.Problem, error) {
-	return s.ApplyStep(ctx, id, expectedVersion, domain.Step{Action: domain.ActionReopen, Reason: reason})
+// ConfirmProblem closes a resolved problem: the enterprise says the help worked,
+// and may rate the service.
+func (s *Service) ConfirmProblem(ctx context.Context, id string, expectedVersion *int, comment *string, rating *RatingInput) (*domain.Problem, error) {
+	return s.judge(ctx, id, expectedVersion, domain.Step{Action: domain.ActionConfirm, Reason: deref(comment)}, rating)
+}
+
+// ReopenProblem rejects a resolution (enterprise, optionally rating the service)
+// or reopens a closed problem (leader).
+func (s *Service) ReopenProblem(ctx context.Context, id string, expectedVersion *int, reason string, rating *RatingInput) (*domain.Problem, error) {
+	return s.judge(ctx, id, expectedVersion, domain.Step{Action: domain.ActionReopen, Reason: reason}, rating)
+}
+
+// judge applies a confirmation or rejection and stores the rating that came with
+// it. The rating is checked before anything is written; it is a third write
+// after the problem and its history entry, with an id derived from the step, so
+// it too lands at most once. If it fails, the step stands and the error says so.
+func (s *Service) judge(ctx context.Context, id string, expectedVersion *int, step domain.Step, in *RatingInput) (*domain.Problem, error) {
+	var r *domain.Rating
+	if in != nil {
+		p, err := s.caller(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if p.Role != domain.RoleEnterprise && p.Role != domain.RoleAdmin {
+			return nil, domain.Invalid("rating", "ratings come from the enterprise")
+		}
+		r = &domain.Rating{ByUserID: p.UserID, Confirmed: step.Action == domain.ActionConfirm, Score: in.Score, Comment: deref(in.Comment)}
+		if err := r.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	pr, err := s.ApplyStep(ctx, id, expectedVersion, step)
+	if err != nil || r == nil {
+		return pr, err
+	}
+	r.ID, r.ProblemID, r.EnterpriseID, r.At = domain.RatingID(pr.ID, pr.Version), pr.ID, pr.EnterpriseID, s.now()
+	lead, err := s.DB.FindPairings(ctx, domain.Scope{All: true}, domain.PairingFilter{EnterpriseID: pr.EnterpriseID, ActiveOnly: true})
+	if err == nil && len(lead) > 0 {
+		r.OfficialID = lead[0].LeadOfficialID
+	}
+	if err == nil {
+		err = s.DB.CreateRating(ctx, r)
+	}
+	if err != nil && domain.ErrorCode(err) != domain.ECONFLICT {
+		s.Log.ErrorContext(ctx, "rating lost", "problem", pr.ID, "version", pr.Version, "score", r.Score, "err", err)
+		return nil, domain.Errorf(domain.EINTERNAL, "the problem was %s but the rating could not be stored", pastTense(step.Action))
+	}
+	return pr, nil
 }
 
 // WithdrawProblem lets the reporter take back a problem that is still open.
 func (s *Service) WithdrawProblem(ctx context.Context, id string, expectedVersion *int, reason string) (*domain.Problem, error) {
 	return s.ApplyStep(ctx, id, expectedVersion, domain.Step{Action: domain.ActionWithdraw, Reason: reason})
+}
+
+func pastTense(a domain.Action) string {
+	if a == domain.ActionConfirm {
+		return "confirmed"
+	}
+	return "reopened"
 }

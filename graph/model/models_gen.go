@@ -50,6 +50,17 @@ type ProblemEdge struct {
 type Query struct {
 }
 
+type QuizConnection struct {
+	Edges      []*QuizEdge `json:"edges"`
+	PageInfo   *PageInfo   `json:"pageInfo"`
+	TotalCount int         `json:"totalCount"`
+}
+
+type QuizEdge struct {
+	Cursor string       `json:"cursor"`
+	Node   *domain.Quiz `json:"node"`
+}
+
 type SpotCheckConnection struct {
 	Edges      []*SpotCheckEdge `json:"edges"`
 	PageInfo   *PageInfo        `json:"pageInfo"`
