@@ -42,6 +42,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Quiz() QuizResolver
 	QuizResult() QuizResultResolver
+	RankingEntry() RankingEntryResolver
 	Rating() RatingResolver
 	SpotCheck() SpotCheckResolver
 	User() UserResolver
@@ -227,6 +228,24 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ProblemStats struct {
+		ByCategory            func(childComplexity int) int
+		ByDepartment          func(childComplexity int) int
+		ByLevel               func(childComplexity int) int
+		ByMonth               func(childComplexity int) int
+		ByStatus              func(childComplexity int) int
+		ByTown                func(childComplexity int) int
+		Collected             func(childComplexity int) int
+		ComputedAt            func(childComplexity int) int
+		Confirmed             func(childComplexity int) int
+		MedianResolutionHours func(childComplexity int) int
+		MedianResponseHours   func(childComplexity int) int
+		Open                  func(childComplexity int) int
+		Overdue               func(childComplexity int) int
+		Resolved              func(childComplexity int) int
+		Withdrawn             func(childComplexity int) int
+	}
+
 	ProgressNote struct {
 		At          func(childComplexity int) int
 		AuthorName  func(childComplexity int) int
@@ -247,11 +266,13 @@ type ComplexityRoot struct {
 		Enterprises         func(childComplexity int, first *int, after *string, filter *domain.EnterpriseFilter) int
 		Me                  func(childComplexity int) int
 		Official            func(childComplexity int, id string) int
+		OfficialRanking     func(childComplexity int, from *time.Time, to *time.Time) int
 		Officials           func(childComplexity int, first *int, after *string, filter *domain.OfficialFilter) int
 		OverdueByDepartment func(childComplexity int, department *string) int
 		OverdueByOfficial   func(childComplexity int, officialID *string) int
 		Pairings            func(childComplexity int, filter *domain.PairingFilter) int
 		Problem             func(childComplexity int, id string) int
+		ProblemStats        func(childComplexity int, from *time.Time, to *time.Time) int
 		Problems            func(childComplexity int, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) int
 		Quiz                func(childComplexity int, id string) int
 		Quizzes             func(childComplexity int, first *int, after *string, officialID *string) int
@@ -290,6 +311,23 @@ type ComplexityRoot struct {
 		Note     func(childComplexity int) int
 		Official func(childComplexity int) int
 		Score    func(childComplexity int) int
+	}
+
+	RankingComponent struct {
+		Count  func(childComplexity int) int
+		Name   func(childComplexity int) int
+		Points func(childComplexity int) int
+		Rule   func(childComplexity int) int
+		Value  func(childComplexity int) int
+	}
+
+	RankingEntry struct {
+		Components func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Official   func(childComplexity int) int
+		OfficialID func(childComplexity int) int
+		Rank       func(childComplexity int) int
+		Total      func(childComplexity int) int
 	}
 
 	Rating struct {
@@ -333,6 +371,16 @@ type ComplexityRoot struct {
 		Answer       func(childComplexity int) int
 		OfficialKnew func(childComplexity int) int
 		Question     func(childComplexity int) int
+	}
+
+	StatBucket struct {
+		Collected func(childComplexity int) int
+		Confirmed func(childComplexity int) int
+		Key       func(childComplexity int) int
+		Label     func(childComplexity int) int
+		Open      func(childComplexity int) int
+		Resolved  func(childComplexity int) int
+		Withdrawn func(childComplexity int) int
 	}
 
 	User struct {
@@ -476,6 +524,8 @@ type QueryResolver interface {
 	Ratings(ctx context.Context, filter *domain.RatingFilter) ([]*domain.Rating, error)
 	Quizzes(ctx context.Context, first *int, after *string, officialID *string) (*model.QuizConnection, error)
 	Quiz(ctx context.Context, id string) (*domain.Quiz, error)
+	ProblemStats(ctx context.Context, from *time.Time, to *time.Time) (*domain.ProblemStats, error)
+	OfficialRanking(ctx context.Context, from *time.Time, to *time.Time) ([]*domain.RankingEntry, error)
 	OverdueByOfficial(ctx context.Context, officialID *string) ([]*service.OfficialOverdue, error)
 	OverdueByDepartment(ctx context.Context, department *string) ([]*service.DepartmentOverdue, error)
 }
@@ -484,6 +534,9 @@ type QuizResolver interface {
 }
 type QuizResultResolver interface {
 	Official(ctx context.Context, obj *domain.QuizResult) (*domain.Official, error)
+}
+type RankingEntryResolver interface {
+	Official(ctx context.Context, obj *domain.RankingEntry) (*domain.Official, error)
 }
 type RatingResolver interface {
 	Problem(ctx context.Context, obj *domain.Rating) (*domain.Problem, error)
@@ -1460,6 +1513,97 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProblemEdge.Node(childComplexity), true
 
+	case "ProblemStats.byCategory":
+		if e.ComplexityRoot.ProblemStats.ByCategory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.ByCategory(childComplexity), true
+	case "ProblemStats.byDepartment":
+		if e.ComplexityRoot.ProblemStats.ByDepartment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.ByDepartment(childComplexity), true
+	case "ProblemStats.byLevel":
+		if e.ComplexityRoot.ProblemStats.ByLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.ByLevel(childComplexity), true
+	case "ProblemStats.byMonth":
+		if e.ComplexityRoot.ProblemStats.ByMonth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.ByMonth(childComplexity), true
+	case "ProblemStats.byStatus":
+		if e.ComplexityRoot.ProblemStats.ByStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.ByStatus(childComplexity), true
+	case "ProblemStats.byTown":
+		if e.ComplexityRoot.ProblemStats.ByTown == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.ByTown(childComplexity), true
+	case "ProblemStats.collected":
+		if e.ComplexityRoot.ProblemStats.Collected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.Collected(childComplexity), true
+	case "ProblemStats.computedAt":
+		if e.ComplexityRoot.ProblemStats.ComputedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.ComputedAt(childComplexity), true
+	case "ProblemStats.confirmed":
+		if e.ComplexityRoot.ProblemStats.Confirmed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.Confirmed(childComplexity), true
+	case "ProblemStats.medianResolutionHours":
+		if e.ComplexityRoot.ProblemStats.MedianResolutionHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.MedianResolutionHours(childComplexity), true
+	case "ProblemStats.medianResponseHours":
+		if e.ComplexityRoot.ProblemStats.MedianResponseHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.MedianResponseHours(childComplexity), true
+	case "ProblemStats.open":
+		if e.ComplexityRoot.ProblemStats.Open == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.Open(childComplexity), true
+	case "ProblemStats.overdue":
+		if e.ComplexityRoot.ProblemStats.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.Overdue(childComplexity), true
+	case "ProblemStats.resolved":
+		if e.ComplexityRoot.ProblemStats.Resolved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.Resolved(childComplexity), true
+	case "ProblemStats.withdrawn":
+		if e.ComplexityRoot.ProblemStats.Withdrawn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.Withdrawn(childComplexity), true
+
 	case "ProgressNote.at":
 		if e.ComplexityRoot.ProgressNote.At == nil {
 			break
@@ -1573,6 +1717,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Official(childComplexity, args["id"].(string)), true
+	case "Query.officialRanking":
+		if e.ComplexityRoot.Query.OfficialRanking == nil {
+			break
+		}
+
+		args, err := ec.field_Query_officialRanking_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OfficialRanking(childComplexity, args["from"].(*time.Time), args["to"].(*time.Time)), true
 	case "Query.officials":
 		if e.ComplexityRoot.Query.Officials == nil {
 			break
@@ -1628,6 +1783,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Problem(childComplexity, args["id"].(string)), true
+	case "Query.problemStats":
+		if e.ComplexityRoot.Query.ProblemStats == nil {
+			break
+		}
+
+		args, err := ec.field_Query_problemStats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ProblemStats(childComplexity, args["from"].(*time.Time), args["to"].(*time.Time)), true
 	case "Query.problems":
 		if e.ComplexityRoot.Query.Problems == nil {
 			break
@@ -1834,6 +2000,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.QuizResult.Score(childComplexity), true
 
+	case "RankingComponent.count":
+		if e.ComplexityRoot.RankingComponent.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingComponent.Count(childComplexity), true
+	case "RankingComponent.name":
+		if e.ComplexityRoot.RankingComponent.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingComponent.Name(childComplexity), true
+	case "RankingComponent.points":
+		if e.ComplexityRoot.RankingComponent.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingComponent.Points(childComplexity), true
+	case "RankingComponent.rule":
+		if e.ComplexityRoot.RankingComponent.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingComponent.Rule(childComplexity), true
+	case "RankingComponent.value":
+		if e.ComplexityRoot.RankingComponent.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingComponent.Value(childComplexity), true
+
+	case "RankingEntry.components":
+		if e.ComplexityRoot.RankingEntry.Components == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEntry.Components(childComplexity), true
+	case "RankingEntry.name":
+		if e.ComplexityRoot.RankingEntry.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEntry.Name(childComplexity), true
+	case "RankingEntry.official":
+		if e.ComplexityRoot.RankingEntry.Official == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEntry.Official(childComplexity), true
+	case "RankingEntry.officialId":
+		if e.ComplexityRoot.RankingEntry.OfficialID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEntry.OfficialID(childComplexity), true
+	case "RankingEntry.rank":
+		if e.ComplexityRoot.RankingEntry.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEntry.Rank(childComplexity), true
+	case "RankingEntry.total":
+		if e.ComplexityRoot.RankingEntry.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEntry.Total(childComplexity), true
+
 	case "Rating.at":
 		if e.ComplexityRoot.Rating.At == nil {
 			break
@@ -2006,6 +2240,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SpotCheckQuestion.Question(childComplexity), true
+
+	case "StatBucket.collected":
+		if e.ComplexityRoot.StatBucket.Collected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatBucket.Collected(childComplexity), true
+	case "StatBucket.confirmed":
+		if e.ComplexityRoot.StatBucket.Confirmed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatBucket.Confirmed(childComplexity), true
+	case "StatBucket.key":
+		if e.ComplexityRoot.StatBucket.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatBucket.Key(childComplexity), true
+	case "StatBucket.label":
+		if e.ComplexityRoot.StatBucket.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatBucket.Label(childComplexity), true
+	case "StatBucket.open":
+		if e.ComplexityRoot.StatBucket.Open == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatBucket.Open(childComplexity), true
+	case "StatBucket.resolved":
+		if e.ComplexityRoot.StatBucket.Resolved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatBucket.Resolved(childComplexity), true
+	case "StatBucket.withdrawn":
+		if e.ComplexityRoot.StatBucket.Withdrawn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatBucket.Withdrawn(childComplexity), true
 
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
@@ -2296,7 +2573,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/enterprise.graphqls" "schema/judgement.graphqls" "schema/official.graphqls" "schema/problem.graphqls" "schema/reform.graphqls" "schema/schema.graphqls" "schema/visit.graphqls" "schema/workflow.graphqls"
+//go:embed "schema/enterprise.graphqls" "schema/judgement.graphqls" "schema/official.graphqls" "schema/problem.graphqls" "schema/reform.graphqls" "schema/schema.graphqls" "schema/stats.graphqls" "schema/visit.graphqls" "schema/workflow.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2314,6 +2591,7 @@ var sources = []*ast.Source{
 	{Name: "schema/problem.graphqls", Input: sourceData("schema/problem.graphqls"), BuiltIn: false},
 	{Name: "schema/reform.graphqls", Input: sourceData("schema/reform.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
+	{Name: "schema/stats.graphqls", Input: sourceData("schema/stats.graphqls"), BuiltIn: false},
 	{Name: "schema/visit.graphqls", Input: sourceData("schema/visit.graphqls"), BuiltIn: false},
 	{Name: "schema/workflow.graphqls", Input: sourceData("schema/workflow.graphqls"), BuiltIn: false},
 }
@@ -2599,6 +2877,42 @@ func (ec *executionContext) childFields_ProblemEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type ProblemEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ProblemStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "collected":
+		return ec.fieldContext_ProblemStats_collected(ctx, field)
+	case "resolved":
+		return ec.fieldContext_ProblemStats_resolved(ctx, field)
+	case "confirmed":
+		return ec.fieldContext_ProblemStats_confirmed(ctx, field)
+	case "open":
+		return ec.fieldContext_ProblemStats_open(ctx, field)
+	case "withdrawn":
+		return ec.fieldContext_ProblemStats_withdrawn(ctx, field)
+	case "overdue":
+		return ec.fieldContext_ProblemStats_overdue(ctx, field)
+	case "byCategory":
+		return ec.fieldContext_ProblemStats_byCategory(ctx, field)
+	case "byLevel":
+		return ec.fieldContext_ProblemStats_byLevel(ctx, field)
+	case "byStatus":
+		return ec.fieldContext_ProblemStats_byStatus(ctx, field)
+	case "byTown":
+		return ec.fieldContext_ProblemStats_byTown(ctx, field)
+	case "byDepartment":
+		return ec.fieldContext_ProblemStats_byDepartment(ctx, field)
+	case "byMonth":
+		return ec.fieldContext_ProblemStats_byMonth(ctx, field)
+	case "medianResponseHours":
+		return ec.fieldContext_ProblemStats_medianResponseHours(ctx, field)
+	case "medianResolutionHours":
+		return ec.fieldContext_ProblemStats_medianResolutionHours(ctx, field)
+	case "computedAt":
+		return ec.fieldContext_ProblemStats_computedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProblemStats", field.Name)
+}
+
 func (ec *executionContext) childFields_ProgressNote(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2687,6 +3001,40 @@ func (ec *executionContext) childFields_QuizResult(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type QuizResult", field.Name)
 }
 
+func (ec *executionContext) childFields_RankingComponent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_RankingComponent_name(ctx, field)
+	case "value":
+		return ec.fieldContext_RankingComponent_value(ctx, field)
+	case "count":
+		return ec.fieldContext_RankingComponent_count(ctx, field)
+	case "points":
+		return ec.fieldContext_RankingComponent_points(ctx, field)
+	case "rule":
+		return ec.fieldContext_RankingComponent_rule(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RankingComponent", field.Name)
+}
+
+func (ec *executionContext) childFields_RankingEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rank":
+		return ec.fieldContext_RankingEntry_rank(ctx, field)
+	case "officialId":
+		return ec.fieldContext_RankingEntry_officialId(ctx, field)
+	case "name":
+		return ec.fieldContext_RankingEntry_name(ctx, field)
+	case "official":
+		return ec.fieldContext_RankingEntry_official(ctx, field)
+	case "total":
+		return ec.fieldContext_RankingEntry_total(ctx, field)
+	case "components":
+		return ec.fieldContext_RankingEntry_components(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RankingEntry", field.Name)
+}
+
 func (ec *executionContext) childFields_Rating(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2771,6 +3119,26 @@ func (ec *executionContext) childFields_SpotCheckQuestion(ctx context.Context, f
 		return ec.fieldContext_SpotCheckQuestion_officialKnew(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SpotCheckQuestion", field.Name)
+}
+
+func (ec *executionContext) childFields_StatBucket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_StatBucket_key(ctx, field)
+	case "label":
+		return ec.fieldContext_StatBucket_label(ctx, field)
+	case "collected":
+		return ec.fieldContext_StatBucket_collected(ctx, field)
+	case "resolved":
+		return ec.fieldContext_StatBucket_resolved(ctx, field)
+	case "confirmed":
+		return ec.fieldContext_StatBucket_confirmed(ctx, field)
+	case "open":
+		return ec.fieldContext_StatBucket_open(ctx, field)
+	case "withdrawn":
+		return ec.fieldContext_StatBucket_withdrawn(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatBucket", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3887,6 +4255,28 @@ func (ec *executionContext) field_Query_enterprises_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_officialRanking_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_official_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3970,6 +4360,28 @@ func (ec *executionContext) field_Query_pairings_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["filter"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_problemStats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
 	return args, nil
 }
 
@@ -8490,6 +8902,405 @@ func (ec *executionContext) fieldContext_ProblemEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _ProblemStats_collected(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_collected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Collected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_collected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProblemStats_resolved(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_resolved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resolved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_resolved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProblemStats_confirmed(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_confirmed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Confirmed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_confirmed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProblemStats_open(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_open(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Open, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_open(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProblemStats_withdrawn(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_withdrawn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Withdrawn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_withdrawn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProblemStats_overdue(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overdue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProblemStats_byCategory(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_byCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByCategory, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.StatBucket) graphql.Marshaler {
+			return ec.marshalNStatBucket2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐStatBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_byCategory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatBucket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProblemStats_byLevel(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_byLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByLevel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.StatBucket) graphql.Marshaler {
+			return ec.marshalNStatBucket2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐStatBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_byLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatBucket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProblemStats_byStatus(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_byStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.StatBucket) graphql.Marshaler {
+			return ec.marshalNStatBucket2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐStatBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_byStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatBucket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProblemStats_byTown(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_byTown(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByTown, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.StatBucket) graphql.Marshaler {
+			return ec.marshalNStatBucket2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐStatBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_byTown(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatBucket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProblemStats_byDepartment(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_byDepartment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByDepartment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.StatBucket) graphql.Marshaler {
+			return ec.marshalNStatBucket2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐStatBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_byDepartment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatBucket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProblemStats_byMonth(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_byMonth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByMonth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.StatBucket) graphql.Marshaler {
+			return ec.marshalNStatBucket2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐStatBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_byMonth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatBucket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProblemStats_medianResponseHours(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_medianResponseHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianResponseHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_medianResponseHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ProblemStats_medianResolutionHours(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_medianResolutionHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianResolutionHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_medianResolutionHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ProblemStats_computedAt(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_computedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ComputedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_computedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemStats", field, false, false, "Time")
+}
+
 func (ec *executionContext) _ProgressNote_id(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9548,6 +10359,112 @@ func (ec *executionContext) fieldContext_Query_quiz(ctx context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_problemStats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_problemStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ProblemStats(ctx, fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.ProblemStats) graphql.Marshaler {
+			return ec.marshalNProblemStats2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_problemStats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemStats(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_problemStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_officialRanking(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_officialRanking(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().OfficialRanking(ctx, fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "LEADER", "OFFICIAL"})
+				if err != nil {
+					var zeroVal []*domain.RankingEntry
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*domain.RankingEntry
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.RankingEntry) graphql.Marshaler {
+			return ec.marshalNRankingEntry2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRankingEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_officialRanking(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RankingEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_officialRanking_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_overdueByOfficial(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10146,6 +11063,277 @@ func (ec *executionContext) _QuizResult_note(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_QuizResult_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("QuizResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _RankingComponent_name(ctx context.Context, field graphql.CollectedField, obj *domain.RankingComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingComponent_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingComponent_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingComponent", field, false, false, "String")
+}
+
+func (ec *executionContext) _RankingComponent_value(ctx context.Context, field graphql.CollectedField, obj *domain.RankingComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingComponent_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingComponent_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingComponent", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RankingComponent_count(ctx context.Context, field graphql.CollectedField, obj *domain.RankingComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingComponent_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingComponent_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingComponent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RankingComponent_points(ctx context.Context, field graphql.CollectedField, obj *domain.RankingComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingComponent_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingComponent_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingComponent", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RankingComponent_rule(ctx context.Context, field graphql.CollectedField, obj *domain.RankingComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingComponent_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingComponent_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingComponent", field, false, false, "String")
+}
+
+func (ec *executionContext) _RankingEntry_rank(ctx context.Context, field graphql.CollectedField, obj *domain.RankingEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEntry_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEntry_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RankingEntry_officialId(ctx context.Context, field graphql.CollectedField, obj *domain.RankingEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEntry_officialId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OfficialID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEntry_officialId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingEntry", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RankingEntry_name(ctx context.Context, field graphql.CollectedField, obj *domain.RankingEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEntry_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEntry_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _RankingEntry_official(ctx context.Context, field graphql.CollectedField, obj *domain.RankingEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEntry_official(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RankingEntry().Official(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Official) graphql.Marshaler {
+			return ec.marshalOOfficial2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficial(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEntry_official(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RankingEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RankingEntry_total(ctx context.Context, field graphql.CollectedField, obj *domain.RankingEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEntry_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEntry_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingEntry", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RankingEntry_components(ctx context.Context, field graphql.CollectedField, obj *domain.RankingEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEntry_components(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Components, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.RankingComponent) graphql.Marshaler {
+			return ec.marshalNRankingComponent2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRankingComponentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEntry_components(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RankingEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RankingComponent(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Rating_id(ctx context.Context, field graphql.CollectedField, obj *domain.Rating) (ret graphql.Marshaler) {
@@ -10871,6 +12059,167 @@ func (ec *executionContext) _SpotCheckQuestion_officialKnew(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_SpotCheckQuestion_officialKnew(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SpotCheckQuestion", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _StatBucket_key(ctx context.Context, field graphql.CollectedField, obj *domain.StatBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatBucket_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatBucket_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatBucket", field, false, false, "String")
+}
+
+func (ec *executionContext) _StatBucket_label(ctx context.Context, field graphql.CollectedField, obj *domain.StatBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatBucket_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatBucket_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatBucket", field, false, false, "String")
+}
+
+func (ec *executionContext) _StatBucket_collected(ctx context.Context, field graphql.CollectedField, obj *domain.StatBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatBucket_collected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Collected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatBucket_collected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StatBucket_resolved(ctx context.Context, field graphql.CollectedField, obj *domain.StatBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatBucket_resolved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resolved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatBucket_resolved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StatBucket_confirmed(ctx context.Context, field graphql.CollectedField, obj *domain.StatBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatBucket_confirmed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Confirmed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatBucket_confirmed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StatBucket_open(ctx context.Context, field graphql.CollectedField, obj *domain.StatBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatBucket_open(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Open, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatBucket_open(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StatBucket_withdrawn(ctx context.Context, field graphql.CollectedField, obj *domain.StatBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatBucket_withdrawn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Withdrawn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatBucket_withdrawn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatBucket", field, false, false, "Int")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *domain.User) (ret graphql.Marshaler) {
@@ -15498,6 +16847,109 @@ func (ec *executionContext) _ProblemEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var problemStatsImplementors = []string{"ProblemStats"}
+
+func (ec *executionContext) _ProblemStats(ctx context.Context, sel ast.SelectionSet, obj *domain.ProblemStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, problemStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProblemStats")
+		case "collected":
+			out.Values[i] = ec._ProblemStats_collected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolved":
+			out.Values[i] = ec._ProblemStats_resolved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmed":
+			out.Values[i] = ec._ProblemStats_confirmed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "open":
+			out.Values[i] = ec._ProblemStats_open(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withdrawn":
+			out.Values[i] = ec._ProblemStats_withdrawn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overdue":
+			out.Values[i] = ec._ProblemStats_overdue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byCategory":
+			out.Values[i] = ec._ProblemStats_byCategory(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byLevel":
+			out.Values[i] = ec._ProblemStats_byLevel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byStatus":
+			out.Values[i] = ec._ProblemStats_byStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byTown":
+			out.Values[i] = ec._ProblemStats_byTown(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byDepartment":
+			out.Values[i] = ec._ProblemStats_byDepartment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byMonth":
+			out.Values[i] = ec._ProblemStats_byMonth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "medianResponseHours":
+			out.Values[i] = ec._ProblemStats_medianResponseHours(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "medianResolutionHours":
+			out.Values[i] = ec._ProblemStats_medianResolutionHours(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "computedAt":
+			out.Values[i] = ec._ProblemStats_computedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var progressNoteImplementors = []string{"ProgressNote"}
 
 func (ec *executionContext) _ProgressNote(ctx context.Context, sel ast.SelectionSet, obj *domain.ProgressNote) graphql.Marshaler {
@@ -15705,6 +17157,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_quiz(ctx, field)
+				})
+		case "problemStats":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_problemStats(ctx, field)
+				})
+		case "officialRanking":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_officialRanking(ctx, field)
 				})
 		case "overdueByOfficial":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -15928,6 +17392,118 @@ func (ec *executionContext) _QuizResult(ctx context.Context, sel ast.SelectionSe
 			}
 		case "note":
 			out.Values[i] = ec._QuizResult_note(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rankingComponentImplementors = []string{"RankingComponent"}
+
+func (ec *executionContext) _RankingComponent(ctx context.Context, sel ast.SelectionSet, obj *domain.RankingComponent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rankingComponentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RankingComponent")
+		case "name":
+			out.Values[i] = ec._RankingComponent_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._RankingComponent_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._RankingComponent_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "points":
+			out.Values[i] = ec._RankingComponent_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rule":
+			out.Values[i] = ec._RankingComponent_rule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rankingEntryImplementors = []string{"RankingEntry"}
+
+func (ec *executionContext) _RankingEntry(ctx context.Context, sel ast.SelectionSet, obj *domain.RankingEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rankingEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RankingEntry")
+		case "rank":
+			out.Values[i] = ec._RankingEntry_rank(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "officialId":
+			out.Values[i] = ec._RankingEntry_officialId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._RankingEntry_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "official":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RankingEntry_official(ctx, field, obj)
+				})
+		case "total":
+			out.Values[i] = ec._RankingEntry_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "components":
+			out.Values[i] = ec._RankingEntry_components(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -16214,6 +17790,69 @@ func (ec *executionContext) _SpotCheckQuestion(ctx context.Context, sel ast.Sele
 			}
 		case "officialKnew":
 			out.Values[i] = ec._SpotCheckQuestion_officialKnew(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var statBucketImplementors = []string{"StatBucket"}
+
+func (ec *executionContext) _StatBucket(ctx context.Context, sel ast.SelectionSet, obj *domain.StatBucket) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statBucketImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatBucket")
+		case "key":
+			out.Values[i] = ec._StatBucket_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._StatBucket_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "collected":
+			out.Values[i] = ec._StatBucket_collected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolved":
+			out.Values[i] = ec._StatBucket_resolved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmed":
+			out.Values[i] = ec._StatBucket_confirmed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "open":
+			out.Values[i] = ec._StatBucket_open(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withdrawn":
+			out.Values[i] = ec._StatBucket_withdrawn(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -17041,6 +18680,20 @@ func (ec *executionContext) marshalNEscalationLevel2githubᚗcomᚋlianqiᚋlian
 	return v
 }
 
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -17343,6 +18996,14 @@ func (ec *executionContext) marshalNProblemEdge2ᚖgithubᚗcomᚋlianqiᚋlianq
 	return ec._ProblemEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNProblemStats2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemStats(ctx context.Context, sel ast.SelectionSet, v *domain.ProblemStats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProblemStats!")
+		return graphql.Null
+	}
+	return ec._ProblemStats(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNProblemStatus2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemStatus(ctx context.Context, v any) (domain.ProblemStatus, error) {
 	var res domain.ProblemStatus
 	err := res.UnmarshalGQL(v)
@@ -17445,6 +19106,50 @@ func (ec *executionContext) marshalNQuizResult2ᚕgithubᚗcomᚋlianqiᚋlianqi
 func (ec *executionContext) unmarshalNQuizResultInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐQuizResultInput(ctx context.Context, v any) (service.QuizResultInput, error) {
 	res, err := ec.unmarshalInputQuizResultInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRankingComponent2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRankingComponent(ctx context.Context, sel ast.SelectionSet, v domain.RankingComponent) graphql.Marshaler {
+	return ec._RankingComponent(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRankingComponent2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRankingComponentᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.RankingComponent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRankingComponent2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRankingComponent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRankingEntry2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRankingEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.RankingEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRankingEntry2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRankingEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRankingEntry2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRankingEntry(ctx context.Context, sel ast.SelectionSet, v *domain.RankingEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RankingEntry!")
+		return graphql.Null
+	}
+	return ec._RankingEntry(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRating2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRatingᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Rating) graphql.Marshaler {
@@ -17589,6 +19294,26 @@ func (ec *executionContext) marshalNSpotCheckQuestion2ᚕgithubᚗcomᚋlianqi�
 func (ec *executionContext) unmarshalNSpotCheckQuestionInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckQuestionInput(ctx context.Context, v any) (service.SpotCheckQuestionInput, error) {
 	res, err := ec.unmarshalInputSpotCheckQuestionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStatBucket2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐStatBucket(ctx context.Context, sel ast.SelectionSet, v domain.StatBucket) graphql.Marshaler {
+	return ec._StatBucket(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStatBucket2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐStatBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.StatBucket) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatBucket2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐStatBucket(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -18035,6 +19760,23 @@ func (ec *executionContext) marshalOEscalationMode2ᚖgithubᚗcomᚋlianqiᚋli
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalOID2string(ctx context.Context, v any) (string, error) {
