@@ -188,7 +188,7 @@ func leadAt(pairings []*Pairing, enterpriseID string, t time.Time) string {
 
 type tally struct {
 	visits, ackInTime, resolved, confirmed, overdue, missed int
-	ratings, spotScores, quizScores                       []float64
+	ratings, spotScores, quizScores                         []float64
 }
 
 func (t *tally) components() []RankingComponent {

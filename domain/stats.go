@@ -37,7 +37,7 @@ func (b *StatBucket) Add(s ProblemStatus, n int) {
 // ProblemStats are the programme's figures over a period.
 type ProblemStats struct {
 	StatBucket
-	Overdue                                            int
+	Overdue                                             int
 	ByCategory, ByLevel, ByStatus, ByTown, ByDepartment []StatBucket
 	// ByMonth is by calendar month of the report, Beijing time, oldest first.
 	ByMonth []StatBucket
