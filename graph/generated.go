@@ -38,6 +38,7 @@ type ResolverRoot interface {
 	Official() OfficialResolver
 	Pairing() PairingResolver
 	Problem() ProblemResolver
+	ProblemEvent() ProblemEventResolver
 	ProgressNote() ProgressNoteResolver
 	Query() QueryResolver
 	Quiz() QuizResolver
@@ -45,6 +46,7 @@ type ResolverRoot interface {
 	RankingEntry() RankingEntryResolver
 	Rating() RatingResolver
 	SpotCheck() SpotCheckResolver
+	Subscription() SubscriptionResolver
 	User() UserResolver
 	Visit() VisitResolver
 }
@@ -228,6 +230,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ProblemEvent struct {
+		Deleted   func(childComplexity int) int
+		Problem   func(childComplexity int) int
+		ProblemID func(childComplexity int) int
+		Seq       func(childComplexity int) int
+	}
+
 	ProblemStats struct {
 		ByCategory            func(childComplexity int) int
 		ByDepartment          func(childComplexity int) int
@@ -383,6 +392,11 @@ type ComplexityRoot struct {
 		Withdrawn func(childComplexity int) int
 	}
 
+	Subscription struct {
+		ProblemChanged func(childComplexity int, enterpriseID *string) int
+		StatsChanged   func(childComplexity int, from *time.Time, to *time.Time) int
+	}
+
 	User struct {
 		CreatedAt   func(childComplexity int) int
 		Disabled    func(childComplexity int) int
@@ -500,6 +514,9 @@ type ProblemResolver interface {
 
 	EscalationMode(ctx context.Context, obj *domain.Problem) (*domain.EscalationMode, error)
 }
+type ProblemEventResolver interface {
+	Problem(ctx context.Context, obj *service.ProblemEvent) (*domain.Problem, error)
+}
 type ProgressNoteResolver interface {
 	FromStatus(ctx context.Context, obj *domain.ProgressNote) (*domain.ProblemStatus, error)
 	ToStatus(ctx context.Context, obj *domain.ProgressNote) (*domain.ProblemStatus, error)
@@ -548,6 +565,10 @@ type SpotCheckResolver interface {
 	Leader(ctx context.Context, obj *domain.SpotCheck) (string, error)
 
 	Official(ctx context.Context, obj *domain.SpotCheck) (*domain.Official, error)
+}
+type SubscriptionResolver interface {
+	ProblemChanged(ctx context.Context, enterpriseID *string) (<-chan *service.ProblemEvent, error)
+	StatsChanged(ctx context.Context, from *time.Time, to *time.Time) (<-chan *domain.ProblemStats, error)
 }
 type UserResolver interface {
 	Official(ctx context.Context, obj *domain.User) (*domain.Official, error)
@@ -1513,6 +1534,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProblemEdge.Node(childComplexity), true
 
+	case "ProblemEvent.deleted":
+		if e.ComplexityRoot.ProblemEvent.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemEvent.Deleted(childComplexity), true
+	case "ProblemEvent.problem":
+		if e.ComplexityRoot.ProblemEvent.Problem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemEvent.Problem(childComplexity), true
+	case "ProblemEvent.problemId":
+		if e.ComplexityRoot.ProblemEvent.ProblemID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemEvent.ProblemID(childComplexity), true
+	case "ProblemEvent.seq":
+		if e.ComplexityRoot.ProblemEvent.Seq == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemEvent.Seq(childComplexity), true
+
 	case "ProblemStats.byCategory":
 		if e.ComplexityRoot.ProblemStats.ByCategory == nil {
 			break
@@ -2284,6 +2330,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StatBucket.Withdrawn(childComplexity), true
 
+	case "Subscription.problemChanged":
+		if e.ComplexityRoot.Subscription.ProblemChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_problemChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ProblemChanged(childComplexity, args["enterpriseId"].(*string)), true
+	case "Subscription.statsChanged":
+		if e.ComplexityRoot.Subscription.StatsChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_statsChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.StatsChanged(childComplexity, args["from"].(*time.Time), args["to"].(*time.Time)), true
+
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
 			break
@@ -2548,6 +2617,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -2573,7 +2659,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/enterprise.graphqls" "schema/judgement.graphqls" "schema/official.graphqls" "schema/problem.graphqls" "schema/reform.graphqls" "schema/schema.graphqls" "schema/stats.graphqls" "schema/visit.graphqls" "schema/workflow.graphqls"
+//go:embed "schema/enterprise.graphqls" "schema/judgement.graphqls" "schema/official.graphqls" "schema/problem.graphqls" "schema/reform.graphqls" "schema/schema.graphqls" "schema/stats.graphqls" "schema/subscription.graphqls" "schema/visit.graphqls" "schema/workflow.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2592,6 +2678,7 @@ var sources = []*ast.Source{
 	{Name: "schema/reform.graphqls", Input: sourceData("schema/reform.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
 	{Name: "schema/stats.graphqls", Input: sourceData("schema/stats.graphqls"), BuiltIn: false},
+	{Name: "schema/subscription.graphqls", Input: sourceData("schema/subscription.graphqls"), BuiltIn: false},
 	{Name: "schema/visit.graphqls", Input: sourceData("schema/visit.graphqls"), BuiltIn: false},
 	{Name: "schema/workflow.graphqls", Input: sourceData("schema/workflow.graphqls"), BuiltIn: false},
 }
@@ -2875,6 +2962,20 @@ func (ec *executionContext) childFields_ProblemEdge(ctx context.Context, field g
 		return ec.fieldContext_ProblemEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProblemEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ProblemEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "problemId":
+		return ec.fieldContext_ProblemEvent_problemId(ctx, field)
+	case "deleted":
+		return ec.fieldContext_ProblemEvent_deleted(ctx, field)
+	case "problem":
+		return ec.fieldContext_ProblemEvent_problem(ctx, field)
+	case "seq":
+		return ec.fieldContext_ProblemEvent_seq(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProblemEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_ProblemStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4610,6 +4711,42 @@ func (ec *executionContext) field_Query_visits_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["filter"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_problemChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "enterpriseId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["enterpriseId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_statsChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
 	return args, nil
 }
 
@@ -8902,6 +9039,107 @@ func (ec *executionContext) fieldContext_ProblemEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _ProblemEvent_problemId(ctx context.Context, field graphql.CollectedField, obj *service.ProblemEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemEvent_problemId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProblemID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemEvent_problemId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProblemEvent_deleted(ctx context.Context, field graphql.CollectedField, obj *service.ProblemEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemEvent_deleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deleted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemEvent_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemEvent", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ProblemEvent_problem(ctx context.Context, field graphql.CollectedField, obj *service.ProblemEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemEvent_problem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProblemEvent().Problem(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalOProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemEvent_problem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProblemEvent_seq(ctx context.Context, field graphql.CollectedField, obj *service.ProblemEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemEvent_seq(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seq, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemEvent_seq(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemEvent", field, false, false, "Int")
+}
+
 func (ec *executionContext) _ProblemStats_collected(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12220,6 +12458,94 @@ func (ec *executionContext) _StatBucket_withdrawn(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_StatBucket_withdrawn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StatBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Subscription_problemChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_problemChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ProblemChanged(ctx, fc.Args["enterpriseId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *service.ProblemEvent) graphql.Marshaler {
+			return ec.marshalNProblemEvent2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐProblemEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_problemChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_problemChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_statsChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_statsChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().StatsChanged(ctx, fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.ProblemStats) graphql.Marshaler {
+			return ec.marshalNProblemStats2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_statsChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemStats(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_statsChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *domain.User) (ret graphql.Marshaler) {
@@ -16847,6 +17173,55 @@ func (ec *executionContext) _ProblemEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var problemEventImplementors = []string{"ProblemEvent"}
+
+func (ec *executionContext) _ProblemEvent(ctx context.Context, sel ast.SelectionSet, obj *service.ProblemEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, problemEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProblemEvent")
+		case "problemId":
+			out.Values[i] = ec._ProblemEvent_problemId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deleted":
+			out.Values[i] = ec._ProblemEvent_deleted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "problem":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProblemEvent_problem(ctx, field, obj)
+				})
+		case "seq":
+			out.Values[i] = ec._ProblemEvent_seq(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var problemStatsImplementors = []string{"ProblemStats"}
 
 func (ec *executionContext) _ProblemStats(ctx context.Context, sel ast.SelectionSet, obj *domain.ProblemStats) graphql.Marshaler {
@@ -17871,6 +18246,28 @@ func (ec *executionContext) _StatBucket(ctx context.Context, sel ast.SelectionSe
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "problemChanged":
+		return ec._Subscription_problemChanged(ctx, fields[0])
+	case "statsChanged":
+		return ec._Subscription_statsChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var userImplementors = []string{"User"}
@@ -18996,6 +19393,14 @@ func (ec *executionContext) marshalNProblemEdge2ᚖgithubᚗcomᚋlianqiᚋlianq
 	return ec._ProblemEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNProblemEvent2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐProblemEvent(ctx context.Context, sel ast.SelectionSet, v *service.ProblemEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProblemEvent!")
+		return graphql.Null
+	}
+	return ec._ProblemEvent(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNProblemStats2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemStats(ctx context.Context, sel ast.SelectionSet, v *domain.ProblemStats) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ProblemStats!")
@@ -19908,6 +20313,13 @@ func (ec *executionContext) unmarshalOPostInput2ᚖgithubᚗcomᚋlianqiᚋlianq
 	}
 	res, err := ec.unmarshalInputPostInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx context.Context, sel ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Problem(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOProblemCategory2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐCategoryᚄ(ctx context.Context, v any) ([]domain.Category, error) {

@@ -25,6 +25,11 @@ func (s *Service) ProblemStats(ctx context.Context, period domain.Period) (*doma
 	if err != nil {
 		return nil, err
 	}
+	return s.problemStats(ctx, sc, period)
+}
+
+func (s *Service) problemStats(ctx context.Context, sc domain.Scope, period domain.Period) (*domain.ProblemStats, error) {
+	var err error
 	if period.From != nil && period.To != nil && !period.From.Before(*period.To) {
 		return nil, domain.Invalid("to", "the period must end after it starts")
 	}

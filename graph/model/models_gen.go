@@ -72,6 +72,12 @@ type SpotCheckEdge struct {
 	Node   *domain.SpotCheck `json:"node"`
 }
 
+// Live updates over WebSocket (graphql-transport-ws at /graphql). Send the access token in
+// the connection_init payload as {"Authorization": "Bearer <token>"}; the connection closes
+// when the token expires.
+type Subscription struct {
+}
+
 type UserConnection struct {
 	Edges      []*UserEdge `json:"edges"`
 	PageInfo   *PageInfo   `json:"pageInfo"`
