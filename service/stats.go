@@ -14,10 +14,12 @@ import (
 var beijing = time.FixedZone("CST", 8*60*60)
 
 // ProblemStats computes the figures over the problems inside the caller's scope
-// reported in period. Counts by category, level, status, enterprise (for towns)
-// and department come from the database ($match + $group/$sum); overdue counts,
-// months and medians are computed here from a projection of the problems'
-// dates, because the embedded engine has no date or median operators. Kept
+// reported in period. The counts by category, level, status, enterprise and
+// department come from the database in one $match + $group/$sum pass and are
+// folded into breakdowns here (towns joined from the enterprises here too: no
+// $lookup); overdue counts, months and medians are computed here from a
+// projection of the problems' dates, because the embedded engine has no date
+// or median operators. Kept
 // apart from the record queries so that a read-only dashboard token can be
 // granted just this.
 func (s *Service) ProblemStats(ctx context.Context, period domain.Period) (*domain.ProblemStats, error) {
@@ -34,37 +36,27 @@ func (s *Service) problemStats(ctx context.Context, sc domain.Scope, period doma
 		return nil, domain.Invalid("to", "the period must end after it starts")
 	}
 	st := &domain.ProblemStats{ComputedAt: s.now()}
-
-	group := func(field string, label func(string) string) ([]domain.StatBucket, []store.StatCount, error) {
-		counts, err := s.DB.CountProblems(ctx, sc, period, field)
-		if err != nil {
-			return nil, nil, err
-		}
-		return buckets(counts, label), counts, nil
-	}
-	var byStatus []store.StatCount
-	if st.ByStatus, byStatus, err = group(store.ByStatus, nil); err != nil {
+	counts, err := s.DB.CountProblems(ctx, sc, period)
+	if err != nil {
 		return nil, err
 	}
-	for _, c := range byStatus {
-		st.Add(c.Status, c.Count)
-	}
-	if st.ByCategory, _, err = group(store.ByCategory, func(k string) string { return domain.Category(k).Label() }); err != nil {
+	town, err := s.towns(ctx, sc, counts)
+	if err != nil {
 		return nil, err
 	}
-	if st.ByLevel, _, err = group(store.ByLevel, nil); err != nil {
-		return nil, err
-	}
-	if st.ByDepartment, _, err = group(store.ByDepartment, func(k string) string {
+	orNone := func(k string) string {
 		if k == "" {
 			return "(未指定)"
 		}
 		return k
-	}); err != nil {
-		return nil, err
 	}
-	if st.ByTown, err = s.byTown(ctx, sc, period); err != nil {
-		return nil, err
+	st.ByCategory = fold(counts, func(c store.ProblemCount) string { return string(c.Category) }, func(k string) string { return domain.Category(k).Label() })
+	st.ByLevel = fold(counts, func(c store.ProblemCount) string { return string(c.Level) }, nil)
+	st.ByStatus = fold(counts, func(c store.ProblemCount) string { return string(c.Status) }, nil)
+	st.ByDepartment = fold(counts, func(c store.ProblemCount) string { return c.Department }, orNone)
+	st.ByTown = fold(counts, func(c store.ProblemCount) string { return town[c.EnterpriseID] }, orNone)
+	for _, c := range counts {
+		st.Add(c.Status, c.Count)
 	}
 
 	times, err := s.DB.FindProblemTimes(ctx, sc, period)
@@ -99,49 +91,38 @@ func (s *Service) problemStats(ctx context.Context, sc domain.Scope, period doma
 	return st, nil
 }
 
-// byTown counts by enterprise in the database and folds enterprises into their
-// towns here: towns live on the enterprises and the engine has no $lookup.
-func (s *Service) byTown(ctx context.Context, sc domain.Scope, period domain.Period) ([]domain.StatBucket, error) {
-	counts, err := s.DB.CountProblems(ctx, sc, period, store.ByEnterprise)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]string, 0, len(counts))
+// towns maps the counted enterprises to their towns: towns live on the
+// enterprises and the engine has no $lookup, so the join is done here.
+func (s *Service) towns(ctx context.Context, sc domain.Scope, counts []store.ProblemCount) (map[string]string, error) {
+	ids := []string{}
 	for _, c := range counts {
-		ids = appendNew(ids, c.Key)
+		ids = appendNew(ids, c.EnterpriseID)
 	}
 	ents, err := s.DB.FindEnterprisesByIDs(ctx, sc, ids)
 	if err != nil {
 		return nil, err
 	}
-	town := map[string]string{}
+	town := make(map[string]string, len(ents))
 	for _, e := range ents {
 		town[e.ID] = e.Town
 	}
-	for i := range counts {
-		counts[i].Key = town[counts[i].Key]
-	}
-	return buckets(counts, func(k string) string {
-		if k == "" {
-			return "(未指定)"
-		}
-		return k
-	}), nil
+	return town, nil
 }
 
-// buckets folds (key, status, count) rows into one bucket per key, largest first.
-func buckets(counts []store.StatCount, label func(string) string) []domain.StatBucket {
+// fold sums the database's rows into one bucket per key, largest first.
+func fold(counts []store.ProblemCount, key func(store.ProblemCount) string, label func(string) string) []domain.StatBucket {
 	byKey := map[string]*domain.StatBucket{}
 	var keys []string
 	for _, c := range counts {
-		b := byKey[c.Key]
+		k := key(c)
+		b := byKey[k]
 		if b == nil {
-			b = &domain.StatBucket{Key: c.Key, Label: c.Key}
+			b = &domain.StatBucket{Key: k, Label: k}
 			if label != nil {
-				b.Label = label(c.Key)
+				b.Label = label(k)
 			}
-			byKey[c.Key] = b
-			keys = append(keys, c.Key)
+			byKey[k] = b
+			keys = append(keys, k)
 		}
 		b.Add(c.Status, c.Count)
 	}
