@@ -28,6 +28,8 @@ type Service struct {
 	// PollInterval is how often subscriptions look for writes by other
 	// processes; 0 means DefaultPollInterval.
 	PollInterval time.Duration
+
+	changes changeCache
 }
 
 // New returns a service with the programme's default deadlines.

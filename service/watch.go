@@ -27,7 +27,8 @@ const watchBatch = 100
 // checkpoint. It wakes when this process commits (store.Committed) and on a
 // timer for other processes' writes, reads the watermark and pulls what lies
 // between. Scope is recomputed on every wake, so a pairing that ends stops the
-// flow at once. It runs on the subscriber's goroutine and returns when ctx ends:
+// flow at once. The pulls themselves are shared among subscribers (changeCache).
+// It runs on the subscriber's goroutine and returns when ctx ends:
 // the connection closing or the token expiring ends it, nothing outlives it.
 type watcher struct {
 	s     *Service
@@ -94,12 +95,11 @@ func (s *Service) WatchProblems(ctx context.Context, enterpriseID *string) (<-ch
 		defer close(out)
 		w.run(ctx, func(sc domain.Scope, upTo int64) error {
 			for w.after < upTo {
-				batch, err := s.DB.ProblemChanges(ctx, sc, w.after, upTo, watchBatch)
+				batch, reached, err := s.problemChanges(ctx, sc, w.after, upTo)
 				if err != nil {
 					return err
 				}
 				for _, c := range batch {
-					w.after = c.Seq
 					pr := c.Problem
 					if enterpriseID != nil && pr.EnterpriseID != *enterpriseID {
 						continue
@@ -111,9 +111,7 @@ func (s *Service) WatchProblems(ctx context.Context, enterpriseID *string) (<-ch
 						return ctx.Err()
 					}
 				}
-				if len(batch) < watchBatch {
-					w.after = upTo
-				}
+				w.after = reached
 			}
 			return nil
 		})
@@ -122,9 +120,8 @@ func (s *Service) WatchProblems(ctx context.Context, enterpriseID *string) (<-ch
 }
 
 // WatchStats sends the statistics at once and again after every change to the
-// problems inside the caller's scope, one update for all the changes found at one
-// wake-up. The channel
-// closes when ctx ends.
+// problems inside the caller's scope, one update for all the changes found at
+// one wake-up. The channel closes when ctx ends.
 func (s *Service) WatchStats(ctx context.Context, period domain.Period) (<-chan *domain.ProblemStats, error) {
 	w, err := s.newWatcher(ctx)
 	if err != nil {
@@ -143,12 +140,16 @@ func (s *Service) WatchStats(ctx context.Context, period domain.Period) (<-chan 
 	go func() {
 		defer close(out)
 		w.run(ctx, func(sc domain.Scope, upTo int64) error {
-			changed, err := s.DB.ProblemChanges(ctx, sc, w.after, upTo, 1)
-			if err != nil {
-				return err
+			changed := false
+			for w.after < upTo && !changed {
+				batch, reached, err := s.problemChanges(ctx, sc, w.after, upTo)
+				if err != nil {
+					return err
+				}
+				changed, w.after = len(batch) > 0, reached
 			}
 			w.after = upTo
-			if len(changed) == 0 {
+			if !changed {
 				return nil
 			}
 			st, err := s.problemStats(ctx, sc, period)
