@@ -74,6 +74,7 @@ func TestSeed(t *testing.T) {
 		before.notes < 5 || before.visits < 5 || before.spotChecks < 1 || before.users != int64(len(Accounts)) {
 		t.Errorf("too few records: %+v", before)
 	}
+	t.Run("the workflow is exercised", func(t *testing.T) { checkWorkflow(t, ctx, db) })
 
 	t.Run("problems cover every category, status and level", func(t *testing.T) {
 		pr, err := db.FindProblems(ctx, all, domain.ProblemFilter{}, domain.SortReportedAtAsc, page)
@@ -332,5 +333,68 @@ func TestBuildAtAnyHour(t *testing.T) {
 	}
 	if len(want) == 0 {
 		t.Error("no overdue problems")
+	}
+}
+
+// checkWorkflow checks that the demo exercises the workflow: escalations to
+// L3 and L4 recorded in the history, ratings for confirmed and rejected
+// resolutions, spot-check questions and a quiz.
+func checkWorkflow(t *testing.T, ctx context.Context, db *store.DB) {
+	notes, err := db.FindProgressNotes(ctx, all, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, n := range notes {
+		key := string(n.Kind)
+		if n.Kind == domain.ActionEscalate {
+			key += string(n.ToLevel)
+			if n.ToLevel == domain.L3 && (n.Mode == "" || len(n.Departments) == 0) {
+				t.Errorf("L3 entry without mode or departments: %+v", n)
+			}
+		}
+		kinds[key]++
+	}
+	for _, k := range []string{"ACKNOWLEDGE", "ESCALATEL3", "ESCALATEL4", "START", "RESOLVE", "CONFIRM", "REOPEN", "WITHDRAW", "NOTE"} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s entry in the demo history (%v)", k, kinds)
+		}
+	}
+	ratings, err := db.FindRatings(ctx, all, domain.RatingFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rejected := 0
+	for _, r := range ratings {
+		if r.OfficialID == "" {
+			t.Errorf("rating %+v counts for nobody", r)
+		}
+		if !r.Confirmed {
+			rejected++
+		}
+	}
+	if len(ratings) < 5 || rejected == 0 {
+		t.Errorf("%d ratings, %d with a rejection", len(ratings), rejected)
+	}
+	sp, err := db.FindSpotChecks(ctx, all, domain.SpotCheckFilter{}, page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	missed := 0
+	for _, c := range sp.Items {
+		missed += len(c.Questions) - c.KnownCount()
+		if c.OfficialID == "" {
+			t.Errorf("spot check %s judges nobody", c.ID)
+		}
+	}
+	if missed == 0 {
+		t.Error("no spot-check question the official did not know")
+	}
+	qs, err := db.FindAllQuizzes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(qs) != 1 || len(qs[0].Results) < 5 {
+		t.Errorf("quizzes = %+v", qs)
 	}
 }

@@ -49,6 +49,8 @@ type dataset struct {
 	notes       []*domain.ProgressNote
 	visits      []*domain.Visit
 	spotChecks  []*domain.SpotCheck
+	ratings     []*domain.Rating
+	quizzes     []*domain.Quiz
 	users       []*domain.User
 
 	// problemKeys[i] names problems[i] as in the tables; tests and reports use it.
@@ -94,6 +96,16 @@ func (d *dataset) write(ctx context.Context, db *store.DB) error {
 	for _, s := range d.spotChecks {
 		if err := db.CreateSpotCheck(ctx, s); err != nil {
 			return fmt.Errorf("demo: spot check %s: %w", s.ID, err)
+		}
+	}
+	for _, r := range d.ratings {
+		if err := db.CreateRating(ctx, r); err != nil {
+			return fmt.Errorf("demo: rating %s: %w", r.ID, err)
+		}
+	}
+	for _, q := range d.quizzes {
+		if err := db.CreateQuiz(ctx, q); err != nil {
+			return fmt.Errorf("demo: quiz %s: %w", q.ID, err)
 		}
 	}
 	for _, u := range d.users {
@@ -231,10 +243,22 @@ func build(now time.Time, passwordHash string) (*dataset, error) {
 		if problemByKey[s.Key] != nil {
 			return nil, fmt.Errorf("demo: problem %s is listed twice", s.Key)
 		}
+		steps, ratings, err := history(s, p, now, author)
+		if err != nil {
+			return nil, fmt.Errorf("demo: problem %s: %w", s.Key, err)
+		}
+		for _, r := range ratings {
+			r.OfficialID = leadAt(d.pairings, r.EnterpriseID, r.At)
+			if err := r.Validate(); err != nil {
+				return nil, fmt.Errorf("demo: problem %s: rating: %w", s.Key, err)
+			}
+		}
 		problemByKey[s.Key] = p
 		d.problems = append(d.problems, p)
 		d.problemKeys = append(d.problemKeys, s.Key)
 		d.notes = append(d.notes, notes...)
+		d.notes = append(d.notes, steps...)
+		d.ratings = append(d.ratings, ratings...)
 	}
 
 	for _, s := range visits {
@@ -274,7 +298,8 @@ func build(now time.Time, passwordHash string) (*dataset, error) {
 		}
 		score := s.Score
 		c := &domain.SpotCheck{ID: domain.NewID(), LeaderUserID: leader, EnterpriseID: eid,
-			Date: stamp(saturdayBefore(now, s.WeeksAgo)), Findings: s.Findings, Score: &score}
+			Date: stamp(saturdayBefore(now, s.WeeksAgo)), Findings: s.Findings, Score: &score, Questions: spotCheckQuestions[s.Enterprise]}
+		c.OfficialID = leadAt(d.pairings, eid, c.Date)
 		if err := c.Validate(now); err != nil {
 			return nil, fmt.Errorf("demo: spot check %s: %w", s.Enterprise, err)
 		}
@@ -283,7 +308,31 @@ func build(now time.Time, passwordHash string) (*dataset, error) {
 		}
 		d.spotChecks = append(d.spotChecks, c)
 	}
+
+	q := &domain.Quiz{ID: domain.NewID(), LeaderUserID: leader, Title: quiz.Title, Date: stamp(quiz.Date.before(now)), Questions: quiz.Questions}
+	for _, o := range officials {
+		if score, ok := quiz.Results[o.Key]; ok {
+			q.Results = append(q.Results, domain.QuizResult{OfficialID: officialIDs[o.Key], Score: score})
+		}
+	}
+	if len(q.Results) != len(quiz.Results) {
+		return nil, fmt.Errorf("demo: quiz: unknown official among %v", quiz.Results)
+	}
+	if err := q.Validate(now); err != nil {
+		return nil, fmt.Errorf("demo: quiz: %w", err)
+	}
+	d.quizzes = append(d.quizzes, q)
 	return d, nil
+}
+
+// leadAt is the official leading the enterprise's pairing at t, "" if none.
+func leadAt(pairings []*domain.Pairing, enterpriseID string, t time.Time) string {
+	for _, p := range pairings {
+		if p.EnterpriseID == enterpriseID && !t.Before(p.StartedAt) && (p.EndedAt == nil || t.Before(*p.EndedAt)) {
+			return p.LeadOfficialID
+		}
+	}
+	return ""
 }
 
 // buildProblem makes one problem and its progress notes, checking that the

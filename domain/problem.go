@@ -139,6 +139,25 @@ func (p *Problem) Overdue(now time.Time) bool {
 	return now.After(p.ResolveBy)
 }
 
+// NoDeadline is the DueAt of a closed problem: later than any real deadline, so
+// that sorting by DueAt puts closed problems last.
+var NoDeadline = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// DueAt is the deadline that applies now: the response deadline while nobody
+// has responded, the resolution deadline while the problem is in work, and
+// NoDeadline once it is closed. The problem is overdue exactly when now is past
+// DueAt (a reported problem past its resolution deadline is past its earlier
+// response deadline too, as respondBy never comes after resolveBy).
+func (p *Problem) DueAt() time.Time {
+	switch {
+	case !p.Status.Open():
+		return NoDeadline
+	case p.Status == StatusReported && p.RespondBy.Before(p.ResolveBy):
+		return p.RespondBy
+	}
+	return p.ResolveBy
+}
+
 // SetDeadlines sets the deadlines of the problem's level counted from 'from'.
 func (p *Problem) SetDeadlines(from time.Time, d map[Level]Deadlines) {
 	dl := d[p.Level]
@@ -207,9 +226,12 @@ const (
 	SortUpdatedAtDesc  ProblemSort = "UPDATED_AT_DESC"
 	SortResolveByAsc   ProblemSort = "RESOLVE_BY_ASC"
 	SortLevelDesc      ProblemSort = "LEVEL_DESC"
+	// SortDueAsc puts the most overdue first, then the nearest deadline that
+	// applies now (see DueAt); closed problems last.
+	SortDueAsc ProblemSort = "DUE_ASC"
 )
 
-var problemSorts = []ProblemSort{SortReportedAtDesc, SortReportedAtAsc, SortUpdatedAtDesc, SortResolveByAsc, SortLevelDesc}
+var problemSorts = []ProblemSort{SortReportedAtDesc, SortReportedAtAsc, SortUpdatedAtDesc, SortResolveByAsc, SortLevelDesc, SortDueAsc}
 
 func (s *ProblemSort) UnmarshalGQL(v any) (err error) {
 	*s, err = parseEnum(v, problemSorts, "ProblemSort")

@@ -55,7 +55,33 @@ type SpotCheck struct {
 	Findings     string
 	// Score is 0–100, how well the paired official's service held up; nil if not scored.
 	Score *int
+	// OfficialID is the official who led the enterprise's service when it was
+	// checked: the one the check judges. "" if the enterprise had none.
+	OfficialID string
+	// Questions are what the leader asked and whether the official knew.
+	Questions []SpotCheckQuestion
 	Meta
+}
+
+// SpotCheckQuestion is one thing a leader asked about the enterprise, e.g. when
+// the plant closes for the holidays and reopens, and whether the paired official
+// knew the answer the enterprise gave.
+type SpotCheckQuestion struct {
+	Question string
+	// Answer is the enterprise's answer, the fact the official should know.
+	Answer       string
+	OfficialKnew bool
+}
+
+// KnownCount is how many of the questions the official knew.
+func (s *SpotCheck) KnownCount() int {
+	n := 0
+	for _, q := range s.Questions {
+		if q.OfficialKnew {
+			n++
+		}
+	}
+	return n
 }
 
 // Validate checks the spot check before it is stored.
@@ -73,10 +99,28 @@ func (s *SpotCheck) Validate(now time.Time) error {
 	if s.Score != nil && (*s.Score < 0 || *s.Score > 100) {
 		return Invalid("score", "score must be between 0 and 100")
 	}
+	if len(s.Questions) > 50 {
+		return Invalid("questions", "at most 50 questions")
+	}
+	for i := range s.Questions {
+		q := &s.Questions[i]
+		q.Question, q.Answer = strings.TrimSpace(q.Question), strings.TrimSpace(q.Answer)
+		if q.Question == "" {
+			return Invalid("questions.question", "question %d is empty", i+1)
+		}
+		if err := checkText("questions.question", q.Question, 1000); err != nil {
+			return err
+		}
+		if err := checkText("questions.answer", q.Answer, 1000); err != nil {
+			return err
+		}
+	}
 	return checkText("findings", s.Findings, 5000)
 }
 
 // SpotCheckFilter narrows a spot-check listing.
 type SpotCheckFilter struct {
 	EnterpriseID string
+	// OfficialID keeps the checks that judged this official.
+	OfficialID string
 }

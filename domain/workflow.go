@@ -1,10 +1,13 @@
 package domain
 
 import (
+	"fmt"
 	"io"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Action is a step in a problem's life. Status and level change only through
@@ -123,7 +126,10 @@ func (p *Problem) Apply(step Step, actor *Principal, now time.Time, deadlines ma
 		if err := next.escalate(step, actor, now, deadlines); err != nil {
 			return nil, err
 		}
-		entry.Mode, entry.Departments = step.Mode, next.CoordinatingDepartments
+		entry.Mode = next.EscalationMode
+		if next.Level == L3 {
+			entry.Departments = next.CoordinatingDepartments
+		}
 	}
 	if tr.to != "" {
 		next.Status = tr.to
@@ -202,3 +208,13 @@ func (p *Problem) escalate(step Step, actor *Principal, now time.Time, deadlines
 }
 
 func levelRank(l Level) int { return slices.Index(Levels, l) }
+
+// historyNamespace scopes the ids of history entries (UUIDv5).
+var historyNamespace = uuid.MustParse("6f1c6a9e-3b8e-4c59-9a43-0e3a61a5c1d7")
+
+// HistoryEntryID is the id of the history entry that records the step which took
+// problemID to version: the same step can only ever produce one entry, so a
+// retried insert is a duplicate key, not a second entry.
+func HistoryEntryID(problemID string, version int64) string {
+	return uuid.NewSHA1(historyNamespace, []byte(fmt.Sprintf("%s/%d", problemID, version))).String()
+}

@@ -129,3 +129,14 @@ func TestOverdue(t *testing.T) {
 		})
 	}
 }
+
+func TestHistoryEntryID(t *testing.T) {
+	p := "01a21461-0000-7000-8000-0000000000aa"
+	a, b := domain.HistoryEntryID(p, 3), domain.HistoryEntryID(p, 3)
+	if a != b || !domain.ValidID(a) {
+		t.Fatalf("ids %q %q: want equal and valid", a, b)
+	}
+	if domain.HistoryEntryID(p, 4) == a || domain.HistoryEntryID("01a21461-0000-7000-8000-0000000000ab", 3) == a {
+		t.Fatal("different steps share a history id")
+	}
+}

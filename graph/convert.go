@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"context"
+
 	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/graph/model"
 )
@@ -82,4 +84,39 @@ func connOf[T any, C any](p domain.Page[T], err error, conv func(domain.Page[T])
 		return zero, err
 	}
 	return conv(p), nil
+}
+
+// nonEmpty maps an unset enum value (older records) to null.
+func nonEmpty[T ~string](v T) *T {
+	if v == "" {
+		return nil
+	}
+	return &v
+}
+
+func quizConnection(p domain.Page[*domain.Quiz]) *model.QuizConnection {
+	edges, info := edgesOf(p, func(c string, n *domain.Quiz) *model.QuizEdge { return &model.QuizEdge{Cursor: c, Node: n} })
+	return &model.QuizConnection{Edges: edges, PageInfo: info, TotalCount: int(p.TotalCount)}
+}
+
+// optionalOfficial loads an official a record refers to, or nil when there is
+// none or the caller may not see them.
+func optionalOfficial(ctx context.Context, id string) (*domain.Official, error) {
+	if id == "" {
+		return nil, nil
+	}
+	o, err := load(ctx, officialLoader, "official", id)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return nil, nil
+	}
+	return o, err
+}
+
+// optionalUsername is the username of an account, "" if it is gone.
+func optionalUsername(ctx context.Context, id string) (string, error) {
+	name, err := load(ctx, usernameLoader, "user", id)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return "", nil
+	}
+	return name, err
 }

@@ -38,8 +38,15 @@ type ResolverRoot interface {
 	Official() OfficialResolver
 	Pairing() PairingResolver
 	Problem() ProblemResolver
+	ProblemEvent() ProblemEventResolver
+	ProgressNote() ProgressNoteResolver
 	Query() QueryResolver
+	Quiz() QuizResolver
+	QuizResult() QuizResultResolver
+	RankingEntry() RankingEntryResolver
+	Rating() RatingResolver
 	SpotCheck() SpotCheckResolver
+	Subscription() SubscriptionResolver
 	User() UserResolver
 	Visit() VisitResolver
 }
@@ -52,6 +59,11 @@ type ComplexityRoot struct {
 	Contact struct {
 		Name  func(childComplexity int) int
 		Phone func(childComplexity int) int
+	}
+
+	DepartmentOverdue struct {
+		Department func(childComplexity int) int
+		Problems   func(childComplexity int) int
 	}
 
 	Enterprise struct {
@@ -89,11 +101,14 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AcknowledgeProblem func(childComplexity int, id string, expectedVersion *int, note *string) int
 		AddProgressNote    func(childComplexity int, problemID string, text string, id *string) int
 		ChangeOfficialPost func(childComplexity int, id string, input service.PostInput) int
+		ConfirmProblem     func(childComplexity int, id string, expectedVersion *int, comment *string, rating *service.RatingInput) int
 		CreateEnterprise   func(childComplexity int, input service.EnterpriseInput) int
 		CreateOfficial     func(childComplexity int, input service.CreateOfficialInput) int
 		CreatePairing      func(childComplexity int, input service.CreatePairingInput) int
+		CreateQuiz         func(childComplexity int, input service.QuizInput) int
 		CreateSpotCheck    func(childComplexity int, input service.SpotCheckInput) int
 		CreateUser         func(childComplexity int, input service.CreateUserInput) int
 		CreateVisit        func(childComplexity int, input service.VisitInput) int
@@ -101,15 +116,24 @@ type ComplexityRoot struct {
 		DeleteSpotCheck    func(childComplexity int, id string) int
 		DeleteVisit        func(childComplexity int, id string) int
 		EndPairing         func(childComplexity int, id string, reason domain.PairingEndReason) int
+		EscalateProblem    func(childComplexity int, id string, expectedVersion *int, input service.EscalateProblemInput) int
 		Login              func(childComplexity int, username string, password string) int
+		MarkEnterpriseLeft func(childComplexity int, id string, at *time.Time) int
+		RecordQuizResult   func(childComplexity int, id string, input service.QuizResultInput) int
+		ReopenProblem      func(childComplexity int, id string, expectedVersion *int, reason string, rating *service.RatingInput) int
+		RepairEnterprise   func(childComplexity int, input service.RepairEnterpriseInput) int
 		ReportProblem      func(childComplexity int, input service.ReportProblemInput) int
+		ResolveProblem     func(childComplexity int, id string, expectedVersion *int, summary string) int
+		RetireOfficial     func(childComplexity int, id string, at *time.Time) int
 		SetPairingTeam     func(childComplexity int, id string, teamMemberIds []string) int
+		StartProblem       func(childComplexity int, id string, expectedVersion *int, note *string) int
 		UpdateEnterprise   func(childComplexity int, id string, expectedVersion *int, input service.EnterpriseInput) int
 		UpdateOfficial     func(childComplexity int, id string, expectedVersion *int, input service.UpdateOfficialInput) int
 		UpdateProblem      func(childComplexity int, id string, expectedVersion *int, input service.UpdateProblemInput) int
 		UpdateSpotCheck    func(childComplexity int, id string, expectedVersion *int, input service.SpotCheckInput) int
 		UpdateUser         func(childComplexity int, id string, input service.UpdateUserInput) int
 		UpdateVisit        func(childComplexity int, id string, expectedVersion *int, input service.VisitInput) int
+		WithdrawProblem    func(childComplexity int, id string, expectedVersion *int, reason string) int
 	}
 
 	Official struct {
@@ -135,6 +159,11 @@ type ComplexityRoot struct {
 	OfficialEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	OfficialOverdue struct {
+		Official func(childComplexity int) int
+		Problems func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -163,27 +192,31 @@ type ComplexityRoot struct {
 	}
 
 	Problem struct {
-		Category              func(childComplexity int) int
-		CategoryLabel         func(childComplexity int) int
-		CreatedAt             func(childComplexity int) int
-		Description           func(childComplexity int) int
-		Enterprise            func(childComplexity int) int
-		ID                    func(childComplexity int) int
-		Level                 func(childComplexity int) int
-		Overdue               func(childComplexity int) int
-		ProgressNotes         func(childComplexity int) int
-		ReportedAt            func(childComplexity int) int
-		ReportedBy            func(childComplexity int) int
-		ResolveBy             func(childComplexity int) int
-		ResolvedAt            func(childComplexity int) int
-		RespondBy             func(childComplexity int) int
-		RespondedAt           func(childComplexity int) int
-		ResponsibleDepartment func(childComplexity int) int
-		Status                func(childComplexity int) int
-		Tags                  func(childComplexity int) int
-		Title                 func(childComplexity int) int
-		UpdatedAt             func(childComplexity int) int
-		Version               func(childComplexity int) int
+		Category                func(childComplexity int) int
+		CategoryLabel           func(childComplexity int) int
+		CoordinatingDepartments func(childComplexity int) int
+		CreatedAt               func(childComplexity int) int
+		Description             func(childComplexity int) int
+		Enterprise              func(childComplexity int) int
+		EscalationMode          func(childComplexity int) int
+		History                 func(childComplexity int) int
+		ID                      func(childComplexity int) int
+		Level                   func(childComplexity int) int
+		Overdue                 func(childComplexity int) int
+		ProgressNotes           func(childComplexity int) int
+		Ratings                 func(childComplexity int) int
+		ReportedAt              func(childComplexity int) int
+		ReportedBy              func(childComplexity int) int
+		ResolveBy               func(childComplexity int) int
+		ResolvedAt              func(childComplexity int) int
+		RespondBy               func(childComplexity int) int
+		RespondedAt             func(childComplexity int) int
+		ResponsibleDepartment   func(childComplexity int) int
+		Status                  func(childComplexity int) int
+		Tags                    func(childComplexity int) int
+		Title                   func(childComplexity int) int
+		UpdatedAt               func(childComplexity int) int
+		Version                 func(childComplexity int) int
 	}
 
 	ProblemConnection struct {
@@ -197,28 +230,124 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ProblemEvent struct {
+		Deleted   func(childComplexity int) int
+		Problem   func(childComplexity int) int
+		ProblemID func(childComplexity int) int
+		Seq       func(childComplexity int) int
+	}
+
+	ProblemStats struct {
+		ByCategory            func(childComplexity int) int
+		ByDepartment          func(childComplexity int) int
+		ByLevel               func(childComplexity int) int
+		ByMonth               func(childComplexity int) int
+		ByStatus              func(childComplexity int) int
+		ByTown                func(childComplexity int) int
+		Collected             func(childComplexity int) int
+		ComputedAt            func(childComplexity int) int
+		Confirmed             func(childComplexity int) int
+		MedianResolutionHours func(childComplexity int) int
+		MedianResponseHours   func(childComplexity int) int
+		Open                  func(childComplexity int) int
+		Overdue               func(childComplexity int) int
+		Resolved              func(childComplexity int) int
+		Withdrawn             func(childComplexity int) int
+	}
+
 	ProgressNote struct {
-		At         func(childComplexity int) int
-		AuthorName func(childComplexity int) int
-		ID         func(childComplexity int) int
-		ProblemID  func(childComplexity int) int
-		Text       func(childComplexity int) int
+		At          func(childComplexity int) int
+		AuthorName  func(childComplexity int) int
+		Departments func(childComplexity int) int
+		FromLevel   func(childComplexity int) int
+		FromStatus  func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Mode        func(childComplexity int) int
+		ProblemID   func(childComplexity int) int
+		Text        func(childComplexity int) int
+		ToLevel     func(childComplexity int) int
+		ToStatus    func(childComplexity int) int
 	}
 
 	Query struct {
-		Enterprise  func(childComplexity int, id string) int
-		Enterprises func(childComplexity int, first *int, after *string, filter *domain.EnterpriseFilter) int
-		Me          func(childComplexity int) int
-		Official    func(childComplexity int, id string) int
-		Officials   func(childComplexity int, first *int, after *string, filter *domain.OfficialFilter) int
-		Pairings    func(childComplexity int, filter *domain.PairingFilter) int
-		Problem     func(childComplexity int, id string) int
-		Problems    func(childComplexity int, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) int
-		SpotCheck   func(childComplexity int, id string) int
-		SpotChecks  func(childComplexity int, first *int, after *string, filter *domain.SpotCheckFilter) int
-		Users       func(childComplexity int, first *int, after *string, role *domain.Role) int
-		Visit       func(childComplexity int, id string) int
-		Visits      func(childComplexity int, first *int, after *string, filter *domain.VisitFilter) int
+		Enterprise          func(childComplexity int, id string) int
+		Enterprises         func(childComplexity int, first *int, after *string, filter *domain.EnterpriseFilter) int
+		Me                  func(childComplexity int) int
+		Official            func(childComplexity int, id string) int
+		OfficialRanking     func(childComplexity int, from *time.Time, to *time.Time) int
+		Officials           func(childComplexity int, first *int, after *string, filter *domain.OfficialFilter) int
+		OverdueByDepartment func(childComplexity int, department *string) int
+		OverdueByOfficial   func(childComplexity int, officialID *string) int
+		Pairings            func(childComplexity int, filter *domain.PairingFilter) int
+		Problem             func(childComplexity int, id string) int
+		ProblemStats        func(childComplexity int, from *time.Time, to *time.Time) int
+		Problems            func(childComplexity int, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) int
+		Quiz                func(childComplexity int, id string) int
+		Quizzes             func(childComplexity int, first *int, after *string, officialID *string) int
+		Ratings             func(childComplexity int, filter *domain.RatingFilter) int
+		SpotCheck           func(childComplexity int, id string) int
+		SpotChecks          func(childComplexity int, first *int, after *string, filter *domain.SpotCheckFilter) int
+		Users               func(childComplexity int, first *int, after *string, role *domain.Role) int
+		Visit               func(childComplexity int, id string) int
+		Visits              func(childComplexity int, first *int, after *string, filter *domain.VisitFilter) int
+	}
+
+	Quiz struct {
+		CreatedAt func(childComplexity int) int
+		Date      func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Leader    func(childComplexity int) int
+		Questions func(childComplexity int) int
+		Results   func(childComplexity int) int
+		Title     func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+		Version   func(childComplexity int) int
+	}
+
+	QuizConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	QuizEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	QuizResult struct {
+		Note     func(childComplexity int) int
+		Official func(childComplexity int) int
+		Score    func(childComplexity int) int
+	}
+
+	RankingComponent struct {
+		Count  func(childComplexity int) int
+		Name   func(childComplexity int) int
+		Points func(childComplexity int) int
+		Rule   func(childComplexity int) int
+		Value  func(childComplexity int) int
+	}
+
+	RankingEntry struct {
+		Components func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Official   func(childComplexity int) int
+		OfficialID func(childComplexity int) int
+		Rank       func(childComplexity int) int
+		Total      func(childComplexity int) int
+	}
+
+	Rating struct {
+		At         func(childComplexity int) int
+		Comment    func(childComplexity int) int
+		Confirmed  func(childComplexity int) int
+		Enterprise func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Official   func(childComplexity int) int
+		Problem    func(childComplexity int) int
+		Score      func(childComplexity int) int
 	}
 
 	SpotCheck struct {
@@ -227,7 +356,10 @@ type ComplexityRoot struct {
 		Enterprise func(childComplexity int) int
 		Findings   func(childComplexity int) int
 		ID         func(childComplexity int) int
+		KnownCount func(childComplexity int) int
 		Leader     func(childComplexity int) int
+		Official   func(childComplexity int) int
+		Questions  func(childComplexity int) int
 		Score      func(childComplexity int) int
 		UpdatedAt  func(childComplexity int) int
 		Version    func(childComplexity int) int
@@ -242,6 +374,27 @@ type ComplexityRoot struct {
 	SpotCheckEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	SpotCheckQuestion struct {
+		Answer       func(childComplexity int) int
+		OfficialKnew func(childComplexity int) int
+		Question     func(childComplexity int) int
+	}
+
+	StatBucket struct {
+		Collected func(childComplexity int) int
+		Confirmed func(childComplexity int) int
+		Key       func(childComplexity int) int
+		Label     func(childComplexity int) int
+		Open      func(childComplexity int) int
+		Resolved  func(childComplexity int) int
+		Withdrawn func(childComplexity int) int
+	}
+
+	Subscription struct {
+		ProblemChanged func(childComplexity int, enterpriseID *string) int
+		StatsChanged   func(childComplexity int, from *time.Time, to *time.Time) int
 	}
 
 	User struct {
@@ -324,6 +477,18 @@ type MutationResolver interface {
 	DeleteSpotCheck(ctx context.Context, id string) (*domain.SpotCheck, error)
 	CreateUser(ctx context.Context, input service.CreateUserInput) (*domain.User, error)
 	UpdateUser(ctx context.Context, id string, input service.UpdateUserInput) (*domain.User, error)
+	CreateQuiz(ctx context.Context, input service.QuizInput) (*domain.Quiz, error)
+	RecordQuizResult(ctx context.Context, id string, input service.QuizResultInput) (*domain.Quiz, error)
+	RetireOfficial(ctx context.Context, id string, at *time.Time) (*domain.Official, error)
+	MarkEnterpriseLeft(ctx context.Context, id string, at *time.Time) (*domain.Enterprise, error)
+	RepairEnterprise(ctx context.Context, input service.RepairEnterpriseInput) (*domain.Pairing, error)
+	AcknowledgeProblem(ctx context.Context, id string, expectedVersion *int, note *string) (*domain.Problem, error)
+	StartProblem(ctx context.Context, id string, expectedVersion *int, note *string) (*domain.Problem, error)
+	EscalateProblem(ctx context.Context, id string, expectedVersion *int, input service.EscalateProblemInput) (*domain.Problem, error)
+	ResolveProblem(ctx context.Context, id string, expectedVersion *int, summary string) (*domain.Problem, error)
+	ConfirmProblem(ctx context.Context, id string, expectedVersion *int, comment *string, rating *service.RatingInput) (*domain.Problem, error)
+	ReopenProblem(ctx context.Context, id string, expectedVersion *int, reason string, rating *service.RatingInput) (*domain.Problem, error)
+	WithdrawProblem(ctx context.Context, id string, expectedVersion *int, reason string) (*domain.Problem, error)
 }
 type OfficialResolver interface {
 	Pairings(ctx context.Context, obj *domain.Official) ([]*domain.Pairing, error)
@@ -343,6 +508,21 @@ type ProblemResolver interface {
 
 	Overdue(ctx context.Context, obj *domain.Problem) (bool, error)
 	ProgressNotes(ctx context.Context, obj *domain.Problem) ([]*domain.ProgressNote, error)
+
+	Ratings(ctx context.Context, obj *domain.Problem) ([]*domain.Rating, error)
+	History(ctx context.Context, obj *domain.Problem) ([]*domain.ProgressNote, error)
+
+	EscalationMode(ctx context.Context, obj *domain.Problem) (*domain.EscalationMode, error)
+}
+type ProblemEventResolver interface {
+	Problem(ctx context.Context, obj *service.ProblemEvent) (*domain.Problem, error)
+}
+type ProgressNoteResolver interface {
+	FromStatus(ctx context.Context, obj *domain.ProgressNote) (*domain.ProblemStatus, error)
+	ToStatus(ctx context.Context, obj *domain.ProgressNote) (*domain.ProblemStatus, error)
+	FromLevel(ctx context.Context, obj *domain.ProgressNote) (*domain.Level, error)
+	ToLevel(ctx context.Context, obj *domain.ProgressNote) (*domain.Level, error)
+	Mode(ctx context.Context, obj *domain.ProgressNote) (*domain.EscalationMode, error)
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*domain.User, error)
@@ -358,10 +538,37 @@ type QueryResolver interface {
 	SpotCheck(ctx context.Context, id string) (*domain.SpotCheck, error)
 	Pairings(ctx context.Context, filter *domain.PairingFilter) ([]*domain.Pairing, error)
 	Users(ctx context.Context, first *int, after *string, role *domain.Role) (*model.UserConnection, error)
+	Ratings(ctx context.Context, filter *domain.RatingFilter) ([]*domain.Rating, error)
+	Quizzes(ctx context.Context, first *int, after *string, officialID *string) (*model.QuizConnection, error)
+	Quiz(ctx context.Context, id string) (*domain.Quiz, error)
+	ProblemStats(ctx context.Context, from *time.Time, to *time.Time) (*domain.ProblemStats, error)
+	OfficialRanking(ctx context.Context, from *time.Time, to *time.Time) ([]*domain.RankingEntry, error)
+	OverdueByOfficial(ctx context.Context, officialID *string) ([]*service.OfficialOverdue, error)
+	OverdueByDepartment(ctx context.Context, department *string) ([]*service.DepartmentOverdue, error)
+}
+type QuizResolver interface {
+	Leader(ctx context.Context, obj *domain.Quiz) (string, error)
+}
+type QuizResultResolver interface {
+	Official(ctx context.Context, obj *domain.QuizResult) (*domain.Official, error)
+}
+type RankingEntryResolver interface {
+	Official(ctx context.Context, obj *domain.RankingEntry) (*domain.Official, error)
+}
+type RatingResolver interface {
+	Problem(ctx context.Context, obj *domain.Rating) (*domain.Problem, error)
+	Enterprise(ctx context.Context, obj *domain.Rating) (*domain.Enterprise, error)
+	Official(ctx context.Context, obj *domain.Rating) (*domain.Official, error)
 }
 type SpotCheckResolver interface {
 	Enterprise(ctx context.Context, obj *domain.SpotCheck) (*domain.Enterprise, error)
 	Leader(ctx context.Context, obj *domain.SpotCheck) (string, error)
+
+	Official(ctx context.Context, obj *domain.SpotCheck) (*domain.Official, error)
+}
+type SubscriptionResolver interface {
+	ProblemChanged(ctx context.Context, enterpriseID *string) (<-chan *service.ProblemEvent, error)
+	StatsChanged(ctx context.Context, from *time.Time, to *time.Time) (<-chan *domain.ProblemStats, error)
 }
 type UserResolver interface {
 	Official(ctx context.Context, obj *domain.User) (*domain.Official, error)
@@ -404,6 +611,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.Phone(childComplexity), true
+
+	case "DepartmentOverdue.department":
+		if e.ComplexityRoot.DepartmentOverdue.Department == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DepartmentOverdue.Department(childComplexity), true
+	case "DepartmentOverdue.problems":
+		if e.ComplexityRoot.DepartmentOverdue.Problems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DepartmentOverdue.Problems(childComplexity), true
 
 	case "Enterprise.contact":
 		if e.ComplexityRoot.Enterprise.Contact == nil {
@@ -551,6 +771,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LoginPayload.User(childComplexity), true
 
+	case "Mutation.acknowledgeProblem":
+		if e.ComplexityRoot.Mutation.AcknowledgeProblem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acknowledgeProblem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcknowledgeProblem(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["note"].(*string)), true
 	case "Mutation.addProgressNote":
 		if e.ComplexityRoot.Mutation.AddProgressNote == nil {
 			break
@@ -573,6 +804,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangeOfficialPost(childComplexity, args["id"].(string), args["input"].(service.PostInput)), true
+	case "Mutation.confirmProblem":
+		if e.ComplexityRoot.Mutation.ConfirmProblem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmProblem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmProblem(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["comment"].(*string), args["rating"].(*service.RatingInput)), true
 	case "Mutation.createEnterprise":
 		if e.ComplexityRoot.Mutation.CreateEnterprise == nil {
 			break
@@ -606,6 +848,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreatePairing(childComplexity, args["input"].(service.CreatePairingInput)), true
+	case "Mutation.createQuiz":
+		if e.ComplexityRoot.Mutation.CreateQuiz == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createQuiz_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateQuiz(childComplexity, args["input"].(service.QuizInput)), true
 	case "Mutation.createSpotCheck":
 		if e.ComplexityRoot.Mutation.CreateSpotCheck == nil {
 			break
@@ -683,6 +936,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EndPairing(childComplexity, args["id"].(string), args["reason"].(domain.PairingEndReason)), true
+	case "Mutation.escalateProblem":
+		if e.ComplexityRoot.Mutation.EscalateProblem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_escalateProblem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EscalateProblem(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["input"].(service.EscalateProblemInput)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -694,6 +958,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Login(childComplexity, args["username"].(string), args["password"].(string)), true
+	case "Mutation.markEnterpriseLeft":
+		if e.ComplexityRoot.Mutation.MarkEnterpriseLeft == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markEnterpriseLeft_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkEnterpriseLeft(childComplexity, args["id"].(string), args["at"].(*time.Time)), true
+	case "Mutation.recordQuizResult":
+		if e.ComplexityRoot.Mutation.RecordQuizResult == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordQuizResult_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordQuizResult(childComplexity, args["id"].(string), args["input"].(service.QuizResultInput)), true
+	case "Mutation.reopenProblem":
+		if e.ComplexityRoot.Mutation.ReopenProblem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reopenProblem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReopenProblem(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["reason"].(string), args["rating"].(*service.RatingInput)), true
+	case "Mutation.repairEnterprise":
+		if e.ComplexityRoot.Mutation.RepairEnterprise == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_repairEnterprise_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RepairEnterprise(childComplexity, args["input"].(service.RepairEnterpriseInput)), true
 	case "Mutation.reportProblem":
 		if e.ComplexityRoot.Mutation.ReportProblem == nil {
 			break
@@ -705,6 +1013,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReportProblem(childComplexity, args["input"].(service.ReportProblemInput)), true
+	case "Mutation.resolveProblem":
+		if e.ComplexityRoot.Mutation.ResolveProblem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resolveProblem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResolveProblem(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["summary"].(string)), true
+	case "Mutation.retireOfficial":
+		if e.ComplexityRoot.Mutation.RetireOfficial == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_retireOfficial_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RetireOfficial(childComplexity, args["id"].(string), args["at"].(*time.Time)), true
 	case "Mutation.setPairingTeam":
 		if e.ComplexityRoot.Mutation.SetPairingTeam == nil {
 			break
@@ -716,6 +1046,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetPairingTeam(childComplexity, args["id"].(string), args["teamMemberIds"].([]string)), true
+	case "Mutation.startProblem":
+		if e.ComplexityRoot.Mutation.StartProblem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startProblem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StartProblem(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["note"].(*string)), true
 	case "Mutation.updateEnterprise":
 		if e.ComplexityRoot.Mutation.UpdateEnterprise == nil {
 			break
@@ -782,6 +1123,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateVisit(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["input"].(service.VisitInput)), true
+	case "Mutation.withdrawProblem":
+		if e.ComplexityRoot.Mutation.WithdrawProblem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_withdrawProblem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WithdrawProblem(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["reason"].(string)), true
 
 	case "Official.createdAt":
 		if e.ComplexityRoot.Official.CreatedAt == nil {
@@ -886,6 +1238,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OfficialEdge.Node(childComplexity), true
+
+	case "OfficialOverdue.official":
+		if e.ComplexityRoot.OfficialOverdue.Official == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialOverdue.Official(childComplexity), true
+	case "OfficialOverdue.problems":
+		if e.ComplexityRoot.OfficialOverdue.Problems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialOverdue.Problems(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -998,6 +1363,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Problem.CategoryLabel(childComplexity), true
+	case "Problem.coordinatingDepartments":
+		if e.ComplexityRoot.Problem.CoordinatingDepartments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.CoordinatingDepartments(childComplexity), true
 	case "Problem.createdAt":
 		if e.ComplexityRoot.Problem.CreatedAt == nil {
 			break
@@ -1016,6 +1387,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Problem.Enterprise(childComplexity), true
+	case "Problem.escalationMode":
+		if e.ComplexityRoot.Problem.EscalationMode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.EscalationMode(childComplexity), true
+	case "Problem.history":
+		if e.ComplexityRoot.Problem.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.History(childComplexity), true
 	case "Problem.id":
 		if e.ComplexityRoot.Problem.ID == nil {
 			break
@@ -1040,6 +1423,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Problem.ProgressNotes(childComplexity), true
+	case "Problem.ratings":
+		if e.ComplexityRoot.Problem.Ratings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.Ratings(childComplexity), true
 	case "Problem.reportedAt":
 		if e.ComplexityRoot.Problem.ReportedAt == nil {
 			break
@@ -1145,6 +1534,122 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProblemEdge.Node(childComplexity), true
 
+	case "ProblemEvent.deleted":
+		if e.ComplexityRoot.ProblemEvent.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemEvent.Deleted(childComplexity), true
+	case "ProblemEvent.problem":
+		if e.ComplexityRoot.ProblemEvent.Problem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemEvent.Problem(childComplexity), true
+	case "ProblemEvent.problemId":
+		if e.ComplexityRoot.ProblemEvent.ProblemID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemEvent.ProblemID(childComplexity), true
+	case "ProblemEvent.seq":
+		if e.ComplexityRoot.ProblemEvent.Seq == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemEvent.Seq(childComplexity), true
+
+	case "ProblemStats.byCategory":
+		if e.ComplexityRoot.ProblemStats.ByCategory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.ByCategory(childComplexity), true
+	case "ProblemStats.byDepartment":
+		if e.ComplexityRoot.ProblemStats.ByDepartment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.ByDepartment(childComplexity), true
+	case "ProblemStats.byLevel":
+		if e.ComplexityRoot.ProblemStats.ByLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.ByLevel(childComplexity), true
+	case "ProblemStats.byMonth":
+		if e.ComplexityRoot.ProblemStats.ByMonth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.ByMonth(childComplexity), true
+	case "ProblemStats.byStatus":
+		if e.ComplexityRoot.ProblemStats.ByStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.ByStatus(childComplexity), true
+	case "ProblemStats.byTown":
+		if e.ComplexityRoot.ProblemStats.ByTown == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.ByTown(childComplexity), true
+	case "ProblemStats.collected":
+		if e.ComplexityRoot.ProblemStats.Collected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.Collected(childComplexity), true
+	case "ProblemStats.computedAt":
+		if e.ComplexityRoot.ProblemStats.ComputedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.ComputedAt(childComplexity), true
+	case "ProblemStats.confirmed":
+		if e.ComplexityRoot.ProblemStats.Confirmed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.Confirmed(childComplexity), true
+	case "ProblemStats.medianResolutionHours":
+		if e.ComplexityRoot.ProblemStats.MedianResolutionHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.MedianResolutionHours(childComplexity), true
+	case "ProblemStats.medianResponseHours":
+		if e.ComplexityRoot.ProblemStats.MedianResponseHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.MedianResponseHours(childComplexity), true
+	case "ProblemStats.open":
+		if e.ComplexityRoot.ProblemStats.Open == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.Open(childComplexity), true
+	case "ProblemStats.overdue":
+		if e.ComplexityRoot.ProblemStats.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.Overdue(childComplexity), true
+	case "ProblemStats.resolved":
+		if e.ComplexityRoot.ProblemStats.Resolved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.Resolved(childComplexity), true
+	case "ProblemStats.withdrawn":
+		if e.ComplexityRoot.ProblemStats.Withdrawn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.Withdrawn(childComplexity), true
+
 	case "ProgressNote.at":
 		if e.ComplexityRoot.ProgressNote.At == nil {
 			break
@@ -1157,12 +1662,42 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProgressNote.AuthorName(childComplexity), true
+	case "ProgressNote.departments":
+		if e.ComplexityRoot.ProgressNote.Departments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.Departments(childComplexity), true
+	case "ProgressNote.fromLevel":
+		if e.ComplexityRoot.ProgressNote.FromLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.FromLevel(childComplexity), true
+	case "ProgressNote.fromStatus":
+		if e.ComplexityRoot.ProgressNote.FromStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.FromStatus(childComplexity), true
 	case "ProgressNote.id":
 		if e.ComplexityRoot.ProgressNote.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ProgressNote.ID(childComplexity), true
+	case "ProgressNote.kind":
+		if e.ComplexityRoot.ProgressNote.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.Kind(childComplexity), true
+	case "ProgressNote.mode":
+		if e.ComplexityRoot.ProgressNote.Mode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.Mode(childComplexity), true
 	case "ProgressNote.problemId":
 		if e.ComplexityRoot.ProgressNote.ProblemID == nil {
 			break
@@ -1175,6 +1710,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProgressNote.Text(childComplexity), true
+	case "ProgressNote.toLevel":
+		if e.ComplexityRoot.ProgressNote.ToLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.ToLevel(childComplexity), true
+	case "ProgressNote.toStatus":
+		if e.ComplexityRoot.ProgressNote.ToStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.ToStatus(childComplexity), true
 
 	case "Query.enterprise":
 		if e.ComplexityRoot.Query.Enterprise == nil {
@@ -1216,6 +1763,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Official(childComplexity, args["id"].(string)), true
+	case "Query.officialRanking":
+		if e.ComplexityRoot.Query.OfficialRanking == nil {
+			break
+		}
+
+		args, err := ec.field_Query_officialRanking_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OfficialRanking(childComplexity, args["from"].(*time.Time), args["to"].(*time.Time)), true
 	case "Query.officials":
 		if e.ComplexityRoot.Query.Officials == nil {
 			break
@@ -1227,6 +1785,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Officials(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*domain.OfficialFilter)), true
+	case "Query.overdueByDepartment":
+		if e.ComplexityRoot.Query.OverdueByDepartment == nil {
+			break
+		}
+
+		args, err := ec.field_Query_overdueByDepartment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OverdueByDepartment(childComplexity, args["department"].(*string)), true
+	case "Query.overdueByOfficial":
+		if e.ComplexityRoot.Query.OverdueByOfficial == nil {
+			break
+		}
+
+		args, err := ec.field_Query_overdueByOfficial_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OverdueByOfficial(childComplexity, args["officialId"].(*string)), true
 	case "Query.pairings":
 		if e.ComplexityRoot.Query.Pairings == nil {
 			break
@@ -1249,6 +1829,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Problem(childComplexity, args["id"].(string)), true
+	case "Query.problemStats":
+		if e.ComplexityRoot.Query.ProblemStats == nil {
+			break
+		}
+
+		args, err := ec.field_Query_problemStats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ProblemStats(childComplexity, args["from"].(*time.Time), args["to"].(*time.Time)), true
 	case "Query.problems":
 		if e.ComplexityRoot.Query.Problems == nil {
 			break
@@ -1260,6 +1851,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Problems(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*domain.ProblemFilter), args["orderBy"].(*domain.ProblemSort)), true
+	case "Query.quiz":
+		if e.ComplexityRoot.Query.Quiz == nil {
+			break
+		}
+
+		args, err := ec.field_Query_quiz_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Quiz(childComplexity, args["id"].(string)), true
+	case "Query.quizzes":
+		if e.ComplexityRoot.Query.Quizzes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_quizzes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Quizzes(childComplexity, args["first"].(*int), args["after"].(*string), args["officialId"].(*string)), true
+	case "Query.ratings":
+		if e.ComplexityRoot.Query.Ratings == nil {
+			break
+		}
+
+		args, err := ec.field_Query_ratings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Ratings(childComplexity, args["filter"].(*domain.RatingFilter)), true
 	case "Query.spotCheck":
 		if e.ComplexityRoot.Query.SpotCheck == nil {
 			break
@@ -1316,6 +1940,229 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Visits(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*domain.VisitFilter)), true
 
+	case "Quiz.createdAt":
+		if e.ComplexityRoot.Quiz.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quiz.CreatedAt(childComplexity), true
+	case "Quiz.date":
+		if e.ComplexityRoot.Quiz.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quiz.Date(childComplexity), true
+	case "Quiz.id":
+		if e.ComplexityRoot.Quiz.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quiz.ID(childComplexity), true
+	case "Quiz.leader":
+		if e.ComplexityRoot.Quiz.Leader == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quiz.Leader(childComplexity), true
+	case "Quiz.questions":
+		if e.ComplexityRoot.Quiz.Questions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quiz.Questions(childComplexity), true
+	case "Quiz.results":
+		if e.ComplexityRoot.Quiz.Results == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quiz.Results(childComplexity), true
+	case "Quiz.title":
+		if e.ComplexityRoot.Quiz.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quiz.Title(childComplexity), true
+	case "Quiz.updatedAt":
+		if e.ComplexityRoot.Quiz.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quiz.UpdatedAt(childComplexity), true
+	case "Quiz.version":
+		if e.ComplexityRoot.Quiz.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quiz.Version(childComplexity), true
+
+	case "QuizConnection.edges":
+		if e.ComplexityRoot.QuizConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizConnection.Edges(childComplexity), true
+	case "QuizConnection.pageInfo":
+		if e.ComplexityRoot.QuizConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizConnection.PageInfo(childComplexity), true
+	case "QuizConnection.totalCount":
+		if e.ComplexityRoot.QuizConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizConnection.TotalCount(childComplexity), true
+
+	case "QuizEdge.cursor":
+		if e.ComplexityRoot.QuizEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizEdge.Cursor(childComplexity), true
+	case "QuizEdge.node":
+		if e.ComplexityRoot.QuizEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizEdge.Node(childComplexity), true
+
+	case "QuizResult.note":
+		if e.ComplexityRoot.QuizResult.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizResult.Note(childComplexity), true
+	case "QuizResult.official":
+		if e.ComplexityRoot.QuizResult.Official == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizResult.Official(childComplexity), true
+	case "QuizResult.score":
+		if e.ComplexityRoot.QuizResult.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuizResult.Score(childComplexity), true
+
+	case "RankingComponent.count":
+		if e.ComplexityRoot.RankingComponent.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingComponent.Count(childComplexity), true
+	case "RankingComponent.name":
+		if e.ComplexityRoot.RankingComponent.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingComponent.Name(childComplexity), true
+	case "RankingComponent.points":
+		if e.ComplexityRoot.RankingComponent.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingComponent.Points(childComplexity), true
+	case "RankingComponent.rule":
+		if e.ComplexityRoot.RankingComponent.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingComponent.Rule(childComplexity), true
+	case "RankingComponent.value":
+		if e.ComplexityRoot.RankingComponent.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingComponent.Value(childComplexity), true
+
+	case "RankingEntry.components":
+		if e.ComplexityRoot.RankingEntry.Components == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEntry.Components(childComplexity), true
+	case "RankingEntry.name":
+		if e.ComplexityRoot.RankingEntry.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEntry.Name(childComplexity), true
+	case "RankingEntry.official":
+		if e.ComplexityRoot.RankingEntry.Official == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEntry.Official(childComplexity), true
+	case "RankingEntry.officialId":
+		if e.ComplexityRoot.RankingEntry.OfficialID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEntry.OfficialID(childComplexity), true
+	case "RankingEntry.rank":
+		if e.ComplexityRoot.RankingEntry.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEntry.Rank(childComplexity), true
+	case "RankingEntry.total":
+		if e.ComplexityRoot.RankingEntry.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEntry.Total(childComplexity), true
+
+	case "Rating.at":
+		if e.ComplexityRoot.Rating.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.At(childComplexity), true
+	case "Rating.comment":
+		if e.ComplexityRoot.Rating.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.Comment(childComplexity), true
+	case "Rating.confirmed":
+		if e.ComplexityRoot.Rating.Confirmed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.Confirmed(childComplexity), true
+	case "Rating.enterprise":
+		if e.ComplexityRoot.Rating.Enterprise == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.Enterprise(childComplexity), true
+	case "Rating.id":
+		if e.ComplexityRoot.Rating.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.ID(childComplexity), true
+	case "Rating.official":
+		if e.ComplexityRoot.Rating.Official == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.Official(childComplexity), true
+	case "Rating.problem":
+		if e.ComplexityRoot.Rating.Problem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.Problem(childComplexity), true
+	case "Rating.score":
+		if e.ComplexityRoot.Rating.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.Score(childComplexity), true
+
 	case "SpotCheck.createdAt":
 		if e.ComplexityRoot.SpotCheck.CreatedAt == nil {
 			break
@@ -1346,12 +2193,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SpotCheck.ID(childComplexity), true
+	case "SpotCheck.knownCount":
+		if e.ComplexityRoot.SpotCheck.KnownCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheck.KnownCount(childComplexity), true
 	case "SpotCheck.leader":
 		if e.ComplexityRoot.SpotCheck.Leader == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SpotCheck.Leader(childComplexity), true
+	case "SpotCheck.official":
+		if e.ComplexityRoot.SpotCheck.Official == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheck.Official(childComplexity), true
+	case "SpotCheck.questions":
+		if e.ComplexityRoot.SpotCheck.Questions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheck.Questions(childComplexity), true
 	case "SpotCheck.score":
 		if e.ComplexityRoot.SpotCheck.Score == nil {
 			break
@@ -1402,6 +2267,91 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SpotCheckEdge.Node(childComplexity), true
+
+	case "SpotCheckQuestion.answer":
+		if e.ComplexityRoot.SpotCheckQuestion.Answer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckQuestion.Answer(childComplexity), true
+	case "SpotCheckQuestion.officialKnew":
+		if e.ComplexityRoot.SpotCheckQuestion.OfficialKnew == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckQuestion.OfficialKnew(childComplexity), true
+	case "SpotCheckQuestion.question":
+		if e.ComplexityRoot.SpotCheckQuestion.Question == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckQuestion.Question(childComplexity), true
+
+	case "StatBucket.collected":
+		if e.ComplexityRoot.StatBucket.Collected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatBucket.Collected(childComplexity), true
+	case "StatBucket.confirmed":
+		if e.ComplexityRoot.StatBucket.Confirmed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatBucket.Confirmed(childComplexity), true
+	case "StatBucket.key":
+		if e.ComplexityRoot.StatBucket.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatBucket.Key(childComplexity), true
+	case "StatBucket.label":
+		if e.ComplexityRoot.StatBucket.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatBucket.Label(childComplexity), true
+	case "StatBucket.open":
+		if e.ComplexityRoot.StatBucket.Open == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatBucket.Open(childComplexity), true
+	case "StatBucket.resolved":
+		if e.ComplexityRoot.StatBucket.Resolved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatBucket.Resolved(childComplexity), true
+	case "StatBucket.withdrawn":
+		if e.ComplexityRoot.StatBucket.Withdrawn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatBucket.Withdrawn(childComplexity), true
+
+	case "Subscription.problemChanged":
+		if e.ComplexityRoot.Subscription.ProblemChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_problemChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ProblemChanged(childComplexity, args["enterpriseId"].(*string)), true
+	case "Subscription.statsChanged":
+		if e.ComplexityRoot.Subscription.StatsChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_statsChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.StatsChanged(childComplexity, args["from"].(*time.Time), args["to"].(*time.Time)), true
 
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
@@ -1598,13 +2548,20 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("EnterpriseFilter", ec.unmarshalInputEnterpriseFilter),
 			graphql.NewInputUnmarshaler("EnterpriseInput", ec.unmarshalInputEnterpriseInput),
+			graphql.NewInputUnmarshaler("EscalateProblemInput", ec.unmarshalInputEscalateProblemInput),
 			graphql.NewInputUnmarshaler("OfficialFilter", ec.unmarshalInputOfficialFilter),
 			graphql.NewInputUnmarshaler("PairingFilter", ec.unmarshalInputPairingFilter),
 			graphql.NewInputUnmarshaler("PostInput", ec.unmarshalInputPostInput),
 			graphql.NewInputUnmarshaler("ProblemFilter", ec.unmarshalInputProblemFilter),
+			graphql.NewInputUnmarshaler("QuizInput", ec.unmarshalInputQuizInput),
+			graphql.NewInputUnmarshaler("QuizResultInput", ec.unmarshalInputQuizResultInput),
+			graphql.NewInputUnmarshaler("RatingFilter", ec.unmarshalInputRatingFilter),
+			graphql.NewInputUnmarshaler("RatingInput", ec.unmarshalInputRatingInput),
+			graphql.NewInputUnmarshaler("RepairEnterpriseInput", ec.unmarshalInputRepairEnterpriseInput),
 			graphql.NewInputUnmarshaler("ReportProblemInput", ec.unmarshalInputReportProblemInput),
 			graphql.NewInputUnmarshaler("SpotCheckFilter", ec.unmarshalInputSpotCheckFilter),
 			graphql.NewInputUnmarshaler("SpotCheckInput", ec.unmarshalInputSpotCheckInput),
+			graphql.NewInputUnmarshaler("SpotCheckQuestionInput", ec.unmarshalInputSpotCheckQuestionInput),
 			graphql.NewInputUnmarshaler("UpdateOfficialInput", ec.unmarshalInputUpdateOfficialInput),
 			graphql.NewInputUnmarshaler("UpdateProblemInput", ec.unmarshalInputUpdateProblemInput),
 			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
@@ -1660,6 +2617,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -1685,7 +2659,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/enterprise.graphqls" "schema/official.graphqls" "schema/problem.graphqls" "schema/schema.graphqls" "schema/visit.graphqls"
+//go:embed "schema/enterprise.graphqls" "schema/judgement.graphqls" "schema/official.graphqls" "schema/problem.graphqls" "schema/reform.graphqls" "schema/schema.graphqls" "schema/stats.graphqls" "schema/subscription.graphqls" "schema/visit.graphqls" "schema/workflow.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1698,10 +2672,15 @@ func sourceData(filename string) string {
 
 var sources = []*ast.Source{
 	{Name: "schema/enterprise.graphqls", Input: sourceData("schema/enterprise.graphqls"), BuiltIn: false},
+	{Name: "schema/judgement.graphqls", Input: sourceData("schema/judgement.graphqls"), BuiltIn: false},
 	{Name: "schema/official.graphqls", Input: sourceData("schema/official.graphqls"), BuiltIn: false},
 	{Name: "schema/problem.graphqls", Input: sourceData("schema/problem.graphqls"), BuiltIn: false},
+	{Name: "schema/reform.graphqls", Input: sourceData("schema/reform.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
+	{Name: "schema/stats.graphqls", Input: sourceData("schema/stats.graphqls"), BuiltIn: false},
+	{Name: "schema/subscription.graphqls", Input: sourceData("schema/subscription.graphqls"), BuiltIn: false},
 	{Name: "schema/visit.graphqls", Input: sourceData("schema/visit.graphqls"), BuiltIn: false},
+	{Name: "schema/workflow.graphqls", Input: sourceData("schema/workflow.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -1717,6 +2696,16 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 		return ec.fieldContext_Contact_phone(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Contact", field.Name)
+}
+
+func (ec *executionContext) childFields_DepartmentOverdue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "department":
+		return ec.fieldContext_DepartmentOverdue_department(ctx, field)
+	case "problems":
+		return ec.fieldContext_DepartmentOverdue_problems(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DepartmentOverdue", field.Name)
 }
 
 func (ec *executionContext) childFields_Enterprise(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1837,6 +2826,16 @@ func (ec *executionContext) childFields_OfficialEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type OfficialEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_OfficialOverdue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "official":
+		return ec.fieldContext_OfficialOverdue_official(ctx, field)
+	case "problems":
+		return ec.fieldContext_OfficialOverdue_problems(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OfficialOverdue", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -1931,6 +2930,14 @@ func (ec *executionContext) childFields_Problem(ctx context.Context, field graph
 		return ec.fieldContext_Problem_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Problem_updatedAt(ctx, field)
+	case "ratings":
+		return ec.fieldContext_Problem_ratings(ctx, field)
+	case "history":
+		return ec.fieldContext_Problem_history(ctx, field)
+	case "coordinatingDepartments":
+		return ec.fieldContext_Problem_coordinatingDepartments(ctx, field)
+	case "escalationMode":
+		return ec.fieldContext_Problem_escalationMode(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Problem", field.Name)
 }
@@ -1957,6 +2964,56 @@ func (ec *executionContext) childFields_ProblemEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type ProblemEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ProblemEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "problemId":
+		return ec.fieldContext_ProblemEvent_problemId(ctx, field)
+	case "deleted":
+		return ec.fieldContext_ProblemEvent_deleted(ctx, field)
+	case "problem":
+		return ec.fieldContext_ProblemEvent_problem(ctx, field)
+	case "seq":
+		return ec.fieldContext_ProblemEvent_seq(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProblemEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_ProblemStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "collected":
+		return ec.fieldContext_ProblemStats_collected(ctx, field)
+	case "resolved":
+		return ec.fieldContext_ProblemStats_resolved(ctx, field)
+	case "confirmed":
+		return ec.fieldContext_ProblemStats_confirmed(ctx, field)
+	case "open":
+		return ec.fieldContext_ProblemStats_open(ctx, field)
+	case "withdrawn":
+		return ec.fieldContext_ProblemStats_withdrawn(ctx, field)
+	case "overdue":
+		return ec.fieldContext_ProblemStats_overdue(ctx, field)
+	case "byCategory":
+		return ec.fieldContext_ProblemStats_byCategory(ctx, field)
+	case "byLevel":
+		return ec.fieldContext_ProblemStats_byLevel(ctx, field)
+	case "byStatus":
+		return ec.fieldContext_ProblemStats_byStatus(ctx, field)
+	case "byTown":
+		return ec.fieldContext_ProblemStats_byTown(ctx, field)
+	case "byDepartment":
+		return ec.fieldContext_ProblemStats_byDepartment(ctx, field)
+	case "byMonth":
+		return ec.fieldContext_ProblemStats_byMonth(ctx, field)
+	case "medianResponseHours":
+		return ec.fieldContext_ProblemStats_medianResponseHours(ctx, field)
+	case "medianResolutionHours":
+		return ec.fieldContext_ProblemStats_medianResolutionHours(ctx, field)
+	case "computedAt":
+		return ec.fieldContext_ProblemStats_computedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProblemStats", field.Name)
+}
+
 func (ec *executionContext) childFields_ProgressNote(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1969,8 +3026,136 @@ func (ec *executionContext) childFields_ProgressNote(ctx context.Context, field 
 		return ec.fieldContext_ProgressNote_text(ctx, field)
 	case "at":
 		return ec.fieldContext_ProgressNote_at(ctx, field)
+	case "kind":
+		return ec.fieldContext_ProgressNote_kind(ctx, field)
+	case "fromStatus":
+		return ec.fieldContext_ProgressNote_fromStatus(ctx, field)
+	case "toStatus":
+		return ec.fieldContext_ProgressNote_toStatus(ctx, field)
+	case "fromLevel":
+		return ec.fieldContext_ProgressNote_fromLevel(ctx, field)
+	case "toLevel":
+		return ec.fieldContext_ProgressNote_toLevel(ctx, field)
+	case "mode":
+		return ec.fieldContext_ProgressNote_mode(ctx, field)
+	case "departments":
+		return ec.fieldContext_ProgressNote_departments(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProgressNote", field.Name)
+}
+
+func (ec *executionContext) childFields_Quiz(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Quiz_id(ctx, field)
+	case "title":
+		return ec.fieldContext_Quiz_title(ctx, field)
+	case "date":
+		return ec.fieldContext_Quiz_date(ctx, field)
+	case "leader":
+		return ec.fieldContext_Quiz_leader(ctx, field)
+	case "questions":
+		return ec.fieldContext_Quiz_questions(ctx, field)
+	case "results":
+		return ec.fieldContext_Quiz_results(ctx, field)
+	case "version":
+		return ec.fieldContext_Quiz_version(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Quiz_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Quiz_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Quiz", field.Name)
+}
+
+func (ec *executionContext) childFields_QuizConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_QuizConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_QuizConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_QuizConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuizConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_QuizEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_QuizEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_QuizEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuizEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_QuizResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "official":
+		return ec.fieldContext_QuizResult_official(ctx, field)
+	case "score":
+		return ec.fieldContext_QuizResult_score(ctx, field)
+	case "note":
+		return ec.fieldContext_QuizResult_note(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuizResult", field.Name)
+}
+
+func (ec *executionContext) childFields_RankingComponent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_RankingComponent_name(ctx, field)
+	case "value":
+		return ec.fieldContext_RankingComponent_value(ctx, field)
+	case "count":
+		return ec.fieldContext_RankingComponent_count(ctx, field)
+	case "points":
+		return ec.fieldContext_RankingComponent_points(ctx, field)
+	case "rule":
+		return ec.fieldContext_RankingComponent_rule(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RankingComponent", field.Name)
+}
+
+func (ec *executionContext) childFields_RankingEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rank":
+		return ec.fieldContext_RankingEntry_rank(ctx, field)
+	case "officialId":
+		return ec.fieldContext_RankingEntry_officialId(ctx, field)
+	case "name":
+		return ec.fieldContext_RankingEntry_name(ctx, field)
+	case "official":
+		return ec.fieldContext_RankingEntry_official(ctx, field)
+	case "total":
+		return ec.fieldContext_RankingEntry_total(ctx, field)
+	case "components":
+		return ec.fieldContext_RankingEntry_components(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RankingEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_Rating(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Rating_id(ctx, field)
+	case "problem":
+		return ec.fieldContext_Rating_problem(ctx, field)
+	case "enterprise":
+		return ec.fieldContext_Rating_enterprise(ctx, field)
+	case "official":
+		return ec.fieldContext_Rating_official(ctx, field)
+	case "confirmed":
+		return ec.fieldContext_Rating_confirmed(ctx, field)
+	case "score":
+		return ec.fieldContext_Rating_score(ctx, field)
+	case "comment":
+		return ec.fieldContext_Rating_comment(ctx, field)
+	case "at":
+		return ec.fieldContext_Rating_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Rating", field.Name)
 }
 
 func (ec *executionContext) childFields_SpotCheck(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1993,6 +3178,12 @@ func (ec *executionContext) childFields_SpotCheck(ctx context.Context, field gra
 		return ec.fieldContext_SpotCheck_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_SpotCheck_updatedAt(ctx, field)
+	case "official":
+		return ec.fieldContext_SpotCheck_official(ctx, field)
+	case "questions":
+		return ec.fieldContext_SpotCheck_questions(ctx, field)
+	case "knownCount":
+		return ec.fieldContext_SpotCheck_knownCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SpotCheck", field.Name)
 }
@@ -2017,6 +3208,38 @@ func (ec *executionContext) childFields_SpotCheckEdge(ctx context.Context, field
 		return ec.fieldContext_SpotCheckEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SpotCheckEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SpotCheckQuestion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "question":
+		return ec.fieldContext_SpotCheckQuestion_question(ctx, field)
+	case "answer":
+		return ec.fieldContext_SpotCheckQuestion_answer(ctx, field)
+	case "officialKnew":
+		return ec.fieldContext_SpotCheckQuestion_officialKnew(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpotCheckQuestion", field.Name)
+}
+
+func (ec *executionContext) childFields_StatBucket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_StatBucket_key(ctx, field)
+	case "label":
+		return ec.fieldContext_StatBucket_label(ctx, field)
+	case "collected":
+		return ec.fieldContext_StatBucket_collected(ctx, field)
+	case "resolved":
+		return ec.fieldContext_StatBucket_resolved(ctx, field)
+	case "confirmed":
+		return ec.fieldContext_StatBucket_confirmed(ctx, field)
+	case "open":
+		return ec.fieldContext_StatBucket_open(ctx, field)
+	case "withdrawn":
+		return ec.fieldContext_StatBucket_withdrawn(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatBucket", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2303,6 +3526,36 @@ func (ec *executionContext) field_Enterprise_visits_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_acknowledgeProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_addProgressNote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2355,6 +3608,44 @@ func (ec *executionContext) field_Mutation_changeOfficialPost_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_confirmProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "comment",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["comment"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "rating",
+		func(ctx context.Context, v any) (*service.RatingInput, error) {
+			return ec.unmarshalORatingInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐRatingInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rating"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createEnterprise_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2389,6 +3680,20 @@ func (ec *executionContext) field_Mutation_createPairing_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (service.CreatePairingInput, error) {
 			return ec.unmarshalNCreatePairingInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐCreatePairingInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createQuiz_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (service.QuizInput, error) {
+			return ec.unmarshalNQuizInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐQuizInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2503,6 +3808,36 @@ func (ec *executionContext) field_Mutation_endPairing_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_escalateProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (service.EscalateProblemInput, error) {
+			return ec.unmarshalNEscalateProblemInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐEscalateProblemInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2525,6 +3860,102 @@ func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_markEnterpriseLeft_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "at",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["at"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordQuizResult_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (service.QuizResultInput, error) {
+			return ec.unmarshalNQuizResultInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐQuizResultInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reopenProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "rating",
+		func(ctx context.Context, v any) (*service.RatingInput, error) {
+			return ec.unmarshalORatingInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐRatingInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rating"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_repairEnterprise_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (service.RepairEnterpriseInput, error) {
+			return ec.unmarshalNRepairEnterpriseInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐRepairEnterpriseInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_reportProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2536,6 +3967,58 @@ func (ec *executionContext) field_Mutation_reportProblem_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resolveProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "summary",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["summary"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_retireOfficial_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "at",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["at"] = arg1
 	return args, nil
 }
 
@@ -2558,6 +4041,36 @@ func (ec *executionContext) field_Mutation_setPairingTeam_args(ctx context.Conte
 		return nil, err
 	}
 	args["teamMemberIds"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_startProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg2
 	return args, nil
 }
 
@@ -2733,6 +4246,36 @@ func (ec *executionContext) field_Mutation_updateVisit_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_withdrawProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Official_visits_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2813,6 +4356,28 @@ func (ec *executionContext) field_Query_enterprises_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_officialRanking_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_official_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2857,6 +4422,34 @@ func (ec *executionContext) field_Query_officials_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_overdueByDepartment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "department",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["department"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_overdueByOfficial_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "officialId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["officialId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_pairings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2868,6 +4461,28 @@ func (ec *executionContext) field_Query_pairings_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["filter"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_problemStats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
 	return args, nil
 }
 
@@ -2920,6 +4535,64 @@ func (ec *executionContext) field_Query_problems_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["orderBy"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_quiz_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_quizzes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "officialId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["officialId"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_ratings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*domain.RatingFilter, error) {
+			return ec.unmarshalORatingFilter2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRatingFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
 	return args, nil
 }
 
@@ -3041,6 +4714,42 @@ func (ec *executionContext) field_Query_visits_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_problemChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "enterpriseId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["enterpriseId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_statsChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field___Directive_args_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3159,6 +4868,61 @@ func (ec *executionContext) _Contact_phone(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Contact_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Contact", field, false, false, "String")
+}
+
+func (ec *executionContext) _DepartmentOverdue_department(ctx context.Context, field graphql.CollectedField, obj *service.DepartmentOverdue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DepartmentOverdue_department(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Department, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DepartmentOverdue_department(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DepartmentOverdue", field, false, false, "String")
+}
+
+func (ec *executionContext) _DepartmentOverdue_problems(ctx context.Context, field graphql.CollectedField, obj *service.DepartmentOverdue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DepartmentOverdue_problems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Problems, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DepartmentOverdue_problems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentOverdue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Enterprise_id(ctx context.Context, field graphql.CollectedField, obj *domain.Enterprise) (ret graphql.Marshaler) {
@@ -5002,6 +6766,624 @@ func (ec *executionContext) fieldContext_Mutation_updateUser(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createQuiz(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createQuiz(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateQuiz(ctx, fc.Args["input"].(service.QuizInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "LEADER"})
+				if err != nil {
+					var zeroVal *domain.Quiz
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *domain.Quiz
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Quiz) graphql.Marshaler {
+			return ec.marshalNQuiz2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐQuiz(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createQuiz(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Quiz(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createQuiz_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordQuizResult(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordQuizResult(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordQuizResult(ctx, fc.Args["id"].(string), fc.Args["input"].(service.QuizResultInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "LEADER"})
+				if err != nil {
+					var zeroVal *domain.Quiz
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *domain.Quiz
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Quiz) graphql.Marshaler {
+			return ec.marshalNQuiz2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐQuiz(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordQuizResult(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Quiz(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordQuizResult_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_retireOfficial(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_retireOfficial(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RetireOfficial(ctx, fc.Args["id"].(string), fc.Args["at"].(*time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *domain.Official
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *domain.Official
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Official) graphql.Marshaler {
+			return ec.marshalNOfficial2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficial(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_retireOfficial(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_retireOfficial_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markEnterpriseLeft(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markEnterpriseLeft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkEnterpriseLeft(ctx, fc.Args["id"].(string), fc.Args["at"].(*time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *domain.Enterprise
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *domain.Enterprise
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Enterprise) graphql.Marshaler {
+			return ec.marshalNEnterprise2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterprise(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markEnterpriseLeft(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enterprise(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markEnterpriseLeft_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_repairEnterprise(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_repairEnterprise(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RepairEnterprise(ctx, fc.Args["input"].(service.RepairEnterpriseInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *domain.Pairing
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *domain.Pairing
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Pairing) graphql.Marshaler {
+			return ec.marshalNPairing2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐPairing(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_repairEnterprise(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pairing(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_repairEnterprise_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_acknowledgeProblem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_acknowledgeProblem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AcknowledgeProblem(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["note"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_acknowledgeProblem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_acknowledgeProblem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_startProblem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startProblem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartProblem(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["note"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startProblem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startProblem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_escalateProblem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_escalateProblem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EscalateProblem(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["input"].(service.EscalateProblemInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_escalateProblem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_escalateProblem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resolveProblem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resolveProblem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResolveProblem(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["summary"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resolveProblem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resolveProblem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_confirmProblem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_confirmProblem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfirmProblem(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["comment"].(*string), fc.Args["rating"].(*service.RatingInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_confirmProblem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_confirmProblem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reopenProblem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reopenProblem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReopenProblem(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["reason"].(string), fc.Args["rating"].(*service.RatingInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reopenProblem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reopenProblem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_withdrawProblem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_withdrawProblem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WithdrawProblem(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["reason"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_withdrawProblem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_withdrawProblem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Official_id(ctx context.Context, field graphql.CollectedField, obj *domain.Official) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5440,6 +7822,70 @@ func (ec *executionContext) fieldContext_OfficialEdge_node(_ context.Context, fi
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Official(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfficialOverdue_official(ctx context.Context, field graphql.CollectedField, obj *service.OfficialOverdue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialOverdue_official(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Official, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Official) graphql.Marshaler {
+			return ec.marshalNOfficial2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficial(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialOverdue_official(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialOverdue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfficialOverdue_problems(ctx context.Context, field graphql.CollectedField, obj *service.OfficialOverdue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialOverdue_problems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Problems, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialOverdue_problems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialOverdue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6341,6 +8787,116 @@ func (ec *executionContext) fieldContext_Problem_updatedAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Problem", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Problem_ratings(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_ratings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Problem().Ratings(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Rating) graphql.Marshaler {
+			return ec.marshalNRating2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRatingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_ratings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Problem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rating(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Problem_history(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Problem().History(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.ProgressNote) graphql.Marshaler {
+			return ec.marshalNProgressNote2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProgressNoteᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Problem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgressNote(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Problem_coordinatingDepartments(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_coordinatingDepartments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CoordinatingDepartments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_coordinatingDepartments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, false, false, "String")
+}
+
+func (ec *executionContext) _Problem_escalationMode(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_escalationMode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Problem().EscalationMode(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.EscalationMode) graphql.Marshaler {
+			return ec.marshalOEscalationMode2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEscalationMode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_escalationMode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, true, true, "EscalationMode")
+}
+
 func (ec *executionContext) _ProblemConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ProblemConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6483,6 +9039,506 @@ func (ec *executionContext) fieldContext_ProblemEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _ProblemEvent_problemId(ctx context.Context, field graphql.CollectedField, obj *service.ProblemEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemEvent_problemId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProblemID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemEvent_problemId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProblemEvent_deleted(ctx context.Context, field graphql.CollectedField, obj *service.ProblemEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemEvent_deleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deleted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemEvent_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemEvent", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ProblemEvent_problem(ctx context.Context, field graphql.CollectedField, obj *service.ProblemEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemEvent_problem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProblemEvent().Problem(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalOProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemEvent_problem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProblemEvent_seq(ctx context.Context, field graphql.CollectedField, obj *service.ProblemEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemEvent_seq(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seq, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemEvent_seq(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemEvent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProblemStats_collected(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_collected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Collected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_collected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProblemStats_resolved(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_resolved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resolved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_resolved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProblemStats_confirmed(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_confirmed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Confirmed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_confirmed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProblemStats_open(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_open(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Open, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_open(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProblemStats_withdrawn(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_withdrawn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Withdrawn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_withdrawn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProblemStats_overdue(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overdue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProblemStats_byCategory(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_byCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByCategory, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.StatBucket) graphql.Marshaler {
+			return ec.marshalNStatBucket2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐStatBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_byCategory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatBucket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProblemStats_byLevel(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_byLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByLevel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.StatBucket) graphql.Marshaler {
+			return ec.marshalNStatBucket2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐStatBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_byLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatBucket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProblemStats_byStatus(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_byStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.StatBucket) graphql.Marshaler {
+			return ec.marshalNStatBucket2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐStatBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_byStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatBucket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProblemStats_byTown(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_byTown(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByTown, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.StatBucket) graphql.Marshaler {
+			return ec.marshalNStatBucket2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐStatBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_byTown(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatBucket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProblemStats_byDepartment(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_byDepartment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByDepartment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.StatBucket) graphql.Marshaler {
+			return ec.marshalNStatBucket2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐStatBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_byDepartment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatBucket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProblemStats_byMonth(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_byMonth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByMonth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.StatBucket) graphql.Marshaler {
+			return ec.marshalNStatBucket2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐStatBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_byMonth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatBucket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProblemStats_medianResponseHours(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_medianResponseHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianResponseHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_medianResponseHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ProblemStats_medianResolutionHours(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_medianResolutionHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianResolutionHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_medianResolutionHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ProblemStats_computedAt(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_computedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ComputedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_computedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemStats", field, false, false, "Time")
+}
+
 func (ec *executionContext) _ProgressNote_id(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6596,6 +9652,167 @@ func (ec *executionContext) _ProgressNote_at(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_ProgressNote_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProgressNote", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProgressNote_kind(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.Action) graphql.Marshaler {
+			return ec.marshalNProblemAction2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, false, false, "ProblemAction")
+}
+
+func (ec *executionContext) _ProgressNote_fromStatus(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_fromStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProgressNote().FromStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.ProblemStatus) graphql.Marshaler {
+			return ec.marshalOProblemStatus2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_fromStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, true, "ProblemStatus")
+}
+
+func (ec *executionContext) _ProgressNote_toStatus(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_toStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProgressNote().ToStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.ProblemStatus) graphql.Marshaler {
+			return ec.marshalOProblemStatus2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_toStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, true, "ProblemStatus")
+}
+
+func (ec *executionContext) _ProgressNote_fromLevel(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_fromLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProgressNote().FromLevel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Level) graphql.Marshaler {
+			return ec.marshalOEscalationLevel2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐLevel(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_fromLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, true, "EscalationLevel")
+}
+
+func (ec *executionContext) _ProgressNote_toLevel(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_toLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProgressNote().ToLevel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Level) graphql.Marshaler {
+			return ec.marshalOEscalationLevel2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐLevel(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_toLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, true, "EscalationLevel")
+}
+
+func (ec *executionContext) _ProgressNote_mode(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_mode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProgressNote().Mode(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.EscalationMode) graphql.Marshaler {
+			return ec.marshalOEscalationMode2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEscalationMode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_mode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, true, "EscalationMode")
+}
+
+func (ec *executionContext) _ProgressNote_departments(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_departments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Departments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_departments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, false, false, "String")
 }
 
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -7212,6 +10429,368 @@ func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_ratings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_ratings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Ratings(ctx, fc.Args["filter"].(*domain.RatingFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Rating) graphql.Marshaler {
+			return ec.marshalNRating2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRatingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_ratings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rating(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_ratings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_quizzes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_quizzes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Quizzes(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["officialId"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "LEADER", "OFFICIAL"})
+				if err != nil {
+					var zeroVal *model.QuizConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.QuizConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.QuizConnection) graphql.Marshaler {
+			return ec.marshalNQuizConnection2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐQuizConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_quizzes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuizConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_quizzes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_quiz(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_quiz(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Quiz(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "LEADER", "OFFICIAL"})
+				if err != nil {
+					var zeroVal *domain.Quiz
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *domain.Quiz
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Quiz) graphql.Marshaler {
+			return ec.marshalNQuiz2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐQuiz(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_quiz(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Quiz(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_quiz_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_problemStats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_problemStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ProblemStats(ctx, fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.ProblemStats) graphql.Marshaler {
+			return ec.marshalNProblemStats2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_problemStats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemStats(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_problemStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_officialRanking(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_officialRanking(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().OfficialRanking(ctx, fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "LEADER", "OFFICIAL"})
+				if err != nil {
+					var zeroVal []*domain.RankingEntry
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*domain.RankingEntry
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.RankingEntry) graphql.Marshaler {
+			return ec.marshalNRankingEntry2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRankingEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_officialRanking(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RankingEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_officialRanking_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_overdueByOfficial(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_overdueByOfficial(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().OverdueByOfficial(ctx, fc.Args["officialId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*service.OfficialOverdue) graphql.Marshaler {
+			return ec.marshalNOfficialOverdue2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐOfficialOverdueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_overdueByOfficial(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfficialOverdue(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_overdueByOfficial_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_overdueByDepartment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_overdueByDepartment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().OverdueByDepartment(ctx, fc.Args["department"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*service.DepartmentOverdue) graphql.Marshaler {
+			return ec.marshalNDepartmentOverdue2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐDepartmentOverdueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_overdueByDepartment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DepartmentOverdue(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_overdueByDepartment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7286,6 +10865,924 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Quiz_id(ctx context.Context, field graphql.CollectedField, obj *domain.Quiz) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quiz_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quiz_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Quiz", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Quiz_title(ctx context.Context, field graphql.CollectedField, obj *domain.Quiz) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quiz_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quiz_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Quiz", field, false, false, "String")
+}
+
+func (ec *executionContext) _Quiz_date(ctx context.Context, field graphql.CollectedField, obj *domain.Quiz) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quiz_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quiz_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Quiz", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Quiz_leader(ctx context.Context, field graphql.CollectedField, obj *domain.Quiz) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quiz_leader(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Quiz().Leader(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quiz_leader(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Quiz", field, true, true, "String")
+}
+
+func (ec *executionContext) _Quiz_questions(ctx context.Context, field graphql.CollectedField, obj *domain.Quiz) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quiz_questions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Questions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quiz_questions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Quiz", field, false, false, "String")
+}
+
+func (ec *executionContext) _Quiz_results(ctx context.Context, field graphql.CollectedField, obj *domain.Quiz) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quiz_results(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Results, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.QuizResult) graphql.Marshaler {
+			return ec.marshalNQuizResult2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐQuizResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quiz_results(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Quiz",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuizResult(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Quiz_version(ctx context.Context, field graphql.CollectedField, obj *domain.Quiz) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quiz_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quiz_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Quiz", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Quiz_createdAt(ctx context.Context, field graphql.CollectedField, obj *domain.Quiz) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quiz_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quiz_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Quiz", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Quiz_updatedAt(ctx context.Context, field graphql.CollectedField, obj *domain.Quiz) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quiz_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quiz_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Quiz", field, false, false, "Time")
+}
+
+func (ec *executionContext) _QuizConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.QuizConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.QuizEdge) graphql.Marshaler {
+			return ec.marshalNQuizEdge2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐQuizEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuizConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuizEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuizConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.QuizConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuizConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuizConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.QuizConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _QuizEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.QuizEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _QuizEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.QuizEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Quiz) graphql.Marshaler {
+			return ec.marshalNQuiz2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐQuiz(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuizEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Quiz(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuizResult_official(ctx context.Context, field graphql.CollectedField, obj *domain.QuizResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizResult_official(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.QuizResult().Official(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Official) graphql.Marshaler {
+			return ec.marshalOOfficial2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficial(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuizResult_official(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuizResult",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuizResult_score(ctx context.Context, field graphql.CollectedField, obj *domain.QuizResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizResult_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizResult_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _QuizResult_note(ctx context.Context, field graphql.CollectedField, obj *domain.QuizResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuizResult_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuizResult_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuizResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _RankingComponent_name(ctx context.Context, field graphql.CollectedField, obj *domain.RankingComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingComponent_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingComponent_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingComponent", field, false, false, "String")
+}
+
+func (ec *executionContext) _RankingComponent_value(ctx context.Context, field graphql.CollectedField, obj *domain.RankingComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingComponent_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingComponent_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingComponent", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RankingComponent_count(ctx context.Context, field graphql.CollectedField, obj *domain.RankingComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingComponent_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingComponent_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingComponent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RankingComponent_points(ctx context.Context, field graphql.CollectedField, obj *domain.RankingComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingComponent_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingComponent_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingComponent", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RankingComponent_rule(ctx context.Context, field graphql.CollectedField, obj *domain.RankingComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingComponent_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingComponent_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingComponent", field, false, false, "String")
+}
+
+func (ec *executionContext) _RankingEntry_rank(ctx context.Context, field graphql.CollectedField, obj *domain.RankingEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEntry_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEntry_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RankingEntry_officialId(ctx context.Context, field graphql.CollectedField, obj *domain.RankingEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEntry_officialId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OfficialID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEntry_officialId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingEntry", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RankingEntry_name(ctx context.Context, field graphql.CollectedField, obj *domain.RankingEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEntry_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEntry_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _RankingEntry_official(ctx context.Context, field graphql.CollectedField, obj *domain.RankingEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEntry_official(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RankingEntry().Official(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Official) graphql.Marshaler {
+			return ec.marshalOOfficial2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficial(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEntry_official(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RankingEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RankingEntry_total(ctx context.Context, field graphql.CollectedField, obj *domain.RankingEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEntry_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEntry_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingEntry", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RankingEntry_components(ctx context.Context, field graphql.CollectedField, obj *domain.RankingEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEntry_components(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Components, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.RankingComponent) graphql.Marshaler {
+			return ec.marshalNRankingComponent2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRankingComponentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEntry_components(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RankingEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RankingComponent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Rating_id(ctx context.Context, field graphql.CollectedField, obj *domain.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rating", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Rating_problem(ctx context.Context, field graphql.CollectedField, obj *domain.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_problem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Rating().Problem(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_problem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Rating",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Rating_enterprise(ctx context.Context, field graphql.CollectedField, obj *domain.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_enterprise(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Rating().Enterprise(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Enterprise) graphql.Marshaler {
+			return ec.marshalNEnterprise2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterprise(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_enterprise(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Rating",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enterprise(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Rating_official(ctx context.Context, field graphql.CollectedField, obj *domain.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_official(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Rating().Official(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Official) graphql.Marshaler {
+			return ec.marshalOOfficial2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficial(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_official(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Rating",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Rating_confirmed(ctx context.Context, field graphql.CollectedField, obj *domain.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_confirmed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Confirmed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_confirmed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rating", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Rating_score(ctx context.Context, field graphql.CollectedField, obj *domain.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rating", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Rating_comment(ctx context.Context, field graphql.CollectedField, obj *domain.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rating", field, false, false, "String")
+}
+
+func (ec *executionContext) _Rating_at(ctx context.Context, field graphql.CollectedField, obj *domain.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rating", field, false, false, "Time")
 }
 
 func (ec *executionContext) _SpotCheck_id(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheck) (ret graphql.Marshaler) {
@@ -7504,6 +12001,93 @@ func (ec *executionContext) fieldContext_SpotCheck_updatedAt(_ context.Context, 
 	return graphql.NewScalarFieldContext("SpotCheck", field, false, false, "Time")
 }
 
+func (ec *executionContext) _SpotCheck_official(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheck_official(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SpotCheck().Official(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Official) graphql.Marshaler {
+			return ec.marshalOOfficial2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficial(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheck_official(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpotCheck",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpotCheck_questions(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheck_questions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Questions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.SpotCheckQuestion) graphql.Marshaler {
+			return ec.marshalNSpotCheckQuestion2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheckQuestionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheck_questions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpotCheck",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpotCheckQuestion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpotCheck_knownCount(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheck_knownCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KnownCount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheck_knownCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpotCheck", field, true, false, "Int")
+}
+
 func (ec *executionContext) _SpotCheckConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SpotCheckConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7642,6 +12226,324 @@ func (ec *executionContext) fieldContext_SpotCheckEdge_node(_ context.Context, f
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SpotCheck(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpotCheckQuestion_question(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheckQuestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckQuestion_question(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Question, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckQuestion_question(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpotCheckQuestion", field, false, false, "String")
+}
+
+func (ec *executionContext) _SpotCheckQuestion_answer(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheckQuestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckQuestion_answer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Answer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckQuestion_answer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpotCheckQuestion", field, false, false, "String")
+}
+
+func (ec *executionContext) _SpotCheckQuestion_officialKnew(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheckQuestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckQuestion_officialKnew(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OfficialKnew, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckQuestion_officialKnew(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpotCheckQuestion", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _StatBucket_key(ctx context.Context, field graphql.CollectedField, obj *domain.StatBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatBucket_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatBucket_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatBucket", field, false, false, "String")
+}
+
+func (ec *executionContext) _StatBucket_label(ctx context.Context, field graphql.CollectedField, obj *domain.StatBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatBucket_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatBucket_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatBucket", field, false, false, "String")
+}
+
+func (ec *executionContext) _StatBucket_collected(ctx context.Context, field graphql.CollectedField, obj *domain.StatBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatBucket_collected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Collected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatBucket_collected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StatBucket_resolved(ctx context.Context, field graphql.CollectedField, obj *domain.StatBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatBucket_resolved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resolved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatBucket_resolved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StatBucket_confirmed(ctx context.Context, field graphql.CollectedField, obj *domain.StatBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatBucket_confirmed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Confirmed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatBucket_confirmed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StatBucket_open(ctx context.Context, field graphql.CollectedField, obj *domain.StatBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatBucket_open(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Open, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatBucket_open(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StatBucket_withdrawn(ctx context.Context, field graphql.CollectedField, obj *domain.StatBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatBucket_withdrawn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Withdrawn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatBucket_withdrawn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Subscription_problemChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_problemChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ProblemChanged(ctx, fc.Args["enterpriseId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *service.ProblemEvent) graphql.Marshaler {
+			return ec.marshalNProblemEvent2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐProblemEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_problemChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_problemChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_statsChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_statsChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().StatsChanged(ctx, fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.ProblemStats) graphql.Marshaler {
+			return ec.marshalNProblemStats2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_statsChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemStats(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_statsChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -9877,6 +14779,69 @@ func UnmarshalEnterpriseInput(ctx context.Context, raw any) (service.EnterpriseI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputEscalateProblemInput(ctx context.Context, obj any) (service.EscalateProblemInput, error) {
+	var it service.EscalateProblemInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"level", "mode", "departments", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "level":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("level"))
+			data, err := ec.unmarshalNEscalationLevel2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Level = data
+		case "mode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mode"))
+			data, err := ec.unmarshalOEscalationMode2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEscalationMode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mode = data
+		case "departments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departments"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Departments = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEscalateProblemInput unmarshals raw into the EscalateProblemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEscalateProblemInput(ctx context.Context, raw any) (service.EscalateProblemInput, error) {
+	var out service.EscalateProblemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EscalateProblemInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputOfficialFilter(ctx context.Context, obj any) (domain.OfficialFilter, error) {
 	var it domain.OfficialFilter
 	if obj == nil {
@@ -10115,6 +15080,300 @@ func UnmarshalProblemFilter(ctx context.Context, raw any) (domain.ProblemFilter,
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputQuizInput(ctx context.Context, obj any) (service.QuizInput, error) {
+	var it service.QuizInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "title", "date", "questions", "results"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "date":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("date"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Date = data
+		case "questions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("questions"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Questions = data
+		case "results":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("results"))
+			data, err := ec.unmarshalOQuizResultInput2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐQuizResultInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Results = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalQuizInput unmarshals raw into the QuizInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalQuizInput(ctx context.Context, raw any) (service.QuizInput, error) {
+	var out service.QuizInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "QuizInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputQuizResultInput(ctx context.Context, obj any) (service.QuizResultInput, error) {
+	var it service.QuizResultInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"officialId", "score", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "officialId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialID = data
+		case "score":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("score"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Score = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalQuizResultInput unmarshals raw into the QuizResultInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalQuizResultInput(ctx context.Context, raw any) (service.QuizResultInput, error) {
+	var out service.QuizResultInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "QuizResultInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRatingFilter(ctx context.Context, obj any) (domain.RatingFilter, error) {
+	var it domain.RatingFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"officialId", "enterpriseId", "problemId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "officialId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialId"))
+			data, err := ec.unmarshalOID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialID = data
+		case "enterpriseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enterpriseId"))
+			data, err := ec.unmarshalOID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnterpriseID = data
+		case "problemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("problemId"))
+			data, err := ec.unmarshalOID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProblemID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRatingFilter unmarshals raw into the RatingFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRatingFilter(ctx context.Context, raw any) (domain.RatingFilter, error) {
+	var out domain.RatingFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RatingFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRatingInput(ctx context.Context, obj any) (service.RatingInput, error) {
+	var it service.RatingInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"score", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "score":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("score"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Score = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRatingInput unmarshals raw into the RatingInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRatingInput(ctx context.Context, raw any) (service.RatingInput, error) {
+	var out service.RatingInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RatingInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRepairEnterpriseInput(ctx context.Context, obj any) (service.RepairEnterpriseInput, error) {
+	var it service.RepairEnterpriseInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"enterpriseId", "leadOfficialId", "teamMemberIds", "at"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "enterpriseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enterpriseId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnterpriseID = data
+		case "leadOfficialId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leadOfficialId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeadOfficialID = data
+		case "teamMemberIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamMemberIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamMemberIDs = data
+		case "at":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("at"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.At = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRepairEnterpriseInput unmarshals raw into the RepairEnterpriseInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRepairEnterpriseInput(ctx context.Context, raw any) (service.RepairEnterpriseInput, error) {
+	var out service.RepairEnterpriseInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RepairEnterpriseInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputReportProblemInput(ctx context.Context, obj any) (service.ReportProblemInput, error) {
 	var it service.ReportProblemInput
 	if obj == nil {
@@ -10217,7 +15476,7 @@ func (ec *executionContext) unmarshalInputSpotCheckFilter(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"enterpriseId"}
+	fieldsInOrder := [...]string{"enterpriseId", "officialId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -10231,6 +15490,13 @@ func (ec *executionContext) unmarshalInputSpotCheckFilter(ctx context.Context, o
 				return it, err
 			}
 			it.EnterpriseID = data
+		case "officialId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialId"))
+			data, err := ec.unmarshalOID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialID = data
 		}
 	}
 	return it, nil
@@ -10259,7 +15525,7 @@ func (ec *executionContext) unmarshalInputSpotCheckInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "enterpriseId", "date", "findings", "score"}
+	fieldsInOrder := [...]string{"id", "enterpriseId", "date", "findings", "score", "questions"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -10301,6 +15567,13 @@ func (ec *executionContext) unmarshalInputSpotCheckInput(ctx context.Context, ob
 				return it, err
 			}
 			it.Score = data
+		case "questions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("questions"))
+			data, err := ec.unmarshalOSpotCheckQuestionInput2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckQuestionInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Questions = data
 		}
 	}
 	return it, nil
@@ -10315,6 +15588,62 @@ func (ec *executionContext) unmarshalInputSpotCheckInput(ctx context.Context, ob
 func UnmarshalSpotCheckInput(ctx context.Context, raw any) (service.SpotCheckInput, error) {
 	var out service.SpotCheckInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SpotCheckInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSpotCheckQuestionInput(ctx context.Context, obj any) (service.SpotCheckQuestionInput, error) {
+	var it service.SpotCheckQuestionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"question", "answer", "officialKnew"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "question":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("question"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Question = data
+		case "answer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answer"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Answer = data
+		case "officialKnew":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialKnew"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialKnew = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSpotCheckQuestionInput unmarshals raw into the SpotCheckQuestionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSpotCheckQuestionInput(ctx context.Context, raw any) (service.SpotCheckQuestionInput, error) {
+	var out service.SpotCheckQuestionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SpotCheckQuestionInput", raw, &out)
 	return out, err
 }
 
@@ -10680,6 +16009,44 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "phone":
 			out.Values[i] = ec._Contact_phone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var departmentOverdueImplementors = []string{"DepartmentOverdue"}
+
+func (ec *executionContext) _DepartmentOverdue(ctx context.Context, sel ast.SelectionSet, obj *service.DepartmentOverdue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, departmentOverdueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DepartmentOverdue")
+		case "department":
+			out.Values[i] = ec._DepartmentOverdue_department(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "problems":
+			out.Values[i] = ec._DepartmentOverdue_problems(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -11092,6 +16459,90 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createQuiz":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createQuiz(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordQuizResult":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordQuizResult(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retireOfficial":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_retireOfficial(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markEnterpriseLeft":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markEnterpriseLeft(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "repairEnterprise":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_repairEnterprise(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acknowledgeProblem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_acknowledgeProblem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startProblem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startProblem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "escalateProblem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_escalateProblem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolveProblem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resolveProblem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmProblem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_confirmProblem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reopenProblem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reopenProblem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withdrawProblem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_withdrawProblem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11255,6 +16706,44 @@ func (ec *executionContext) _OfficialEdge(ctx context.Context, sel ast.Selection
 			}
 		case "node":
 			out.Values[i] = ec._OfficialEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var officialOverdueImplementors = []string{"OfficialOverdue"}
+
+func (ec *executionContext) _OfficialOverdue(ctx context.Context, sel ast.SelectionSet, obj *service.OfficialOverdue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, officialOverdueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OfficialOverdue")
+		case "official":
+			out.Values[i] = ec._OfficialOverdue_official(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "problems":
+			out.Values[i] = ec._OfficialOverdue_problems(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -11563,6 +17052,29 @@ func (ec *executionContext) _Problem(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "ratings":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Problem_ratings(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Problem_history(ctx, field, obj)
+				})
+		case "coordinatingDepartments":
+			out.Values[i] = ec._Problem_coordinatingDepartments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "escalationMode":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Problem_escalationMode(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11661,6 +17173,158 @@ func (ec *executionContext) _ProblemEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var problemEventImplementors = []string{"ProblemEvent"}
+
+func (ec *executionContext) _ProblemEvent(ctx context.Context, sel ast.SelectionSet, obj *service.ProblemEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, problemEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProblemEvent")
+		case "problemId":
+			out.Values[i] = ec._ProblemEvent_problemId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deleted":
+			out.Values[i] = ec._ProblemEvent_deleted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "problem":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProblemEvent_problem(ctx, field, obj)
+				})
+		case "seq":
+			out.Values[i] = ec._ProblemEvent_seq(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var problemStatsImplementors = []string{"ProblemStats"}
+
+func (ec *executionContext) _ProblemStats(ctx context.Context, sel ast.SelectionSet, obj *domain.ProblemStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, problemStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProblemStats")
+		case "collected":
+			out.Values[i] = ec._ProblemStats_collected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolved":
+			out.Values[i] = ec._ProblemStats_resolved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmed":
+			out.Values[i] = ec._ProblemStats_confirmed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "open":
+			out.Values[i] = ec._ProblemStats_open(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withdrawn":
+			out.Values[i] = ec._ProblemStats_withdrawn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overdue":
+			out.Values[i] = ec._ProblemStats_overdue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byCategory":
+			out.Values[i] = ec._ProblemStats_byCategory(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byLevel":
+			out.Values[i] = ec._ProblemStats_byLevel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byStatus":
+			out.Values[i] = ec._ProblemStats_byStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byTown":
+			out.Values[i] = ec._ProblemStats_byTown(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byDepartment":
+			out.Values[i] = ec._ProblemStats_byDepartment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byMonth":
+			out.Values[i] = ec._ProblemStats_byMonth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "medianResponseHours":
+			out.Values[i] = ec._ProblemStats_medianResponseHours(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "medianResolutionHours":
+			out.Values[i] = ec._ProblemStats_medianResolutionHours(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "computedAt":
+			out.Values[i] = ec._ProblemStats_computedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var progressNoteImplementors = []string{"ProgressNote"}
 
 func (ec *executionContext) _ProgressNote(ctx context.Context, sel ast.SelectionSet, obj *domain.ProgressNote) graphql.Marshaler {
@@ -11675,27 +17339,67 @@ func (ec *executionContext) _ProgressNote(ctx context.Context, sel ast.Selection
 		case "id":
 			out.Values[i] = ec._ProgressNote_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "problemId":
 			out.Values[i] = ec._ProgressNote_problemId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "authorName":
 			out.Values[i] = ec._ProgressNote_authorName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "text":
 			out.Values[i] = ec._ProgressNote_text(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "at":
 			out.Values[i] = ec._ProgressNote_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._ProgressNote_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fromStatus":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProgressNote_fromStatus(ctx, field, obj)
+				})
+		case "toStatus":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProgressNote_toStatus(ctx, field, obj)
+				})
+		case "fromLevel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProgressNote_fromLevel(ctx, field, obj)
+				})
+		case "toLevel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProgressNote_toLevel(ctx, field, obj)
+				})
+		case "mode":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProgressNote_mode(ctx, field, obj)
+				})
+		case "departments":
+			out.Values[i] = ec._ProgressNote_departments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -11811,6 +17515,48 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_users(ctx, field)
 				})
+		case "ratings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_ratings(ctx, field)
+				})
+		case "quizzes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_quizzes(ctx, field)
+				})
+		case "quiz":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_quiz(ctx, field)
+				})
+		case "problemStats":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_problemStats(ctx, field)
+				})
+		case "officialRanking":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_officialRanking(ctx, field)
+				})
+		case "overdueByOfficial":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_overdueByOfficial(ctx, field)
+				})
+		case "overdueByDepartment":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_overdueByDepartment(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -11822,6 +17568,388 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___schema(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var quizImplementors = []string{"Quiz"}
+
+func (ec *executionContext) _Quiz(ctx context.Context, sel ast.SelectionSet, obj *domain.Quiz) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quizImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Quiz")
+		case "id":
+			out.Values[i] = ec._Quiz_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._Quiz_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "date":
+			out.Values[i] = ec._Quiz_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "leader":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Quiz_leader(ctx, field, obj)
+				})
+		case "questions":
+			out.Values[i] = ec._Quiz_questions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "results":
+			out.Values[i] = ec._Quiz_results(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._Quiz_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Quiz_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Quiz_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var quizConnectionImplementors = []string{"QuizConnection"}
+
+func (ec *executionContext) _QuizConnection(ctx context.Context, sel ast.SelectionSet, obj *model.QuizConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quizConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QuizConnection")
+		case "edges":
+			out.Values[i] = ec._QuizConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._QuizConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._QuizConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var quizEdgeImplementors = []string{"QuizEdge"}
+
+func (ec *executionContext) _QuizEdge(ctx context.Context, sel ast.SelectionSet, obj *model.QuizEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quizEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QuizEdge")
+		case "cursor":
+			out.Values[i] = ec._QuizEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._QuizEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var quizResultImplementors = []string{"QuizResult"}
+
+func (ec *executionContext) _QuizResult(ctx context.Context, sel ast.SelectionSet, obj *domain.QuizResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quizResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QuizResult")
+		case "official":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._QuizResult_official(ctx, field, obj)
+				})
+		case "score":
+			out.Values[i] = ec._QuizResult_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._QuizResult_note(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rankingComponentImplementors = []string{"RankingComponent"}
+
+func (ec *executionContext) _RankingComponent(ctx context.Context, sel ast.SelectionSet, obj *domain.RankingComponent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rankingComponentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RankingComponent")
+		case "name":
+			out.Values[i] = ec._RankingComponent_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._RankingComponent_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._RankingComponent_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "points":
+			out.Values[i] = ec._RankingComponent_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rule":
+			out.Values[i] = ec._RankingComponent_rule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rankingEntryImplementors = []string{"RankingEntry"}
+
+func (ec *executionContext) _RankingEntry(ctx context.Context, sel ast.SelectionSet, obj *domain.RankingEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rankingEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RankingEntry")
+		case "rank":
+			out.Values[i] = ec._RankingEntry_rank(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "officialId":
+			out.Values[i] = ec._RankingEntry_officialId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._RankingEntry_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "official":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RankingEntry_official(ctx, field, obj)
+				})
+		case "total":
+			out.Values[i] = ec._RankingEntry_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "components":
+			out.Values[i] = ec._RankingEntry_components(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ratingImplementors = []string{"Rating"}
+
+func (ec *executionContext) _Rating(ctx context.Context, sel ast.SelectionSet, obj *domain.Rating) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ratingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Rating")
+		case "id":
+			out.Values[i] = ec._Rating_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "problem":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Rating_problem(ctx, field, obj)
+				})
+		case "enterprise":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Rating_enterprise(ctx, field, obj)
+				})
+		case "official":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Rating_official(ctx, field, obj)
+				})
+		case "confirmed":
+			out.Values[i] = ec._Rating_confirmed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "score":
+			out.Values[i] = ec._Rating_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "comment":
+			out.Values[i] = ec._Rating_comment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._Rating_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -11897,6 +18025,22 @@ func (ec *executionContext) _SpotCheck(ctx context.Context, sel ast.SelectionSet
 			}
 		case "updatedAt":
 			out.Values[i] = ec._SpotCheck_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "official":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SpotCheck_official(ctx, field, obj)
+				})
+		case "questions":
+			out.Values[i] = ec._SpotCheck_questions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "knownCount":
+			out.Values[i] = ec._SpotCheck_knownCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -11996,6 +18140,134 @@ func (ec *executionContext) _SpotCheckEdge(ctx context.Context, sel ast.Selectio
 	}
 
 	return out
+}
+
+var spotCheckQuestionImplementors = []string{"SpotCheckQuestion"}
+
+func (ec *executionContext) _SpotCheckQuestion(ctx context.Context, sel ast.SelectionSet, obj *domain.SpotCheckQuestion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spotCheckQuestionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpotCheckQuestion")
+		case "question":
+			out.Values[i] = ec._SpotCheckQuestion_question(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "answer":
+			out.Values[i] = ec._SpotCheckQuestion_answer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "officialKnew":
+			out.Values[i] = ec._SpotCheckQuestion_officialKnew(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var statBucketImplementors = []string{"StatBucket"}
+
+func (ec *executionContext) _StatBucket(ctx context.Context, sel ast.SelectionSet, obj *domain.StatBucket) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statBucketImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatBucket")
+		case "key":
+			out.Values[i] = ec._StatBucket_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._StatBucket_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "collected":
+			out.Values[i] = ec._StatBucket_collected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolved":
+			out.Values[i] = ec._StatBucket_resolved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmed":
+			out.Values[i] = ec._StatBucket_confirmed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "open":
+			out.Values[i] = ec._StatBucket_open(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withdrawn":
+			out.Values[i] = ec._StatBucket_withdrawn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "problemChanged":
+		return ec._Subscription_problemChanged(ctx, fields[0])
+	case "statsChanged":
+		return ec._Subscription_statsChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var userImplementors = []string{"User"}
@@ -12711,6 +18983,30 @@ func (ec *executionContext) unmarshalNCreateUserInput2githubᚗcomᚋlianqiᚋli
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNDepartmentOverdue2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐDepartmentOverdueᚄ(ctx context.Context, sel ast.SelectionSet, v []*service.DepartmentOverdue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDepartmentOverdue2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐDepartmentOverdue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDepartmentOverdue2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐDepartmentOverdue(ctx context.Context, sel ast.SelectionSet, v *service.DepartmentOverdue) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DepartmentOverdue!")
+		return graphql.Null
+	}
+	return ec._DepartmentOverdue(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNEnterprise2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterprise(ctx context.Context, sel ast.SelectionSet, v *domain.Enterprise) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Enterprise!")
@@ -12766,6 +19062,11 @@ func (ec *executionContext) marshalNEnterpriseStatus2githubᚗcomᚋlianqiᚋlia
 	return v
 }
 
+func (ec *executionContext) unmarshalNEscalateProblemInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐEscalateProblemInput(ctx context.Context, v any) (service.EscalateProblemInput, error) {
+	res, err := ec.unmarshalInputEscalateProblemInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNEscalationLevel2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐLevel(ctx context.Context, v any) (domain.Level, error) {
 	var res domain.Level
 	err := res.UnmarshalGQL(v)
@@ -12774,6 +19075,20 @@ func (ec *executionContext) unmarshalNEscalationLevel2githubᚗcomᚋlianqiᚋli
 
 func (ec *executionContext) marshalNEscalationLevel2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐLevel(ctx context.Context, sel ast.SelectionSet, v domain.Level) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -12911,6 +19226,30 @@ func (ec *executionContext) marshalNOfficialEdge2ᚖgithubᚗcomᚋlianqiᚋlian
 	return ec._OfficialEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNOfficialOverdue2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐOfficialOverdueᚄ(ctx context.Context, sel ast.SelectionSet, v []*service.OfficialOverdue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOfficialOverdue2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐOfficialOverdue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOfficialOverdue2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐOfficialOverdue(ctx context.Context, sel ast.SelectionSet, v *service.OfficialOverdue) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OfficialOverdue!")
+		return graphql.Null
+	}
+	return ec._OfficialOverdue(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -13002,6 +19341,16 @@ func (ec *executionContext) marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋ
 	return ec._Problem(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNProblemAction2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐAction(ctx context.Context, v any) (domain.Action, error) {
+	var res domain.Action
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProblemAction2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐAction(ctx context.Context, sel ast.SelectionSet, v domain.Action) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNProblemCategory2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐCategory(ctx context.Context, v any) (domain.Category, error) {
 	var res domain.Category
 	err := res.UnmarshalGQL(v)
@@ -13044,6 +19393,22 @@ func (ec *executionContext) marshalNProblemEdge2ᚖgithubᚗcomᚋlianqiᚋlianq
 	return ec._ProblemEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNProblemEvent2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐProblemEvent(ctx context.Context, sel ast.SelectionSet, v *service.ProblemEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProblemEvent!")
+		return graphql.Null
+	}
+	return ec._ProblemEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProblemStats2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemStats(ctx context.Context, sel ast.SelectionSet, v *domain.ProblemStats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProblemStats!")
+		return graphql.Null
+	}
+	return ec._ProblemStats(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNProblemStatus2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemStatus(ctx context.Context, v any) (domain.ProblemStatus, error) {
 	var res domain.ProblemStatus
 	err := res.UnmarshalGQL(v)
@@ -13076,6 +19441,149 @@ func (ec *executionContext) marshalNProgressNote2ᚖgithubᚗcomᚋlianqiᚋlian
 		return graphql.Null
 	}
 	return ec._ProgressNote(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNQuiz2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐQuiz(ctx context.Context, sel ast.SelectionSet, v *domain.Quiz) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Quiz!")
+		return graphql.Null
+	}
+	return ec._Quiz(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNQuizConnection2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐQuizConnection(ctx context.Context, sel ast.SelectionSet, v *model.QuizConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "QuizConnection!")
+		return graphql.Null
+	}
+	return ec._QuizConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNQuizEdge2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐQuizEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.QuizEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNQuizEdge2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐQuizEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNQuizEdge2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐQuizEdge(ctx context.Context, sel ast.SelectionSet, v *model.QuizEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "QuizEdge!")
+		return graphql.Null
+	}
+	return ec._QuizEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNQuizInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐQuizInput(ctx context.Context, v any) (service.QuizInput, error) {
+	res, err := ec.unmarshalInputQuizInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNQuizResult2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐQuizResult(ctx context.Context, sel ast.SelectionSet, v domain.QuizResult) graphql.Marshaler {
+	return ec._QuizResult(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNQuizResult2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐQuizResultᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.QuizResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNQuizResult2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐQuizResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNQuizResultInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐQuizResultInput(ctx context.Context, v any) (service.QuizResultInput, error) {
+	res, err := ec.unmarshalInputQuizResultInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRankingComponent2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRankingComponent(ctx context.Context, sel ast.SelectionSet, v domain.RankingComponent) graphql.Marshaler {
+	return ec._RankingComponent(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRankingComponent2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRankingComponentᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.RankingComponent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRankingComponent2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRankingComponent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRankingEntry2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRankingEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.RankingEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRankingEntry2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRankingEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRankingEntry2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRankingEntry(ctx context.Context, sel ast.SelectionSet, v *domain.RankingEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RankingEntry!")
+		return graphql.Null
+	}
+	return ec._RankingEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRating2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRatingᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Rating) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRating2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRating(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRating2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRating(ctx context.Context, sel ast.SelectionSet, v *domain.Rating) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Rating!")
+		return graphql.Null
+	}
+	return ec._Rating(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRepairEnterpriseInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐRepairEnterpriseInput(ctx context.Context, v any) (service.RepairEnterpriseInput, error) {
+	res, err := ec.unmarshalInputRepairEnterpriseInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNReportProblemInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐReportProblemInput(ctx context.Context, v any) (service.ReportProblemInput, error) {
@@ -13166,6 +19674,51 @@ func (ec *executionContext) marshalNSpotCheckEdge2ᚖgithubᚗcomᚋlianqiᚋlia
 func (ec *executionContext) unmarshalNSpotCheckInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckInput(ctx context.Context, v any) (service.SpotCheckInput, error) {
 	res, err := ec.unmarshalInputSpotCheckInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSpotCheckQuestion2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheckQuestion(ctx context.Context, sel ast.SelectionSet, v domain.SpotCheckQuestion) graphql.Marshaler {
+	return ec._SpotCheckQuestion(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSpotCheckQuestion2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheckQuestionᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.SpotCheckQuestion) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSpotCheckQuestion2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheckQuestion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNSpotCheckQuestionInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckQuestionInput(ctx context.Context, v any) (service.SpotCheckQuestionInput, error) {
+	res, err := ec.unmarshalInputSpotCheckQuestionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStatBucket2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐStatBucket(ctx context.Context, sel ast.SelectionSet, v domain.StatBucket) graphql.Marshaler {
+	return ec._StatBucket(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStatBucket2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐStatBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.StatBucket) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatBucket2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐStatBucket(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -13598,6 +20151,39 @@ func (ec *executionContext) marshalOEscalationLevel2ᚖgithubᚗcomᚋlianqiᚋl
 	return v
 }
 
+func (ec *executionContext) unmarshalOEscalationMode2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEscalationMode(ctx context.Context, v any) (*domain.EscalationMode, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(domain.EscalationMode)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEscalationMode2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEscalationMode(ctx context.Context, sel ast.SelectionSet, v *domain.EscalationMode) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) unmarshalOID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -13729,6 +20315,13 @@ func (ec *executionContext) unmarshalOPostInput2ᚖgithubᚗcomᚋlianqiᚋlianq
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx context.Context, sel ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Problem(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOProblemCategory2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐCategoryᚄ(ctx context.Context, v any) ([]domain.Category, error) {
 	if v == nil {
 		return nil, nil
@@ -13841,6 +20434,55 @@ func (ec *executionContext) marshalOProblemStatus2ᚕgithubᚗcomᚋlianqiᚋlia
 	return ret
 }
 
+func (ec *executionContext) unmarshalOProblemStatus2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemStatus(ctx context.Context, v any) (*domain.ProblemStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(domain.ProblemStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProblemStatus2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemStatus(ctx context.Context, sel ast.SelectionSet, v *domain.ProblemStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOQuizResultInput2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐQuizResultInputᚄ(ctx context.Context, v any) ([]service.QuizResultInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]service.QuizResultInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNQuizResultInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐQuizResultInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalORatingFilter2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRatingFilter(ctx context.Context, v any) (*domain.RatingFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRatingFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalORatingInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐRatingInput(ctx context.Context, v any) (*service.RatingInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRatingInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRole(ctx context.Context, v any) (*domain.Role, error) {
 	if v == nil {
 		return nil, nil
@@ -13863,6 +20505,23 @@ func (ec *executionContext) unmarshalOSpotCheckFilter2ᚖgithubᚗcomᚋlianqi�
 	}
 	res, err := ec.unmarshalInputSpotCheckFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSpotCheckQuestionInput2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckQuestionInputᚄ(ctx context.Context, v any) ([]service.SpotCheckQuestionInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]service.SpotCheckQuestionInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSpotCheckQuestionInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckQuestionInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

@@ -54,6 +54,14 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
+	// Every response gets fresh loaders and a fresh scope memo. For queries and
+	// mutations that is what Middleware already gave the request; a subscription
+	// lives as long as its connection and sends many responses, each of which
+	// must read the records (and the caller's scope) as they are now.
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		ctx = context.WithValue(ctx, loadersKey{}, newLoaders(svc))
+		return next(service.WithScopeMemo(ctx))
+	})
 	srv.SetErrorPresenter(errorPresenter(log))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		log.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(v))

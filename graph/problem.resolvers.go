@@ -37,10 +37,27 @@ func (r *problemResolver) Overdue(ctx context.Context, obj *domain.Problem) (boo
 
 // ProgressNotes is the resolver for the progressNotes field.
 func (r *problemResolver) ProgressNotes(ctx context.Context, obj *domain.Problem) ([]*domain.ProgressNote, error) {
-	return load(ctx, notesLoader, "problem", obj.ID)
+	all, err := load(ctx, notesLoader, "problem", obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	// The workflow steps are in history; progressNotes stays the free-text log.
+	notes := make([]*domain.ProgressNote, 0, len(all))
+	for _, n := range all {
+		if n.Kind == domain.ActionNote || n.Kind == "" {
+			notes = append(notes, n)
+		}
+	}
+	return notes, nil
 }
 
 // Problem returns ProblemResolver implementation.
 func (r *Resolver) Problem() ProblemResolver { return &problemResolver{r} }
 
-type problemResolver struct{ *Resolver }
+// ProgressNote returns ProgressNoteResolver implementation.
+func (r *Resolver) ProgressNote() ProgressNoteResolver { return &progressNoteResolver{r} }
+
+type (
+	problemResolver      struct{ *Resolver }
+	progressNoteResolver struct{ *Resolver }
+)

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lianqi/lianqi/domain"
 )
 
 // Config is the server configuration, from command-line flags, environment
@@ -27,6 +29,9 @@ type Config struct {
 	Dev             bool          // --dev, env LIANQI_DEV, default true: text logs, playground and introspection; false = production (JSON logs)
 	LogLevel        string        // --log-level, env LOG_LEVEL, default "info": debug, info, warn or error
 	ShutdownTimeout time.Duration // --shutdown-timeout, env SHUTDOWN_TIMEOUT, default 10s
+	// Deadlines per escalation level: --deadlines, env DEADLINES, e.g.
+	// "L1=24h/72h,L3=72h/720h" (respond/resolve); unnamed levels keep domain.DefaultDeadlines.
+	Deadlines map[domain.Level]domain.Deadlines
 }
 
 // MinJWTSecretLen is the minimum length in bytes of a configured JWT secret.
@@ -60,7 +65,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		LogLevel:        "info",
 		ShutdownTimeout: 10 * time.Second,
 	}
-	var cors string
+	var cors, deadlines string
 
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -94,6 +99,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		{"cors-origins", "CORS_ORIGINS", str(&cors)},
 		{"dev", "LIANQI_DEV", boolean(&c.Dev)},
 		{"log-level", "LOG_LEVEL", str(&c.LogLevel)},
+		{"deadlines", "DEADLINES", str(&deadlines)},
 		{"shutdown-timeout", "SHUTDOWN_TIMEOUT", func(v string) error {
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -120,6 +126,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&cors, "cors-origins", cors, usage("comma-separated allowed CORS origins, scheme://host[:port]", "cors-origins"))
 	fs.BoolVar(&c.Dev, "dev", c.Dev, usage("development mode: text logs, GraphQL playground and introspection; false is production (JSON logs)", "dev"))
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, usage("log level: debug, info, warn or error", "log-level"))
+	fs.StringVar(&deadlines, "deadlines", deadlines, usage("response/resolution deadlines per escalation level, e.g. L1=24h/72h,L3=72h/720h; unnamed levels keep the defaults ("+formatDeadlines(domain.DefaultDeadlines)+")", "deadlines"))
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, usage("how long to wait for requests to finish on shutdown", "shutdown-timeout"))
 
 	if err := fs.Parse(args); err != nil {
@@ -170,6 +177,9 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		errs = append(errs, from("cors-origins", err))
 	}
 	c.CORSOrigins = origins
+	if c.Deadlines, err = parseDeadlines(deadlines); err != nil {
+		errs = append(errs, from("deadlines", err))
+	}
 	for _, fe := range c.validate() {
 		errs = append(errs, from(fe.flag, fe.err))
 	}
@@ -346,6 +356,7 @@ func (c Config) String() string {
 		{"dev", strconv.FormatBool(c.Dev)},
 		{"log_level", c.LogLevel},
 		{"shutdown_timeout", c.ShutdownTimeout.String()},
+		{"deadlines", formatDeadlines(c.Deadlines)},
 	} {
 		if b.Len() > 0 {
 			b.WriteByte(' ')

@@ -100,6 +100,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("tokens: %w", err)
 	}
 	m.Service = service.New(db, tokens, m.Log)
+	if m.Config.Deadlines != nil {
+		m.Service.Deadlines = m.Config.Deadlines
+	}
 
 	if err := m.seed(ctx); err != nil {
 		return err

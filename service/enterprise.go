@@ -95,6 +95,10 @@ func (s *Service) UpdateEnterprise(ctx context.Context, id string, expectedVersi
 	if err := checkVersion(expectedVersion, "enterprise", id, e.Version); err != nil {
 		return nil, err
 	}
+	if in.Status != nil && *in.Status == domain.EnterpriseLeft && e.Status != domain.EnterpriseLeft {
+		// Leaving ends the pairing too; one command does both.
+		return nil, domain.Invalid("status", "use markEnterpriseLeft, which also ends the enterprise's pairing")
+	}
 	in.apply(e)
 	if err := e.Validate(); err != nil {
 		return nil, err

@@ -150,7 +150,9 @@ func (s *Service) DeleteProblem(ctx context.Context, id string) (*domain.Problem
 }
 
 // AddProgressNote appends a note to a problem in the caller's scope. Notes are
-// never edited or removed: the log is the record of what was done.
+// never edited or removed: the log is the record of what was done. A note is the
+// workflow's NOTE action, so the same rules (any role in scope, text required)
+// hold here and for notes synced from phones; it changes nothing on the problem.
 func (s *Service) AddProgressNote(ctx context.Context, problemID, text string, clientID *string) (*domain.ProgressNote, error) {
 	sc, p, err := s.Scope(ctx)
 	if err != nil {
@@ -164,9 +166,10 @@ func (s *Service) AddProgressNote(ctx context.Context, problemID, text string, c
 	if err != nil {
 		return nil, err
 	}
-	n := &domain.ProgressNote{ID: id, ProblemID: pr.ID, EnterpriseID: pr.EnterpriseID, AuthorUserID: p.UserID, AuthorName: p.Username, Text: text, At: s.now()}
-	if err := n.Validate(); err != nil {
+	n, err := pr.Apply(domain.Step{Action: domain.ActionNote, Reason: text}, p, s.now(), s.Deadlines)
+	if err != nil {
 		return nil, err
 	}
+	n.ID = id
 	return n, s.DB.CreateProgressNote(ctx, n)
 }

@@ -25,6 +25,11 @@ type Service struct {
 	Deadlines map[domain.Level]domain.Deadlines
 	// Now is the clock for business time (deadlines, overdue); tests replace it.
 	Now func() time.Time
+	// PollInterval is how often subscriptions look for writes by other
+	// processes; 0 means DefaultPollInterval.
+	PollInterval time.Duration
+
+	changes changeCache
 }
 
 // New returns a service with the programme's default deadlines.

@@ -45,6 +45,23 @@ type SpotCheckInput struct {
 	Date         *time.Time
 	Findings     *string
 	Score        *int
+	// Questions, when given, replace the questions asked.
+	Questions []SpotCheckQuestionInput
+}
+
+// SpotCheckQuestionInput is one question of a spot check.
+type SpotCheckQuestionInput struct {
+	Question     string
+	Answer       *string
+	OfficialKnew bool
+}
+
+func questionsOf(in []SpotCheckQuestionInput) []domain.SpotCheckQuestion {
+	out := make([]domain.SpotCheckQuestion, len(in))
+	for i, q := range in {
+		out[i] = domain.SpotCheckQuestion{Question: q.Question, Answer: deref(q.Answer), OfficialKnew: q.OfficialKnew}
+	}
+	return out
 }
 
 // CreateSpotCheck records a leader's unannounced check at any enterprise,
@@ -54,7 +71,8 @@ func (s *Service) CreateSpotCheck(ctx context.Context, in SpotCheckInput) (*doma
 	if err != nil {
 		return nil, err
 	}
-	c := &domain.SpotCheck{LeaderUserID: p.UserID, EnterpriseID: deref(in.EnterpriseID), Findings: deref(in.Findings), Score: in.Score, Date: s.now()}
+	c := &domain.SpotCheck{LeaderUserID: p.UserID, EnterpriseID: deref(in.EnterpriseID), Findings: deref(in.Findings), Score: in.Score,
+		Date: s.now(), Questions: questionsOf(in.Questions)}
 	if c.ID, err = newID(in.ID); err != nil {
 		return nil, err
 	}
@@ -66,6 +84,17 @@ func (s *Service) CreateSpotCheck(ctx context.Context, in SpotCheckInput) (*doma
 	}
 	if _, err := s.DB.FindEnterpriseByID(ctx, domain.Scope{All: true}, c.EnterpriseID); err != nil {
 		return nil, notFoundAs(err, "enterpriseId")
+	}
+	// The check judges whoever led the enterprise's service on that day, even if
+	// the enterprise is re-paired later.
+	pairings, err := s.DB.FindPairings(ctx, domain.Scope{All: true}, domain.PairingFilter{EnterpriseID: c.EnterpriseID})
+	if err != nil {
+		return nil, err
+	}
+	for _, pr := range pairings {
+		if !pr.StartedAt.After(c.Date) && (pr.EndedAt == nil || pr.EndedAt.After(c.Date)) {
+			c.OfficialID = pr.LeadOfficialID
+		}
 	}
 	return c, s.DB.CreateSpotCheck(ctx, c)
 }
@@ -82,6 +111,9 @@ func (s *Service) UpdateSpotCheck(ctx context.Context, id string, expectedVersio
 		setIf(&c.Findings, in.Findings)
 		if in.Score != nil {
 			c.Score = in.Score
+		}
+		if in.Questions != nil {
+			c.Questions = questionsOf(in.Questions)
 		}
 		return c.Validate(s.now())
 	})

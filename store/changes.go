@@ -47,3 +47,28 @@ func (db *DB) Changes(ctx context.Context, coll string, scope domain.Scope, afte
 	}
 	return out, translate("changes "+coll, cur.Err())
 }
+
+// ProblemChange is one problem as written at Seq.
+type ProblemChange struct {
+	Seq     int64
+	Problem *domain.Problem
+}
+
+// ProblemChanges is Changes for problems, decoded: every problem inside scope
+// written with a sequence in (after, upTo], oldest first, tombstones included
+// (Problem.Deleted set).
+func (db *DB) ProblemChanges(ctx context.Context, scope domain.Scope, after, upTo int64, limit int) ([]ProblemChange, error) {
+	changes, err := db.Changes(ctx, CollProblems, scope, after, upTo, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ProblemChange, 0, len(changes))
+	for _, c := range changes {
+		var d problemDoc
+		if err := bson.Unmarshal(c.Doc, &d); err != nil {
+			return nil, translate("decode problem change", err)
+		}
+		out = append(out, ProblemChange{Seq: c.Seq, Problem: d.toDomain()})
+	}
+	return out, nil
+}

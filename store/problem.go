@@ -27,6 +27,9 @@ type problemDoc struct {
 	ResolveBy             time.Time  `bson:"resolveBy"`
 	RespondedAt           *time.Time `bson:"respondedAt"`
 	ResolvedAt            *time.Time `bson:"resolvedAt"`
+	// DueAt is derived (domain.Problem.DueAt) and stored only so that the
+	// database can sort by it: "overdue first" is a plain ascending sort.
+	DueAt time.Time `bson:"dueAt"`
 }
 
 func (d *problemDoc) visibleIn(s domain.Scope) bool { return s.HasEnterprise(d.EnterpriseID) }
@@ -43,7 +46,7 @@ func problemFromDomain(p *domain.Problem) *problemDoc {
 	return &problemDoc{CoordinatingDepts: depts, EscalationMode: string(p.EscalationMode), Stamp: baseFrom(p.ID, p.Meta), EnterpriseID: p.EnterpriseID, Category: string(p.Category), Title: p.Title,
 		Description: p.Description, Status: string(p.Status), Level: string(p.Level), ResponsibleDepartment: p.ResponsibleDepartment,
 		Tags: tags, ReportedByUserID: p.ReportedByUserID, ReportedAt: p.ReportedAt, RespondBy: p.RespondBy, ResolveBy: p.ResolveBy,
-		RespondedAt: p.RespondedAt, ResolvedAt: p.ResolvedAt}
+		RespondedAt: p.RespondedAt, ResolvedAt: p.ResolvedAt, DueAt: p.DueAt()}
 }
 
 func (d *problemDoc) toDomain() *domain.Problem {
@@ -72,6 +75,7 @@ var problemSorts = map[domain.ProblemSort]sortSpec{
 	domain.SortUpdatedAtDesc:  {Field: "updatedAt", Desc: true},
 	domain.SortResolveByAsc:   {Field: "resolveBy"},
 	domain.SortLevelDesc:      {Field: "level", Desc: true},
+	domain.SortDueAsc:         {Field: "dueAt"},
 }
 
 // problemFilter builds the query for a problem listing inside scope.
@@ -171,4 +175,13 @@ func (db *DB) CreateProgressNote(ctx context.Context, n *domain.ProgressNote) er
 		d.Departments = []string{}
 	}
 	return save(ctx, db, CollProgressNotes, d, 0, &n.Meta)
+}
+
+// FindOverdueProblems returns every open problem inside scope that is past a
+// deadline now, most overdue first. The set is small by nature (the programme
+// exists to keep it small), so it is returned whole.
+func (db *DB) FindOverdueProblems(ctx context.Context, scope domain.Scope) ([]*domain.Problem, error) {
+	yes := true
+	return findAll(ctx, db, CollProblems, db.problemFilter(scope, domain.ProblemFilter{Overdue: &yes}),
+		bson.D{{Key: "dueAt", Value: 1}, {Key: "_id", Value: 1}}, (*problemDoc).toDomain)
 }

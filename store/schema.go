@@ -36,7 +36,7 @@ var indexes = map[string][]mongo.IndexModel{
 }
 
 // syncedCollections carry a change sequence; the sync protocol pulls by it.
-var syncedCollections = []string{CollEnterprises, CollOfficials, CollPairings, CollProblems, CollProgressNotes, CollVisits, CollSpotChecks, CollUsers}
+var syncedCollections = []string{CollEnterprises, CollOfficials, CollPairings, CollProblems, CollProgressNotes, CollVisits, CollSpotChecks, CollUsers, CollRatings, CollQuizzes}
 
 func (db *DB) ensureSchema(ctx context.Context) error {
 	for _, c := range syncedCollections {

@@ -31,6 +31,8 @@ const (
 	CollVisits        = "visits"
 	CollSpotChecks    = "spotChecks"
 	CollUsers         = "users"
+	CollRatings       = "ratings"
+	CollQuizzes       = "quizzes"
 	collCounters      = "counters"
 )
 

@@ -70,21 +70,39 @@ func (db *DB) UpdateVisit(ctx context.Context, v *domain.Visit) error {
 
 type spotCheckDoc struct {
 	Stamp        `bson:",inline"`
-	LeaderUserID string    `bson:"leaderId"`
-	EnterpriseID string    `bson:"enterpriseId"`
-	Date         time.Time `bson:"date"`
-	Findings     string    `bson:"findings"`
-	Score        *int      `bson:"score"`
+	LeaderUserID string        `bson:"leaderId"`
+	EnterpriseID string        `bson:"enterpriseId"`
+	Date         time.Time     `bson:"date"`
+	Findings     string        `bson:"findings"`
+	Score        *int          `bson:"score"`
+	OfficialID   string        `bson:"officialId"`
+	Questions    []questionDoc `bson:"questions"`
+}
+
+type questionDoc struct {
+	Question     string `bson:"question"`
+	Answer       string `bson:"answer"`
+	OfficialKnew bool   `bson:"officialKnew"`
 }
 
 func (d *spotCheckDoc) visibleIn(s domain.Scope) bool { return s.HasEnterprise(d.EnterpriseID) }
 
 func spotCheckFromDomain(s *domain.SpotCheck) *spotCheckDoc {
-	return &spotCheckDoc{Stamp: baseFrom(s.ID, s.Meta), LeaderUserID: s.LeaderUserID, EnterpriseID: s.EnterpriseID, Date: s.Date, Findings: s.Findings, Score: s.Score}
+	qs := make([]questionDoc, len(s.Questions))
+	for i, q := range s.Questions {
+		qs[i] = questionDoc{Question: q.Question, Answer: q.Answer, OfficialKnew: q.OfficialKnew}
+	}
+	return &spotCheckDoc{Stamp: baseFrom(s.ID, s.Meta), LeaderUserID: s.LeaderUserID, EnterpriseID: s.EnterpriseID, Date: s.Date,
+		Findings: s.Findings, Score: s.Score, OfficialID: s.OfficialID, Questions: qs}
 }
 
 func (d *spotCheckDoc) toDomain() *domain.SpotCheck {
-	return &domain.SpotCheck{ID: d.ID, LeaderUserID: d.LeaderUserID, EnterpriseID: d.EnterpriseID, Date: d.Date.UTC(), Findings: d.Findings, Score: d.Score, Meta: d.meta()}
+	qs := make([]domain.SpotCheckQuestion, len(d.Questions))
+	for i, q := range d.Questions {
+		qs[i] = domain.SpotCheckQuestion{Question: q.Question, Answer: q.Answer, OfficialKnew: q.OfficialKnew}
+	}
+	return &domain.SpotCheck{ID: d.ID, LeaderUserID: d.LeaderUserID, EnterpriseID: d.EnterpriseID, Date: d.Date.UTC(), Findings: d.Findings,
+		Score: d.Score, OfficialID: d.OfficialID, Questions: qs, Meta: d.meta()}
 }
 
 // FindSpotCheckByID returns the spot check if its enterprise is inside scope.
@@ -94,7 +112,7 @@ func (db *DB) FindSpotCheckByID(ctx context.Context, scope domain.Scope, id stri
 
 // FindSpotChecks lists spot checks inside scope, newest first.
 func (db *DB) FindSpotChecks(ctx context.Context, scope domain.Scope, f domain.SpotCheckFilter, page domain.PageRequest) (domain.Page[*domain.SpotCheck], error) {
-	filter := and(live(), inScope(scope, "enterpriseId"), eqIf("enterpriseId", f.EnterpriseID))
+	filter := and(live(), inScope(scope, "enterpriseId"), eqIf("enterpriseId", f.EnterpriseID), eqIf("officialId", f.OfficialID))
 	return findPage(ctx, db, CollSpotChecks, filter, sortSpec{Field: "date", Desc: true}, page, (*spotCheckDoc).toDomain)
 }
 

@@ -154,6 +154,10 @@ func singular(coll string) string {
 		return "spot check"
 	case CollUsers:
 		return "user"
+	case CollRatings:
+		return "rating"
+	case CollQuizzes:
+		return "quiz"
 	}
 	return coll
 }

@@ -50,6 +50,17 @@ type ProblemEdge struct {
 type Query struct {
 }
 
+type QuizConnection struct {
+	Edges      []*QuizEdge `json:"edges"`
+	PageInfo   *PageInfo   `json:"pageInfo"`
+	TotalCount int         `json:"totalCount"`
+}
+
+type QuizEdge struct {
+	Cursor string       `json:"cursor"`
+	Node   *domain.Quiz `json:"node"`
+}
+
 type SpotCheckConnection struct {
 	Edges      []*SpotCheckEdge `json:"edges"`
 	PageInfo   *PageInfo        `json:"pageInfo"`
@@ -59,6 +70,12 @@ type SpotCheckConnection struct {
 type SpotCheckEdge struct {
 	Cursor string            `json:"cursor"`
 	Node   *domain.SpotCheck `json:"node"`
+}
+
+// Live updates over WebSocket (graphql-transport-ws at /graphql). Send the access token in
+// the connection_init payload as {"Authorization": "Bearer <token>"}; the connection closes
+// when the token expires.
+type Subscription struct {
 }
 
 type UserConnection struct {

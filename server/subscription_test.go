@@ -1,0 +1,254 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/lianqi/lianqi/auth"
+	"github.com/lianqi/lianqi/domain"
+)
+
+// wsClient speaks graphql-transport-ws to the server, as a browser would.
+type wsClient struct {
+	t    *testing.T
+	conn *websocket.Conn
+	msgs chan wsMsg
+	done chan error // receives the read error when the connection ends
+}
+
+type wsMsg struct {
+	ID      string          `json:"id,omitempty"`
+	Type    string          `json:"type"`
+	Payload json.RawMessage `json:"payload,omitempty"`
+}
+
+// subscribe opens a connection with token, subscribes to query and returns once
+// the server acknowledged the connection.
+func (s *testServer) subscribe(t *testing.T, token, query string, vars map[string]any) *wsClient {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.url, "http")+"/graphql", &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &wsClient{t: t, conn: conn, msgs: make(chan wsMsg, 16), done: make(chan error, 1)}
+	t.Cleanup(func() { conn.CloseNow() })
+	go func() {
+		for {
+			_, b, err := conn.Read(context.Background())
+			if err != nil {
+				c.done <- err
+				close(c.msgs)
+				return
+			}
+			var m wsMsg
+			if json.Unmarshal(b, &m) == nil {
+				if m.Type == "ping" {
+					_ = c.send(wsMsg{Type: "pong"})
+					continue
+				}
+				c.msgs <- m
+			}
+		}
+	}()
+	init, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + token})
+	if err := c.send(wsMsg{Type: "connection_init", Payload: init}); err != nil {
+		t.Fatal(err)
+	}
+	if m := c.next(5 * time.Second); m.Type != "connection_ack" {
+		t.Fatalf("after connection_init: %+v", m)
+	}
+	payload, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err := c.send(wsMsg{ID: "1", Type: "subscribe", Payload: payload}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (c *wsClient) send(m wsMsg) error {
+	b, _ := json.Marshal(m)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return c.conn.Write(ctx, websocket.MessageText, b)
+}
+
+// next returns the next message, failing the test after wait.
+func (c *wsClient) next(wait time.Duration) wsMsg {
+	c.t.Helper()
+	select {
+	case m, ok := <-c.msgs:
+		if !ok {
+			c.t.Fatalf("connection closed: %v", <-c.done)
+		}
+		return m
+	case <-time.After(wait):
+		c.t.Fatalf("no message within %v", wait)
+	}
+	return wsMsg{}
+}
+
+// data decodes the next "next" message's data into v.
+func (c *wsClient) data(v any) {
+	c.t.Helper()
+	m := c.next(10 * time.Second)
+	var p gqlResponse
+	if m.Type != "next" || json.Unmarshal(m.Payload, &p) != nil || len(p.Errors) > 0 {
+		c.t.Fatalf("want data, got %s %s", m.Type, m.Payload)
+	}
+	if err := json.Unmarshal(p.Data, v); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// watchers counts the goroutines following the change sequence for a subscriber.
+func watchers() int {
+	buf := make([]byte, 1<<22)
+	buf = buf[:runtime.Stack(buf, true)]
+	return strings.Count(string(buf), "service.(*watcher).run")
+}
+
+func waitForWatchers(t *testing.T, want int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for watchers() != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d subscription goroutines, want %d", watchers(), want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+type problemEvent struct {
+	ProblemChanged struct {
+		ProblemID string
+		Deleted   bool
+		Problem   *struct {
+			Title, Status string
+			Enterprise    struct{ Name string }
+		}
+	}
+}
+
+const problemChanged = `subscription{problemChanged{problemId deleted problem{title status enterprise{name}}}}`
+
+// TestSubscriptions subscribes over a real WebSocket, changes data as other
+// users and checks who hears what; closing the clients leaves no goroutine.
+func TestSubscriptions(t *testing.T) {
+	s := startServer(t)
+	before := watchers()
+	zhou := s.subscribe(t, s.token("zhoushiyue"), problemChanged, nil)
+	zhu := s.subscribe(t, s.token("zhulijun"), problemChanged, nil)
+	dash := s.subscribe(t, s.token("maojianguo"), `subscription{statsChanged{collected open}}`, nil)
+	var st0 struct{ StatsChanged struct{ Collected, Open int } }
+	dash.data(&st0)
+	waitForWatchers(t, before+3)
+
+	// 莫伟良 reports at 良盛元: 周世岳 hears it, 朱立军 does not.
+	var rep struct{ ReportProblem struct{ ID string } }
+	s.as("moweiliang", `mutation{reportProblem(input:{category:SAFETY,title:"厂区门口需要斑马线和限速标志"}){id}}`, nil).decode(t, &rep)
+	var ev problemEvent
+	zhou.data(&ev)
+	if e := ev.ProblemChanged; e.ProblemID != rep.ReportProblem.ID || e.Deleted || e.Problem == nil || e.Problem.Status != "REPORTED" || e.Problem.Enterprise.Name != "浙江良盛元化工有限公司" {
+		t.Fatalf("周世岳 got %+v", e)
+	}
+	var st1 struct{ StatsChanged struct{ Collected, Open int } }
+	dash.data(&st1)
+	if st1.StatsChanged.Collected != st0.StatsChanged.Collected+1 || st1.StatsChanged.Open != st0.StatsChanged.Open+1 {
+		t.Fatalf("stats %+v after %+v", st1, st0)
+	}
+
+	// A change at 鼎泰 is the first thing 朱立军 hears: the 良盛元 report never reached him.
+	var rep2 struct{ ReportProblem struct{ ID string } }
+	s.as("zouyongliang", `mutation{reportProblem(input:{category:LABOUR,title:"招聘涂料工艺技术员"}){id}}`, nil).decode(t, &rep2)
+	var ev2 problemEvent
+	zhu.data(&ev2)
+	if ev2.ProblemChanged.ProblemID != rep2.ReportProblem.ID {
+		t.Fatalf("朱立军's first event is %+v, want the 鼎泰 problem", ev2.ProblemChanged)
+	}
+
+	// A workflow step and a deletion reach the subscriber too.
+	s.as("zhoushiyue", `mutation($id:ID!){acknowledgeProblem(id:$id){id}}`, map[string]any{"id": rep.ReportProblem.ID}).decode(t, &struct{}{})
+	zhou.data(&ev)
+	if ev.ProblemChanged.Problem == nil || ev.ProblemChanged.Problem.Status != "ACKNOWLEDGED" {
+		t.Fatalf("after acknowledging: %+v", ev.ProblemChanged)
+	}
+	s.as("admin", `mutation($id:ID!){deleteProblem(id:$id){id}}`, map[string]any{"id": rep.ReportProblem.ID}).decode(t, &struct{}{})
+	zhou.data(&ev)
+	if e := ev.ProblemChanged; e.ProblemID != rep.ReportProblem.ID || !e.Deleted || e.Problem != nil {
+		t.Fatalf("deletion event = %+v", e)
+	}
+
+	// Clients that go away leave nothing running.
+	zhou.conn.Close(websocket.StatusNormalClosure, "")
+	zhu.conn.CloseNow()
+	dash.conn.Close(websocket.StatusNormalClosure, "")
+	waitForWatchers(t, before)
+}
+
+// TestSubscriptionClosesWhenTheTokenExpires uses a token that lives two
+// seconds: the server closes the connection then, and its watcher ends.
+func TestSubscriptionClosesWhenTheTokenExpires(t *testing.T) {
+	secret := "subscription-test-secret-0123456789abcdef"
+	s := startServer(t, func(c *Config) { c.JWTSecret = secret })
+	short, err := auth.NewTokens(auth.Config{Secret: []byte(secret), AccessTTL: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var me struct {
+		Me struct {
+			ID       string
+			Username string
+			Official struct{ ID string }
+		}
+	}
+	s.as("zhoushiyue", `{me{id username official{id}}}`, nil).decode(t, &me)
+	tok, exp, err := short.Issue(domain.Principal{UserID: me.Me.ID, Username: me.Me.Username, Role: domain.RoleOfficial, OfficialID: me.Me.Official.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := watchers()
+	c := s.subscribe(t, tok, problemChanged, nil)
+	select {
+	case err := <-c.done:
+		if time.Now().Before(exp.Add(-time.Second)) {
+			t.Fatalf("closed before the token expired: %v", err)
+		}
+		// The transport closes normally; the reason it sends is gqlgen's
+		// ("terminated"), not the one the handler appends.
+		if websocket.CloseStatus(err) == -1 {
+			t.Errorf("no close frame: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("connection still open after the token expired")
+	}
+	waitForWatchers(t, before)
+
+	// An invalid token is refused at connection_init.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.url, "http")+"/graphql", &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	conn.Write(ctx, websocket.MessageText, []byte(`{"type":"connection_init","payload":{"Authorization":"Bearer nonsense"}}`))
+	for {
+		_, b, err := conn.Read(ctx)
+		if err != nil {
+			if websocket.CloseStatus(err) == -1 {
+				t.Fatalf("invalid token: %v, want a close frame", err)
+			}
+			break
+		}
+		if strings.Contains(string(b), "connection_ack") {
+			t.Fatal("invalid token acknowledged")
+		}
+	}
+}

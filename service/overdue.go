@@ -1,0 +1,113 @@
+package service
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/lianqi/lianqi/domain"
+)
+
+// OfficialOverdue is one official's overdue problems.
+type OfficialOverdue struct {
+	Official *domain.Official
+	Problems []*domain.Problem
+}
+
+// DepartmentOverdue is one department's overdue problems.
+type DepartmentOverdue struct {
+	Department string
+	Problems   []*domain.Problem
+}
+
+// OverdueByOfficial groups the overdue problems inside the caller's scope by the
+// officials who serve their enterprises now (lead and service team: the team
+// shares the lapse). officialID, when given, keeps only that official. Officials
+// are ordered by how many overdue problems they carry, most first.
+func (s *Service) OverdueByOfficial(ctx context.Context, officialID *string) ([]*OfficialOverdue, error) {
+	sc, _, err := s.Scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	overdue, err := s.DB.FindOverdueProblems(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	pairings, err := s.DB.FindPairings(ctx, sc, domain.PairingFilter{ActiveOnly: true, OfficialID: deref(officialID)})
+	if err != nil {
+		return nil, err
+	}
+	byEnterprise := map[string][]string{}
+	for _, p := range pairings {
+		for _, o := range append([]string{p.LeadOfficialID}, p.TeamMemberIDs...) {
+			if officialID == nil || *officialID == o {
+				byEnterprise[p.EnterpriseID] = appendNew(byEnterprise[p.EnterpriseID], o)
+			}
+		}
+	}
+	groups := map[string][]*domain.Problem{}
+	var order []string
+	for _, pr := range overdue {
+		for _, o := range byEnterprise[pr.EnterpriseID] {
+			if _, ok := groups[o]; !ok {
+				order = append(order, o)
+			}
+			groups[o] = append(groups[o], pr)
+		}
+	}
+	officials, err := s.DB.FindOfficialsByIDs(ctx, sc, order)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*OfficialOverdue, 0, len(officials))
+	for _, o := range officials {
+		out = append(out, &OfficialOverdue{Official: o, Problems: groups[o.ID]})
+	}
+	slices.SortStableFunc(out, func(a, b *OfficialOverdue) int {
+		if c := len(b.Problems) - len(a.Problems); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Official.Name, b.Official.Name)
+	})
+	return out, nil
+}
+
+// OverdueByDepartment groups the overdue problems inside the caller's scope by
+// department: the responsible one and every department an L3 escalation named,
+// since a letter or a meeting makes them answerable too. department, when given,
+// keeps only that one. Problems without any department are left out.
+func (s *Service) OverdueByDepartment(ctx context.Context, department *string) ([]*DepartmentOverdue, error) {
+	sc, _, err := s.Scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	overdue, err := s.DB.FindOverdueProblems(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	groups := map[string][]*domain.Problem{}
+	var order []string
+	for _, pr := range overdue {
+		for _, d := range appendNew(slices.Clone(pr.CoordinatingDepartments), pr.ResponsibleDepartment) {
+			d = strings.TrimSpace(d)
+			if d == "" || (department != nil && *department != d) || slices.Contains(groups[d], pr) {
+				continue
+			}
+			if _, ok := groups[d]; !ok {
+				order = append(order, d)
+			}
+			groups[d] = append(groups[d], pr)
+		}
+	}
+	out := make([]*DepartmentOverdue, 0, len(order))
+	for _, d := range order {
+		out = append(out, &DepartmentOverdue{Department: d, Problems: groups[d]})
+	}
+	slices.SortStableFunc(out, func(a, b *DepartmentOverdue) int {
+		if c := len(b.Problems) - len(a.Problems); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Department, b.Department)
+	})
+	return out, nil
+}

@@ -1,0 +1,168 @@
+package service
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/lianqi/lianqi/domain"
+)
+
+// The service follows the person (事随人走): a change of post keeps every pairing
+// (ChangeOfficialPost). A pairing ends only when the official retires, the
+// enterprise leaves the county, or an admin re-pairs the enterprise; the ended
+// pairing stays, with its reason, as history.
+//
+// Each command below writes several documents and the embedded engine has no
+// transactions, so they are ordered to be safe to retry: the pairings are ended
+// first and the official or enterprise is marked last. If a later write fails,
+// running the same command again skips what is already done and finishes.
+
+// RetireOfficial records an official's retirement (admins only): the current
+// post closes, every pairing the official leads ends with OFFICIAL_RETIRED, and
+// the official leaves the service teams they helped in (those pairings go on with
+// their lead).
+func (s *Service) RetireOfficial(ctx context.Context, id string, at *time.Time) (*domain.Official, error) {
+	if _, err := s.require(ctx, domain.RoleAdmin); err != nil {
+		return nil, err
+	}
+	all := domain.Scope{All: true}
+	o, err := s.DB.FindOfficialByID(ctx, all, id)
+	if err != nil {
+		return nil, err
+	}
+	if o.RetiredAt != nil {
+		return nil, domain.Invalid("id", "official %s retired on %s", o.Name, o.RetiredAt.Format(time.DateOnly))
+	}
+	when, err := s.when(at)
+	if err != nil {
+		return nil, err
+	}
+	if cur := o.CurrentPost(); cur != nil && when.Before(cur.From) {
+		return nil, domain.Invalid("at", "retirement cannot come before the current post began (%s)", cur.From.Format(time.DateOnly))
+	}
+	pairings, err := s.DB.FindPairings(ctx, all, domain.PairingFilter{OfficialID: id, ActiveOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pairings {
+		if p.LeadOfficialID == id {
+			err = p.End(domain.EndOfficialRetired, when)
+		} else {
+			p.TeamMemberIDs = slices.DeleteFunc(p.TeamMemberIDs, func(m string) bool { return m == id })
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := s.DB.UpdatePairing(ctx, p); err != nil {
+			return nil, err
+		}
+	}
+	if cur := o.CurrentPost(); cur != nil {
+		cur.To = &when
+	}
+	o.RetiredAt = &when
+	return o, s.DB.UpdateOfficial(ctx, o)
+}
+
+// MarkEnterpriseLeft records that an enterprise left the county (admins only):
+// its active pairing ends with ENTERPRISE_LEFT and its status becomes LEFT_COUNTY.
+// Its problems and visits stay as they are, readable by leaders.
+func (s *Service) MarkEnterpriseLeft(ctx context.Context, id string, at *time.Time) (*domain.Enterprise, error) {
+	if _, err := s.require(ctx, domain.RoleAdmin); err != nil {
+		return nil, err
+	}
+	all := domain.Scope{All: true}
+	e, err := s.DB.FindEnterpriseByID(ctx, all, id)
+	if err != nil {
+		return nil, err
+	}
+	if e.Status == domain.EnterpriseLeft {
+		return nil, domain.Invalid("id", "enterprise %s has already left the county", e.Name)
+	}
+	when, err := s.when(at)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.endActivePairings(ctx, id, domain.EndEnterpriseLeft, when); err != nil {
+		return nil, err
+	}
+	e.Status = domain.EnterpriseLeft
+	return e, s.DB.UpdateEnterprise(ctx, e)
+}
+
+// RepairEnterpriseInput names the enterprise's new service.
+type RepairEnterpriseInput struct {
+	EnterpriseID   string
+	LeadOfficialID string
+	TeamMemberIDs  []string
+	// At is when the old pairing ends and the new one starts; defaults to now.
+	At *time.Time
+}
+
+// RepairEnterprise gives an enterprise a new lead official (admins only). The
+// current pairing ends with REPAIRED and stays as history; a new pairing starts.
+// If the enterprise has no active pairing (its official retired) it is simply
+// paired again.
+func (s *Service) RepairEnterprise(ctx context.Context, in RepairEnterpriseInput) (*domain.Pairing, error) {
+	if _, err := s.require(ctx, domain.RoleAdmin); err != nil {
+		return nil, err
+	}
+	when, err := s.when(in.At)
+	if err != nil {
+		return nil, err
+	}
+	next := &domain.Pairing{ID: domain.NewID(), EnterpriseID: in.EnterpriseID, LeadOfficialID: in.LeadOfficialID,
+		TeamMemberIDs: in.TeamMemberIDs, StartedAt: when}
+	if err := next.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.checkPairingRefs(ctx, next); err != nil {
+		return nil, err
+	}
+	active, err := s.DB.FindPairings(ctx, domain.Scope{All: true}, domain.PairingFilter{EnterpriseID: in.EnterpriseID, ActiveOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range active {
+		if p.LeadOfficialID == in.LeadOfficialID {
+			return nil, domain.Invalid("leadOfficialId", "the enterprise is already paired with this official")
+		}
+		if when.Before(p.StartedAt) {
+			return nil, domain.Invalid("at", "the new pairing cannot start before the current one (%s)", p.StartedAt.Format(time.DateOnly))
+		}
+	}
+	if err := s.endActivePairings(ctx, in.EnterpriseID, domain.EndRepaired, when); err != nil {
+		return nil, err
+	}
+	return next, s.DB.CreatePairing(ctx, next)
+}
+
+func (s *Service) endActivePairings(ctx context.Context, enterpriseID string, reason domain.PairingEndReason, at time.Time) error {
+	active, err := s.DB.FindPairings(ctx, domain.Scope{All: true}, domain.PairingFilter{EnterpriseID: enterpriseID, ActiveOnly: true})
+	if err != nil {
+		return err
+	}
+	for _, p := range active {
+		if err := p.End(reason, at); err != nil {
+			return err
+		}
+		if err := s.DB.UpdatePairing(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// when is an optional effective date, defaulting to now. It may not lie in the
+// future: these commands record what happened, they do not schedule it.
+func (s *Service) when(at *time.Time) (time.Time, error) {
+	now := s.now()
+	if at == nil || at.IsZero() {
+		return now, nil
+	}
+	if at.After(now.Add(24 * time.Hour)) {
+		return time.Time{}, domain.Invalid("at", "the date cannot be in the future")
+	}
+	return at.UTC(), nil
+}
