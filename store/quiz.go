@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -57,8 +58,19 @@ func quizScope(scope domain.Scope, officialID string) bson.D {
 
 // FindQuizByID returns the quiz if officialID took it, or any quiz for scope.All.
 func (db *DB) FindQuizByID(ctx context.Context, scope domain.Scope, officialID, id string) (*domain.Quiz, error) {
-	return findOne(ctx, db, CollQuizzes, id, quizScope(scope, officialID), (*quizDoc).toDomain)
+	d, err := fetchByID[quizDoc](ctx, db, CollQuizzes, id, domain.Scope{All: true}, false)
+	if err != nil {
+		return nil, err
+	}
+	if (!scope.All || officialID != "") && !slices.Contains(d.OfficialIDs, officialID) {
+		return nil, domain.NotFound("quiz", id)
+	}
+	return d.toDomain(), nil
 }
+
+// visibleIn is decided by FindQuizByID: quizzes are scoped by the officials who
+// took them, not by enterprise.
+func (d *quizDoc) visibleIn(domain.Scope) bool { return true }
 
 // FindQuizzes lists quizzes newest first: all of them for scope.All (narrowed to
 // officialID when given), otherwise those officialID took.
