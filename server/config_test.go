@@ -24,6 +24,13 @@ func defaults() Config {
 		Dev:             true,
 		LogLevel:        "info",
 		ShutdownTimeout: 10 * time.Second,
+		JWTAlg:          "EdDSA",
+		KeyRotation:     30 * 24 * time.Hour,
+		Introspection:   "all",
+		MaxDepth:        12,
+		MaxCost:         5000,
+		RateAPI:         600,
+		RateLogin:       10,
 	}
 }
 
@@ -177,6 +184,9 @@ func TestParseConfig(t *testing.T) {
 			}
 			want := defaults()
 			tt.want(&want)
+			if !want.Dev && want.Introspection == "all" {
+				want.Introspection = "admin" // production's default policy
+			}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("ParseConfig =\n%#v\nwant\n%#v", got, want)
 			}

@@ -28,6 +28,15 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 	if cfg.Dev {
 		mux.Handle("GET /playground", playground.Handler("Lianqi GraphQL", "/graphql"))
 	}
+	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
+		jwks := auth.JWKS{Keys: []auth.JWK{}}
+		if ks := tokens.Keys(); ks != nil {
+			jwks = ks.JWKS()
+		}
+		// Short caching: verifiers pick up a rotated key within minutes.
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		writeJSON(w, http.StatusOK, jwks)
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

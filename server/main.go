@@ -89,17 +89,12 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.DB = db
 
-	secret := []byte(m.Config.JWTSecret)
-	if len(secret) == 0 {
-		if secret, err = auth.LoadOrCreateSecret(m.Config.DataDir); err != nil {
-			return fmt.Errorf("jwt secret: %w", err)
-		}
-	}
-	tokens, err := auth.NewTokens(auth.Config{Secret: secret})
+	tokens, revocations, err := m.tokens()
 	if err != nil {
-		return fmt.Errorf("tokens: %w", err)
+		return err
 	}
 	m.Service = service.New(db, tokens, m.Log)
+	m.Service.Revocations = revocations
 
 	if err := m.seed(ctx); err != nil {
 		return err
@@ -120,6 +115,45 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() { m.served <- m.http.Serve(m.ln) }()
 	m.Log.Info("listening", "addr", m.Addr(), "graphql", "/graphql", "playground", "/playground")
 	return nil
+}
+
+// tokens builds the token issuer/verifier from the configuration: EdDSA keys
+// kept (and rotated) in the data directory, or the HS256 secret; and the
+// external identity provider if one is configured.
+func (m *Main) tokens() (*auth.Tokens, *auth.Revocations, error) {
+	revocations := auth.NewRevocations(nil)
+	cfg := auth.Config{Revoked: revocations.IsRevoked}
+	switch m.Config.JWTAlg {
+	case "HS256":
+		secret := []byte(m.Config.JWTSecret)
+		if len(secret) == 0 {
+			var err error
+			if secret, err = auth.LoadOrCreateSecret(m.Config.DataDir); err != nil {
+				return nil, nil, fmt.Errorf("jwt secret: %w", err)
+			}
+		}
+		cfg.Secret = secret
+	default:
+		keys, err := auth.LoadOrCreateKeys(m.Config.DataDir, time.Now(), m.Config.KeyRotation)
+		if err != nil {
+			return nil, nil, fmt.Errorf("jwt keys: %w", err)
+		}
+		cfg.Keys = keys
+		// A configured secret keeps HS256 tokens issued before the switch to
+		// EdDSA valid until they expire; it no longer signs.
+		if m.Config.JWTSecret != "" {
+			cfg.Secret = []byte(m.Config.JWTSecret)
+		}
+	}
+	if m.Config.OIDCIssuer != "" {
+		cfg.External = &auth.External{Issuer: m.Config.OIDCIssuer, Audience: m.Config.OIDCAudience, JWKSURL: m.Config.OIDCJWKSURL,
+			RoleClaim: m.Config.OIDCRoleClaim, OfficialClaim: m.Config.OIDCOfficialClaim, EnterpriseClaim: m.Config.OIDCEnterpriseClaim}
+	}
+	tokens, err := auth.NewTokens(cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("tokens: %w", err)
+	}
+	return tokens, revocations, nil
 }
 
 // seed writes the demo programme into an empty embedded database, or into any

@@ -19,10 +19,12 @@ import (
 
 // Service is the application layer over one database.
 type Service struct {
-	DB        *store.DB
-	Tokens    *auth.Tokens
-	Log       *slog.Logger
-	Deadlines map[domain.Level]domain.Deadlines
+	DB     *store.DB
+	Tokens *auth.Tokens
+	// Revocations is the in-process set of revoked sessions and live connections.
+	Revocations *auth.Revocations
+	Log         *slog.Logger
+	Deadlines   map[domain.Level]domain.Deadlines
 	// Now is the clock for business time (deadlines, overdue); tests replace it.
 	Now func() time.Time
 }
@@ -32,7 +34,7 @@ func New(db *store.DB, tokens *auth.Tokens, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{DB: db, Tokens: tokens, Log: log, Deadlines: domain.DefaultDeadlines, Now: time.Now}
+	return &Service{DB: db, Tokens: tokens, Revocations: auth.NewRevocations(nil), Log: log, Deadlines: domain.DefaultDeadlines, Now: time.Now}
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
