@@ -83,3 +83,10 @@ func connOf[T any, C any](p domain.Page[T], err error, conv func(domain.Page[T])
 	}
 	return conv(p), nil
 }
+
+func auditConnection(p domain.Page[*domain.AuditEvent]) *model.AuditEventConnection {
+	edges, info := edgesOf(p, func(c string, n *domain.AuditEvent) *model.AuditEventEdge {
+		return &model.AuditEventEdge{Cursor: c, Node: n}
+	})
+	return &model.AuditEventConnection{Edges: edges, PageInfo: info, TotalCount: int(p.TotalCount)}
+}

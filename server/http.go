@@ -5,15 +5,20 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/rs/cors"
 
 	"github.com/lianqi/lianqi/auth"
+	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/graph"
+	"github.com/lianqi/lianqi/ratelimit"
 	"github.com/lianqi/lianqi/service"
 )
 
@@ -23,9 +28,13 @@ const maxBodyBytes = 1 << 20
 // routes wires the HTTP endpoints.
 func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
-	gql := graph.NewHandler(svc, graph.Options{Introspection: cfg.Dev, Log: log, Tokens: tokens, AllowedOrigins: cfg.CORSOrigins})
-	mux.Handle("/graphql", http.MaxBytesHandler(tokens.Middleware(gql), maxBodyBytes))
-	if cfg.Dev {
+	gql := graph.NewHandler(svc, graph.Options{Introspection: cfg.Introspection, Suggestions: cfg.Dev, MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost,
+		Log: log, Tokens: tokens, AllowedOrigins: cfg.CORSOrigins})
+	apiLimit := ratelimit.New(cfg.RateAPI, max(10, cfg.RateAPI/4), nil)
+	mux.Handle("/graphql", http.MaxBytesHandler(tokens.Middleware(limitAPI(apiLimit, gql)), maxBodyBytes))
+	if cfg.Introspection != "off" {
+		// The page itself is static; in production the schema behind it opens
+		// only to admins (introspection policy), so others see an empty explorer.
 		mux.Handle("GET /playground", playground.Handler("Lianqi GraphQL", "/graphql"))
 	}
 	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
@@ -53,7 +62,7 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 	if len(cfg.CORSOrigins) == 0 {
 		// rs/cors treats an empty origin list as "allow every origin"; no
 		// configured origin must mean no cross-origin access at all.
-		return requestLog(log, mux)
+		return requestLog(log, clientIP(mux))
 	}
 	c := cors.New(cors.Options{
 		AllowedOrigins:   cfg.CORSOrigins,
@@ -62,7 +71,43 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 		AllowCredentials: true,
 		MaxAge:           600,
 	})
-	return requestLog(log, c.Handler(mux))
+	return requestLog(log, c.Handler(clientIP(mux)))
+}
+
+// clientIP records the peer address for rate limits and the audit log. It
+// deliberately ignores X-Forwarded-For: behind a proxy every client would
+// share its address, but trusting the header would let any client choose one.
+func clientIP(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		next.ServeHTTP(w, r.WithContext(service.WithClientIP(r.Context(), host)))
+	})
+}
+
+// limitAPI applies the per-caller request budget: per user for signed-in
+// callers, per address otherwise. A refusal is an immediate 429 with
+// Retry-After and a GraphQL-shaped error (extensions.code RATE_LIMITED), not
+// a slow response.
+func limitAPI(l *ratelimit.Limiter, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := "ip:" + service.ClientIP(r.Context())
+		if p := domain.PrincipalFrom(r.Context()); p != nil {
+			key = "user:" + p.UserID
+		}
+		if ok, wait := l.Allow(key); !ok {
+			secs := int(wait.Seconds()) + 1
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			writeJSON(w, http.StatusTooManyRequests, map[string]any{"errors": []map[string]any{{
+				"message":    fmt.Sprintf("too many requests; retry in %d seconds", secs),
+				"extensions": map[string]any{"code": "RATE_LIMITED", "retryAfter": secs},
+			}}})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -21,6 +21,7 @@ import (
 	"github.com/lianqi/lianqi/auth"
 	"github.com/lianqi/lianqi/demo"
 	"github.com/lianqi/lianqi/embedded"
+	"github.com/lianqi/lianqi/ratelimit"
 	"github.com/lianqi/lianqi/service"
 	"github.com/lianqi/lianqi/store"
 )
@@ -63,6 +64,8 @@ type Main struct {
 	http     *http.Server
 	ln       net.Listener
 	served   chan error
+	// stopWatch ends the background reload of revoked sessions.
+	stopWatch context.CancelFunc
 }
 
 // Addr is the address the server listens on, once Run has returned.
@@ -95,6 +98,13 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Service = service.New(db, tokens, m.Log)
 	m.Service.Revocations = revocations
+	m.Service.LoginLimit = ratelimit.New(m.Config.RateLogin, m.Config.RateLogin, nil)
+	if err := m.Service.LoadRevocations(ctx); err != nil {
+		return fmt.Errorf("load revoked sessions: %w", err)
+	}
+	watchCtx, stopWatch := context.WithCancel(context.Background())
+	m.stopWatch = stopWatch
+	go m.Service.WatchRevocations(watchCtx, 15*time.Second)
 
 	if err := m.seed(ctx); err != nil {
 		return err
@@ -182,6 +192,9 @@ func (m *Main) seed(ctx context.Context) error {
 // timeout, and closes the database.
 func (m *Main) Close() error {
 	var errs []error
+	if m.stopWatch != nil {
+		m.stopWatch()
+	}
 	if m.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 		defer cancel()

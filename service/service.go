@@ -14,6 +14,7 @@ import (
 
 	"github.com/lianqi/lianqi/auth"
 	"github.com/lianqi/lianqi/domain"
+	"github.com/lianqi/lianqi/ratelimit"
 	"github.com/lianqi/lianqi/store"
 )
 
@@ -23,8 +24,10 @@ type Service struct {
 	Tokens *auth.Tokens
 	// Revocations is the in-process set of revoked sessions and live connections.
 	Revocations *auth.Revocations
-	Log         *slog.Logger
-	Deadlines   map[domain.Level]domain.Deadlines
+	// LoginLimit limits sign-in attempts per address and per username; nil allows all.
+	LoginLimit *ratelimit.Limiter
+	Log        *slog.Logger
+	Deadlines  map[domain.Level]domain.Deadlines
 	// Now is the clock for business time (deadlines, overdue); tests replace it.
 	Now func() time.Time
 }
@@ -105,6 +108,8 @@ func (s *Service) ScopeOf(ctx context.Context, p *domain.Principal) (domain.Scop
 	case domain.RoleEnterprise:
 		sc := domain.Scope{EnterpriseIDs: []string{p.EnterpriseID}, OfficialIDs: []string{}}
 		return s.withColleagues(ctx, sc)
+	case domain.RoleDashboard:
+		return s.dashboardScope(ctx, p)
 	}
 	return domain.Scope{}, domain.Forbidden("unknown role")
 }

@@ -30,6 +30,12 @@ var indexes = map[string][]mongo.IndexModel{
 		{Keys: bson.D{{Key: "enterpriseId", Value: 1}, {Key: "date", Value: -1}}, Options: options.Index().SetName("enterprise_date")},
 		{Keys: bson.D{{Key: "officialId", Value: 1}, {Key: "date", Value: -1}}, Options: options.Index().SetName("official_date")},
 	},
+	CollSessions: {
+		{Keys: bson.D{{Key: "userId", Value: 1}}, Options: options.Index().SetName("user")},
+	},
+	CollAudit: {
+		{Keys: bson.D{{Key: "at", Value: -1}}, Options: options.Index().SetName("at")},
+	},
 	CollSpotChecks: {
 		{Keys: bson.D{{Key: "enterpriseId", Value: 1}, {Key: "date", Value: -1}}, Options: options.Index().SetName("enterprise_date")},
 	},
@@ -42,6 +48,12 @@ func (db *DB) ensureSchema(ctx context.Context) error {
 	for _, c := range syncedCollections {
 		models := append([]mongo.IndexModel{{Keys: bson.D{{Key: "seq", Value: 1}}, Options: options.Index().SetName("seq")}}, indexes[c]...)
 		if _, err := db.coll(c).Indexes().CreateMany(ctx, models); err != nil {
+			return fmt.Errorf("create indexes on %s: %w", c, err)
+		}
+	}
+	// Security collections are not synced to clients, so they have no seq index.
+	for _, c := range []string{CollSessions, CollAudit} {
+		if _, err := db.coll(c).Indexes().CreateMany(ctx, indexes[c]); err != nil {
 			return fmt.Errorf("create indexes on %s: %w", c, err)
 		}
 	}

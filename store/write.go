@@ -126,6 +126,10 @@ func singular(coll string) string {
 		return "spot check"
 	case CollUsers:
 		return "user"
+	case CollSessions:
+		return "session"
+	case CollAudit:
+		return "audit event"
 	}
 	return coll
 }

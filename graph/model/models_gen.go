@@ -6,6 +6,17 @@ import (
 	"github.com/lianqi/lianqi/domain"
 )
 
+type AuditEventConnection struct {
+	Edges      []*AuditEventEdge `json:"edges"`
+	PageInfo   *PageInfo         `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+type AuditEventEdge struct {
+	Cursor string             `json:"cursor"`
+	Node   *domain.AuditEvent `json:"node"`
+}
+
 type EnterpriseConnection struct {
 	Edges      []*EnterpriseEdge `json:"edges"`
 	PageInfo   *PageInfo         `json:"pageInfo"`
@@ -59,6 +70,9 @@ type SpotCheckConnection struct {
 type SpotCheckEdge struct {
 	Cursor string            `json:"cursor"`
 	Node   *domain.SpotCheck `json:"node"`
+}
+
+type Subscription struct {
 }
 
 type UserConnection struct {
