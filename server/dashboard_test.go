@@ -132,7 +132,9 @@ func TestDashboardTokens(t *testing.T) {
 		var out struct {
 			AuditLog struct {
 				TotalCount int
-				Edges      []struct{ Node struct{ SubjectID, Detail string } }
+				Edges      []struct {
+					Node struct{ SubjectID, Detail string }
+				}
 			}
 		}
 		s.as("admin", `query($id:String){auditLog(first:100,filter:{action:"dashboard.used",subjectId:$id}){totalCount edges{node{subjectId detail}}}}`,
