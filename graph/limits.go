@@ -51,6 +51,10 @@ func (l limits) MutateOperationContext(ctx context.Context, rc *graphql.Operatio
 	if rc.Operation == nil {
 		return nil
 	}
+	if rc.DisableIntrospection && introspects(rc.Operation.SelectionSet) {
+		return &gqlerror.Error{Message: "schema introspection is not available to this caller",
+			Extensions: map[string]any{"code": "FORBIDDEN"}}
+	}
 	cost, depth := measure(rc.Operation.SelectionSet, rc.Variables, 0)
 	if depth > l.MaxDepth {
 		return &gqlerror.Error{Message: "query is nested too deeply: depth " + itoa(depth) + ", at most " + itoa(l.MaxDepth),
@@ -89,6 +93,28 @@ func measure(set ast.SelectionSet, vars map[string]any, level int) (cost, depth 
 		depth = max(depth, d)
 	}
 	return cost, depth
+}
+
+// introspects reports whether a selection asks for __schema or __type
+// (__typename is ordinary and always allowed).
+func introspects(set ast.SelectionSet) bool {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Name == "__schema" || s.Name == "__type" || introspects(s.SelectionSet) {
+				return true
+			}
+		case *ast.InlineFragment:
+			if introspects(s.SelectionSet) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if s.Definition != nil && introspects(s.Definition.SelectionSet) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func factor(f *ast.Field, vars map[string]any) int {

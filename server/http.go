@@ -9,7 +9,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
@@ -31,7 +34,7 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 	gql := graph.NewHandler(svc, graph.Options{Introspection: cfg.Introspection, Suggestions: cfg.Dev, MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost,
 		Log: log, Tokens: tokens, AllowedOrigins: cfg.CORSOrigins})
 	apiLimit := ratelimit.New(cfg.RateAPI, max(10, cfg.RateAPI/4), nil)
-	mux.Handle("/graphql", http.MaxBytesHandler(tokens.Middleware(limitAPI(apiLimit, gql)), maxBodyBytes))
+	mux.Handle("/graphql", checkWSOrigin(cfg.CORSOrigins, limitBody(tokens.Middleware(limitAPI(apiLimit, gql)))))
 	if cfg.Introspection != "off" {
 		// The page itself is static; in production the schema behind it opens
 		// only to admins (introspection policy), so others see an empty explorer.
@@ -72,6 +75,43 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 		MaxAge:           600,
 	})
 	return requestLog(log, c.Handler(clientIP(mux)))
+}
+
+// checkWSOrigin refuses a WebSocket handshake from a browser page whose
+// origin is neither the server's own nor exactly one of the configured CORS
+// origins (scheme included: http://x is not https://x). The WebSocket library
+// checks hosts only; this makes the check as exact as CORS.
+func checkWSOrigin(allowed []string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin == "" || !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		u, err := url.Parse(origin)
+		ok := err == nil && (strings.EqualFold(u.Host, r.Host) || slices.Contains(allowed, strings.ToLower(u.Scheme+"://"+u.Host)))
+		if !ok {
+			http.Error(w, "origin not allowed", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBody refuses a declared oversized body at once with 413, and caps
+// undeclared (chunked) ones so reading stops at the limit.
+func limitBody(next http.Handler) http.Handler {
+	capped := http.MaxBytesHandler(next, maxBodyBytes)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBodyBytes {
+			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{"errors": []map[string]any{{
+				"message":    fmt.Sprintf("request body larger than %d bytes", maxBodyBytes),
+				"extensions": map[string]any{"code": "PAYLOAD_TOO_LARGE"},
+			}}})
+			return
+		}
+		capped.ServeHTTP(w, r)
+	})
 }
 
 // clientIP records the peer address for rate limits and the audit log. It
