@@ -27,9 +27,13 @@ func loadWorld(t *testing.T, s *testServer) *world {
 	t.Helper()
 	w := &world{enterpriseTown: map[string]string{}, records: map[string]map[string]string{}}
 	var out struct {
-		Enterprises struct{ Edges []struct{ Node struct{ ID, Town string } } }
-		Officials   struct{ Edges []struct{ Node struct{ ID string } } }
-		Problems    struct {
+		Enterprises struct {
+			Edges []struct{ Node struct{ ID, Town string } }
+		}
+		Officials struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+		Problems struct {
 			Edges []struct {
 				Node struct {
 					ID         string
@@ -222,7 +226,9 @@ func TestSecurityMatrix(t *testing.T) {
 					return
 				}
 				var out struct {
-					L struct{ Edges []struct{ Node struct{ ID string } } }
+					L struct {
+						Edges []struct{ Node struct{ ID string } }
+					}
 				}
 				res.decode(t, &out)
 				var got, want []string
@@ -250,13 +256,19 @@ func TestSecurityMatrix(t *testing.T) {
 					Edges []struct {
 						Node struct {
 							Pairings []struct{ Enterprise struct{ ID string } }
-							Visits   struct{ Edges []struct{ Node struct{ Enterprise struct{ ID string } } } }
+							Visits   struct {
+								Edges []struct {
+									Node struct{ Enterprise struct{ ID string } }
+								}
+							}
 						}
 					}
 				}
 				Visits struct {
 					Edges []struct {
-						Node struct{ Problems []struct{ Enterprise struct{ ID string } } }
+						Node struct {
+							Problems []struct{ Enterprise struct{ ID string } }
+						}
 					}
 				}
 			}
