@@ -28,6 +28,7 @@ type Service struct {
 	LoginLimit *ratelimit.Limiter
 	Log        *slog.Logger
 	Deadlines  map[domain.Level]domain.Deadlines
+	dashUse    dashboardUse
 	// Now is the clock for business time (deadlines, overdue); tests replace it.
 	Now func() time.Time
 }
