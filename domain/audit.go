@@ -21,7 +21,6 @@ const (
 	AuditLogin           = "login.ok"
 	AuditLoginFailed     = "login.failed"
 	AuditLoginLimited    = "login.rate_limited"
-	AuditRefresh         = "session.refreshed"
 	AuditRefreshReuse    = "session.reuse_detected"
 	AuditLogout          = "session.logout"
 	AuditSessionsRevoked = "session.revoked_by_admin"
