@@ -209,3 +209,49 @@ func TestJWKS(t *testing.T) {
 		}
 	}
 }
+
+// TestHS256Mode: a single deployment with a configured secret signs HS256,
+// publishes no keys, and refuses EdDSA tokens and other secrets.
+func TestHS256Mode(t *testing.T) {
+	const secret = "an-hs256-secret-of-at-least-32-bytes!"
+	s := startServer(t, func(c *Config) { c.JWTAlg, c.JWTSecret = "HS256", secret })
+	tok := s.token("admin")
+	if h := strings.Split(tok, ".")[0]; !strings.Contains(string(mustB64(t, h)), `"HS256"`) {
+		t.Fatalf("token header %s is not HS256", mustB64(t, h))
+	}
+	if c := s.post(tok, meQuery, nil).code(); c != "" {
+		t.Fatalf("own token refused: %s", c)
+	}
+	res, err := http.Get(s.url + "/.well-known/jwks.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set auth.JWKS
+	json.NewDecoder(res.Body).Decode(&set)
+	res.Body.Close()
+	if len(set.Keys) != 0 {
+		t.Fatalf("HS256 deployment publishes keys: %+v", set)
+	}
+	now := time.Now()
+	claims := jwt.MapClaims{"sub": "x", "name": "admin", "role": "ADMIN", "iss": "lianqi", "aud": "lianqi-api", "iat": now.Unix(), "exp": now.Add(time.Minute).Unix()}
+	_, ed, _ := ed25519.GenerateKey(rand.Reader)
+	for name, forged := range map[string]string{
+		"OtherSecret": sign(t, jwt.SigningMethodHS256, "", claims, []byte("another-secret-of-at-least-32-bytes!!")),
+		"EdDSA":       sign(t, jwt.SigningMethodEdDSA, "k", claims, ed),
+		"WithKid":     sign(t, jwt.SigningMethodHS256, "k", claims, []byte(secret)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if c := s.post(forged, meQuery, nil).code(); c != "UNAUTHENTICATED" {
+				t.Fatalf("code %q, want UNAUTHENTICATED", c)
+			}
+		})
+	}
+}
+
+func mustB64(t *testing.T, s string) []byte {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
