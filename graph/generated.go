@@ -33,6 +33,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	DashboardToken() DashboardTokenResolver
 	DashboardTokenPayload() DashboardTokenPayloadResolver
 	Enterprise() EnterpriseResolver
 	Mutation() MutationResolver
@@ -351,6 +352,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type DashboardTokenResolver interface {
+	Town(ctx context.Context, obj *domain.Session) (*string, error)
+}
 type DashboardTokenPayloadResolver interface {
 	DashboardToken(ctx context.Context, obj *service.DashboardToken) (*domain.Session, error)
 }
@@ -4168,18 +4172,18 @@ func (ec *executionContext) _DashboardToken_town(ctx context.Context, field grap
 			return ec.fieldContext_DashboardToken_town(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Town, nil
+			return ec.Resolvers.DashboardToken().Town(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_DashboardToken_town(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DashboardToken", field, false, false, "String")
+	return graphql.NewScalarFieldContext("DashboardToken", field, true, true, "String")
 }
 
 func (ec *executionContext) _DashboardToken_expiresAt(ctx context.Context, field graphql.CollectedField, obj *domain.Session) (ret graphql.Marshaler) {
@@ -13117,42 +13121,43 @@ func (ec *executionContext) _DashboardToken(ctx context.Context, sel ast.Selecti
 		case "id":
 			out.Values[i] = ec._DashboardToken_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._DashboardToken_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "grants":
 			out.Values[i] = ec._DashboardToken_grants(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "town":
-			out.Values[i] = ec._DashboardToken_town(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DashboardToken_town(ctx, field, obj)
+				})
 		case "expiresAt":
 			out.Values[i] = ec._DashboardToken_expiresAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "revokedAt":
 			out.Values[i] = ec._DashboardToken_revokedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdBy":
 			out.Values[i] = ec._DashboardToken_createdBy(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._DashboardToken_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

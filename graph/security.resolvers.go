@@ -13,6 +13,14 @@ import (
 	"github.com/lianqi/lianqi/service"
 )
 
+// Town is the resolver for the town field.
+func (r *dashboardTokenResolver) Town(ctx context.Context, obj *domain.Session) (*string, error) {
+	if obj.Town == "" {
+		return nil, nil
+	}
+	return &obj.Town, nil
+}
+
 // DashboardToken is the resolver for the dashboardToken field.
 func (r *dashboardTokenPayloadResolver) DashboardToken(ctx context.Context, obj *service.DashboardToken) (*domain.Session, error) {
 	return obj.Record, nil
@@ -62,6 +70,9 @@ func (r *subscriptionResolver) TokenExpiresIn(ctx context.Context, everySeconds 
 	return tokenExpiresIn(ctx, everySeconds)
 }
 
+// DashboardToken returns DashboardTokenResolver implementation.
+func (r *Resolver) DashboardToken() DashboardTokenResolver { return &dashboardTokenResolver{r} }
+
 // DashboardTokenPayload returns DashboardTokenPayloadResolver implementation.
 func (r *Resolver) DashboardTokenPayload() DashboardTokenPayloadResolver {
 	return &dashboardTokenPayloadResolver{r}
@@ -71,6 +82,7 @@ func (r *Resolver) DashboardTokenPayload() DashboardTokenPayloadResolver {
 func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
 
 type (
+	dashboardTokenResolver        struct{ *Resolver }
 	dashboardTokenPayloadResolver struct{ *Resolver }
 	subscriptionResolver          struct{ *Resolver }
 )
