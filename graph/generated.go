@@ -36,6 +36,7 @@ type ResolverRoot interface {
 	DashboardToken() DashboardTokenResolver
 	DashboardTokenPayload() DashboardTokenPayloadResolver
 	Enterprise() EnterpriseResolver
+	LoginSession() LoginSessionResolver
 	Mutation() MutationResolver
 	Official() OfficialResolver
 	Pairing() PairingResolver
@@ -133,6 +134,14 @@ type ComplexityRoot struct {
 		User             func(childComplexity int) int
 	}
 
+	LoginSession struct {
+		CreatedAt  func(childComplexity int) int
+		Current    func(childComplexity int) int
+		ExpiresAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		LastUsedAt func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AddProgressNote      func(childComplexity int, problemID string, text string, id *string) int
 		ChangeOfficialPost   func(childComplexity int, id string, input service.PostInput) int
@@ -152,6 +161,7 @@ type ComplexityRoot struct {
 		RefreshToken         func(childComplexity int, refreshToken string) int
 		ReportProblem        func(childComplexity int, input service.ReportProblemInput) int
 		RevokeDashboardToken func(childComplexity int, id string) int
+		RevokeSession        func(childComplexity int, id string) int
 		RevokeSessions       func(childComplexity int, userID string) int
 		SetPairingTeam       func(childComplexity int, id string, teamMemberIds []string) int
 		UpdateEnterprise     func(childComplexity int, id string, expectedVersion *int, input service.EnterpriseInput) int
@@ -261,6 +271,7 @@ type ComplexityRoot struct {
 		Enterprise      func(childComplexity int, id string) int
 		Enterprises     func(childComplexity int, first *int, after *string, filter *domain.EnterpriseFilter) int
 		Me              func(childComplexity int) int
+		MySessions      func(childComplexity int) int
 		Official        func(childComplexity int, id string) int
 		Officials       func(childComplexity int, first *int, after *string, filter *domain.OfficialFilter) int
 		Pairings        func(childComplexity int, filter *domain.PairingFilter) int
@@ -364,6 +375,9 @@ type EnterpriseResolver interface {
 	Problems(ctx context.Context, obj *domain.Enterprise, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) (*model.ProblemConnection, error)
 	Visits(ctx context.Context, obj *domain.Enterprise, first *int, after *string) (*model.VisitConnection, error)
 }
+type LoginSessionResolver interface {
+	Current(ctx context.Context, obj *domain.Session) (bool, error)
+}
 type MutationResolver interface {
 	Login(ctx context.Context, username string, password string) (*service.Session, error)
 	CreateEnterprise(ctx context.Context, input service.EnterpriseInput) (*domain.Enterprise, error)
@@ -388,6 +402,7 @@ type MutationResolver interface {
 	UpdateUser(ctx context.Context, id string, input service.UpdateUserInput) (*domain.User, error)
 	RefreshToken(ctx context.Context, refreshToken string) (*service.Session, error)
 	Logout(ctx context.Context, refreshToken *string) (bool, error)
+	RevokeSession(ctx context.Context, id string) (bool, error)
 	RevokeSessions(ctx context.Context, userID string) (int, error)
 	CreateDashboardToken(ctx context.Context, input domain.DashboardTokenInput) (*service.DashboardToken, error)
 	RevokeDashboardToken(ctx context.Context, id string) (*domain.Session, error)
@@ -426,6 +441,7 @@ type QueryResolver interface {
 	Pairings(ctx context.Context, filter *domain.PairingFilter) ([]*domain.Pairing, error)
 	Users(ctx context.Context, first *int, after *string, role *domain.Role) (*model.UserConnection, error)
 	AuditLog(ctx context.Context, first *int, after *string, filter *domain.AuditFilter) (*model.AuditEventConnection, error)
+	MySessions(ctx context.Context) ([]*domain.Session, error)
 	DashboardTokens(ctx context.Context, includeInactive *bool) ([]*domain.Session, error)
 }
 type SpotCheckResolver interface {
@@ -784,6 +800,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LoginPayload.User(childComplexity), true
 
+	case "LoginSession.createdAt":
+		if e.ComplexityRoot.LoginSession.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoginSession.CreatedAt(childComplexity), true
+	case "LoginSession.current":
+		if e.ComplexityRoot.LoginSession.Current == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoginSession.Current(childComplexity), true
+	case "LoginSession.expiresAt":
+		if e.ComplexityRoot.LoginSession.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoginSession.ExpiresAt(childComplexity), true
+	case "LoginSession.id":
+		if e.ComplexityRoot.LoginSession.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoginSession.ID(childComplexity), true
+	case "LoginSession.lastUsedAt":
+		if e.ComplexityRoot.LoginSession.LastUsedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoginSession.LastUsedAt(childComplexity), true
+
 	case "Mutation.addProgressNote":
 		if e.ComplexityRoot.Mutation.AddProgressNote == nil {
 			break
@@ -982,6 +1029,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeDashboardToken(childComplexity, args["id"].(string)), true
+	case "Mutation.revokeSession":
+		if e.ComplexityRoot.Mutation.RevokeSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeSession(childComplexity, args["id"].(string)), true
 	case "Mutation.revokeSessions":
 		if e.ComplexityRoot.Mutation.RevokeSessions == nil {
 			break
@@ -1515,6 +1573,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.mySessions":
+		if e.ComplexityRoot.Query.MySessions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.MySessions(childComplexity), true
 	case "Query.official":
 		if e.ComplexityRoot.Query.Official == nil {
 			break
@@ -2209,6 +2273,22 @@ func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field 
 		return ec.fieldContext_LoginPayload_user(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LoginPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_LoginSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_LoginSession_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_LoginSession_createdAt(ctx, field)
+	case "lastUsedAt":
+		return ec.fieldContext_LoginSession_lastUsedAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_LoginSession_expiresAt(ctx, field)
+	case "current":
+		return ec.fieldContext_LoginSession_current(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LoginSession", field.Name)
 }
 
 func (ec *executionContext) childFields_Official(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3020,6 +3100,20 @@ func (ec *executionContext) field_Mutation_reportProblem_args(ctx context.Contex
 }
 
 func (ec *executionContext) field_Mutation_revokeDashboardToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -5044,6 +5138,121 @@ func (ec *executionContext) fieldContext_LoginPayload_user(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _LoginSession_id(ctx context.Context, field graphql.CollectedField, obj *domain.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LoginSession_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LoginSession_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LoginSession", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LoginSession_createdAt(ctx context.Context, field graphql.CollectedField, obj *domain.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LoginSession_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LoginSession_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LoginSession", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LoginSession_lastUsedAt(ctx context.Context, field graphql.CollectedField, obj *domain.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LoginSession_lastUsedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastUsedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LoginSession_lastUsedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LoginSession", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LoginSession_expiresAt(ctx context.Context, field graphql.CollectedField, obj *domain.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LoginSession_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LoginSession_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LoginSession", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LoginSession_current(ctx context.Context, field graphql.CollectedField, obj *domain.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LoginSession_current(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LoginSession().Current(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LoginSession_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LoginSession", field, true, true, "Boolean")
+}
+
 func (ec *executionContext) _Mutation_login(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6446,6 +6655,50 @@ func (ec *executionContext) fieldContext_Mutation_logout(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_logout_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeSession(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeSession(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeSession_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9110,6 +9363,38 @@ func (ec *executionContext) fieldContext_Query_auditLog(ctx context.Context, fie
 	if fc.Args, err = ec.field_Query_auditLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_mySessions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_mySessions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().MySessions(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Session) graphql.Marshaler {
+			return ec.marshalNLoginSession2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSessionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_mySessions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LoginSession(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -13451,6 +13736,60 @@ func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var loginSessionImplementors = []string{"LoginSession"}
+
+func (ec *executionContext) _LoginSession(ctx context.Context, sel ast.SelectionSet, obj *domain.Session) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, loginSessionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LoginSession")
+		case "id":
+			out.Values[i] = ec._LoginSession_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._LoginSession_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastUsedAt":
+			out.Values[i] = ec._LoginSession_lastUsedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "expiresAt":
+			out.Values[i] = ec._LoginSession_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "current":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LoginSession_current(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -13627,6 +13966,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "logout":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_logout(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeSession":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeSession(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -14376,6 +14722,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_auditLog(ctx, field)
+				})
+		case "mySessions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_mySessions(ctx, field)
 				})
 		case "dashboardTokens":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -15562,6 +15914,30 @@ func (ec *executionContext) marshalNLoginPayload2ᚖgithubᚗcomᚋlianqiᚋlian
 		return graphql.Null
 	}
 	return ec._LoginPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLoginSession2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSessionᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Session) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLoginSession2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSession(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLoginSession2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSession(ctx context.Context, sel ast.SelectionSet, v *domain.Session) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LoginSession!")
+		return graphql.Null
+	}
+	return ec._LoginSession(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNOfficial2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficialᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Official) graphql.Marshaler {

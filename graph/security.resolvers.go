@@ -26,6 +26,12 @@ func (r *dashboardTokenPayloadResolver) DashboardToken(ctx context.Context, obj 
 	return obj.Record, nil
 }
 
+// Current is the resolver for the current field.
+func (r *loginSessionResolver) Current(ctx context.Context, obj *domain.Session) (bool, error) {
+	p := domain.PrincipalFrom(ctx)
+	return p != nil && p.SessionID == obj.ID, nil
+}
+
 // RefreshToken is the resolver for the refreshToken field.
 func (r *mutationResolver) RefreshToken(ctx context.Context, refreshToken string) (*service.Session, error) {
 	return r.Svc.Refresh(ctx, refreshToken)
@@ -34,6 +40,14 @@ func (r *mutationResolver) RefreshToken(ctx context.Context, refreshToken string
 // Logout is the resolver for the logout field.
 func (r *mutationResolver) Logout(ctx context.Context, refreshToken *string) (bool, error) {
 	if err := r.Svc.Logout(ctx, refreshToken); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// RevokeSession is the resolver for the revokeSession field.
+func (r *mutationResolver) RevokeSession(ctx context.Context, id string) (bool, error) {
+	if err := r.Svc.RevokeSession(ctx, id); err != nil {
 		return false, err
 	}
 	return true, nil
@@ -60,6 +74,11 @@ func (r *queryResolver) AuditLog(ctx context.Context, first *int, after *string,
 	return connOf(p, err, auditConnection)
 }
 
+// MySessions is the resolver for the mySessions field.
+func (r *queryResolver) MySessions(ctx context.Context) ([]*domain.Session, error) {
+	return r.Svc.MySessions(ctx)
+}
+
 // DashboardTokens is the resolver for the dashboardTokens field.
 func (r *queryResolver) DashboardTokens(ctx context.Context, includeInactive *bool) ([]*domain.Session, error) {
 	return r.Svc.DashboardTokens(ctx, derefOr(includeInactive))
@@ -78,11 +97,15 @@ func (r *Resolver) DashboardTokenPayload() DashboardTokenPayloadResolver {
 	return &dashboardTokenPayloadResolver{r}
 }
 
+// LoginSession returns LoginSessionResolver implementation.
+func (r *Resolver) LoginSession() LoginSessionResolver { return &loginSessionResolver{r} }
+
 // Subscription returns SubscriptionResolver implementation.
 func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
 
 type (
 	dashboardTokenResolver        struct{ *Resolver }
 	dashboardTokenPayloadResolver struct{ *Resolver }
+	loginSessionResolver          struct{ *Resolver }
 	subscriptionResolver          struct{ *Resolver }
 )

@@ -181,3 +181,42 @@ func TestRevokeSessionsClosesSubscriptions(t *testing.T) {
 func isTimeout(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "deadline exceeded")
 }
+
+func TestMySessions(t *testing.T) {
+	s := startServer(t)
+	phone := s.login("zhoushiyue")
+	laptop := s.login("zhoushiyue")
+	var out struct {
+		MySessions []struct {
+			ID      string
+			Current bool
+		}
+	}
+	s.post(laptop.AccessToken, `{mySessions{id current}}`, nil).decode(t, &out)
+	if len(out.MySessions) != 2 {
+		t.Fatalf("%d sessions, want 2", len(out.MySessions))
+	}
+	var phoneID string
+	for _, ss := range out.MySessions {
+		if !ss.Current {
+			phoneID = ss.ID
+		}
+	}
+	t.Run("OthersCannotEndIt", func(t *testing.T) {
+		res := s.as("moweiliang", `mutation($id:ID!){revokeSession(id:$id)}`, map[string]any{"id": phoneID})
+		if res.code() != "NOT_FOUND" {
+			t.Fatalf("code %q, want NOT_FOUND", res.code())
+		}
+	})
+	t.Run("EndLostPhone", func(t *testing.T) {
+		if c := s.post(laptop.AccessToken, `mutation($id:ID!){revokeSession(id:$id)}`, map[string]any{"id": phoneID}).code(); c != "" {
+			t.Fatalf("revokeSession: %s", c)
+		}
+		if c := s.post(phone.AccessToken, meQuery, nil).code(); c != "UNAUTHENTICATED" {
+			t.Fatalf("lost phone's token: code %q, want UNAUTHENTICATED", c)
+		}
+		if c := s.post(laptop.AccessToken, meQuery, nil).code(); c != "" {
+			t.Fatalf("own session ended too: %s", c)
+		}
+	})
+}

@@ -261,3 +261,34 @@ func (s *Service) WatchRevocations(ctx context.Context, period time.Duration) {
 		}
 	}
 }
+
+// MySessions lists the caller's active login sessions, newest first.
+func (s *Service) MySessions(ctx context.Context) ([]*domain.Session, error) {
+	p, err := s.caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p.SessionID == "" || p.Role == domain.RoleDashboard {
+		return []*domain.Session{}, nil
+	}
+	now := s.now()
+	return s.DB.FindSessions(ctx, store.SessionFilter{UserID: p.UserID, Kind: domain.SessionLogin, ActiveAt: &now})
+}
+
+// RevokeSession ends one login session: the caller's own, or anyone's for an
+// admin. Another user's session reads as not found, so ids do not leak.
+func (s *Service) RevokeSession(ctx context.Context, id string) error {
+	p, err := s.caller(ctx)
+	if err != nil {
+		return err
+	}
+	sess, err := s.DB.FindSessionByID(ctx, id)
+	if err != nil || sess.Kind != domain.SessionLogin || (sess.UserID != p.UserID && p.Role != domain.RoleAdmin) || p.Role == domain.RoleDashboard {
+		return domain.NotFound("session", id)
+	}
+	if err := s.revoke(ctx, sess, "logout"); err != nil {
+		return err
+	}
+	s.audit(ctx, domain.AuditLogout, sess.ID, "session ended by "+p.Username)
+	return nil
+}
