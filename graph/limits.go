@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -57,11 +58,11 @@ func (l limits) MutateOperationContext(ctx context.Context, rc *graphql.Operatio
 	}
 	cost, depth := measure(rc.Operation.SelectionSet, rc.Variables, 0)
 	if depth > l.MaxDepth {
-		return &gqlerror.Error{Message: "query is nested too deeply: depth " + itoa(depth) + ", at most " + itoa(l.MaxDepth),
+		return &gqlerror.Error{Message: fmt.Sprintf("query is nested too deeply: depth %d, at most %d", depth, l.MaxDepth),
 			Extensions: map[string]any{"code": "QUERY_TOO_DEEP", "depth": depth, "maxDepth": l.MaxDepth}}
 	}
 	if cost > l.MaxCost {
-		return &gqlerror.Error{Message: "query is too complex: cost " + itoa(cost) + ", at most " + itoa(l.MaxCost) + "; ask for smaller pages (first) or fewer nested lists",
+		return &gqlerror.Error{Message: fmt.Sprintf("query is too complex: cost %d, at most %d; ask for smaller pages (first) or fewer nested lists", cost, l.MaxCost),
 			Extensions: map[string]any{"code": "QUERY_TOO_COMPLEX", "cost": cost, "maxCost": l.MaxCost}}
 	}
 	return nil
@@ -141,17 +142,3 @@ func factor(f *ast.Field, vars map[string]any) int {
 // clamp keeps a page size the store would refuse anyway from dominating the
 // estimate: the store's own check reports it as bad input.
 func clamp(n int) int { return max(1, min(n, domain.MaxPageSize)) }
-
-func itoa(n int) string {
-	var b [20]byte
-	i := len(b)
-	if n == 0 {
-		return "0"
-	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
-}

@@ -37,7 +37,7 @@ func (s *Service) CreateDashboardToken(ctx context.Context, in domain.DashboardT
 	slices.Sort(grants)
 	grants = slices.Compact(grants)
 	rec := &domain.Session{ID: domain.NewID(), UserID: p.UserID, Kind: domain.SessionDashboard, Name: in.Name, Grants: grants,
-		Town: strings.TrimSpace(deref(in.Town)), ExpiresAt: in.ExpiresAt.UTC().Truncate(1e6), CreatedBy: p.Username}
+		Town: strings.TrimSpace(deref(in.Town)), ExpiresAt: in.ExpiresAt.UTC().Truncate(time.Millisecond), CreatedBy: p.Username}
 	if err := s.DB.CreateSession(ctx, rec); err != nil {
 		return nil, err
 	}
