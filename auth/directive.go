@@ -40,3 +40,14 @@ func describeRoles(roles []domain.Role) string {
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
+
+// Grant implements `directive @grant(scope: DashboardGrant!)`. For a DASHBOARD
+// caller the field (or the type it returns) must carry a grant the token
+// holds; every other caller passes, its access being @hasRole and row scope.
+// The default deny for fields without any grant is graph's field middleware.
+func Grant(ctx context.Context, obj any, next graphql.Resolver, scope domain.Grant) (any, error) {
+	if p := domain.PrincipalFrom(ctx); p != nil && p.Role == domain.RoleDashboard && !p.Holds(scope) {
+		return nil, domain.Forbidden("this dashboard token does not grant %s", scope)
+	}
+	return next(ctx)
+}

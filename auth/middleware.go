@@ -44,7 +44,7 @@ func (t *Tokens) WithAuthorization(ctx context.Context, header string) context.C
 	if !strings.EqualFold(scheme, "Bearer") {
 		return withTokenError(ctx, unauthenticated("unsupported authorization scheme, use Bearer"))
 	}
-	p, err := t.Verify(strings.TrimSpace(token))
+	p, err := t.VerifyContext(ctx, strings.TrimSpace(token))
 	if err != nil {
 		return withTokenError(ctx, err)
 	}

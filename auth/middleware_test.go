@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -69,7 +70,7 @@ func TestMiddleware(t *testing.T) {
 			if got != nil {
 				got.ExpiresAt = p.ExpiresAt
 			}
-			if got != nil && *got != p {
+			if got != nil && !reflect.DeepEqual(*got, p) {
 				t.Errorf("principal = %+v, want %+v", *got, p)
 			}
 			tokErr := TokenError(ctx)

@@ -1,7 +1,9 @@
 package auth
 
 import (
+	"crypto/rand"
 	"fmt"
+	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -50,6 +52,27 @@ func CheckPassword(hash, pw string) bool {
 
 // DummyCheck spends the time of one CheckPassword. Call it when a login names
 // an unknown user, so response time does not reveal which usernames exist.
+// The dummy hash has the current BcryptCost, so the two stay equal in cost
+// even where the cost is changed.
 func DummyCheck(pw string) {
-	_ = CheckPassword(dummyHash, pw)
+	_ = CheckPassword(dummyFor(BcryptCost), pw)
+}
+
+var (
+	dummyMu     sync.Mutex
+	dummyByCost = map[int]string{bcrypt.DefaultCost: dummyHash}
+)
+
+func dummyFor(cost int) string {
+	dummyMu.Lock()
+	defer dummyMu.Unlock()
+	if h, ok := dummyByCost[cost]; ok {
+		return h
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(rand.Text()), cost)
+	if err != nil {
+		return dummyHash
+	}
+	dummyByCost[cost] = string(h)
+	return string(h)
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -140,7 +141,7 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 				t.Errorf("ExpiresAt = %v, want %v", got.ExpiresAt, exp)
 			}
 			got.ExpiresAt = exp
-			if *got != want {
+			if !reflect.DeepEqual(*got, want) {
 				t.Errorf("Verify = %+v, want %+v", *got, want)
 			}
 		})

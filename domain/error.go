@@ -14,6 +14,8 @@ const (
 	EUNAUTHENTICATED = "unauthenticated"
 	EFORBIDDEN       = "forbidden"
 	EINTERNAL        = "internal"
+	// ERATELIMITED refuses a caller who sent too many requests; retry later.
+	ERATELIMITED = "rate_limited"
 )
 
 // Error is an error a caller is meant to read. Field names the input field that

@@ -15,15 +15,19 @@ const (
 	RoleLeader     Role = "LEADER"
 	RoleOfficial   Role = "OFFICIAL"
 	RoleEnterprise Role = "ENTERPRISE"
+	// RoleDashboard is a machine client holding a dashboard token: it reads
+	// exactly the grants in its token. No account has this role.
+	RoleDashboard Role = "DASHBOARD"
 )
 
-// AllRoles lists every role, in the order the API documents them.
+// AllRoles lists every account role, in the order the API documents them.
+// RoleDashboard is not among them: it is never an account's role.
 var AllRoles = []Role{RoleAdmin, RoleLeader, RoleOfficial, RoleEnterprise}
 
 // IsValid reports whether r is one of the known roles.
 func (r Role) IsValid() bool {
 	switch r {
-	case RoleAdmin, RoleLeader, RoleOfficial, RoleEnterprise:
+	case RoleAdmin, RoleLeader, RoleOfficial, RoleEnterprise, RoleDashboard:
 		return true
 	}
 	return false
@@ -55,6 +59,26 @@ type Principal struct {
 	EnterpriseID string
 	// ExpiresAt is when the credential expires; long-lived connections close then.
 	ExpiresAt time.Time
+	// SessionID names the login session (or dashboard token) the credential
+	// belongs to; revoking it ends the credential at once. Empty for tokens
+	// from an external identity provider.
+	SessionID string
+	// Issuer is set for callers authenticated by an external identity provider.
+	Issuer string
+	// Grants are what a DASHBOARD caller may read; Town, when set, narrows its
+	// rows to the enterprises of one town.
+	Grants []Grant
+	Town   string
+}
+
+// Holds reports whether the caller was granted g.
+func (p *Principal) Holds(g Grant) bool {
+	for _, x := range p.Grants {
+		if x == g {
+			return true
+		}
+	}
+	return false
 }
 
 type principalKey struct{}

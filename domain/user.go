@@ -36,6 +36,8 @@ func (u *User) Validate() error {
 		return err
 	}
 	switch u.Role {
+	case RoleDashboard:
+		return Invalid("role", "DASHBOARD is not an account role: issue a dashboard token instead")
 	case RoleOfficial:
 		if !ValidID(u.OfficialID) {
 			return Invalid("officialId", "an OFFICIAL account must name its official record")

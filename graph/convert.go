@@ -120,3 +120,10 @@ func optionalUsername(ctx context.Context, id string) (string, error) {
 	}
 	return name, err
 }
+
+func auditConnection(p domain.Page[*domain.AuditEvent]) *model.AuditEventConnection {
+	edges, info := edgesOf(p, func(c string, n *domain.AuditEvent) *model.AuditEventEdge {
+		return &model.AuditEventEdge{Cursor: c, Node: n}
+	})
+	return &model.AuditEventConnection{Edges: edges, PageInfo: info, TotalCount: int(p.TotalCount)}
+}

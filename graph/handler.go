@@ -11,7 +11,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
-	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	coderws "github.com/coder/websocket"
@@ -25,9 +24,14 @@ import (
 
 // Options configure the GraphQL endpoint.
 type Options struct {
-	// Introspection enables schema introspection (the playground needs it).
-	Introspection bool
-	Log           *slog.Logger
+	// Introspection is who may introspect the schema: "all", "admin" or "off".
+	Introspection string
+	// Suggestions keeps "did you mean …" hints in validation errors; they
+	// leak field names, so production turns them off.
+	Suggestions bool
+	// MaxDepth and MaxCost bound each operation (see limits).
+	MaxDepth, MaxCost int
+	Log               *slog.Logger
 	// Tokens verifies the access token sent in a WebSocket's connection_init
 	// payload; without it subscriptions are refused.
 	Tokens *auth.Tokens
@@ -45,14 +49,16 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 	}
 	cfg := Config{Resolvers: &Resolver{Svc: svc}}
 	cfg.Directives.HasRole = auth.HasRole
-	srv := handler.New(NewExecutableSchema(cfg))
-	srv.AddTransport(websocketTransport(opts))
+	cfg.Directives.Grant = auth.Grant
+	schema := NewExecutableSchema(cfg)
+	srv := handler.New(schema)
+	srv.AddTransport(websocketTransport(opts, svc.Revocations))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	if opts.Introspection {
-		srv.Use(extension.Introspection{})
+	if opts.MaxDepth == 0 {
+		opts.MaxDepth = 12
 	}
 	// Every response gets fresh loaders and a fresh scope memo. For queries and
 	// mutations that is what Middleware already gave the request; a subscription
@@ -61,6 +67,21 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		ctx = context.WithValue(ctx, loadersKey{}, newLoaders(svc))
 		return next(service.WithScopeMemo(ctx))
+	})
+	if opts.MaxCost == 0 {
+		opts.MaxCost = 5000
+	}
+	if opts.Introspection == "" {
+		opts.Introspection = "off"
+	}
+	srv.Use(limits{MaxDepth: opts.MaxDepth, MaxCost: opts.MaxCost, Introspection: opts.Introspection})
+	srv.SetDisableSuggestion(!opts.Suggestions)
+	srv.AroundFields(dashboardGate(schema.Schema()))
+	srv.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+		if p := domain.PrincipalFrom(ctx); p != nil && p.Role == domain.RoleDashboard {
+			svc.RecordDashboardUse(ctx, []string{graphql.GetRootFieldContext(ctx).Field.Name})
+		}
+		return next(ctx)
 	})
 	srv.SetErrorPresenter(errorPresenter(log))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
@@ -78,6 +99,7 @@ var Codes = map[string]string{
 	domain.EUNAUTHENTICATED: "UNAUTHENTICATED",
 	domain.EFORBIDDEN:       "FORBIDDEN",
 	domain.EINTERNAL:        "INTERNAL_SERVER_ERROR",
+	domain.ERATELIMITED:     "RATE_LIMITED",
 }
 
 // errorPresenter gives every error a code. Domain errors keep their message (and
@@ -134,7 +156,7 @@ func inputField(gerr *gqlerror.Error, de *domain.Error) string {
 // (and the older graphql-ws). The access token travels in the connection_init
 // payload as {"Authorization": "Bearer <token>"} because browsers cannot set
 // headers on a WebSocket; the connection closes when that token expires.
-func websocketTransport(opts Options) transport.Websocket {
+func websocketTransport(opts Options, revocations *auth.Revocations) transport.Websocket {
 	var hosts []string
 	for _, o := range opts.AllowedOrigins {
 		if u, err := url.Parse(o); err == nil && u.Host != "" {
@@ -158,7 +180,11 @@ func websocketTransport(opts Options) transport.Websocket {
 			// is released then too.
 			ctx, cancel := context.WithDeadline(ctx, p.ExpiresAt)
 			context.AfterFunc(ctx, cancel)
-			return transport.AppendCloseReason(ctx, "access token expired"), nil, nil
+			// Logout or revocation of the session cancels it at once.
+			if ctx, err = revocations.Track(ctx, p); err != nil {
+				return ctx, nil, err
+			}
+			return transport.AppendCloseReason(ctx, "session ended: access token expired or revoked"), nil, nil
 		},
 	}
 }

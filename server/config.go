@@ -32,6 +32,22 @@ type Config struct {
 	// Deadlines per escalation level: --deadlines, env DEADLINES, e.g.
 	// "L1=24h/72h,L3=72h/720h" (respond/resolve); unnamed levels keep domain.DefaultDeadlines.
 	Deadlines map[domain.Level]domain.Deadlines
+
+	JWTAlg      string        // --jwt-alg, env JWT_ALG, default "EdDSA" (keys kept in the data dir); "HS256" signs with the secret
+	KeyRotation time.Duration // --jwt-key-rotation, env JWT_KEY_ROTATION, default 720h: a new Ed25519 key on the first start after this
+	// External identity provider; all three of issuer, audience and JWKS URL or none.
+	OIDCIssuer          string // --oidc-issuer, env OIDC_ISSUER
+	OIDCAudience        string // --oidc-audience, env OIDC_AUDIENCE
+	OIDCJWKSURL         string // --oidc-jwks-url, env OIDC_JWKS_URL
+	OIDCRoleClaim       string // --oidc-role-claim, env OIDC_ROLE_CLAIM, default "roles"
+	OIDCOfficialClaim   string // --oidc-official-claim, env OIDC_OFFICIAL_CLAIM, default "official_id"
+	OIDCEnterpriseClaim string // --oidc-enterprise-claim, env OIDC_ENTERPRISE_CLAIM, default "enterprise_id"
+
+	Introspection string // --introspection, env INTROSPECTION: all, admin or off; default all in dev, admin in production
+	MaxDepth      int    // --max-depth, env MAX_QUERY_DEPTH, default 12
+	MaxCost       int    // --max-complexity, env MAX_QUERY_COMPLEXITY, default 5000 (page sizes multiply)
+	RateAPI       int    // --rate-api, env RATE_API: requests per minute per user (or per IP when anonymous), default 600; 0 = off
+	RateLogin     int    // --rate-login, env RATE_LOGIN: login attempts per minute per IP and per username, default 10; 0 = off
 }
 
 // MinJWTSecretLen is the minimum length in bytes of a configured JWT secret.
@@ -64,6 +80,12 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		Dev:             true,
 		LogLevel:        "info",
 		ShutdownTimeout: 10 * time.Second,
+		JWTAlg:          "EdDSA",
+		KeyRotation:     30 * 24 * time.Hour,
+		MaxDepth:        12,
+		MaxCost:         5000,
+		RateAPI:         600,
+		RateLogin:       10,
 	}
 	var cors, deadlines string
 
@@ -89,6 +111,26 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 			return nil
 		}
 	}
+	integer := func(p *int) func(string) error {
+		return func(v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("invalid integer %q", v)
+			}
+			*p = n
+			return nil
+		}
+	}
+	duration := func(p *time.Duration) func(string) error {
+		return func(v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("invalid duration %q (e.g. 10s, 1m30s)", v)
+			}
+			*p = d
+			return nil
+		}
+	}
 	settings := []setting{
 		{"addr", "LISTEN_ADDR", str(&c.Addr)},
 		{"data-dir", "DATA_DIR", str(&c.DataDir)},
@@ -108,6 +150,19 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 			c.ShutdownTimeout = d
 			return nil
 		}},
+		{"jwt-alg", "JWT_ALG", str(&c.JWTAlg)},
+		{"jwt-key-rotation", "JWT_KEY_ROTATION", duration(&c.KeyRotation)},
+		{"oidc-issuer", "OIDC_ISSUER", str(&c.OIDCIssuer)},
+		{"oidc-audience", "OIDC_AUDIENCE", str(&c.OIDCAudience)},
+		{"oidc-jwks-url", "OIDC_JWKS_URL", str(&c.OIDCJWKSURL)},
+		{"oidc-role-claim", "OIDC_ROLE_CLAIM", str(&c.OIDCRoleClaim)},
+		{"oidc-official-claim", "OIDC_OFFICIAL_CLAIM", str(&c.OIDCOfficialClaim)},
+		{"oidc-enterprise-claim", "OIDC_ENTERPRISE_CLAIM", str(&c.OIDCEnterpriseClaim)},
+		{"introspection", "INTROSPECTION", str(&c.Introspection)},
+		{"max-depth", "MAX_QUERY_DEPTH", integer(&c.MaxDepth)},
+		{"max-complexity", "MAX_QUERY_COMPLEXITY", integer(&c.MaxCost)},
+		{"rate-api", "RATE_API", integer(&c.RateAPI)},
+		{"rate-login", "RATE_LOGIN", integer(&c.RateLogin)},
 	}
 	env := make(map[string]string, len(settings))
 	for _, s := range settings {
@@ -128,6 +183,20 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, usage("log level: debug, info, warn or error", "log-level"))
 	fs.StringVar(&deadlines, "deadlines", deadlines, usage("response/resolution deadlines per escalation level, e.g. L1=24h/72h,L3=72h/720h; unnamed levels keep the defaults ("+formatDeadlines(domain.DefaultDeadlines)+")", "deadlines"))
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, usage("how long to wait for requests to finish on shutdown", "shutdown-timeout"))
+
+	fs.StringVar(&c.JWTAlg, "jwt-alg", c.JWTAlg, usage("access token signature: EdDSA (Ed25519 keys kept in the data directory, published at /.well-known/jwks.json) or HS256 (the JWT secret)", "jwt-alg"))
+	fs.DurationVar(&c.KeyRotation, "jwt-key-rotation", c.KeyRotation, usage("start signing with a new Ed25519 key on the first start after the newest is this old; 0 never rotates", "jwt-key-rotation"))
+	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", c.OIDCIssuer, usage("issuer (iss) of an external identity provider whose tokens are accepted", "oidc-issuer"))
+	fs.StringVar(&c.OIDCAudience, "oidc-audience", c.OIDCAudience, usage("audience (aud) the external provider's tokens must name", "oidc-audience"))
+	fs.StringVar(&c.OIDCJWKSURL, "oidc-jwks-url", c.OIDCJWKSURL, usage("URL of the external provider's JWKS", "oidc-jwks-url"))
+	fs.StringVar(&c.OIDCRoleClaim, "oidc-role-claim", c.OIDCRoleClaim, usage("claim holding the caller's role (default roles)", "oidc-role-claim"))
+	fs.StringVar(&c.OIDCOfficialClaim, "oidc-official-claim", c.OIDCOfficialClaim, usage("claim holding an OFFICIAL's official id (default official_id)", "oidc-official-claim"))
+	fs.StringVar(&c.OIDCEnterpriseClaim, "oidc-enterprise-claim", c.OIDCEnterpriseClaim, usage("claim holding an ENTERPRISE caller's enterprise id (default enterprise_id)", "oidc-enterprise-claim"))
+	fs.StringVar(&c.Introspection, "introspection", c.Introspection, usage("who may introspect the schema and use the playground: all, admin or off (default all with --dev, admin otherwise)", "introspection"))
+	fs.IntVar(&c.MaxDepth, "max-depth", c.MaxDepth, usage("maximum query depth", "max-depth"))
+	fs.IntVar(&c.MaxCost, "max-complexity", c.MaxCost, usage("maximum query complexity (each field costs 1, multiplied by the page sizes above it)", "max-complexity"))
+	fs.IntVar(&c.RateAPI, "rate-api", c.RateAPI, usage("GraphQL requests per minute per user, or per IP address for anonymous callers; 0 disables", "rate-api"))
+	fs.IntVar(&c.RateLogin, "rate-login", c.RateLogin, usage("login attempts per minute per IP address and per username; 0 disables", "rate-login"))
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -227,7 +296,53 @@ func (c *Config) validate() []fieldError {
 	if c.ShutdownTimeout <= 0 {
 		add("shutdown-timeout", "shutdown timeout must be positive, got %v", c.ShutdownTimeout)
 	}
+	switch c.JWTAlg {
+	case "EdDSA", "HS256":
+	default:
+		add("jwt-alg", "invalid JWT algorithm %q: want EdDSA or HS256", c.JWTAlg)
+	}
+	if c.KeyRotation < 0 {
+		add("jwt-key-rotation", "key rotation period must not be negative, got %v", c.KeyRotation)
+	}
+	if n := countSet(c.OIDCIssuer, c.OIDCAudience, c.OIDCJWKSURL); n != 0 && n != 3 {
+		add("oidc-issuer", "an external identity provider needs all of --oidc-issuer, --oidc-audience and --oidc-jwks-url")
+	}
+	if c.OIDCJWKSURL != "" {
+		if u, err := url.Parse(c.OIDCJWKSURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			add("oidc-jwks-url", "invalid JWKS URL %q", c.OIDCJWKSURL)
+		}
+	}
+	if c.Introspection == "" {
+		c.Introspection = "admin"
+		if c.Dev {
+			c.Introspection = "all"
+		}
+	}
+	switch c.Introspection {
+	case "all", "admin", "off":
+	default:
+		add("introspection", "invalid introspection policy %q: want all, admin or off", c.Introspection)
+	}
+	if c.MaxDepth < 2 {
+		add("max-depth", "maximum query depth must be at least 2, got %d", c.MaxDepth)
+	}
+	if c.MaxCost < 10 {
+		add("max-complexity", "maximum query complexity must be at least 10, got %d", c.MaxCost)
+	}
+	if c.RateAPI < 0 || c.RateLogin < 0 {
+		add("rate-api", "rate limits must not be negative")
+	}
 	return errs
+}
+
+func countSet(vs ...string) int {
+	n := 0
+	for _, v := range vs {
+		if v != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // ferretDBNameRe is what FerretDB's SQLite backend accepts as a database name.
@@ -357,6 +472,13 @@ func (c Config) String() string {
 		{"log_level", c.LogLevel},
 		{"shutdown_timeout", c.ShutdownTimeout.String()},
 		{"deadlines", formatDeadlines(c.Deadlines)},
+		{"jwt_alg", c.JWTAlg},
+		{"oidc_issuer", c.OIDCIssuer},
+		{"introspection", c.Introspection},
+		{"max_depth", strconv.Itoa(c.MaxDepth)},
+		{"max_complexity", strconv.Itoa(c.MaxCost)},
+		{"rate_api", strconv.Itoa(c.RateAPI)},
+		{"rate_login", strconv.Itoa(c.RateLogin)},
 	} {
 		if b.Len() > 0 {
 			b.WriteByte(' ')

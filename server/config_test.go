@@ -24,6 +24,13 @@ func defaults() Config {
 		Dev:             true,
 		LogLevel:        "info",
 		ShutdownTimeout: 10 * time.Second,
+		JWTAlg:          "EdDSA",
+		KeyRotation:     30 * 24 * time.Hour,
+		Introspection:   "all",
+		MaxDepth:        12,
+		MaxCost:         5000,
+		RateAPI:         600,
+		RateLogin:       10,
 	}
 }
 
@@ -177,6 +184,9 @@ func TestParseConfig(t *testing.T) {
 			}
 			want := defaults()
 			tt.want(&want)
+			if !want.Dev && want.Introspection == "all" {
+				want.Introspection = "admin" // production's default policy
+			}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("ParseConfig =\n%#v\nwant\n%#v", got, want)
 			}
@@ -192,6 +202,12 @@ func TestParseConfigErrors(t *testing.T) {
 		want []string // substrings of the error
 	}{
 		{name: "unknown flag", args: []string{"--port=1"}, want: []string{"flag provided but not defined: -port"}},
+		{name: "bad jwt alg", args: []string{"--jwt-alg=RS256"}, want: []string{"--jwt-alg", "want EdDSA or HS256"}},
+		{name: "partial identity provider", args: []string{"--oidc-issuer=https://idp"}, want: []string{"--oidc-issuer", "needs all of"}},
+		{name: "bad jwks url", args: []string{"--oidc-issuer=https://idp", "--oidc-audience=a", "--oidc-jwks-url=ftp://x"}, want: []string{"--oidc-jwks-url", "invalid JWKS URL"}},
+		{name: "bad introspection", env: map[string]string{"INTROSPECTION": "everyone"}, want: []string{"INTROSPECTION", "want all, admin or off"}},
+		{name: "negative rate", args: []string{"--rate-api=-1"}, want: []string{"must not be negative"}},
+		{name: "bad integer env", env: map[string]string{"MAX_QUERY_DEPTH": "deep"}, want: []string{"MAX_QUERY_DEPTH", `invalid integer "deep"`}},
 		{name: "positional argument", args: []string{"serve"}, want: []string{`unexpected argument "serve"`}},
 		{name: "bad bool flag", args: []string{"--dev=maybe"}, want: []string{"invalid boolean value", "-dev"}},
 		{name: "bad bool env", env: map[string]string{"LIANQI_DEMO": "yes please"}, want: []string{"LIANQI_DEMO", `invalid boolean "yes please"`}},

@@ -5,15 +5,23 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/rs/cors"
 
 	"github.com/lianqi/lianqi/auth"
+	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/graph"
+	"github.com/lianqi/lianqi/ratelimit"
 	"github.com/lianqi/lianqi/service"
 )
 
@@ -23,11 +31,24 @@ const maxBodyBytes = 1 << 20
 // routes wires the HTTP endpoints.
 func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
-	gql := graph.NewHandler(svc, graph.Options{Introspection: cfg.Dev, Log: log, Tokens: tokens, AllowedOrigins: cfg.CORSOrigins})
-	mux.Handle("/graphql", http.MaxBytesHandler(tokens.Middleware(gql), maxBodyBytes))
-	if cfg.Dev {
+	gql := graph.NewHandler(svc, graph.Options{Introspection: cfg.Introspection, Suggestions: cfg.Dev, MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost,
+		Log: log, Tokens: tokens, AllowedOrigins: cfg.CORSOrigins})
+	apiLimit := ratelimit.New(cfg.RateAPI, max(10, cfg.RateAPI/4), nil)
+	mux.Handle("/graphql", checkWSOrigin(cfg.CORSOrigins, limitBody(tokens.Middleware(limitAPI(apiLimit, gql)))))
+	if cfg.Introspection != "off" {
+		// The page itself is static; in production the schema behind it opens
+		// only to admins (introspection policy), so others see an empty explorer.
 		mux.Handle("GET /playground", playground.Handler("Lianqi GraphQL", "/graphql"))
 	}
+	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
+		jwks := auth.JWKS{Keys: []auth.JWK{}}
+		if ks := tokens.Keys(); ks != nil {
+			jwks = ks.JWKS()
+		}
+		// Short caching: verifiers pick up a rotated key within minutes.
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		writeJSON(w, http.StatusOK, jwks)
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -44,7 +65,7 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 	if len(cfg.CORSOrigins) == 0 {
 		// rs/cors treats an empty origin list as "allow every origin"; no
 		// configured origin must mean no cross-origin access at all.
-		return requestLog(log, mux)
+		return requestLog(log, clientIP(mux))
 	}
 	c := cors.New(cors.Options{
 		AllowedOrigins:   cfg.CORSOrigins,
@@ -53,7 +74,80 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 		AllowCredentials: true,
 		MaxAge:           600,
 	})
-	return requestLog(log, c.Handler(mux))
+	return requestLog(log, c.Handler(clientIP(mux)))
+}
+
+// checkWSOrigin refuses a WebSocket handshake from a browser page whose
+// origin is neither the server's own nor exactly one of the configured CORS
+// origins (scheme included: http://x is not https://x). The WebSocket library
+// checks hosts only; this makes the check as exact as CORS.
+func checkWSOrigin(allowed []string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin == "" || !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		u, err := url.Parse(origin)
+		ok := err == nil && (strings.EqualFold(u.Host, r.Host) || slices.Contains(allowed, strings.ToLower(u.Scheme+"://"+u.Host)))
+		if !ok {
+			http.Error(w, "origin not allowed", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBody refuses a declared oversized body at once with 413, and caps
+// undeclared (chunked) ones so reading stops at the limit.
+func limitBody(next http.Handler) http.Handler {
+	capped := http.MaxBytesHandler(next, maxBodyBytes)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBodyBytes {
+			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{"errors": []map[string]any{{
+				"message":    fmt.Sprintf("request body larger than %d bytes", maxBodyBytes),
+				"extensions": map[string]any{"code": "PAYLOAD_TOO_LARGE"},
+			}}})
+			return
+		}
+		capped.ServeHTTP(w, r)
+	})
+}
+
+// clientIP records the peer address for rate limits and the audit log. It
+// deliberately ignores X-Forwarded-For: behind a proxy every client would
+// share its address, but trusting the header would let any client choose one.
+func clientIP(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		next.ServeHTTP(w, r.WithContext(service.WithClientIP(r.Context(), host)))
+	})
+}
+
+// limitAPI applies the per-caller request budget: per user for signed-in
+// callers, per address otherwise. A refusal is an immediate 429 with
+// Retry-After and a GraphQL-shaped error (extensions.code RATE_LIMITED), not
+// a slow response.
+func limitAPI(l *ratelimit.Limiter, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := "ip:" + service.ClientIP(r.Context())
+		if p := domain.PrincipalFrom(r.Context()); p != nil {
+			key = "user:" + p.UserID
+		}
+		if ok, wait := l.Allow(key); !ok {
+			secs := int(wait.Seconds()) + 1
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			writeJSON(w, http.StatusTooManyRequests, map[string]any{"errors": []map[string]any{{
+				"message":    fmt.Sprintf("too many requests; retry in %d seconds", secs),
+				"extensions": map[string]any{"code": "RATE_LIMITED", "retryAfter": secs},
+			}}})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -21,6 +21,7 @@ import (
 	"github.com/lianqi/lianqi/auth"
 	"github.com/lianqi/lianqi/demo"
 	"github.com/lianqi/lianqi/embedded"
+	"github.com/lianqi/lianqi/ratelimit"
 	"github.com/lianqi/lianqi/service"
 	"github.com/lianqi/lianqi/store"
 )
@@ -63,6 +64,8 @@ type Main struct {
 	http     *http.Server
 	ln       net.Listener
 	served   chan error
+	// stopWatch ends the background reload of revoked sessions.
+	stopWatch context.CancelFunc
 }
 
 // Addr is the address the server listens on, once Run has returned.
@@ -89,20 +92,22 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.DB = db
 
-	secret := []byte(m.Config.JWTSecret)
-	if len(secret) == 0 {
-		if secret, err = auth.LoadOrCreateSecret(m.Config.DataDir); err != nil {
-			return fmt.Errorf("jwt secret: %w", err)
-		}
-	}
-	tokens, err := auth.NewTokens(auth.Config{Secret: secret})
+	tokens, revocations, err := m.tokens()
 	if err != nil {
-		return fmt.Errorf("tokens: %w", err)
+		return err
 	}
 	m.Service = service.New(db, tokens, m.Log)
 	if m.Config.Deadlines != nil {
 		m.Service.Deadlines = m.Config.Deadlines
 	}
+	m.Service.Revocations = revocations
+	m.Service.LoginLimit = ratelimit.New(m.Config.RateLogin, m.Config.RateLogin, nil)
+	if err := m.Service.LoadRevocations(ctx); err != nil {
+		return fmt.Errorf("load revoked sessions: %w", err)
+	}
+	watchCtx, stopWatch := context.WithCancel(context.Background())
+	m.stopWatch = stopWatch
+	go m.Service.WatchRevocations(watchCtx, 15*time.Second)
 
 	if err := m.seed(ctx); err != nil {
 		return err
@@ -123,6 +128,45 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() { m.served <- m.http.Serve(m.ln) }()
 	m.Log.Info("listening", "addr", m.Addr(), "graphql", "/graphql", "playground", "/playground")
 	return nil
+}
+
+// tokens builds the token issuer/verifier from the configuration: EdDSA keys
+// kept (and rotated) in the data directory, or the HS256 secret; and the
+// external identity provider if one is configured.
+func (m *Main) tokens() (*auth.Tokens, *auth.Revocations, error) {
+	revocations := auth.NewRevocations(nil)
+	cfg := auth.Config{Revoked: revocations.IsRevoked}
+	switch m.Config.JWTAlg {
+	case "HS256":
+		secret := []byte(m.Config.JWTSecret)
+		if len(secret) == 0 {
+			var err error
+			if secret, err = auth.LoadOrCreateSecret(m.Config.DataDir); err != nil {
+				return nil, nil, fmt.Errorf("jwt secret: %w", err)
+			}
+		}
+		cfg.Secret = secret
+	default:
+		keys, err := auth.LoadOrCreateKeys(m.Config.DataDir, time.Now(), m.Config.KeyRotation)
+		if err != nil {
+			return nil, nil, fmt.Errorf("jwt keys: %w", err)
+		}
+		cfg.Keys = keys
+		// A configured secret keeps HS256 tokens issued before the switch to
+		// EdDSA valid until they expire; it no longer signs.
+		if m.Config.JWTSecret != "" {
+			cfg.Secret = []byte(m.Config.JWTSecret)
+		}
+	}
+	if m.Config.OIDCIssuer != "" {
+		cfg.External = &auth.External{Issuer: m.Config.OIDCIssuer, Audience: m.Config.OIDCAudience, JWKSURL: m.Config.OIDCJWKSURL,
+			RoleClaim: m.Config.OIDCRoleClaim, OfficialClaim: m.Config.OIDCOfficialClaim, EnterpriseClaim: m.Config.OIDCEnterpriseClaim}
+	}
+	tokens, err := auth.NewTokens(cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("tokens: %w", err)
+	}
+	return tokens, revocations, nil
 }
 
 // seed writes the demo programme into an empty embedded database, or into any
@@ -151,6 +195,9 @@ func (m *Main) seed(ctx context.Context) error {
 // timeout, and closes the database.
 func (m *Main) Close() error {
 	var errs []error
+	if m.stopWatch != nil {
+		m.stopWatch()
+	}
 	if m.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 		defer cancel()

@@ -14,8 +14,8 @@ import (
 	"github.com/lianqi/lianqi/domain"
 )
 
-// wsClient speaks graphql-transport-ws to the server, as a browser would.
-type wsClient struct {
+// subClient speaks graphql-transport-ws to the server, as a browser would.
+type subClient struct {
 	t    *testing.T
 	conn *websocket.Conn
 	msgs chan wsMsg
@@ -30,7 +30,7 @@ type wsMsg struct {
 
 // subscribe opens a connection with token, subscribes to query and returns once
 // the server acknowledged the connection.
-func (s *testServer) subscribe(t *testing.T, token, query string, vars map[string]any) *wsClient {
+func (s *testServer) subscribe(t *testing.T, token, query string, vars map[string]any) *subClient {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -38,7 +38,7 @@ func (s *testServer) subscribe(t *testing.T, token, query string, vars map[strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &wsClient{t: t, conn: conn, msgs: make(chan wsMsg, 16), done: make(chan error, 1)}
+	c := &subClient{t: t, conn: conn, msgs: make(chan wsMsg, 16), done: make(chan error, 1)}
 	t.Cleanup(func() { conn.CloseNow() })
 	go func() {
 		for {
@@ -72,7 +72,7 @@ func (s *testServer) subscribe(t *testing.T, token, query string, vars map[strin
 	return c
 }
 
-func (c *wsClient) send(m wsMsg) error {
+func (c *subClient) send(m wsMsg) error {
 	b, _ := json.Marshal(m)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -80,7 +80,7 @@ func (c *wsClient) send(m wsMsg) error {
 }
 
 // next returns the next message, failing the test after wait.
-func (c *wsClient) next(wait time.Duration) wsMsg {
+func (c *subClient) next(wait time.Duration) wsMsg {
 	c.t.Helper()
 	select {
 	case m, ok := <-c.msgs:
@@ -95,7 +95,7 @@ func (c *wsClient) next(wait time.Duration) wsMsg {
 }
 
 // data decodes the next "next" message's data into v.
-func (c *wsClient) data(v any) {
+func (c *subClient) data(v any) {
 	c.t.Helper()
 	m := c.next(10 * time.Second)
 	var p gqlResponse

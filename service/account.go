@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -9,11 +10,14 @@ import (
 	"github.com/lianqi/lianqi/domain"
 )
 
-// Session is what a successful login returns.
+// Session is what a successful login or refresh returns.
 type Session struct {
 	AccessToken string
 	ExpiresAt   time.Time
-	User        *domain.User
+	// RefreshToken is opaque and single-use: Refresh spends it and returns the next.
+	RefreshToken     string
+	RefreshExpiresAt time.Time
+	User             *domain.User
 }
 
 // Login checks a username and password. Unknown users, disabled users and wrong
@@ -22,8 +26,15 @@ type Session struct {
 func (s *Service) Login(ctx context.Context, username, password string) (*Session, error) {
 	bad := domain.Errorf(domain.EUNAUTHENTICATED, "wrong username or password")
 	username = strings.ToLower(strings.TrimSpace(username))
+	// Both limits apply whether or not the account exists, so a refusal says
+	// nothing about it. The per-username limit stops a distributed guesser;
+	// the per-address one stops one address spraying many usernames.
+	if err := s.limitLogin(ctx, username); err != nil {
+		return nil, err
+	}
 	if username == "" || len(username) > 64 || len(password) > 1024 {
 		auth.DummyCheck(password)
+		s.auditAs(ctx, nil, domain.AuditLoginFailed, "", "username "+truncate(username, 64))
 		return nil, bad
 	}
 	u, err := s.DB.FindUserByUsername(ctx, username)
@@ -32,17 +43,37 @@ func (s *Service) Login(ctx context.Context, username, password string) (*Sessio
 			return nil, err
 		}
 		auth.DummyCheck(password)
+		s.auditAs(ctx, nil, domain.AuditLoginFailed, "", "username "+username)
 		return nil, bad
 	}
 	if !auth.CheckPassword(u.PasswordHash, password) || u.Disabled {
+		s.auditAs(ctx, u, domain.AuditLoginFailed, u.ID, "username "+username)
 		return nil, bad
 	}
-	tok, exp, err := s.Tokens.Issue(principalOf(u))
+	out, err := s.startSession(ctx, u)
 	if err != nil {
 		return nil, err
 	}
 	s.Log.InfoContext(ctx, "login", "user", u.Username, "role", u.Role)
-	return &Session{AccessToken: tok, ExpiresAt: exp, User: u}, nil
+	s.auditAs(ctx, u, domain.AuditLogin, u.ID, "")
+	return out, nil
+}
+
+func (s *Service) limitLogin(ctx context.Context, username string) error {
+	for _, key := range []string{"ip:" + ClientIP(ctx), "user:" + truncate(username, 64)} {
+		if ok, wait := s.LoginLimit.Allow(key); !ok {
+			s.auditAs(ctx, nil, domain.AuditLoginLimited, "", key)
+			return domain.Errorf(domain.ERATELIMITED, "too many sign-in attempts; try again in %d seconds", int(wait.Seconds())+1)
+		}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
 
 func principalOf(u *domain.User) domain.Principal {
@@ -98,6 +129,7 @@ func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (*domain.U
 	if err := s.saveUser(ctx, u, true); err != nil {
 		return nil, err
 	}
+	s.audit(ctx, domain.AuditUserCreated, u.ID, fmt.Sprintf("%s role %s", u.Username, u.Role))
 	return u, nil
 }
 
@@ -121,6 +153,7 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UpdateUserInput)
 	if err != nil {
 		return nil, err
 	}
+	before := *u
 	if u.ID == p.UserID && ((in.Disabled != nil && *in.Disabled) || (in.Role != nil && *in.Role != domain.RoleAdmin)) {
 		return nil, domain.Invalid("id", "an admin cannot disable or demote their own account")
 	}
@@ -140,7 +173,35 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UpdateUserInput)
 	if err := s.saveUser(ctx, u, false); err != nil {
 		return nil, err
 	}
+	// Tokens carry the role and scope ids: after a change, or when the account
+	// is disabled, its sessions end so no token keeps the old powers.
+	if before.Role != u.Role || before.OfficialID != u.OfficialID || before.EnterpriseID != u.EnterpriseID || (u.Disabled && !before.Disabled) || in.Password != nil {
+		if _, err := s.revokeUserSessions(ctx, u.ID, "account changed"); err != nil {
+			return nil, err
+		}
+	}
+	s.audit(ctx, domain.AuditUserChanged, u.ID, describeUserChange(&before, u, in.Password != nil))
 	return u, nil
+}
+
+func describeUserChange(before, after *domain.User, password bool) string {
+	var parts []string
+	if before.Role != after.Role {
+		parts = append(parts, fmt.Sprintf("role %s→%s", before.Role, after.Role))
+	}
+	if before.Disabled != after.Disabled {
+		parts = append(parts, fmt.Sprintf("disabled %v→%v", before.Disabled, after.Disabled))
+	}
+	if before.OfficialID != after.OfficialID || before.EnterpriseID != after.EnterpriseID {
+		parts = append(parts, "scope ids changed")
+	}
+	if password {
+		parts = append(parts, "password changed")
+	}
+	if len(parts) == 0 {
+		return "profile changed"
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (s *Service) saveUser(ctx context.Context, u *domain.User, create bool) error {

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/lianqi/lianqi/domain"
@@ -48,7 +49,11 @@ func (s *Service) CreatePairing(ctx context.Context, in CreatePairingInput) (*do
 	if len(active) > 0 {
 		return nil, &domain.Error{Code: domain.ECONFLICT, Field: "enterpriseId", Message: "the enterprise already has an active pairing; end it first"}
 	}
-	return p, s.DB.CreatePairing(ctx, p)
+	if err := s.DB.CreatePairing(ctx, p); err != nil {
+		return nil, err
+	}
+	s.audit(ctx, domain.AuditPairingChanged, p.ID, fmt.Sprintf("created: enterprise %s, lead official %s", p.EnterpriseID, p.LeadOfficialID))
+	return p, nil
 }
 
 // checkPairingRefs makes sure the enterprise and every official exist and are
@@ -80,7 +85,7 @@ func (s *Service) checkPairingRefs(ctx context.Context, p *domain.Pairing) error
 
 // SetPairingTeam replaces a pairing's service-team members (admins only).
 func (s *Service) SetPairingTeam(ctx context.Context, id string, teamMemberIDs []string) (*domain.Pairing, error) {
-	return s.editPairing(ctx, id, func(p *domain.Pairing) error {
+	return s.editPairing(ctx, id, fmt.Sprintf("team set to %v", teamMemberIDs), func(p *domain.Pairing) error {
 		if !p.Active() {
 			return domain.Invalid("id", "the pairing has ended")
 		}
@@ -94,10 +99,10 @@ func (s *Service) SetPairingTeam(ctx context.Context, id string, teamMemberIDs [
 
 // EndPairing ends a pairing with a reason (admins only). It stays as history.
 func (s *Service) EndPairing(ctx context.Context, id string, reason domain.PairingEndReason) (*domain.Pairing, error) {
-	return s.editPairing(ctx, id, func(p *domain.Pairing) error { return p.End(reason, s.now()) })
+	return s.editPairing(ctx, id, "ended: "+string(reason), func(p *domain.Pairing) error { return p.End(reason, s.now()) })
 }
 
-func (s *Service) editPairing(ctx context.Context, id string, edit func(*domain.Pairing) error) (*domain.Pairing, error) {
+func (s *Service) editPairing(ctx context.Context, id, change string, edit func(*domain.Pairing) error) (*domain.Pairing, error) {
 	if _, err := s.require(ctx, domain.RoleAdmin); err != nil {
 		return nil, err
 	}
@@ -108,5 +113,9 @@ func (s *Service) editPairing(ctx context.Context, id string, edit func(*domain.
 	if err := edit(p); err != nil {
 		return nil, err
 	}
-	return p, s.DB.UpdatePairing(ctx, p)
+	if err := s.DB.UpdatePairing(ctx, p); err != nil {
+		return nil, err
+	}
+	s.audit(ctx, domain.AuditPairingChanged, p.ID, change)
+	return p, nil
 }

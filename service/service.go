@@ -14,15 +14,21 @@ import (
 
 	"github.com/lianqi/lianqi/auth"
 	"github.com/lianqi/lianqi/domain"
+	"github.com/lianqi/lianqi/ratelimit"
 	"github.com/lianqi/lianqi/store"
 )
 
 // Service is the application layer over one database.
 type Service struct {
-	DB        *store.DB
-	Tokens    *auth.Tokens
-	Log       *slog.Logger
-	Deadlines map[domain.Level]domain.Deadlines
+	DB     *store.DB
+	Tokens *auth.Tokens
+	// Revocations is the in-process set of revoked sessions and live connections.
+	Revocations *auth.Revocations
+	// LoginLimit limits sign-in attempts per address and per username; nil allows all.
+	LoginLimit *ratelimit.Limiter
+	Log        *slog.Logger
+	Deadlines  map[domain.Level]domain.Deadlines
+	dashUse    dashboardUse
 	// Now is the clock for business time (deadlines, overdue); tests replace it.
 	Now func() time.Time
 	// PollInterval is how often subscriptions look for writes by other
@@ -37,7 +43,7 @@ func New(db *store.DB, tokens *auth.Tokens, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{DB: db, Tokens: tokens, Log: log, Deadlines: domain.DefaultDeadlines, Now: time.Now}
+	return &Service{DB: db, Tokens: tokens, Revocations: auth.NewRevocations(nil), Log: log, Deadlines: domain.DefaultDeadlines, Now: time.Now}
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
@@ -108,6 +114,8 @@ func (s *Service) ScopeOf(ctx context.Context, p *domain.Principal) (domain.Scop
 	case domain.RoleEnterprise:
 		sc := domain.Scope{EnterpriseIDs: []string{p.EnterpriseID}, OfficialIDs: []string{}}
 		return s.withColleagues(ctx, sc)
+	case domain.RoleDashboard:
+		return s.dashboardScope(ctx, p)
 	}
 	return domain.Scope{}, domain.Forbidden("unknown role")
 }

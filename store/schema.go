@@ -30,6 +30,12 @@ var indexes = map[string][]mongo.IndexModel{
 		{Keys: bson.D{{Key: "enterpriseId", Value: 1}, {Key: "date", Value: -1}}, Options: options.Index().SetName("enterprise_date")},
 		{Keys: bson.D{{Key: "officialId", Value: 1}, {Key: "date", Value: -1}}, Options: options.Index().SetName("official_date")},
 	},
+	CollSessions: {
+		{Keys: bson.D{{Key: "userId", Value: 1}}, Options: options.Index().SetName("user")},
+	},
+	CollAudit: {
+		{Keys: bson.D{{Key: "at", Value: -1}}, Options: options.Index().SetName("at")},
+	},
 	CollSpotChecks: {
 		{Keys: bson.D{{Key: "enterpriseId", Value: 1}, {Key: "date", Value: -1}}, Options: options.Index().SetName("enterprise_date")},
 	},
@@ -38,11 +44,55 @@ var indexes = map[string][]mongo.IndexModel{
 // syncedCollections carry a change sequence; the sync protocol pulls by it.
 var syncedCollections = []string{CollEnterprises, CollOfficials, CollPairings, CollProblems, CollProgressNotes, CollVisits, CollSpotChecks, CollUsers, CollRatings, CollQuizzes}
 
+// createMissingIndexes creates the models whose names the collection lacks.
+// Asking the embedded engine to create an index that already exists
+// alongside others crashes its connection (FerretDB 1.24), which made every
+// restart on an existing data directory fail; so only missing ones are sent.
+func (db *DB) createMissingIndexes(ctx context.Context, coll string, models []mongo.IndexModel) error {
+	have := map[string]bool{}
+	cur, err := db.coll(coll).Indexes().List(ctx)
+	if err != nil {
+		return fmt.Errorf("list indexes on %s: %w", coll, err)
+	}
+	var specs []struct {
+		Name string `bson:"name"`
+	}
+	if err := cur.All(ctx, &specs); err != nil {
+		return fmt.Errorf("list indexes on %s: %w", coll, err)
+	}
+	for _, sp := range specs {
+		have[sp.Name] = true
+	}
+	var missing []mongo.IndexModel
+	for _, m := range models {
+		var o options.IndexOptions
+		for _, set := range m.Options.List() {
+			_ = set(&o)
+		}
+		if o.Name == nil || !have[*o.Name] {
+			missing = append(missing, m)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if _, err := db.coll(coll).Indexes().CreateMany(ctx, missing); err != nil {
+		return fmt.Errorf("create indexes on %s: %w", coll, err)
+	}
+	return nil
+}
+
 func (db *DB) ensureSchema(ctx context.Context) error {
 	for _, c := range syncedCollections {
 		models := append([]mongo.IndexModel{{Keys: bson.D{{Key: "seq", Value: 1}}, Options: options.Index().SetName("seq")}}, indexes[c]...)
-		if _, err := db.coll(c).Indexes().CreateMany(ctx, models); err != nil {
-			return fmt.Errorf("create indexes on %s: %w", c, err)
+		if err := db.createMissingIndexes(ctx, c, models); err != nil {
+			return err
+		}
+	}
+	// Security collections are not synced to clients, so they have no seq index.
+	for _, c := range []string{CollSessions, CollAudit} {
+		if err := db.createMissingIndexes(ctx, c, indexes[c]); err != nil {
+			return err
 		}
 	}
 	// The change counter must exist before the first allocation; inserting it

@@ -158,6 +158,10 @@ func singular(coll string) string {
 		return "rating"
 	case CollQuizzes:
 		return "quiz"
+	case CollSessions:
+		return "session"
+	case CollAudit:
+		return "audit event"
 	}
 	return coll
 }

@@ -6,6 +6,17 @@ import (
 	"github.com/lianqi/lianqi/domain"
 )
 
+type AuditEventConnection struct {
+	Edges      []*AuditEventEdge `json:"edges"`
+	PageInfo   *PageInfo         `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+type AuditEventEdge struct {
+	Cursor string             `json:"cursor"`
+	Node   *domain.AuditEvent `json:"node"`
+}
+
 type EnterpriseConnection struct {
 	Edges      []*EnterpriseEdge `json:"edges"`
 	PageInfo   *PageInfo         `json:"pageInfo"`
