@@ -14,6 +14,8 @@ const (
 	EUNAUTHENTICATED = "unauthenticated"
 	EFORBIDDEN       = "forbidden"
 	EINTERNAL        = "internal"
+	// EUPGRADE says the client is too old for the server (sync schema version).
+	EUPGRADE = "upgrade_required"
 )
 
 // Error is an error a caller is meant to read. Field names the input field that

@@ -3,6 +3,7 @@ package graph
 import (
 	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/graph/model"
+	lqsync "github.com/lianqi/lianqi/sync"
 )
 
 func pageReq(first *int, after *string) domain.PageRequest {
@@ -82,4 +83,15 @@ func connOf[T any, C any](p domain.Page[T], err error, conv func(domain.Page[T])
 		return zero, err
 	}
 	return conv(p), nil
+}
+
+// rejections turns the domain codes of refused sync rows into the codes errors
+// carry in extensions.code, so clients handle both alike.
+func rejections(rs []*lqsync.Rejection) []*lqsync.Rejection {
+	for _, r := range rs {
+		if c, ok := Codes[r.Code]; ok {
+			r.Code = c
+		}
+	}
+	return rs
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/lianqi/lianqi/auth"
 	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/service"
+	lqsync "github.com/lianqi/lianqi/sync"
 )
 
 // Options configure the GraphQL endpoint.
@@ -43,7 +44,7 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	cfg := Config{Resolvers: &Resolver{Svc: svc}}
+	cfg := Config{Resolvers: &Resolver{Svc: svc, Sync: lqsync.New(svc)}}
 	cfg.Directives.HasRole = auth.HasRole
 	srv := handler.New(NewExecutableSchema(cfg))
 	srv.AddTransport(websocketTransport(opts))
@@ -70,6 +71,7 @@ var Codes = map[string]string{
 	domain.EUNAUTHENTICATED: "UNAUTHENTICATED",
 	domain.EFORBIDDEN:       "FORBIDDEN",
 	domain.EINTERNAL:        "INTERNAL_SERVER_ERROR",
+	domain.EUPGRADE:         "UPGRADE_REQUIRED",
 }
 
 // errorPresenter gives every error a code. Domain errors keep their message (and
