@@ -75,16 +75,16 @@ func problemDoc(p *domain.Problem) *ProblemDoc {
 
 // ProgressNoteDoc is an entry of a problem's append-only history.
 type ProgressNoteDoc struct {
-	ID           string               `json:"id"`
-	ProblemID    string               `json:"problemId"`
-	EnterpriseID string               `json:"enterpriseId"`
-	AuthorID     string               `json:"authorId"`
-	AuthorName   string               `json:"authorName"`
-	Kind         string               `json:"kind"`
-	Text         string               `json:"text"`
-	At           *time.Time           `json:"at"`
-	FromStatus   string               `json:"fromStatus"`
-	ToStatus     string               `json:"toStatus"`
+	ID           string     `json:"id"`
+	ProblemID    string     `json:"problemId"`
+	EnterpriseID string     `json:"enterpriseId"`
+	AuthorID     string     `json:"authorId"`
+	AuthorName   string     `json:"authorName"`
+	Kind         string     `json:"kind"`
+	Text         string     `json:"text"`
+	At           *time.Time `json:"at"`
+	FromStatus   string     `json:"fromStatus"`
+	ToStatus     string     `json:"toStatus"`
 	Meta
 }
 

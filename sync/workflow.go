@@ -2,8 +2,8 @@ package sync
 
 import (
 	"context"
-		"slices"
-	
+	"slices"
+
 	"github.com/lianqi/lianqi/domain"
 )
 

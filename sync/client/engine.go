@@ -16,7 +16,9 @@ type EngineTransport struct {
 	P *domain.Principal
 }
 
-func (t *EngineTransport) ctx(ctx context.Context) context.Context { return domain.WithPrincipal(ctx, t.P) }
+func (t *EngineTransport) ctx(ctx context.Context) context.Context {
+	return domain.WithPrincipal(ctx, t.P)
+}
 
 // Pull implements Transport.
 func (t *EngineTransport) Pull(ctx context.Context, coll string, cp *lqsync.Checkpoint, limit int) (*PullResult, error) {
