@@ -41,15 +41,56 @@ var syncedCollections = []string{CollEnterprises, CollOfficials, CollPairings, C
 func (db *DB) ensureSchema(ctx context.Context) error {
 	for _, c := range syncedCollections {
 		models := append([]mongo.IndexModel{{Keys: bson.D{{Key: "seq", Value: 1}}, Options: options.Index().SetName("seq")}}, indexes[c]...)
-		if _, err := db.coll(c).Indexes().CreateMany(ctx, models); err != nil {
+		// Only missing indexes are created: FerretDB 1.24 crashes the connection
+		// when createIndexes names several indexes that all exist already (a
+		// second handle on the database, or a restart).
+		have, err := db.indexNames(ctx, c)
+		if err != nil {
+			return err
+		}
+		var missing []mongo.IndexModel
+		for _, m := range models {
+			if !have[indexName(m)] {
+				missing = append(missing, m)
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		if _, err := db.coll(c).Indexes().CreateMany(ctx, missing); err != nil {
 			return fmt.Errorf("create indexes on %s: %w", c, err)
 		}
 	}
-	// The change counter must exist before the first allocation; inserting it
-	// races harmlessly with another process doing the same.
-	_, err := db.coll(collCounters).InsertOne(ctx, seqDoc{ID: changesCounter, Next: 1, Pending: []pendingSeq{}})
-	if err != nil && !mongo.IsDuplicateKeyError(err) {
-		return fmt.Errorf("create change counter: %w", err)
+	return db.migrateCounter(ctx)
+}
+
+func (db *DB) indexNames(ctx context.Context, coll string) (map[string]bool, error) {
+	cur, err := db.coll(coll).Indexes().List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list indexes on %s: %w", coll, err)
 	}
-	return nil
+	var specs []struct {
+		Name string `bson:"name"`
+	}
+	if err := cur.All(ctx, &specs); err != nil {
+		return nil, fmt.Errorf("list indexes on %s: %w", coll, err)
+	}
+	names := map[string]bool{}
+	for _, s := range specs {
+		names[s.Name] = true
+	}
+	return names, nil
+}
+
+func indexName(m mongo.IndexModel) string {
+	var o options.IndexOptions
+	if m.Options != nil {
+		for _, set := range m.Options.List() {
+			_ = set(&o)
+		}
+	}
+	if o.Name == nil {
+		return ""
+	}
+	return *o.Name
 }
