@@ -13,6 +13,7 @@ require (
 	github.com/vikstrous/dataloadgen v0.0.10
 	go.mongodb.org/mongo-driver/v2 v2.10.0
 	golang.org/x/crypto v0.59.0
+	pgregory.net/rapid v1.3.0
 )
 
 require (
