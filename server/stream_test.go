@@ -104,7 +104,9 @@ func TestSyncStreamEmitsChanges(t *testing.T) {
 // otherEnterprise returns an enterprise id other than not.
 func otherEnterprise(t *testing.T, s *testServer, not string) string {
 	var out struct {
-		Enterprises struct{ Edges []struct{ Node struct{ ID string } } }
+		Enterprises struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
 	}
 	s.as("admin", `{enterprises(first:50){edges{node{id}}}}`, nil).decode(t, &out)
 	for _, e := range out.Enterprises.Edges {
