@@ -102,18 +102,18 @@ func TestSyncStreamEmitsChanges(t *testing.T) {
 }
 
 // otherEnterprise returns an enterprise id other than not.
-func otherEnterprise(t *testing.T, s *testServer, not string) string {
+func otherEnterprise(t testing.TB, s *testServer, not string) string {
 	var out struct {
 		Enterprises struct {
 			Edges []struct{ Node struct{ ID string } }
 		}
 	}
-	s.as("admin", `{enterprises(first:50){edges{node{id}}}}`, nil).decode(t, &out)
+	s.as("admin", `{enterprises(first:50){edges{node{id}}}}`, nil).decode(s.t, &out)
 	for _, e := range out.Enterprises.Edges {
 		if e.Node.ID != not {
 			return e.Node.ID
 		}
 	}
-	t.Fatal("no other enterprise")
+	s.t.Fatal("no other enterprise")
 	return ""
 }
