@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"regexp"
+	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -137,14 +138,17 @@ func findAll[D any, T any](ctx context.Context, db *DB, coll string, filter bson
 	return out, nil
 }
 
-// findOne loads one live record by id within filter (the caller's scope).
+// findOne loads one live record by id within filter (the caller's scope). The
+// query sent is exactly {_id: id}, the only filter the embedded engine pushes
+// down to SQLite (any other filter decodes the whole collection in Go); the
+// tombstone flag and a scope of the usual {field: {$in: [...]}} shape are
+// checked here on the one document instead.
 func findOne[D any, T any](ctx context.Context, db *DB, coll, id string, scope bson.D, conv func(*D) T) (T, error) {
 	var zero T
 	if !domain.ValidID(id) {
 		return zero, domain.NotFound(singular(coll), id)
 	}
-	var d D
-	err := db.coll(coll).FindOne(ctx, and(bson.D{{Key: "_id", Value: id}, {Key: "deleted", Value: false}}, scope)).Decode(&d)
+	raw, err := db.coll(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
 	if err != nil {
 		if err := translate("find "+singular(coll), err); domain.ErrorCode(err) == domain.ENOTFOUND {
 			return zero, domain.NotFound(singular(coll), id)
@@ -152,7 +156,52 @@ func findOne[D any, T any](ctx context.Context, db *DB, coll, id string, scope b
 			return zero, err
 		}
 	}
+	if deleted, _ := raw.Lookup("deleted").BooleanOK(); deleted {
+		return zero, domain.NotFound(singular(coll), id)
+	}
+	in, known := matchIn(raw, scope)
+	if !known {
+		// A filter of another shape: let the database decide.
+		n, err := db.coll(coll).CountDocuments(ctx, and(bson.D{{Key: "_id", Value: id}}, scope))
+		if err != nil {
+			return zero, translate("find "+singular(coll), err)
+		}
+		in = n == 1
+	}
+	if !in {
+		return zero, domain.NotFound(singular(coll), id)
+	}
+	var d D
+	if err := bson.Unmarshal(raw, &d); err != nil {
+		return zero, translate("decode "+singular(coll), err)
+	}
 	return conv(&d), nil
+}
+
+// matchIn evaluates a scope filter of the shape {field: {$in: [strings]}} (or
+// none) against a document; known is false for any other shape.
+func matchIn(raw bson.Raw, scope bson.D) (in, known bool) {
+	if len(scope) == 0 {
+		return true, true
+	}
+	if len(scope) != 1 {
+		return false, false
+	}
+	cond, ok := scope[0].Value.(bson.D)
+	if !ok || len(cond) != 1 || cond[0].Key != "$in" {
+		return false, false
+	}
+	v, ok := raw.Lookup(scope[0].Key).StringValueOK()
+	if !ok {
+		return false, true
+	}
+	switch list := cond[0].Value.(type) {
+	case []string:
+		return slices.Contains(list, v), true
+	case bson.A:
+		return slices.Contains(list, any(v)), true
+	}
+	return false, false
 }
 
 // and combines filters; empty ones are dropped.
