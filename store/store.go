@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -55,6 +56,10 @@ type DB struct {
 	lease time.Duration
 
 	committed signal
+
+	// idOnlyPushdown is set on FerretDB, which evaluates every filter but an
+	// exact {_id} in Go over the whole collection (see replaceVersion).
+	idOnlyPushdown bool
 }
 
 // Open connects to uri, checks the database answers, and creates indexes and the
@@ -73,6 +78,10 @@ func Open(ctx context.Context, uri, dbName string, log *slog.Logger) (*DB, error
 	if err := db.Ping(pctx); err != nil {
 		_ = client.Disconnect(ctx)
 		return nil, fmt.Errorf("ping: %w", err)
+	}
+	var info bson.M
+	if err := db.db.RunCommand(pctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err == nil {
+		_, db.idOnlyPushdown = info["ferretdbFeatures"]
 	}
 	if err := db.ensureSchema(ctx); err != nil {
 		_ = client.Disconnect(ctx)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/lianqi/lianqi/domain"
 )
@@ -84,8 +85,29 @@ func (db *DB) commit(ctx context.Context, coll string, doc stamped, expectedVers
 }
 
 // replaceVersion replaces the document only if it still has the expected version.
+//
+// On FerretDB the conditional filter {_id, version} makes every replace decode
+// the whole collection (measured: half the time of a sync push at 2,000
+// problems), and FerretDB does not isolate the condition anyway: what makes the
+// check-and-replace atomic there is writeMu, held by commit. So there the version
+// is checked on the document read by _id, and the replace filters by _id alone;
+// on MongoDB the condition stays in the filter, atomic across processes.
 func (db *DB) replaceVersion(ctx context.Context, coll string, doc stamped, id string, expectedVersion int64) (int64, error) {
-	r, err := db.coll(coll).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: expectedVersion}}, doc)
+	filter := bson.D{{Key: "_id", Value: id}, {Key: "version", Value: expectedVersion}}
+	if db.idOnlyPushdown {
+		raw, err := db.coll(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
+		if err == mongo.ErrNoDocuments {
+			return 0, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		if v, _ := raw.Lookup("version").AsInt64OK(); v != expectedVersion {
+			return 0, nil
+		}
+		filter = bson.D{{Key: "_id", Value: id}}
+	}
+	r, err := db.coll(coll).ReplaceOne(ctx, filter, doc)
 	if err != nil {
 		return 0, err
 	}
