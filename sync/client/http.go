@@ -146,8 +146,8 @@ func (h *HTTP) Push(ctx context.Context, coll string, rows []Row, device string)
 	return &PushResult{Conflicts: out.R.Conflicts, Rejected: out.R.Rejected}, nil
 }
 
-// inputDoc drops output-only fields a replica may hold (an input type has
-// exactly the document's fields plus statusReason).
+// inputDoc passes a stored document as a GraphQL input object: every field a
+// pull selects exists in the collection's input type (which adds statusReason).
 func inputDoc(raw json.RawMessage) map[string]any {
 	var m map[string]any
 	_ = json.Unmarshal(raw, &m)

@@ -22,6 +22,7 @@ func NewMemory() *Memory {
 
 func key(kind, coll, id string) string { return kind + "\x00" + coll + "\x00" + id }
 
+// Get implements Store.
 func (m *Memory) Get(kind, coll, id string) (json.RawMessage, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -29,18 +30,21 @@ func (m *Memory) Get(kind, coll, id string) (json.RawMessage, bool) {
 	return d, ok
 }
 
+// Put implements Store.
 func (m *Memory) Put(kind, coll, id string, doc json.RawMessage) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.docs[key(kind, coll, id)] = append(json.RawMessage(nil), doc...)
 }
 
+// Delete implements Store.
 func (m *Memory) Delete(kind, coll, id string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.docs, key(kind, coll, id))
 }
 
+// IDs implements Store; ids are sorted.
 func (m *Memory) IDs(kind, coll string) []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -55,12 +59,14 @@ func (m *Memory) IDs(kind, coll string) []string {
 	return ids
 }
 
+// Checkpoint implements Store.
 func (m *Memory) Checkpoint(coll string) *lqsync.Checkpoint {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.cps[coll]
 }
 
+// SetCheckpoint implements Store.
 func (m *Memory) SetCheckpoint(coll string, cp *lqsync.Checkpoint) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
