@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -92,4 +93,25 @@ func (db *DB) FindChange(ctx context.Context, coll, id string) (Change, error) {
 		return Change{}, translate("decode "+singular(coll), err)
 	}
 	return Change{ID: b.ID, Seq: b.Seq, Deleted: b.Deleted, Doc: append(bson.Raw(nil), raw...)}, nil
+}
+
+// SyncKey returns the database's secret for signing sync checkpoints, creating
+// it on first use. Every server process on the database reads the same key, so
+// a checkpoint from one is valid on all.
+func (db *DB) SyncKey(ctx context.Context) ([]byte, error) {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	_, err := db.coll(collCounters).InsertOne(ctx, bson.D{{Key: "_id", Value: "syncKey"}, {Key: "key", Value: key}})
+	if err != nil && !mongo.IsDuplicateKeyError(err) {
+		return nil, translate("create sync key", err)
+	}
+	var doc struct {
+		Key []byte `bson:"key"`
+	}
+	if err := db.coll(collCounters).FindOne(ctx, bson.D{{Key: "_id", Value: "syncKey"}}).Decode(&doc); err != nil {
+		return nil, translate("read sync key", err)
+	}
+	return doc.Key, nil
 }

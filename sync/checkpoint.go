@@ -1,9 +1,12 @@
 package sync
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"slices"
+	"strings"
 
 	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/store"
@@ -40,17 +43,32 @@ type cursor struct {
 
 const cursorVersion = 1
 
-func (c *cursor) encode() Checkpoint {
+// The cursor is signed (HMAC-SHA256 with a key kept in the database): it lists
+// the scope keys it was computed for, and a forged list would otherwise earn
+// tombstones for documents of enterprises outside the caller's scope.
+
+func (c *cursor) encode(key []byte) Checkpoint {
 	b, _ := json.Marshal(c)
-	return Checkpoint{Cursor: base64.RawURLEncoding.EncodeToString(b), Seq: c.Seq}
+	body := base64.RawURLEncoding.EncodeToString(b)
+	return Checkpoint{Cursor: body + "." + sign(key, body), Seq: c.Seq}
 }
 
-func decodeCursor(cp *Checkpoint, coll string) (*cursor, error) {
+func sign(key []byte, body string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(body))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+}
+
+func decodeCursor(cp *Checkpoint, coll string, key []byte) (*cursor, error) {
 	if cp == nil || cp.Cursor == "" {
 		return nil, nil
 	}
 	bad := domain.Invalid("checkpoint", "the checkpoint is not one this collection's pull returned; start from no checkpoint")
-	b, err := base64.RawURLEncoding.DecodeString(cp.Cursor)
+	body, mac, ok := strings.Cut(cp.Cursor, ".")
+	if !ok || !hmac.Equal([]byte(mac), []byte(sign(key, body))) {
+		return nil, bad
+	}
+	b, err := base64.RawURLEncoding.DecodeString(body)
 	if err != nil || len(b) > 1<<16 {
 		return nil, bad
 	}

@@ -1,6 +1,8 @@
 package sync_test
 
 import (
+	"encoding/base64"
+	"strings"
 	"testing"
 
 	"github.com/lianqi/lianqi/domain"
@@ -14,6 +16,14 @@ func TestPullErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	problems, err := v.e.PullProblems(zhou, nil, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A checkpoint whose recorded scope was edited: its signature no longer fits.
+	body, mac, _ := strings.Cut(problems.Checkpoint.Cursor, ".")
+	raw, _ := base64.RawURLEncoding.DecodeString(body)
+	forged := &lqsync.Checkpoint{Cursor: base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(string(raw), `"k":[`, `"k":["01936f5e-0000-7000-8000-000000000000",`, 1))) + "." + mac}
 	for _, tc := range []struct {
 		name  string
 		cp    *lqsync.Checkpoint
@@ -23,6 +33,8 @@ func TestPullErrors(t *testing.T) {
 		{"OK", nil, 10, ""},
 		{"ErrCheckpointGarbage", &lqsync.Checkpoint{Cursor: "not a cursor"}, 10, domain.EINVALID},
 		{"ErrCheckpointOfAnotherCollection", &notes.Checkpoint, 10, domain.EINVALID},
+		{"ErrCheckpointForged", forged, 10, domain.EINVALID},
+		{"OKCheckpointContinues", &problems.Checkpoint, 10, ""},
 		{"ErrLimitTooLarge", nil, lqsync.MaxLimit + 1, domain.EINVALID},
 		{"ErrLimitNegative", nil, -1, domain.EINVALID},
 	} {

@@ -30,7 +30,11 @@ func (e *Engine) pull(ctx context.Context, coll string, cp *Checkpoint, limit in
 	if err != nil {
 		return nil, err
 	}
-	c, err := decodeCursor(cp, coll)
+	key, err := e.key(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := decodeCursor(cp, coll, key)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +70,7 @@ func (e *Engine) pull(ctx context.Context, coll string, cp *Checkpoint, limit in
 			c.Seq = mark
 		}
 	}
-	out.checkpoint = c.encode()
+	out.checkpoint = c.encode(key)
 	return out, nil
 }
 

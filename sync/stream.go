@@ -26,13 +26,21 @@ func (e *Engine) head(ctx context.Context, coll string) (*Checkpoint, error) {
 	if !sc.All {
 		c.Keys = scopeKeys(coll, sc)
 	}
-	cp := c.encode()
+	key, err := e.key(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cp := c.encode(key)
 	return &cp, nil
 }
 
 func stream[B any](ctx context.Context, e *Engine, coll string, cp *Checkpoint,
 	pull func(context.Context, *Checkpoint) (B, Checkpoint, int, bool, error)) (<-chan B, error) {
-	if _, err := decodeCursor(cp, coll); err != nil {
+	key, err := e.key(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := decodeCursor(cp, coll, key); err != nil {
 		return nil, err
 	}
 	if cp == nil || cp.Cursor == "" {

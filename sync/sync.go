@@ -11,6 +11,7 @@ package sync
 import (
 	"context"
 	"log/slog"
+	gosync "sync"
 	"time"
 
 	"github.com/lianqi/lianqi/auth"
@@ -59,6 +60,9 @@ type Engine struct {
 	// PollInterval is how often live streams look for writes of other processes,
 	// which the in-process commit signal does not see.
 	PollInterval time.Duration
+
+	keyMu   gosync.Mutex
+	signKey []byte
 }
 
 // New returns an engine over the service.
@@ -67,6 +71,20 @@ func New(svc *service.Service) *Engine {
 }
 
 func (e *Engine) db() *store.DB { return e.Svc.DB }
+
+// key returns the checkpoint signing key, read from the database once.
+func (e *Engine) key(ctx context.Context) ([]byte, error) {
+	e.keyMu.Lock()
+	defer e.keyMu.Unlock()
+	if e.signKey == nil {
+		k, err := e.db().SyncKey(ctx)
+		if err != nil {
+			return nil, err
+		}
+		e.signKey = k
+	}
+	return e.signKey, nil
+}
 
 func (e *Engine) now() time.Time { return e.Svc.Now().UTC().Truncate(time.Millisecond) }
 
