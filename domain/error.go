@@ -16,6 +16,8 @@ const (
 	EINTERNAL        = "internal"
 	// ERATELIMITED refuses a caller who sent too many requests; retry later.
 	ERATELIMITED = "rate_limited"
+	// EUPGRADE says the client is too old for the server (sync schema version).
+	EUPGRADE = "upgrade_required"
 )
 
 // Error is an error a caller is meant to read. Field names the input field that

@@ -5,6 +5,7 @@ import (
 
 	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/graph/model"
+	lqsync "github.com/lianqi/lianqi/sync"
 )
 
 func pageReq(first *int, after *string) domain.PageRequest {
@@ -126,4 +127,15 @@ func auditConnection(p domain.Page[*domain.AuditEvent]) *model.AuditEventConnect
 		return &model.AuditEventEdge{Cursor: c, Node: n}
 	})
 	return &model.AuditEventConnection{Edges: edges, PageInfo: info, TotalCount: int(p.TotalCount)}
+}
+
+// rejections turns the domain codes of refused sync rows into the codes errors
+// carry in extensions.code, so clients handle both alike.
+func rejections(rs []*lqsync.Rejection) []*lqsync.Rejection {
+	for _, r := range rs {
+		if c, ok := Codes[r.Code]; ok {
+			r.Code = c
+		}
+	}
+	return rs
 }

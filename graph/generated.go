@@ -19,6 +19,7 @@ import (
 	"github.com/lianqi/lianqi/graph/model"
 	"github.com/lianqi/lianqi/graph/scalar"
 	"github.com/lianqi/lianqi/service"
+	sync1 "github.com/lianqi/lianqi/sync"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -126,10 +127,31 @@ type ComplexityRoot struct {
 		Visits       func(childComplexity int, first *int, after *string) int
 	}
 
+	EnterpriseBatch struct {
+		Checkpoint func(childComplexity int) int
+		Documents  func(childComplexity int) int
+		Resync     func(childComplexity int) int
+	}
+
 	EnterpriseConnection struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
+	}
+
+	EnterpriseDoc struct {
+		ContactName  func(childComplexity int) int
+		ContactPhone func(childComplexity int) int
+		Deleted      func(childComplexity int) int
+		HLC          func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Industry     func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Park         func(childComplexity int) int
+		Status       func(childComplexity int) int
+		Town         func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+		Version      func(childComplexity int) int
 	}
 
 	EnterpriseEdge struct {
@@ -174,6 +196,9 @@ type ComplexityRoot struct {
 		Login                func(childComplexity int, username string, password string) int
 		Logout               func(childComplexity int, refreshToken *string) int
 		MarkEnterpriseLeft   func(childComplexity int, id string, at *time.Time) int
+		PushProblems         func(childComplexity int, rows []*sync1.ProblemRow, deviceID *string, schemaVersion int) int
+		PushProgressNotes    func(childComplexity int, rows []*sync1.ProgressNoteRow, deviceID *string, schemaVersion int) int
+		PushVisits           func(childComplexity int, rows []*sync1.VisitRow, deviceID *string, schemaVersion int) int
 		RecordQuizResult     func(childComplexity int, id string, input service.QuizResultInput) int
 		RefreshToken         func(childComplexity int, refreshToken string) int
 		ReopenProblem        func(childComplexity int, id string, expectedVersion *int, reason string, rating *service.RatingInput) int
@@ -209,10 +234,29 @@ type ComplexityRoot struct {
 		Visits      func(childComplexity int, first *int, after *string) int
 	}
 
+	OfficialBatch struct {
+		Checkpoint func(childComplexity int) int
+		Documents  func(childComplexity int) int
+		Resync     func(childComplexity int) int
+	}
+
 	OfficialConnection struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
+	}
+
+	OfficialDoc struct {
+		Bureau    func(childComplexity int) int
+		Deleted   func(childComplexity int) int
+		HLC       func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Phone     func(childComplexity int) int
+		RetiredAt func(childComplexity int) int
+		Title     func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+		Version   func(childComplexity int) int
 	}
 
 	OfficialEdge struct {
@@ -241,6 +285,26 @@ type ComplexityRoot struct {
 		TeamMembers  func(childComplexity int) int
 		UpdatedAt    func(childComplexity int) int
 		Version      func(childComplexity int) int
+	}
+
+	PairingBatch struct {
+		Checkpoint func(childComplexity int) int
+		Documents  func(childComplexity int) int
+		Resync     func(childComplexity int) int
+	}
+
+	PairingDoc struct {
+		Deleted        func(childComplexity int) int
+		EndReason      func(childComplexity int) int
+		EndedAt        func(childComplexity int) int
+		EnterpriseID   func(childComplexity int) int
+		HLC            func(childComplexity int) int
+		ID             func(childComplexity int) int
+		LeadOfficialID func(childComplexity int) int
+		StartedAt      func(childComplexity int) int
+		TeamMemberIDs  func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+		Version        func(childComplexity int) int
 	}
 
 	Post struct {
@@ -278,10 +342,40 @@ type ComplexityRoot struct {
 		Version                 func(childComplexity int) int
 	}
 
+	ProblemBatch struct {
+		Checkpoint func(childComplexity int) int
+		Documents  func(childComplexity int) int
+		Resync     func(childComplexity int) int
+	}
+
 	ProblemConnection struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
+	}
+
+	ProblemDoc struct {
+		Category                func(childComplexity int) int
+		CoordinatingDepartments func(childComplexity int) int
+		Deleted                 func(childComplexity int) int
+		Description             func(childComplexity int) int
+		EnterpriseID            func(childComplexity int) int
+		EscalationMode          func(childComplexity int) int
+		HLC                     func(childComplexity int) int
+		ID                      func(childComplexity int) int
+		Level                   func(childComplexity int) int
+		ReportedAt              func(childComplexity int) int
+		ReportedBy              func(childComplexity int) int
+		ResolveBy               func(childComplexity int) int
+		ResolvedAt              func(childComplexity int) int
+		RespondBy               func(childComplexity int) int
+		RespondedAt             func(childComplexity int) int
+		ResponsibleDepartment   func(childComplexity int) int
+		Status                  func(childComplexity int) int
+		Tags                    func(childComplexity int) int
+		Title                   func(childComplexity int) int
+		UpdatedAt               func(childComplexity int) int
+		Version                 func(childComplexity int) int
 	}
 
 	ProblemEdge struct {
@@ -294,6 +388,11 @@ type ComplexityRoot struct {
 		Problem   func(childComplexity int) int
 		ProblemID func(childComplexity int) int
 		Seq       func(childComplexity int) int
+	}
+
+	ProblemPushResult struct {
+		Conflicts func(childComplexity int) int
+		Rejected  func(childComplexity int) int
 	}
 
 	ProblemStats struct {
@@ -329,6 +428,34 @@ type ComplexityRoot struct {
 		ToStatus    func(childComplexity int) int
 	}
 
+	ProgressNoteBatch struct {
+		Checkpoint func(childComplexity int) int
+		Documents  func(childComplexity int) int
+		Resync     func(childComplexity int) int
+	}
+
+	ProgressNoteDoc struct {
+		At           func(childComplexity int) int
+		AuthorID     func(childComplexity int) int
+		AuthorName   func(childComplexity int) int
+		Deleted      func(childComplexity int) int
+		EnterpriseID func(childComplexity int) int
+		FromStatus   func(childComplexity int) int
+		HLC          func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		ProblemID    func(childComplexity int) int
+		Text         func(childComplexity int) int
+		ToStatus     func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+		Version      func(childComplexity int) int
+	}
+
+	ProgressNotePushResult struct {
+		Conflicts func(childComplexity int) int
+		Rejected  func(childComplexity int) int
+	}
+
 	Query struct {
 		AuditLog            func(childComplexity int, first *int, after *string, filter *domain.AuditFilter) int
 		DashboardTokens     func(childComplexity int, includeInactive *bool) int
@@ -345,11 +472,19 @@ type ComplexityRoot struct {
 		Problem             func(childComplexity int, id string) int
 		ProblemStats        func(childComplexity int, from *time.Time, to *time.Time) int
 		Problems            func(childComplexity int, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) int
+		PullEnterprises     func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
+		PullOfficials       func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
+		PullPairings        func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
+		PullProblems        func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
+		PullProgressNotes   func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
+		PullVisits          func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
 		Quiz                func(childComplexity int, id string) int
 		Quizzes             func(childComplexity int, first *int, after *string, officialID *string) int
 		Ratings             func(childComplexity int, filter *domain.RatingFilter) int
 		SpotCheck           func(childComplexity int, id string) int
 		SpotChecks          func(childComplexity int, first *int, after *string, filter *domain.SpotCheckFilter) int
+		SyncChecksum        func(childComplexity int, collection string, buckets *int, schemaVersion int) int
+		SyncConflicts       func(childComplexity int, first *int, after *string, documentID *string) int
 		Users               func(childComplexity int, first *int, after *string, role *domain.Role) int
 		Visit               func(childComplexity int, id string) int
 		Visits              func(childComplexity int, first *int, after *string, filter *domain.VisitFilter) int
@@ -455,9 +590,67 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		ProblemChanged func(childComplexity int, enterpriseID *string) int
-		StatsChanged   func(childComplexity int, from *time.Time, to *time.Time) int
-		TokenExpiresIn func(childComplexity int, everySeconds *int) int
+		ProblemChanged      func(childComplexity int, enterpriseID *string) int
+		StatsChanged        func(childComplexity int, from *time.Time, to *time.Time) int
+		StreamProblems      func(childComplexity int, checkpoint *sync1.Checkpoint, schemaVersion int) int
+		StreamProgressNotes func(childComplexity int, checkpoint *sync1.Checkpoint, schemaVersion int) int
+		StreamVisits        func(childComplexity int, checkpoint *sync1.Checkpoint, schemaVersion int) int
+		TokenExpiresIn      func(childComplexity int, everySeconds *int) int
+	}
+
+	SyncBucketSum struct {
+		Count func(childComplexity int) int
+		Hash  func(childComplexity int) int
+		Index func(childComplexity int) int
+	}
+
+	SyncCheckpoint struct {
+		Cursor func(childComplexity int) int
+		Seq    func(childComplexity int) int
+	}
+
+	SyncChecksum struct {
+		Buckets    func(childComplexity int) int
+		Collection func(childComplexity int) int
+		Count      func(childComplexity int) int
+		Seq        func(childComplexity int) int
+	}
+
+	SyncConflict struct {
+		At           func(childComplexity int) int
+		Base         func(childComplexity int) int
+		Client       func(childComplexity int) int
+		Collection   func(childComplexity int) int
+		DeviceID     func(childComplexity int) int
+		DocumentID   func(childComplexity int) int
+		EnterpriseID func(childComplexity int) int
+		Field        func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Outcome      func(childComplexity int) int
+		Reason       func(childComplexity int) int
+		Result       func(childComplexity int) int
+		Server       func(childComplexity int) int
+		UserID       func(childComplexity int) int
+		Username     func(childComplexity int) int
+	}
+
+	SyncConflictConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SyncConflictEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	SyncRejection struct {
+		Code       func(childComplexity int) int
+		Field      func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Message    func(childComplexity int) int
+		MutationID func(childComplexity int) int
 	}
 
 	User struct {
@@ -496,15 +689,39 @@ type ComplexityRoot struct {
 		Version    func(childComplexity int) int
 	}
 
+	VisitBatch struct {
+		Checkpoint func(childComplexity int) int
+		Documents  func(childComplexity int) int
+		Resync     func(childComplexity int) int
+	}
+
 	VisitConnection struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
 
+	VisitDoc struct {
+		Date         func(childComplexity int) int
+		Deleted      func(childComplexity int) int
+		EnterpriseID func(childComplexity int) int
+		HLC          func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Notes        func(childComplexity int) int
+		OfficialID   func(childComplexity int) int
+		ProblemIDs   func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+		Version      func(childComplexity int) int
+	}
+
 	VisitEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	VisitPushResult struct {
+		Conflicts func(childComplexity int) int
+		Rejected  func(childComplexity int) int
 	}
 }
 
@@ -560,6 +777,9 @@ type MutationResolver interface {
 	RevokeSessions(ctx context.Context, userID string) (int, error)
 	CreateDashboardToken(ctx context.Context, input domain.DashboardTokenInput) (*service.DashboardToken, error)
 	RevokeDashboardToken(ctx context.Context, id string) (*domain.Session, error)
+	PushProblems(ctx context.Context, rows []*sync1.ProblemRow, deviceID *string, schemaVersion int) (*sync1.ProblemPushResult, error)
+	PushProgressNotes(ctx context.Context, rows []*sync1.ProgressNoteRow, deviceID *string, schemaVersion int) (*sync1.ProgressNotePushResult, error)
+	PushVisits(ctx context.Context, rows []*sync1.VisitRow, deviceID *string, schemaVersion int) (*sync1.VisitPushResult, error)
 	AcknowledgeProblem(ctx context.Context, id string, expectedVersion *int, note *string) (*domain.Problem, error)
 	StartProblem(ctx context.Context, id string, expectedVersion *int, note *string) (*domain.Problem, error)
 	EscalateProblem(ctx context.Context, id string, expectedVersion *int, input service.EscalateProblemInput) (*domain.Problem, error)
@@ -624,6 +844,14 @@ type QueryResolver interface {
 	DashboardTokens(ctx context.Context, includeInactive *bool) ([]*domain.Session, error)
 	ProblemStats(ctx context.Context, from *time.Time, to *time.Time) (*domain.ProblemStats, error)
 	OfficialRanking(ctx context.Context, from *time.Time, to *time.Time) ([]*domain.RankingEntry, error)
+	PullProblems(ctx context.Context, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) (*sync1.ProblemBatch, error)
+	PullProgressNotes(ctx context.Context, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) (*sync1.ProgressNoteBatch, error)
+	PullVisits(ctx context.Context, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) (*sync1.VisitBatch, error)
+	PullEnterprises(ctx context.Context, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) (*sync1.EnterpriseBatch, error)
+	PullPairings(ctx context.Context, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) (*sync1.PairingBatch, error)
+	PullOfficials(ctx context.Context, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) (*sync1.OfficialBatch, error)
+	SyncChecksum(ctx context.Context, collection string, buckets *int, schemaVersion int) (*sync1.Checksum, error)
+	SyncConflicts(ctx context.Context, first *int, after *string, documentID *string) (*model.SyncConflictConnection, error)
 	OverdueByOfficial(ctx context.Context, officialID *string) ([]*service.OfficialOverdue, error)
 	OverdueByDepartment(ctx context.Context, department *string) ([]*service.DepartmentOverdue, error)
 }
@@ -651,6 +879,9 @@ type SubscriptionResolver interface {
 	ProblemChanged(ctx context.Context, enterpriseID *string) (<-chan *service.ProblemEvent, error)
 	StatsChanged(ctx context.Context, from *time.Time, to *time.Time) (<-chan *domain.ProblemStats, error)
 	TokenExpiresIn(ctx context.Context, everySeconds *int) (<-chan int, error)
+	StreamProblems(ctx context.Context, checkpoint *sync1.Checkpoint, schemaVersion int) (<-chan *sync1.ProblemBatch, error)
+	StreamProgressNotes(ctx context.Context, checkpoint *sync1.Checkpoint, schemaVersion int) (<-chan *sync1.ProgressNoteBatch, error)
+	StreamVisits(ctx context.Context, checkpoint *sync1.Checkpoint, schemaVersion int) (<-chan *sync1.VisitBatch, error)
 }
 type UserResolver interface {
 	Official(ctx context.Context, obj *domain.User) (*domain.Official, error)
@@ -951,6 +1182,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Enterprise.Visits(childComplexity, args["first"].(*int), args["after"].(*string)), true
 
+	case "EnterpriseBatch.checkpoint":
+		if e.ComplexityRoot.EnterpriseBatch.Checkpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnterpriseBatch.Checkpoint(childComplexity), true
+	case "EnterpriseBatch.documents":
+		if e.ComplexityRoot.EnterpriseBatch.Documents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnterpriseBatch.Documents(childComplexity), true
+	case "EnterpriseBatch.resync":
+		if e.ComplexityRoot.EnterpriseBatch.Resync == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnterpriseBatch.Resync(childComplexity), true
+
 	case "EnterpriseConnection.edges":
 		if e.ComplexityRoot.EnterpriseConnection.Edges == nil {
 			break
@@ -969,6 +1219,79 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EnterpriseConnection.TotalCount(childComplexity), true
+
+	case "EnterpriseDoc.contactName":
+		if e.ComplexityRoot.EnterpriseDoc.ContactName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnterpriseDoc.ContactName(childComplexity), true
+	case "EnterpriseDoc.contactPhone":
+		if e.ComplexityRoot.EnterpriseDoc.ContactPhone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnterpriseDoc.ContactPhone(childComplexity), true
+	case "EnterpriseDoc.deleted":
+		if e.ComplexityRoot.EnterpriseDoc.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnterpriseDoc.Deleted(childComplexity), true
+	case "EnterpriseDoc.hlc":
+		if e.ComplexityRoot.EnterpriseDoc.HLC == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnterpriseDoc.HLC(childComplexity), true
+	case "EnterpriseDoc.id":
+		if e.ComplexityRoot.EnterpriseDoc.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnterpriseDoc.ID(childComplexity), true
+	case "EnterpriseDoc.industry":
+		if e.ComplexityRoot.EnterpriseDoc.Industry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnterpriseDoc.Industry(childComplexity), true
+	case "EnterpriseDoc.name":
+		if e.ComplexityRoot.EnterpriseDoc.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnterpriseDoc.Name(childComplexity), true
+	case "EnterpriseDoc.park":
+		if e.ComplexityRoot.EnterpriseDoc.Park == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnterpriseDoc.Park(childComplexity), true
+	case "EnterpriseDoc.status":
+		if e.ComplexityRoot.EnterpriseDoc.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnterpriseDoc.Status(childComplexity), true
+	case "EnterpriseDoc.town":
+		if e.ComplexityRoot.EnterpriseDoc.Town == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnterpriseDoc.Town(childComplexity), true
+	case "EnterpriseDoc.updatedAt":
+		if e.ComplexityRoot.EnterpriseDoc.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnterpriseDoc.UpdatedAt(childComplexity), true
+	case "EnterpriseDoc.version":
+		if e.ComplexityRoot.EnterpriseDoc.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnterpriseDoc.Version(childComplexity), true
 
 	case "EnterpriseEdge.cursor":
 		if e.ComplexityRoot.EnterpriseEdge.Cursor == nil {
@@ -1265,6 +1588,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MarkEnterpriseLeft(childComplexity, args["id"].(string), args["at"].(*time.Time)), true
+	case "Mutation.pushProblems":
+		if e.ComplexityRoot.Mutation.PushProblems == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_pushProblems_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PushProblems(childComplexity, args["rows"].([]*sync1.ProblemRow), args["deviceId"].(*string), args["schemaVersion"].(int)), true
+	case "Mutation.pushProgressNotes":
+		if e.ComplexityRoot.Mutation.PushProgressNotes == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_pushProgressNotes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PushProgressNotes(childComplexity, args["rows"].([]*sync1.ProgressNoteRow), args["deviceId"].(*string), args["schemaVersion"].(int)), true
+	case "Mutation.pushVisits":
+		if e.ComplexityRoot.Mutation.PushVisits == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_pushVisits_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PushVisits(childComplexity, args["rows"].([]*sync1.VisitRow), args["deviceId"].(*string), args["schemaVersion"].(int)), true
 	case "Mutation.recordQuizResult":
 		if e.ComplexityRoot.Mutation.RecordQuizResult == nil {
 			break
@@ -1547,6 +1903,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Official.Visits(childComplexity, args["first"].(*int), args["after"].(*string)), true
 
+	case "OfficialBatch.checkpoint":
+		if e.ComplexityRoot.OfficialBatch.Checkpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialBatch.Checkpoint(childComplexity), true
+	case "OfficialBatch.documents":
+		if e.ComplexityRoot.OfficialBatch.Documents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialBatch.Documents(childComplexity), true
+	case "OfficialBatch.resync":
+		if e.ComplexityRoot.OfficialBatch.Resync == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialBatch.Resync(childComplexity), true
+
 	case "OfficialConnection.edges":
 		if e.ComplexityRoot.OfficialConnection.Edges == nil {
 			break
@@ -1565,6 +1940,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OfficialConnection.TotalCount(childComplexity), true
+
+	case "OfficialDoc.bureau":
+		if e.ComplexityRoot.OfficialDoc.Bureau == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialDoc.Bureau(childComplexity), true
+	case "OfficialDoc.deleted":
+		if e.ComplexityRoot.OfficialDoc.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialDoc.Deleted(childComplexity), true
+	case "OfficialDoc.hlc":
+		if e.ComplexityRoot.OfficialDoc.HLC == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialDoc.HLC(childComplexity), true
+	case "OfficialDoc.id":
+		if e.ComplexityRoot.OfficialDoc.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialDoc.ID(childComplexity), true
+	case "OfficialDoc.name":
+		if e.ComplexityRoot.OfficialDoc.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialDoc.Name(childComplexity), true
+	case "OfficialDoc.phone":
+		if e.ComplexityRoot.OfficialDoc.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialDoc.Phone(childComplexity), true
+	case "OfficialDoc.retiredAt":
+		if e.ComplexityRoot.OfficialDoc.RetiredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialDoc.RetiredAt(childComplexity), true
+	case "OfficialDoc.title":
+		if e.ComplexityRoot.OfficialDoc.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialDoc.Title(childComplexity), true
+	case "OfficialDoc.updatedAt":
+		if e.ComplexityRoot.OfficialDoc.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialDoc.UpdatedAt(childComplexity), true
+	case "OfficialDoc.version":
+		if e.ComplexityRoot.OfficialDoc.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialDoc.Version(childComplexity), true
 
 	case "OfficialEdge.cursor":
 		if e.ComplexityRoot.OfficialEdge.Cursor == nil {
@@ -1665,6 +2101,92 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Pairing.Version(childComplexity), true
+
+	case "PairingBatch.checkpoint":
+		if e.ComplexityRoot.PairingBatch.Checkpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PairingBatch.Checkpoint(childComplexity), true
+	case "PairingBatch.documents":
+		if e.ComplexityRoot.PairingBatch.Documents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PairingBatch.Documents(childComplexity), true
+	case "PairingBatch.resync":
+		if e.ComplexityRoot.PairingBatch.Resync == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PairingBatch.Resync(childComplexity), true
+
+	case "PairingDoc.deleted":
+		if e.ComplexityRoot.PairingDoc.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PairingDoc.Deleted(childComplexity), true
+	case "PairingDoc.endReason":
+		if e.ComplexityRoot.PairingDoc.EndReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PairingDoc.EndReason(childComplexity), true
+	case "PairingDoc.endedAt":
+		if e.ComplexityRoot.PairingDoc.EndedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PairingDoc.EndedAt(childComplexity), true
+	case "PairingDoc.enterpriseId":
+		if e.ComplexityRoot.PairingDoc.EnterpriseID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PairingDoc.EnterpriseID(childComplexity), true
+	case "PairingDoc.hlc":
+		if e.ComplexityRoot.PairingDoc.HLC == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PairingDoc.HLC(childComplexity), true
+	case "PairingDoc.id":
+		if e.ComplexityRoot.PairingDoc.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PairingDoc.ID(childComplexity), true
+	case "PairingDoc.leadOfficialId":
+		if e.ComplexityRoot.PairingDoc.LeadOfficialID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PairingDoc.LeadOfficialID(childComplexity), true
+	case "PairingDoc.startedAt":
+		if e.ComplexityRoot.PairingDoc.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PairingDoc.StartedAt(childComplexity), true
+	case "PairingDoc.teamMemberIds":
+		if e.ComplexityRoot.PairingDoc.TeamMemberIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PairingDoc.TeamMemberIDs(childComplexity), true
+	case "PairingDoc.updatedAt":
+		if e.ComplexityRoot.PairingDoc.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PairingDoc.UpdatedAt(childComplexity), true
+	case "PairingDoc.version":
+		if e.ComplexityRoot.PairingDoc.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PairingDoc.Version(childComplexity), true
 
 	case "Post.bureau":
 		if e.ComplexityRoot.Post.Bureau == nil {
@@ -1842,6 +2364,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Problem.Version(childComplexity), true
 
+	case "ProblemBatch.checkpoint":
+		if e.ComplexityRoot.ProblemBatch.Checkpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemBatch.Checkpoint(childComplexity), true
+	case "ProblemBatch.documents":
+		if e.ComplexityRoot.ProblemBatch.Documents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemBatch.Documents(childComplexity), true
+	case "ProblemBatch.resync":
+		if e.ComplexityRoot.ProblemBatch.Resync == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemBatch.Resync(childComplexity), true
+
 	case "ProblemConnection.edges":
 		if e.ComplexityRoot.ProblemConnection.Edges == nil {
 			break
@@ -1860,6 +2401,133 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProblemConnection.TotalCount(childComplexity), true
+
+	case "ProblemDoc.category":
+		if e.ComplexityRoot.ProblemDoc.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.Category(childComplexity), true
+	case "ProblemDoc.coordinatingDepartments":
+		if e.ComplexityRoot.ProblemDoc.CoordinatingDepartments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.CoordinatingDepartments(childComplexity), true
+	case "ProblemDoc.deleted":
+		if e.ComplexityRoot.ProblemDoc.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.Deleted(childComplexity), true
+	case "ProblemDoc.description":
+		if e.ComplexityRoot.ProblemDoc.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.Description(childComplexity), true
+	case "ProblemDoc.enterpriseId":
+		if e.ComplexityRoot.ProblemDoc.EnterpriseID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.EnterpriseID(childComplexity), true
+	case "ProblemDoc.escalationMode":
+		if e.ComplexityRoot.ProblemDoc.EscalationMode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.EscalationMode(childComplexity), true
+	case "ProblemDoc.hlc":
+		if e.ComplexityRoot.ProblemDoc.HLC == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.HLC(childComplexity), true
+	case "ProblemDoc.id":
+		if e.ComplexityRoot.ProblemDoc.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.ID(childComplexity), true
+	case "ProblemDoc.level":
+		if e.ComplexityRoot.ProblemDoc.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.Level(childComplexity), true
+	case "ProblemDoc.reportedAt":
+		if e.ComplexityRoot.ProblemDoc.ReportedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.ReportedAt(childComplexity), true
+	case "ProblemDoc.reportedBy":
+		if e.ComplexityRoot.ProblemDoc.ReportedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.ReportedBy(childComplexity), true
+	case "ProblemDoc.resolveBy":
+		if e.ComplexityRoot.ProblemDoc.ResolveBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.ResolveBy(childComplexity), true
+	case "ProblemDoc.resolvedAt":
+		if e.ComplexityRoot.ProblemDoc.ResolvedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.ResolvedAt(childComplexity), true
+	case "ProblemDoc.respondBy":
+		if e.ComplexityRoot.ProblemDoc.RespondBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.RespondBy(childComplexity), true
+	case "ProblemDoc.respondedAt":
+		if e.ComplexityRoot.ProblemDoc.RespondedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.RespondedAt(childComplexity), true
+	case "ProblemDoc.responsibleDepartment":
+		if e.ComplexityRoot.ProblemDoc.ResponsibleDepartment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.ResponsibleDepartment(childComplexity), true
+	case "ProblemDoc.status":
+		if e.ComplexityRoot.ProblemDoc.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.Status(childComplexity), true
+	case "ProblemDoc.tags":
+		if e.ComplexityRoot.ProblemDoc.Tags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.Tags(childComplexity), true
+	case "ProblemDoc.title":
+		if e.ComplexityRoot.ProblemDoc.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.Title(childComplexity), true
+	case "ProblemDoc.updatedAt":
+		if e.ComplexityRoot.ProblemDoc.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.UpdatedAt(childComplexity), true
+	case "ProblemDoc.version":
+		if e.ComplexityRoot.ProblemDoc.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.Version(childComplexity), true
 
 	case "ProblemEdge.cursor":
 		if e.ComplexityRoot.ProblemEdge.Cursor == nil {
@@ -1898,6 +2566,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProblemEvent.Seq(childComplexity), true
+
+	case "ProblemPushResult.conflicts":
+		if e.ComplexityRoot.ProblemPushResult.Conflicts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemPushResult.Conflicts(childComplexity), true
+	case "ProblemPushResult.rejected":
+		if e.ComplexityRoot.ProblemPushResult.Rejected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemPushResult.Rejected(childComplexity), true
 
 	case "ProblemStats.byCategory":
 		if e.ComplexityRoot.ProblemStats.ByCategory == nil {
@@ -2063,6 +2744,123 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProgressNote.ToStatus(childComplexity), true
 
+	case "ProgressNoteBatch.checkpoint":
+		if e.ComplexityRoot.ProgressNoteBatch.Checkpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNoteBatch.Checkpoint(childComplexity), true
+	case "ProgressNoteBatch.documents":
+		if e.ComplexityRoot.ProgressNoteBatch.Documents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNoteBatch.Documents(childComplexity), true
+	case "ProgressNoteBatch.resync":
+		if e.ComplexityRoot.ProgressNoteBatch.Resync == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNoteBatch.Resync(childComplexity), true
+
+	case "ProgressNoteDoc.at":
+		if e.ComplexityRoot.ProgressNoteDoc.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNoteDoc.At(childComplexity), true
+	case "ProgressNoteDoc.authorId":
+		if e.ComplexityRoot.ProgressNoteDoc.AuthorID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNoteDoc.AuthorID(childComplexity), true
+	case "ProgressNoteDoc.authorName":
+		if e.ComplexityRoot.ProgressNoteDoc.AuthorName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNoteDoc.AuthorName(childComplexity), true
+	case "ProgressNoteDoc.deleted":
+		if e.ComplexityRoot.ProgressNoteDoc.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNoteDoc.Deleted(childComplexity), true
+	case "ProgressNoteDoc.enterpriseId":
+		if e.ComplexityRoot.ProgressNoteDoc.EnterpriseID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNoteDoc.EnterpriseID(childComplexity), true
+	case "ProgressNoteDoc.fromStatus":
+		if e.ComplexityRoot.ProgressNoteDoc.FromStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNoteDoc.FromStatus(childComplexity), true
+	case "ProgressNoteDoc.hlc":
+		if e.ComplexityRoot.ProgressNoteDoc.HLC == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNoteDoc.HLC(childComplexity), true
+	case "ProgressNoteDoc.id":
+		if e.ComplexityRoot.ProgressNoteDoc.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNoteDoc.ID(childComplexity), true
+	case "ProgressNoteDoc.kind":
+		if e.ComplexityRoot.ProgressNoteDoc.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNoteDoc.Kind(childComplexity), true
+	case "ProgressNoteDoc.problemId":
+		if e.ComplexityRoot.ProgressNoteDoc.ProblemID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNoteDoc.ProblemID(childComplexity), true
+	case "ProgressNoteDoc.text":
+		if e.ComplexityRoot.ProgressNoteDoc.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNoteDoc.Text(childComplexity), true
+	case "ProgressNoteDoc.toStatus":
+		if e.ComplexityRoot.ProgressNoteDoc.ToStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNoteDoc.ToStatus(childComplexity), true
+	case "ProgressNoteDoc.updatedAt":
+		if e.ComplexityRoot.ProgressNoteDoc.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNoteDoc.UpdatedAt(childComplexity), true
+	case "ProgressNoteDoc.version":
+		if e.ComplexityRoot.ProgressNoteDoc.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNoteDoc.Version(childComplexity), true
+
+	case "ProgressNotePushResult.conflicts":
+		if e.ComplexityRoot.ProgressNotePushResult.Conflicts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNotePushResult.Conflicts(childComplexity), true
+	case "ProgressNotePushResult.rejected":
+		if e.ComplexityRoot.ProgressNotePushResult.Rejected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNotePushResult.Rejected(childComplexity), true
+
 	case "Query.auditLog":
 		if e.ComplexityRoot.Query.AuditLog == nil {
 			break
@@ -2219,6 +3017,72 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Problems(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*domain.ProblemFilter), args["orderBy"].(*domain.ProblemSort)), true
+	case "Query.pullEnterprises":
+		if e.ComplexityRoot.Query.PullEnterprises == nil {
+			break
+		}
+
+		args, err := ec.field_Query_pullEnterprises_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PullEnterprises(childComplexity, args["checkpoint"].(*sync1.Checkpoint), args["limit"].(*int), args["schemaVersion"].(int), args["bucket"].(*sync1.Bucket)), true
+	case "Query.pullOfficials":
+		if e.ComplexityRoot.Query.PullOfficials == nil {
+			break
+		}
+
+		args, err := ec.field_Query_pullOfficials_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PullOfficials(childComplexity, args["checkpoint"].(*sync1.Checkpoint), args["limit"].(*int), args["schemaVersion"].(int), args["bucket"].(*sync1.Bucket)), true
+	case "Query.pullPairings":
+		if e.ComplexityRoot.Query.PullPairings == nil {
+			break
+		}
+
+		args, err := ec.field_Query_pullPairings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PullPairings(childComplexity, args["checkpoint"].(*sync1.Checkpoint), args["limit"].(*int), args["schemaVersion"].(int), args["bucket"].(*sync1.Bucket)), true
+	case "Query.pullProblems":
+		if e.ComplexityRoot.Query.PullProblems == nil {
+			break
+		}
+
+		args, err := ec.field_Query_pullProblems_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PullProblems(childComplexity, args["checkpoint"].(*sync1.Checkpoint), args["limit"].(*int), args["schemaVersion"].(int), args["bucket"].(*sync1.Bucket)), true
+	case "Query.pullProgressNotes":
+		if e.ComplexityRoot.Query.PullProgressNotes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_pullProgressNotes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PullProgressNotes(childComplexity, args["checkpoint"].(*sync1.Checkpoint), args["limit"].(*int), args["schemaVersion"].(int), args["bucket"].(*sync1.Bucket)), true
+	case "Query.pullVisits":
+		if e.ComplexityRoot.Query.PullVisits == nil {
+			break
+		}
+
+		args, err := ec.field_Query_pullVisits_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PullVisits(childComplexity, args["checkpoint"].(*sync1.Checkpoint), args["limit"].(*int), args["schemaVersion"].(int), args["bucket"].(*sync1.Bucket)), true
 	case "Query.quiz":
 		if e.ComplexityRoot.Query.Quiz == nil {
 			break
@@ -2274,6 +3138,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SpotChecks(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*domain.SpotCheckFilter)), true
+	case "Query.syncChecksum":
+		if e.ComplexityRoot.Query.SyncChecksum == nil {
+			break
+		}
+
+		args, err := ec.field_Query_syncChecksum_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SyncChecksum(childComplexity, args["collection"].(string), args["buckets"].(*int), args["schemaVersion"].(int)), true
+	case "Query.syncConflicts":
+		if e.ComplexityRoot.Query.SyncConflicts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_syncConflicts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SyncConflicts(childComplexity, args["first"].(*int), args["after"].(*string), args["documentId"].(*string)), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -2720,6 +3606,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.StatsChanged(childComplexity, args["from"].(*time.Time), args["to"].(*time.Time)), true
+	case "Subscription.streamProblems":
+		if e.ComplexityRoot.Subscription.StreamProblems == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_streamProblems_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.StreamProblems(childComplexity, args["checkpoint"].(*sync1.Checkpoint), args["schemaVersion"].(int)), true
+	case "Subscription.streamProgressNotes":
+		if e.ComplexityRoot.Subscription.StreamProgressNotes == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_streamProgressNotes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.StreamProgressNotes(childComplexity, args["checkpoint"].(*sync1.Checkpoint), args["schemaVersion"].(int)), true
+	case "Subscription.streamVisits":
+		if e.ComplexityRoot.Subscription.StreamVisits == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_streamVisits_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.StreamVisits(childComplexity, args["checkpoint"].(*sync1.Checkpoint), args["schemaVersion"].(int)), true
 	case "Subscription.tokenExpiresIn":
 		if e.ComplexityRoot.Subscription.TokenExpiresIn == nil {
 			break
@@ -2731,6 +3650,217 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.TokenExpiresIn(childComplexity, args["everySeconds"].(*int)), true
+
+	case "SyncBucketSum.count":
+		if e.ComplexityRoot.SyncBucketSum.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncBucketSum.Count(childComplexity), true
+	case "SyncBucketSum.hash":
+		if e.ComplexityRoot.SyncBucketSum.Hash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncBucketSum.Hash(childComplexity), true
+	case "SyncBucketSum.index":
+		if e.ComplexityRoot.SyncBucketSum.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncBucketSum.Index(childComplexity), true
+
+	case "SyncCheckpoint.cursor":
+		if e.ComplexityRoot.SyncCheckpoint.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncCheckpoint.Cursor(childComplexity), true
+	case "SyncCheckpoint.seq":
+		if e.ComplexityRoot.SyncCheckpoint.Seq == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncCheckpoint.Seq(childComplexity), true
+
+	case "SyncChecksum.buckets":
+		if e.ComplexityRoot.SyncChecksum.Buckets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncChecksum.Buckets(childComplexity), true
+	case "SyncChecksum.collection":
+		if e.ComplexityRoot.SyncChecksum.Collection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncChecksum.Collection(childComplexity), true
+	case "SyncChecksum.count":
+		if e.ComplexityRoot.SyncChecksum.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncChecksum.Count(childComplexity), true
+	case "SyncChecksum.seq":
+		if e.ComplexityRoot.SyncChecksum.Seq == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncChecksum.Seq(childComplexity), true
+
+	case "SyncConflict.at":
+		if e.ComplexityRoot.SyncConflict.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.At(childComplexity), true
+	case "SyncConflict.base":
+		if e.ComplexityRoot.SyncConflict.Base == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.Base(childComplexity), true
+	case "SyncConflict.client":
+		if e.ComplexityRoot.SyncConflict.Client == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.Client(childComplexity), true
+	case "SyncConflict.collection":
+		if e.ComplexityRoot.SyncConflict.Collection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.Collection(childComplexity), true
+	case "SyncConflict.deviceId":
+		if e.ComplexityRoot.SyncConflict.DeviceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.DeviceID(childComplexity), true
+	case "SyncConflict.documentId":
+		if e.ComplexityRoot.SyncConflict.DocumentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.DocumentID(childComplexity), true
+	case "SyncConflict.enterpriseId":
+		if e.ComplexityRoot.SyncConflict.EnterpriseID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.EnterpriseID(childComplexity), true
+	case "SyncConflict.field":
+		if e.ComplexityRoot.SyncConflict.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.Field(childComplexity), true
+	case "SyncConflict.id":
+		if e.ComplexityRoot.SyncConflict.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.ID(childComplexity), true
+	case "SyncConflict.outcome":
+		if e.ComplexityRoot.SyncConflict.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.Outcome(childComplexity), true
+	case "SyncConflict.reason":
+		if e.ComplexityRoot.SyncConflict.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.Reason(childComplexity), true
+	case "SyncConflict.result":
+		if e.ComplexityRoot.SyncConflict.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.Result(childComplexity), true
+	case "SyncConflict.server":
+		if e.ComplexityRoot.SyncConflict.Server == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.Server(childComplexity), true
+	case "SyncConflict.userId":
+		if e.ComplexityRoot.SyncConflict.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.UserID(childComplexity), true
+	case "SyncConflict.username":
+		if e.ComplexityRoot.SyncConflict.Username == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflict.Username(childComplexity), true
+
+	case "SyncConflictConnection.edges":
+		if e.ComplexityRoot.SyncConflictConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflictConnection.Edges(childComplexity), true
+	case "SyncConflictConnection.pageInfo":
+		if e.ComplexityRoot.SyncConflictConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflictConnection.PageInfo(childComplexity), true
+	case "SyncConflictConnection.totalCount":
+		if e.ComplexityRoot.SyncConflictConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflictConnection.TotalCount(childComplexity), true
+
+	case "SyncConflictEdge.cursor":
+		if e.ComplexityRoot.SyncConflictEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflictEdge.Cursor(childComplexity), true
+	case "SyncConflictEdge.node":
+		if e.ComplexityRoot.SyncConflictEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncConflictEdge.Node(childComplexity), true
+
+	case "SyncRejection.code":
+		if e.ComplexityRoot.SyncRejection.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncRejection.Code(childComplexity), true
+	case "SyncRejection.field":
+		if e.ComplexityRoot.SyncRejection.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncRejection.Field(childComplexity), true
+	case "SyncRejection.id":
+		if e.ComplexityRoot.SyncRejection.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncRejection.ID(childComplexity), true
+	case "SyncRejection.message":
+		if e.ComplexityRoot.SyncRejection.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncRejection.Message(childComplexity), true
+	case "SyncRejection.mutationId":
+		if e.ComplexityRoot.SyncRejection.MutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncRejection.MutationID(childComplexity), true
 
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
@@ -2880,6 +4010,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Visit.Version(childComplexity), true
 
+	case "VisitBatch.checkpoint":
+		if e.ComplexityRoot.VisitBatch.Checkpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitBatch.Checkpoint(childComplexity), true
+	case "VisitBatch.documents":
+		if e.ComplexityRoot.VisitBatch.Documents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitBatch.Documents(childComplexity), true
+	case "VisitBatch.resync":
+		if e.ComplexityRoot.VisitBatch.Resync == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitBatch.Resync(childComplexity), true
+
 	case "VisitConnection.edges":
 		if e.ComplexityRoot.VisitConnection.Edges == nil {
 			break
@@ -2899,6 +4048,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.VisitConnection.TotalCount(childComplexity), true
 
+	case "VisitDoc.date":
+		if e.ComplexityRoot.VisitDoc.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitDoc.Date(childComplexity), true
+	case "VisitDoc.deleted":
+		if e.ComplexityRoot.VisitDoc.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitDoc.Deleted(childComplexity), true
+	case "VisitDoc.enterpriseId":
+		if e.ComplexityRoot.VisitDoc.EnterpriseID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitDoc.EnterpriseID(childComplexity), true
+	case "VisitDoc.hlc":
+		if e.ComplexityRoot.VisitDoc.HLC == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitDoc.HLC(childComplexity), true
+	case "VisitDoc.id":
+		if e.ComplexityRoot.VisitDoc.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitDoc.ID(childComplexity), true
+	case "VisitDoc.notes":
+		if e.ComplexityRoot.VisitDoc.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitDoc.Notes(childComplexity), true
+	case "VisitDoc.officialId":
+		if e.ComplexityRoot.VisitDoc.OfficialID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitDoc.OfficialID(childComplexity), true
+	case "VisitDoc.problemIds":
+		if e.ComplexityRoot.VisitDoc.ProblemIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitDoc.ProblemIDs(childComplexity), true
+	case "VisitDoc.updatedAt":
+		if e.ComplexityRoot.VisitDoc.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitDoc.UpdatedAt(childComplexity), true
+	case "VisitDoc.version":
+		if e.ComplexityRoot.VisitDoc.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitDoc.Version(childComplexity), true
+
 	case "VisitEdge.cursor":
 		if e.ComplexityRoot.VisitEdge.Cursor == nil {
 			break
@@ -2911,6 +4121,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.VisitEdge.Node(childComplexity), true
+
+	case "VisitPushResult.conflicts":
+		if e.ComplexityRoot.VisitPushResult.Conflicts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitPushResult.Conflicts(childComplexity), true
+	case "VisitPushResult.rejected":
+		if e.ComplexityRoot.VisitPushResult.Rejected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitPushResult.Rejected(childComplexity), true
 
 	}
 	return 0, false
@@ -2933,7 +4156,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OfficialFilter", ec.unmarshalInputOfficialFilter),
 			graphql.NewInputUnmarshaler("PairingFilter", ec.unmarshalInputPairingFilter),
 			graphql.NewInputUnmarshaler("PostInput", ec.unmarshalInputPostInput),
+			graphql.NewInputUnmarshaler("ProblemDocInput", ec.unmarshalInputProblemDocInput),
 			graphql.NewInputUnmarshaler("ProblemFilter", ec.unmarshalInputProblemFilter),
+			graphql.NewInputUnmarshaler("ProblemPushRow", ec.unmarshalInputProblemPushRow),
+			graphql.NewInputUnmarshaler("ProgressNoteDocInput", ec.unmarshalInputProgressNoteDocInput),
+			graphql.NewInputUnmarshaler("ProgressNotePushRow", ec.unmarshalInputProgressNotePushRow),
 			graphql.NewInputUnmarshaler("QuizInput", ec.unmarshalInputQuizInput),
 			graphql.NewInputUnmarshaler("QuizResultInput", ec.unmarshalInputQuizResultInput),
 			graphql.NewInputUnmarshaler("RatingFilter", ec.unmarshalInputRatingFilter),
@@ -2943,11 +4170,15 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SpotCheckFilter", ec.unmarshalInputSpotCheckFilter),
 			graphql.NewInputUnmarshaler("SpotCheckInput", ec.unmarshalInputSpotCheckInput),
 			graphql.NewInputUnmarshaler("SpotCheckQuestionInput", ec.unmarshalInputSpotCheckQuestionInput),
+			graphql.NewInputUnmarshaler("SyncBucketInput", ec.unmarshalInputSyncBucketInput),
+			graphql.NewInputUnmarshaler("SyncCheckpointInput", ec.unmarshalInputSyncCheckpointInput),
 			graphql.NewInputUnmarshaler("UpdateOfficialInput", ec.unmarshalInputUpdateOfficialInput),
 			graphql.NewInputUnmarshaler("UpdateProblemInput", ec.unmarshalInputUpdateProblemInput),
 			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
+			graphql.NewInputUnmarshaler("VisitDocInput", ec.unmarshalInputVisitDocInput),
 			graphql.NewInputUnmarshaler("VisitFilter", ec.unmarshalInputVisitFilter),
 			graphql.NewInputUnmarshaler("VisitInput", ec.unmarshalInputVisitInput),
+			graphql.NewInputUnmarshaler("VisitPushRow", ec.unmarshalInputVisitPushRow),
 		)
 	}
 	first := true
@@ -3040,7 +4271,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/enterprise.graphqls" "schema/judgement.graphqls" "schema/official.graphqls" "schema/problem.graphqls" "schema/reform.graphqls" "schema/schema.graphqls" "schema/security.graphqls" "schema/stats.graphqls" "schema/subscription.graphqls" "schema/visit.graphqls" "schema/workflow.graphqls"
+//go:embed "schema/enterprise.graphqls" "schema/judgement.graphqls" "schema/official.graphqls" "schema/problem.graphqls" "schema/reform.graphqls" "schema/schema.graphqls" "schema/security.graphqls" "schema/stats.graphqls" "schema/subscription.graphqls" "schema/sync.graphqls" "schema/visit.graphqls" "schema/workflow.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3061,6 +4292,7 @@ var sources = []*ast.Source{
 	{Name: "schema/security.graphqls", Input: sourceData("schema/security.graphqls"), BuiltIn: false},
 	{Name: "schema/stats.graphqls", Input: sourceData("schema/stats.graphqls"), BuiltIn: false},
 	{Name: "schema/subscription.graphqls", Input: sourceData("schema/subscription.graphqls"), BuiltIn: false},
+	{Name: "schema/sync.graphqls", Input: sourceData("schema/sync.graphqls"), BuiltIn: false},
 	{Name: "schema/visit.graphqls", Input: sourceData("schema/visit.graphqls"), BuiltIn: false},
 	{Name: "schema/workflow.graphqls", Input: sourceData("schema/workflow.graphqls"), BuiltIn: false},
 }
@@ -3202,6 +4434,18 @@ func (ec *executionContext) childFields_Enterprise(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type Enterprise", field.Name)
 }
 
+func (ec *executionContext) childFields_EnterpriseBatch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "documents":
+		return ec.fieldContext_EnterpriseBatch_documents(ctx, field)
+	case "checkpoint":
+		return ec.fieldContext_EnterpriseBatch_checkpoint(ctx, field)
+	case "resync":
+		return ec.fieldContext_EnterpriseBatch_resync(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnterpriseBatch", field.Name)
+}
+
 func (ec *executionContext) childFields_EnterpriseConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -3212,6 +4456,36 @@ func (ec *executionContext) childFields_EnterpriseConnection(ctx context.Context
 		return ec.fieldContext_EnterpriseConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EnterpriseConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EnterpriseDoc(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EnterpriseDoc_id(ctx, field)
+	case "name":
+		return ec.fieldContext_EnterpriseDoc_name(ctx, field)
+	case "town":
+		return ec.fieldContext_EnterpriseDoc_town(ctx, field)
+	case "park":
+		return ec.fieldContext_EnterpriseDoc_park(ctx, field)
+	case "industry":
+		return ec.fieldContext_EnterpriseDoc_industry(ctx, field)
+	case "contactName":
+		return ec.fieldContext_EnterpriseDoc_contactName(ctx, field)
+	case "contactPhone":
+		return ec.fieldContext_EnterpriseDoc_contactPhone(ctx, field)
+	case "status":
+		return ec.fieldContext_EnterpriseDoc_status(ctx, field)
+	case "version":
+		return ec.fieldContext_EnterpriseDoc_version(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_EnterpriseDoc_updatedAt(ctx, field)
+	case "hlc":
+		return ec.fieldContext_EnterpriseDoc_hlc(ctx, field)
+	case "deleted":
+		return ec.fieldContext_EnterpriseDoc_deleted(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnterpriseDoc", field.Name)
 }
 
 func (ec *executionContext) childFields_EnterpriseEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3284,6 +4558,18 @@ func (ec *executionContext) childFields_Official(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Official", field.Name)
 }
 
+func (ec *executionContext) childFields_OfficialBatch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "documents":
+		return ec.fieldContext_OfficialBatch_documents(ctx, field)
+	case "checkpoint":
+		return ec.fieldContext_OfficialBatch_checkpoint(ctx, field)
+	case "resync":
+		return ec.fieldContext_OfficialBatch_resync(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OfficialBatch", field.Name)
+}
+
 func (ec *executionContext) childFields_OfficialConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -3294,6 +4580,32 @@ func (ec *executionContext) childFields_OfficialConnection(ctx context.Context, 
 		return ec.fieldContext_OfficialConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OfficialConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OfficialDoc(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_OfficialDoc_id(ctx, field)
+	case "name":
+		return ec.fieldContext_OfficialDoc_name(ctx, field)
+	case "phone":
+		return ec.fieldContext_OfficialDoc_phone(ctx, field)
+	case "bureau":
+		return ec.fieldContext_OfficialDoc_bureau(ctx, field)
+	case "title":
+		return ec.fieldContext_OfficialDoc_title(ctx, field)
+	case "retiredAt":
+		return ec.fieldContext_OfficialDoc_retiredAt(ctx, field)
+	case "version":
+		return ec.fieldContext_OfficialDoc_version(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_OfficialDoc_updatedAt(ctx, field)
+	case "hlc":
+		return ec.fieldContext_OfficialDoc_hlc(ctx, field)
+	case "deleted":
+		return ec.fieldContext_OfficialDoc_deleted(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OfficialDoc", field.Name)
 }
 
 func (ec *executionContext) childFields_OfficialEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3350,6 +4662,46 @@ func (ec *executionContext) childFields_Pairing(ctx context.Context, field graph
 		return ec.fieldContext_Pairing_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Pairing", field.Name)
+}
+
+func (ec *executionContext) childFields_PairingBatch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "documents":
+		return ec.fieldContext_PairingBatch_documents(ctx, field)
+	case "checkpoint":
+		return ec.fieldContext_PairingBatch_checkpoint(ctx, field)
+	case "resync":
+		return ec.fieldContext_PairingBatch_resync(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PairingBatch", field.Name)
+}
+
+func (ec *executionContext) childFields_PairingDoc(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PairingDoc_id(ctx, field)
+	case "enterpriseId":
+		return ec.fieldContext_PairingDoc_enterpriseId(ctx, field)
+	case "leadOfficialId":
+		return ec.fieldContext_PairingDoc_leadOfficialId(ctx, field)
+	case "teamMemberIds":
+		return ec.fieldContext_PairingDoc_teamMemberIds(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_PairingDoc_startedAt(ctx, field)
+	case "endedAt":
+		return ec.fieldContext_PairingDoc_endedAt(ctx, field)
+	case "endReason":
+		return ec.fieldContext_PairingDoc_endReason(ctx, field)
+	case "version":
+		return ec.fieldContext_PairingDoc_version(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_PairingDoc_updatedAt(ctx, field)
+	case "hlc":
+		return ec.fieldContext_PairingDoc_hlc(ctx, field)
+	case "deleted":
+		return ec.fieldContext_PairingDoc_deleted(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PairingDoc", field.Name)
 }
 
 func (ec *executionContext) childFields_Post(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3422,6 +4774,18 @@ func (ec *executionContext) childFields_Problem(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Problem", field.Name)
 }
 
+func (ec *executionContext) childFields_ProblemBatch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "documents":
+		return ec.fieldContext_ProblemBatch_documents(ctx, field)
+	case "checkpoint":
+		return ec.fieldContext_ProblemBatch_checkpoint(ctx, field)
+	case "resync":
+		return ec.fieldContext_ProblemBatch_resync(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProblemBatch", field.Name)
+}
+
 func (ec *executionContext) childFields_ProblemConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -3432,6 +4796,54 @@ func (ec *executionContext) childFields_ProblemConnection(ctx context.Context, f
 		return ec.fieldContext_ProblemConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProblemConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ProblemDoc(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ProblemDoc_id(ctx, field)
+	case "enterpriseId":
+		return ec.fieldContext_ProblemDoc_enterpriseId(ctx, field)
+	case "category":
+		return ec.fieldContext_ProblemDoc_category(ctx, field)
+	case "title":
+		return ec.fieldContext_ProblemDoc_title(ctx, field)
+	case "description":
+		return ec.fieldContext_ProblemDoc_description(ctx, field)
+	case "status":
+		return ec.fieldContext_ProblemDoc_status(ctx, field)
+	case "level":
+		return ec.fieldContext_ProblemDoc_level(ctx, field)
+	case "responsibleDepartment":
+		return ec.fieldContext_ProblemDoc_responsibleDepartment(ctx, field)
+	case "coordinatingDepartments":
+		return ec.fieldContext_ProblemDoc_coordinatingDepartments(ctx, field)
+	case "escalationMode":
+		return ec.fieldContext_ProblemDoc_escalationMode(ctx, field)
+	case "tags":
+		return ec.fieldContext_ProblemDoc_tags(ctx, field)
+	case "reportedBy":
+		return ec.fieldContext_ProblemDoc_reportedBy(ctx, field)
+	case "reportedAt":
+		return ec.fieldContext_ProblemDoc_reportedAt(ctx, field)
+	case "respondBy":
+		return ec.fieldContext_ProblemDoc_respondBy(ctx, field)
+	case "resolveBy":
+		return ec.fieldContext_ProblemDoc_resolveBy(ctx, field)
+	case "respondedAt":
+		return ec.fieldContext_ProblemDoc_respondedAt(ctx, field)
+	case "resolvedAt":
+		return ec.fieldContext_ProblemDoc_resolvedAt(ctx, field)
+	case "version":
+		return ec.fieldContext_ProblemDoc_version(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ProblemDoc_updatedAt(ctx, field)
+	case "hlc":
+		return ec.fieldContext_ProblemDoc_hlc(ctx, field)
+	case "deleted":
+		return ec.fieldContext_ProblemDoc_deleted(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProblemDoc", field.Name)
 }
 
 func (ec *executionContext) childFields_ProblemEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3456,6 +4868,16 @@ func (ec *executionContext) childFields_ProblemEvent(ctx context.Context, field 
 		return ec.fieldContext_ProblemEvent_seq(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProblemEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_ProblemPushResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "conflicts":
+		return ec.fieldContext_ProblemPushResult_conflicts(ctx, field)
+	case "rejected":
+		return ec.fieldContext_ProblemPushResult_rejected(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProblemPushResult", field.Name)
 }
 
 func (ec *executionContext) childFields_ProblemStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3522,6 +4944,62 @@ func (ec *executionContext) childFields_ProgressNote(ctx context.Context, field 
 		return ec.fieldContext_ProgressNote_departments(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProgressNote", field.Name)
+}
+
+func (ec *executionContext) childFields_ProgressNoteBatch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "documents":
+		return ec.fieldContext_ProgressNoteBatch_documents(ctx, field)
+	case "checkpoint":
+		return ec.fieldContext_ProgressNoteBatch_checkpoint(ctx, field)
+	case "resync":
+		return ec.fieldContext_ProgressNoteBatch_resync(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProgressNoteBatch", field.Name)
+}
+
+func (ec *executionContext) childFields_ProgressNoteDoc(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ProgressNoteDoc_id(ctx, field)
+	case "problemId":
+		return ec.fieldContext_ProgressNoteDoc_problemId(ctx, field)
+	case "enterpriseId":
+		return ec.fieldContext_ProgressNoteDoc_enterpriseId(ctx, field)
+	case "authorId":
+		return ec.fieldContext_ProgressNoteDoc_authorId(ctx, field)
+	case "authorName":
+		return ec.fieldContext_ProgressNoteDoc_authorName(ctx, field)
+	case "kind":
+		return ec.fieldContext_ProgressNoteDoc_kind(ctx, field)
+	case "text":
+		return ec.fieldContext_ProgressNoteDoc_text(ctx, field)
+	case "at":
+		return ec.fieldContext_ProgressNoteDoc_at(ctx, field)
+	case "fromStatus":
+		return ec.fieldContext_ProgressNoteDoc_fromStatus(ctx, field)
+	case "toStatus":
+		return ec.fieldContext_ProgressNoteDoc_toStatus(ctx, field)
+	case "version":
+		return ec.fieldContext_ProgressNoteDoc_version(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ProgressNoteDoc_updatedAt(ctx, field)
+	case "hlc":
+		return ec.fieldContext_ProgressNoteDoc_hlc(ctx, field)
+	case "deleted":
+		return ec.fieldContext_ProgressNoteDoc_deleted(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProgressNoteDoc", field.Name)
+}
+
+func (ec *executionContext) childFields_ProgressNotePushResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "conflicts":
+		return ec.fieldContext_ProgressNotePushResult_conflicts(ctx, field)
+	case "rejected":
+		return ec.fieldContext_ProgressNotePushResult_rejected(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProgressNotePushResult", field.Name)
 }
 
 func (ec *executionContext) childFields_Quiz(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3722,6 +5200,116 @@ func (ec *executionContext) childFields_StatBucket(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type StatBucket", field.Name)
 }
 
+func (ec *executionContext) childFields_SyncBucketSum(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "index":
+		return ec.fieldContext_SyncBucketSum_index(ctx, field)
+	case "count":
+		return ec.fieldContext_SyncBucketSum_count(ctx, field)
+	case "hash":
+		return ec.fieldContext_SyncBucketSum_hash(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncBucketSum", field.Name)
+}
+
+func (ec *executionContext) childFields_SyncCheckpoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SyncCheckpoint_cursor(ctx, field)
+	case "seq":
+		return ec.fieldContext_SyncCheckpoint_seq(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncCheckpoint", field.Name)
+}
+
+func (ec *executionContext) childFields_SyncChecksum(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "collection":
+		return ec.fieldContext_SyncChecksum_collection(ctx, field)
+	case "seq":
+		return ec.fieldContext_SyncChecksum_seq(ctx, field)
+	case "count":
+		return ec.fieldContext_SyncChecksum_count(ctx, field)
+	case "buckets":
+		return ec.fieldContext_SyncChecksum_buckets(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncChecksum", field.Name)
+}
+
+func (ec *executionContext) childFields_SyncConflict(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SyncConflict_id(ctx, field)
+	case "collection":
+		return ec.fieldContext_SyncConflict_collection(ctx, field)
+	case "documentId":
+		return ec.fieldContext_SyncConflict_documentId(ctx, field)
+	case "enterpriseId":
+		return ec.fieldContext_SyncConflict_enterpriseId(ctx, field)
+	case "userId":
+		return ec.fieldContext_SyncConflict_userId(ctx, field)
+	case "username":
+		return ec.fieldContext_SyncConflict_username(ctx, field)
+	case "deviceId":
+		return ec.fieldContext_SyncConflict_deviceId(ctx, field)
+	case "field":
+		return ec.fieldContext_SyncConflict_field(ctx, field)
+	case "base":
+		return ec.fieldContext_SyncConflict_base(ctx, field)
+	case "client":
+		return ec.fieldContext_SyncConflict_client(ctx, field)
+	case "server":
+		return ec.fieldContext_SyncConflict_server(ctx, field)
+	case "result":
+		return ec.fieldContext_SyncConflict_result(ctx, field)
+	case "outcome":
+		return ec.fieldContext_SyncConflict_outcome(ctx, field)
+	case "reason":
+		return ec.fieldContext_SyncConflict_reason(ctx, field)
+	case "at":
+		return ec.fieldContext_SyncConflict_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncConflict", field.Name)
+}
+
+func (ec *executionContext) childFields_SyncConflictConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SyncConflictConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SyncConflictConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SyncConflictConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncConflictConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SyncConflictEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SyncConflictEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SyncConflictEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncConflictEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SyncRejection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SyncRejection_id(ctx, field)
+	case "mutationId":
+		return ec.fieldContext_SyncRejection_mutationId(ctx, field)
+	case "code":
+		return ec.fieldContext_SyncRejection_code(ctx, field)
+	case "field":
+		return ec.fieldContext_SyncRejection_field(ctx, field)
+	case "message":
+		return ec.fieldContext_SyncRejection_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncRejection", field.Name)
+}
+
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3794,6 +5382,18 @@ func (ec *executionContext) childFields_Visit(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Visit", field.Name)
 }
 
+func (ec *executionContext) childFields_VisitBatch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "documents":
+		return ec.fieldContext_VisitBatch_documents(ctx, field)
+	case "checkpoint":
+		return ec.fieldContext_VisitBatch_checkpoint(ctx, field)
+	case "resync":
+		return ec.fieldContext_VisitBatch_resync(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VisitBatch", field.Name)
+}
+
 func (ec *executionContext) childFields_VisitConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -3806,6 +5406,32 @@ func (ec *executionContext) childFields_VisitConnection(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type VisitConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_VisitDoc(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_VisitDoc_id(ctx, field)
+	case "officialId":
+		return ec.fieldContext_VisitDoc_officialId(ctx, field)
+	case "enterpriseId":
+		return ec.fieldContext_VisitDoc_enterpriseId(ctx, field)
+	case "date":
+		return ec.fieldContext_VisitDoc_date(ctx, field)
+	case "notes":
+		return ec.fieldContext_VisitDoc_notes(ctx, field)
+	case "problemIds":
+		return ec.fieldContext_VisitDoc_problemIds(ctx, field)
+	case "version":
+		return ec.fieldContext_VisitDoc_version(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_VisitDoc_updatedAt(ctx, field)
+	case "hlc":
+		return ec.fieldContext_VisitDoc_hlc(ctx, field)
+	case "deleted":
+		return ec.fieldContext_VisitDoc_deleted(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VisitDoc", field.Name)
+}
+
 func (ec *executionContext) childFields_VisitEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "cursor":
@@ -3814,6 +5440,16 @@ func (ec *executionContext) childFields_VisitEdge(ctx context.Context, field gra
 		return ec.fieldContext_VisitEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type VisitEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_VisitPushResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "conflicts":
+		return ec.fieldContext_VisitPushResult_conflicts(ctx, field)
+	case "rejected":
+		return ec.fieldContext_VisitPushResult_rejected(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VisitPushResult", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4401,6 +6037,96 @@ func (ec *executionContext) field_Mutation_markEnterpriseLeft_args(ctx context.C
 		return nil, err
 	}
 	args["at"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_pushProblems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "rows",
+		func(ctx context.Context, v any) ([]*sync1.ProblemRow, error) {
+			return ec.unmarshalNProblemPushRow2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProblemRowᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rows"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "deviceId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["deviceId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "schemaVersion",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["schemaVersion"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_pushProgressNotes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "rows",
+		func(ctx context.Context, v any) ([]*sync1.ProgressNoteRow, error) {
+			return ec.unmarshalNProgressNotePushRow2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProgressNoteRowᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rows"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "deviceId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["deviceId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "schemaVersion",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["schemaVersion"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_pushVisits_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "rows",
+		func(ctx context.Context, v any) ([]*sync1.VisitRow, error) {
+			return ec.unmarshalNVisitPushRow2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐVisitRowᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rows"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "deviceId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["deviceId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "schemaVersion",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["schemaVersion"] = arg2
 	return args, nil
 }
 
@@ -5160,6 +6886,234 @@ func (ec *executionContext) field_Query_problems_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_pullEnterprises_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "checkpoint",
+		func(ctx context.Context, v any) (*sync1.Checkpoint, error) {
+			return ec.unmarshalOSyncCheckpointInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐCheckpoint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["checkpoint"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "schemaVersion",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["schemaVersion"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "bucket",
+		func(ctx context.Context, v any) (*sync1.Bucket, error) {
+			return ec.unmarshalOSyncBucketInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐBucket(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["bucket"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_pullOfficials_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "checkpoint",
+		func(ctx context.Context, v any) (*sync1.Checkpoint, error) {
+			return ec.unmarshalOSyncCheckpointInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐCheckpoint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["checkpoint"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "schemaVersion",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["schemaVersion"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "bucket",
+		func(ctx context.Context, v any) (*sync1.Bucket, error) {
+			return ec.unmarshalOSyncBucketInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐBucket(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["bucket"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_pullPairings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "checkpoint",
+		func(ctx context.Context, v any) (*sync1.Checkpoint, error) {
+			return ec.unmarshalOSyncCheckpointInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐCheckpoint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["checkpoint"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "schemaVersion",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["schemaVersion"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "bucket",
+		func(ctx context.Context, v any) (*sync1.Bucket, error) {
+			return ec.unmarshalOSyncBucketInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐBucket(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["bucket"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_pullProblems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "checkpoint",
+		func(ctx context.Context, v any) (*sync1.Checkpoint, error) {
+			return ec.unmarshalOSyncCheckpointInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐCheckpoint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["checkpoint"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "schemaVersion",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["schemaVersion"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "bucket",
+		func(ctx context.Context, v any) (*sync1.Bucket, error) {
+			return ec.unmarshalOSyncBucketInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐBucket(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["bucket"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_pullProgressNotes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "checkpoint",
+		func(ctx context.Context, v any) (*sync1.Checkpoint, error) {
+			return ec.unmarshalOSyncCheckpointInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐCheckpoint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["checkpoint"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "schemaVersion",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["schemaVersion"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "bucket",
+		func(ctx context.Context, v any) (*sync1.Bucket, error) {
+			return ec.unmarshalOSyncBucketInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐBucket(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["bucket"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_pullVisits_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "checkpoint",
+		func(ctx context.Context, v any) (*sync1.Checkpoint, error) {
+			return ec.unmarshalOSyncCheckpointInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐCheckpoint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["checkpoint"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "schemaVersion",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["schemaVersion"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "bucket",
+		func(ctx context.Context, v any) (*sync1.Bucket, error) {
+			return ec.unmarshalOSyncBucketInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐBucket(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["bucket"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_quiz_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5259,6 +7213,66 @@ func (ec *executionContext) field_Query_spotChecks_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["filter"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_syncChecksum_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "collection",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["collection"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "buckets",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["buckets"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "schemaVersion",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["schemaVersion"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_syncConflicts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "documentId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["documentId"] = arg2
 	return args, nil
 }
 
@@ -5369,6 +7383,72 @@ func (ec *executionContext) field_Subscription_statsChanged_args(ctx context.Con
 		return nil, err
 	}
 	args["to"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_streamProblems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "checkpoint",
+		func(ctx context.Context, v any) (*sync1.Checkpoint, error) {
+			return ec.unmarshalOSyncCheckpointInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐCheckpoint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["checkpoint"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "schemaVersion",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["schemaVersion"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_streamProgressNotes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "checkpoint",
+		func(ctx context.Context, v any) (*sync1.Checkpoint, error) {
+			return ec.unmarshalOSyncCheckpointInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐCheckpoint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["checkpoint"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "schemaVersion",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["schemaVersion"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_streamVisits_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "checkpoint",
+		func(ctx context.Context, v any) (*sync1.Checkpoint, error) {
+			return ec.unmarshalOSyncCheckpointInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐCheckpoint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["checkpoint"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "schemaVersion",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["schemaVersion"] = arg1
 	return args, nil
 }
 
@@ -6594,6 +8674,93 @@ func (ec *executionContext) fieldContext_Enterprise_updatedAt(_ context.Context,
 	return graphql.NewScalarFieldContext("Enterprise", field, false, false, "Time")
 }
 
+func (ec *executionContext) _EnterpriseBatch_documents(ctx context.Context, field graphql.CollectedField, obj *sync1.EnterpriseBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnterpriseBatch_documents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Documents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sync1.EnterpriseDoc) graphql.Marshaler {
+			return ec.marshalNEnterpriseDoc2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐEnterpriseDocᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnterpriseBatch_documents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EnterpriseBatch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnterpriseDoc(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EnterpriseBatch_checkpoint(ctx context.Context, field graphql.CollectedField, obj *sync1.EnterpriseBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnterpriseBatch_checkpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Checkpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v sync1.Checkpoint) graphql.Marshaler {
+			return ec.marshalNSyncCheckpoint2githubᚗcomᚋlianqiᚋlianqiᚋsyncᚐCheckpoint(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnterpriseBatch_checkpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EnterpriseBatch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncCheckpoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EnterpriseBatch_resync(ctx context.Context, field graphql.CollectedField, obj *sync1.EnterpriseBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnterpriseBatch_resync(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resync, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnterpriseBatch_resync(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnterpriseBatch", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _EnterpriseConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.EnterpriseConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6697,6 +8864,282 @@ func (ec *executionContext) _EnterpriseConnection_totalCount(ctx context.Context
 }
 func (ec *executionContext) fieldContext_EnterpriseConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EnterpriseConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EnterpriseDoc_id(ctx context.Context, field graphql.CollectedField, obj *sync1.EnterpriseDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnterpriseDoc_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnterpriseDoc_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnterpriseDoc", field, false, false, "ID")
+}
+
+func (ec *executionContext) _EnterpriseDoc_name(ctx context.Context, field graphql.CollectedField, obj *sync1.EnterpriseDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnterpriseDoc_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnterpriseDoc_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnterpriseDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _EnterpriseDoc_town(ctx context.Context, field graphql.CollectedField, obj *sync1.EnterpriseDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnterpriseDoc_town(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Town, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnterpriseDoc_town(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnterpriseDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _EnterpriseDoc_park(ctx context.Context, field graphql.CollectedField, obj *sync1.EnterpriseDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnterpriseDoc_park(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Park, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnterpriseDoc_park(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnterpriseDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _EnterpriseDoc_industry(ctx context.Context, field graphql.CollectedField, obj *sync1.EnterpriseDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnterpriseDoc_industry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Industry, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnterpriseDoc_industry(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnterpriseDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _EnterpriseDoc_contactName(ctx context.Context, field graphql.CollectedField, obj *sync1.EnterpriseDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnterpriseDoc_contactName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContactName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnterpriseDoc_contactName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnterpriseDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _EnterpriseDoc_contactPhone(ctx context.Context, field graphql.CollectedField, obj *sync1.EnterpriseDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnterpriseDoc_contactPhone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContactPhone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnterpriseDoc_contactPhone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnterpriseDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _EnterpriseDoc_status(ctx context.Context, field graphql.CollectedField, obj *sync1.EnterpriseDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnterpriseDoc_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.EnterpriseStatus) graphql.Marshaler {
+			return ec.marshalOEnterpriseStatus2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterpriseStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EnterpriseDoc_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnterpriseDoc", field, false, false, "EnterpriseStatus")
+}
+
+func (ec *executionContext) _EnterpriseDoc_version(ctx context.Context, field graphql.CollectedField, obj *sync1.EnterpriseDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnterpriseDoc_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnterpriseDoc_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnterpriseDoc", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EnterpriseDoc_updatedAt(ctx context.Context, field graphql.CollectedField, obj *sync1.EnterpriseDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnterpriseDoc_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EnterpriseDoc_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnterpriseDoc", field, false, false, "Time")
+}
+
+func (ec *executionContext) _EnterpriseDoc_hlc(ctx context.Context, field graphql.CollectedField, obj *sync1.EnterpriseDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnterpriseDoc_hlc(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HLC, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnterpriseDoc_hlc(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnterpriseDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _EnterpriseDoc_deleted(ctx context.Context, field graphql.CollectedField, obj *sync1.EnterpriseDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnterpriseDoc_deleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deleted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnterpriseDoc_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnterpriseDoc", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _EnterpriseEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.EnterpriseEdge) (ret graphql.Marshaler) {
@@ -8971,6 +11414,138 @@ func (ec *executionContext) fieldContext_Mutation_revokeDashboardToken(ctx conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_pushProblems(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_pushProblems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PushProblems(ctx, fc.Args["rows"].([]*sync1.ProblemRow), fc.Args["deviceId"].(*string), fc.Args["schemaVersion"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sync1.ProblemPushResult) graphql.Marshaler {
+			return ec.marshalNProblemPushResult2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProblemPushResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_pushProblems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemPushResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_pushProblems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_pushProgressNotes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_pushProgressNotes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PushProgressNotes(ctx, fc.Args["rows"].([]*sync1.ProgressNoteRow), fc.Args["deviceId"].(*string), fc.Args["schemaVersion"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sync1.ProgressNotePushResult) graphql.Marshaler {
+			return ec.marshalNProgressNotePushResult2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProgressNotePushResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_pushProgressNotes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgressNotePushResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_pushProgressNotes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_pushVisits(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_pushVisits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PushVisits(ctx, fc.Args["rows"].([]*sync1.VisitRow), fc.Args["deviceId"].(*string), fc.Args["schemaVersion"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sync1.VisitPushResult) graphql.Marshaler {
+			return ec.marshalNVisitPushResult2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐVisitPushResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_pushVisits(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VisitPushResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_pushVisits_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_acknowledgeProblem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9706,6 +12281,93 @@ func (ec *executionContext) fieldContext_Official_updatedAt(_ context.Context, f
 	return graphql.NewScalarFieldContext("Official", field, false, false, "Time")
 }
 
+func (ec *executionContext) _OfficialBatch_documents(ctx context.Context, field graphql.CollectedField, obj *sync1.OfficialBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialBatch_documents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Documents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sync1.OfficialDoc) graphql.Marshaler {
+			return ec.marshalNOfficialDoc2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐOfficialDocᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialBatch_documents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialBatch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfficialDoc(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfficialBatch_checkpoint(ctx context.Context, field graphql.CollectedField, obj *sync1.OfficialBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialBatch_checkpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Checkpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v sync1.Checkpoint) graphql.Marshaler {
+			return ec.marshalNSyncCheckpoint2githubᚗcomᚋlianqiᚋlianqiᚋsyncᚐCheckpoint(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialBatch_checkpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialBatch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncCheckpoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfficialBatch_resync(ctx context.Context, field graphql.CollectedField, obj *sync1.OfficialBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialBatch_resync(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resync, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialBatch_resync(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfficialBatch", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _OfficialConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.OfficialConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9809,6 +12471,236 @@ func (ec *executionContext) _OfficialConnection_totalCount(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_OfficialConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OfficialConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OfficialDoc_id(ctx context.Context, field graphql.CollectedField, obj *sync1.OfficialDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialDoc_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialDoc_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfficialDoc", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OfficialDoc_name(ctx context.Context, field graphql.CollectedField, obj *sync1.OfficialDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialDoc_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialDoc_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfficialDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _OfficialDoc_phone(ctx context.Context, field graphql.CollectedField, obj *sync1.OfficialDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialDoc_phone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialDoc_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfficialDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _OfficialDoc_bureau(ctx context.Context, field graphql.CollectedField, obj *sync1.OfficialDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialDoc_bureau(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bureau, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialDoc_bureau(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfficialDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _OfficialDoc_title(ctx context.Context, field graphql.CollectedField, obj *sync1.OfficialDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialDoc_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialDoc_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfficialDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _OfficialDoc_retiredAt(ctx context.Context, field graphql.CollectedField, obj *sync1.OfficialDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialDoc_retiredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RetiredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialDoc_retiredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfficialDoc", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OfficialDoc_version(ctx context.Context, field graphql.CollectedField, obj *sync1.OfficialDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialDoc_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialDoc_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfficialDoc", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OfficialDoc_updatedAt(ctx context.Context, field graphql.CollectedField, obj *sync1.OfficialDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialDoc_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialDoc_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfficialDoc", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OfficialDoc_hlc(ctx context.Context, field graphql.CollectedField, obj *sync1.OfficialDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialDoc_hlc(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HLC, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialDoc_hlc(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfficialDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _OfficialDoc_deleted(ctx context.Context, field graphql.CollectedField, obj *sync1.OfficialDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialDoc_deleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deleted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialDoc_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfficialDoc", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _OfficialEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.OfficialEdge) (ret graphql.Marshaler) {
@@ -10267,6 +13159,346 @@ func (ec *executionContext) _Pairing_updatedAt(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Pairing_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Pairing", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PairingBatch_documents(ctx context.Context, field graphql.CollectedField, obj *sync1.PairingBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PairingBatch_documents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Documents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sync1.PairingDoc) graphql.Marshaler {
+			return ec.marshalNPairingDoc2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐPairingDocᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PairingBatch_documents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PairingBatch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PairingDoc(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PairingBatch_checkpoint(ctx context.Context, field graphql.CollectedField, obj *sync1.PairingBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PairingBatch_checkpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Checkpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v sync1.Checkpoint) graphql.Marshaler {
+			return ec.marshalNSyncCheckpoint2githubᚗcomᚋlianqiᚋlianqiᚋsyncᚐCheckpoint(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PairingBatch_checkpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PairingBatch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncCheckpoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PairingBatch_resync(ctx context.Context, field graphql.CollectedField, obj *sync1.PairingBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PairingBatch_resync(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resync, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PairingBatch_resync(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PairingBatch", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PairingDoc_id(ctx context.Context, field graphql.CollectedField, obj *sync1.PairingDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PairingDoc_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PairingDoc_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PairingDoc", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PairingDoc_enterpriseId(ctx context.Context, field graphql.CollectedField, obj *sync1.PairingDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PairingDoc_enterpriseId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EnterpriseID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PairingDoc_enterpriseId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PairingDoc", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PairingDoc_leadOfficialId(ctx context.Context, field graphql.CollectedField, obj *sync1.PairingDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PairingDoc_leadOfficialId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LeadOfficialID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PairingDoc_leadOfficialId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PairingDoc", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PairingDoc_teamMemberIds(ctx context.Context, field graphql.CollectedField, obj *sync1.PairingDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PairingDoc_teamMemberIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TeamMemberIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PairingDoc_teamMemberIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PairingDoc", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PairingDoc_startedAt(ctx context.Context, field graphql.CollectedField, obj *sync1.PairingDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PairingDoc_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PairingDoc_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PairingDoc", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PairingDoc_endedAt(ctx context.Context, field graphql.CollectedField, obj *sync1.PairingDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PairingDoc_endedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PairingDoc_endedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PairingDoc", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PairingDoc_endReason(ctx context.Context, field graphql.CollectedField, obj *sync1.PairingDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PairingDoc_endReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PairingDoc_endReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PairingDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _PairingDoc_version(ctx context.Context, field graphql.CollectedField, obj *sync1.PairingDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PairingDoc_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PairingDoc_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PairingDoc", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PairingDoc_updatedAt(ctx context.Context, field graphql.CollectedField, obj *sync1.PairingDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PairingDoc_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PairingDoc_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PairingDoc", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PairingDoc_hlc(ctx context.Context, field graphql.CollectedField, obj *sync1.PairingDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PairingDoc_hlc(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HLC, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PairingDoc_hlc(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PairingDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _PairingDoc_deleted(ctx context.Context, field graphql.CollectedField, obj *sync1.PairingDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PairingDoc_deleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deleted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PairingDoc_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PairingDoc", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Post_bureau(ctx context.Context, field graphql.CollectedField, obj *domain.Post) (ret graphql.Marshaler) {
@@ -11026,6 +14258,93 @@ func (ec *executionContext) fieldContext_Problem_escalationMode(_ context.Contex
 	return graphql.NewScalarFieldContext("Problem", field, true, true, "EscalationMode")
 }
 
+func (ec *executionContext) _ProblemBatch_documents(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemBatch_documents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Documents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sync1.ProblemDoc) graphql.Marshaler {
+			return ec.marshalNProblemDoc2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProblemDocᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemBatch_documents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemBatch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemDoc(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProblemBatch_checkpoint(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemBatch_checkpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Checkpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v sync1.Checkpoint) graphql.Marshaler {
+			return ec.marshalNSyncCheckpoint2githubᚗcomᚋlianqiᚋlianqiᚋsyncᚐCheckpoint(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemBatch_checkpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemBatch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncCheckpoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProblemBatch_resync(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemBatch_resync(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resync, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemBatch_resync(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemBatch", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _ProblemConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ProblemConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11147,6 +14466,489 @@ func (ec *executionContext) _ProblemConnection_totalCount(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_ProblemConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProblemConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProblemDoc_id(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProblemDoc_enterpriseId(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_enterpriseId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EnterpriseID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_enterpriseId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProblemDoc_category(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.Category) graphql.Marshaler {
+			return ec.marshalOProblemCategory2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐCategory(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "ProblemCategory")
+}
+
+func (ec *executionContext) _ProblemDoc_title(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemDoc_description(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemDoc_status(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.ProblemStatus) graphql.Marshaler {
+			return ec.marshalOProblemStatus2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "ProblemStatus")
+}
+
+func (ec *executionContext) _ProblemDoc_level(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_level(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Level, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.Level) graphql.Marshaler {
+			return ec.marshalOEscalationLevel2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐLevel(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "EscalationLevel")
+}
+
+func (ec *executionContext) _ProblemDoc_responsibleDepartment(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_responsibleDepartment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResponsibleDepartment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_responsibleDepartment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemDoc_coordinatingDepartments(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_coordinatingDepartments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CoordinatingDepartments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_coordinatingDepartments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemDoc_escalationMode(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_escalationMode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EscalationMode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_escalationMode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemDoc_tags(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_tags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tags, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemDoc_reportedBy(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_reportedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReportedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_reportedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemDoc_reportedAt(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_reportedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReportedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_reportedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProblemDoc_respondBy(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_respondBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RespondBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_respondBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProblemDoc_resolveBy(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_resolveBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolveBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_resolveBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProblemDoc_respondedAt(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_respondedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RespondedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_respondedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProblemDoc_resolvedAt(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_resolvedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolvedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_resolvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProblemDoc_version(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProblemDoc_updatedAt(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProblemDoc_hlc(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_hlc(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HLC, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_hlc(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemDoc_deleted(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_deleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deleted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _ProblemEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ProblemEdge) (ret graphql.Marshaler) {
@@ -11339,6 +15141,70 @@ func (ec *executionContext) _ProblemEvent_seq(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_ProblemEvent_seq(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProblemEvent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProblemPushResult_conflicts(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemPushResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemPushResult_conflicts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conflicts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sync1.ProblemDoc) graphql.Marshaler {
+			return ec.marshalNProblemDoc2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProblemDocᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemPushResult_conflicts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemPushResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemDoc(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProblemPushResult_rejected(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemPushResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemPushResult_rejected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rejected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sync1.Rejection) graphql.Marshaler {
+			return ec.marshalNSyncRejection2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐRejectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemPushResult_rejected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemPushResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncRejection(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ProblemStats_collected(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
@@ -12122,6 +15988,479 @@ func (ec *executionContext) _ProgressNote_departments(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_ProgressNote_departments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProgressNote", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProgressNoteBatch_documents(ctx context.Context, field graphql.CollectedField, obj *sync1.ProgressNoteBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNoteBatch_documents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Documents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sync1.ProgressNoteDoc) graphql.Marshaler {
+			return ec.marshalNProgressNoteDoc2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProgressNoteDocᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNoteBatch_documents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgressNoteBatch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgressNoteDoc(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProgressNoteBatch_checkpoint(ctx context.Context, field graphql.CollectedField, obj *sync1.ProgressNoteBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNoteBatch_checkpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Checkpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v sync1.Checkpoint) graphql.Marshaler {
+			return ec.marshalNSyncCheckpoint2githubᚗcomᚋlianqiᚋlianqiᚋsyncᚐCheckpoint(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNoteBatch_checkpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgressNoteBatch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncCheckpoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProgressNoteBatch_resync(ctx context.Context, field graphql.CollectedField, obj *sync1.ProgressNoteBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNoteBatch_resync(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resync, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNoteBatch_resync(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNoteBatch", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ProgressNoteDoc_id(ctx context.Context, field graphql.CollectedField, obj *sync1.ProgressNoteDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNoteDoc_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNoteDoc_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNoteDoc", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProgressNoteDoc_problemId(ctx context.Context, field graphql.CollectedField, obj *sync1.ProgressNoteDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNoteDoc_problemId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProblemID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNoteDoc_problemId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNoteDoc", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProgressNoteDoc_enterpriseId(ctx context.Context, field graphql.CollectedField, obj *sync1.ProgressNoteDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNoteDoc_enterpriseId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EnterpriseID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNoteDoc_enterpriseId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNoteDoc", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProgressNoteDoc_authorId(ctx context.Context, field graphql.CollectedField, obj *sync1.ProgressNoteDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNoteDoc_authorId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AuthorID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNoteDoc_authorId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNoteDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProgressNoteDoc_authorName(ctx context.Context, field graphql.CollectedField, obj *sync1.ProgressNoteDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNoteDoc_authorName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AuthorName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNoteDoc_authorName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNoteDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProgressNoteDoc_kind(ctx context.Context, field graphql.CollectedField, obj *sync1.ProgressNoteDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNoteDoc_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNoteDoc_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNoteDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProgressNoteDoc_text(ctx context.Context, field graphql.CollectedField, obj *sync1.ProgressNoteDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNoteDoc_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNoteDoc_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNoteDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProgressNoteDoc_at(ctx context.Context, field graphql.CollectedField, obj *sync1.ProgressNoteDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNoteDoc_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNoteDoc_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNoteDoc", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProgressNoteDoc_fromStatus(ctx context.Context, field graphql.CollectedField, obj *sync1.ProgressNoteDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNoteDoc_fromStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNoteDoc_fromStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNoteDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProgressNoteDoc_toStatus(ctx context.Context, field graphql.CollectedField, obj *sync1.ProgressNoteDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNoteDoc_toStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNoteDoc_toStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNoteDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProgressNoteDoc_version(ctx context.Context, field graphql.CollectedField, obj *sync1.ProgressNoteDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNoteDoc_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNoteDoc_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNoteDoc", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgressNoteDoc_updatedAt(ctx context.Context, field graphql.CollectedField, obj *sync1.ProgressNoteDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNoteDoc_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNoteDoc_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNoteDoc", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProgressNoteDoc_hlc(ctx context.Context, field graphql.CollectedField, obj *sync1.ProgressNoteDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNoteDoc_hlc(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HLC, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNoteDoc_hlc(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNoteDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProgressNoteDoc_deleted(ctx context.Context, field graphql.CollectedField, obj *sync1.ProgressNoteDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNoteDoc_deleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deleted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNoteDoc_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNoteDoc", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ProgressNotePushResult_conflicts(ctx context.Context, field graphql.CollectedField, obj *sync1.ProgressNotePushResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNotePushResult_conflicts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conflicts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sync1.ProgressNoteDoc) graphql.Marshaler {
+			return ec.marshalNProgressNoteDoc2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProgressNoteDocᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNotePushResult_conflicts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgressNotePushResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgressNoteDoc(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProgressNotePushResult_rejected(ctx context.Context, field graphql.CollectedField, obj *sync1.ProgressNotePushResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNotePushResult_rejected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rejected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sync1.Rejection) graphql.Marshaler {
+			return ec.marshalNSyncRejection2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐRejectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNotePushResult_rejected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgressNotePushResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncRejection(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -13270,6 +17609,358 @@ func (ec *executionContext) fieldContext_Query_officialRanking(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_officialRanking_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_pullProblems(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_pullProblems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PullProblems(ctx, fc.Args["checkpoint"].(*sync1.Checkpoint), fc.Args["limit"].(*int), fc.Args["schemaVersion"].(int), fc.Args["bucket"].(*sync1.Bucket))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sync1.ProblemBatch) graphql.Marshaler {
+			return ec.marshalNProblemBatch2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProblemBatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_pullProblems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemBatch(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_pullProblems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_pullProgressNotes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_pullProgressNotes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PullProgressNotes(ctx, fc.Args["checkpoint"].(*sync1.Checkpoint), fc.Args["limit"].(*int), fc.Args["schemaVersion"].(int), fc.Args["bucket"].(*sync1.Bucket))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sync1.ProgressNoteBatch) graphql.Marshaler {
+			return ec.marshalNProgressNoteBatch2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProgressNoteBatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_pullProgressNotes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgressNoteBatch(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_pullProgressNotes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_pullVisits(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_pullVisits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PullVisits(ctx, fc.Args["checkpoint"].(*sync1.Checkpoint), fc.Args["limit"].(*int), fc.Args["schemaVersion"].(int), fc.Args["bucket"].(*sync1.Bucket))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sync1.VisitBatch) graphql.Marshaler {
+			return ec.marshalNVisitBatch2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐVisitBatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_pullVisits(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VisitBatch(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_pullVisits_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_pullEnterprises(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_pullEnterprises(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PullEnterprises(ctx, fc.Args["checkpoint"].(*sync1.Checkpoint), fc.Args["limit"].(*int), fc.Args["schemaVersion"].(int), fc.Args["bucket"].(*sync1.Bucket))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sync1.EnterpriseBatch) graphql.Marshaler {
+			return ec.marshalNEnterpriseBatch2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐEnterpriseBatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_pullEnterprises(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnterpriseBatch(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_pullEnterprises_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_pullPairings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_pullPairings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PullPairings(ctx, fc.Args["checkpoint"].(*sync1.Checkpoint), fc.Args["limit"].(*int), fc.Args["schemaVersion"].(int), fc.Args["bucket"].(*sync1.Bucket))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sync1.PairingBatch) graphql.Marshaler {
+			return ec.marshalNPairingBatch2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐPairingBatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_pullPairings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PairingBatch(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_pullPairings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_pullOfficials(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_pullOfficials(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PullOfficials(ctx, fc.Args["checkpoint"].(*sync1.Checkpoint), fc.Args["limit"].(*int), fc.Args["schemaVersion"].(int), fc.Args["bucket"].(*sync1.Bucket))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sync1.OfficialBatch) graphql.Marshaler {
+			return ec.marshalNOfficialBatch2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐOfficialBatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_pullOfficials(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfficialBatch(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_pullOfficials_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_syncChecksum(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_syncChecksum(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SyncChecksum(ctx, fc.Args["collection"].(string), fc.Args["buckets"].(*int), fc.Args["schemaVersion"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sync1.Checksum) graphql.Marshaler {
+			return ec.marshalNSyncChecksum2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐChecksum(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_syncChecksum(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncChecksum(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_syncChecksum_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_syncConflicts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_syncConflicts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SyncConflicts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["documentId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SyncConflictConnection) graphql.Marshaler {
+			return ec.marshalNSyncConflictConnection2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐSyncConflictConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_syncConflicts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncConflictConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_syncConflicts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15285,6 +19976,974 @@ func (ec *executionContext) fieldContext_Subscription_tokenExpiresIn(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_streamProblems(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_streamProblems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().StreamProblems(ctx, fc.Args["checkpoint"].(*sync1.Checkpoint), fc.Args["schemaVersion"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sync1.ProblemBatch) graphql.Marshaler {
+			return ec.marshalNProblemBatch2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProblemBatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_streamProblems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemBatch(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_streamProblems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_streamProgressNotes(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_streamProgressNotes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().StreamProgressNotes(ctx, fc.Args["checkpoint"].(*sync1.Checkpoint), fc.Args["schemaVersion"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sync1.ProgressNoteBatch) graphql.Marshaler {
+			return ec.marshalNProgressNoteBatch2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProgressNoteBatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_streamProgressNotes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgressNoteBatch(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_streamProgressNotes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_streamVisits(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_streamVisits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().StreamVisits(ctx, fc.Args["checkpoint"].(*sync1.Checkpoint), fc.Args["schemaVersion"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sync1.VisitBatch) graphql.Marshaler {
+			return ec.marshalNVisitBatch2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐVisitBatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_streamVisits(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VisitBatch(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_streamVisits_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncBucketSum_index(ctx context.Context, field graphql.CollectedField, obj *sync1.BucketSum) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncBucketSum_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncBucketSum_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncBucketSum", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SyncBucketSum_count(ctx context.Context, field graphql.CollectedField, obj *sync1.BucketSum) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncBucketSum_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncBucketSum_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncBucketSum", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SyncBucketSum_hash(ctx context.Context, field graphql.CollectedField, obj *sync1.BucketSum) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncBucketSum_hash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncBucketSum_hash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncBucketSum", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncCheckpoint_cursor(ctx context.Context, field graphql.CollectedField, obj *sync1.Checkpoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncCheckpoint_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncCheckpoint_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncCheckpoint", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncCheckpoint_seq(ctx context.Context, field graphql.CollectedField, obj *sync1.Checkpoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncCheckpoint_seq(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seq, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncCheckpoint_seq(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncCheckpoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SyncChecksum_collection(ctx context.Context, field graphql.CollectedField, obj *sync1.Checksum) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncChecksum_collection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Collection, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncChecksum_collection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncChecksum", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncChecksum_seq(ctx context.Context, field graphql.CollectedField, obj *sync1.Checksum) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncChecksum_seq(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seq, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncChecksum_seq(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncChecksum", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SyncChecksum_count(ctx context.Context, field graphql.CollectedField, obj *sync1.Checksum) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncChecksum_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncChecksum_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncChecksum", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SyncChecksum_buckets(ctx context.Context, field graphql.CollectedField, obj *sync1.Checksum) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncChecksum_buckets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Buckets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sync1.BucketSum) graphql.Marshaler {
+			return ec.marshalNSyncBucketSum2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐBucketSumᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncChecksum_buckets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncChecksum",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncBucketSum(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncConflict_id(ctx context.Context, field graphql.CollectedField, obj *domain.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SyncConflict_collection(ctx context.Context, field graphql.CollectedField, obj *domain.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_collection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Collection, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_collection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncConflict_documentId(ctx context.Context, field graphql.CollectedField, obj *domain.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_documentId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DocumentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_documentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SyncConflict_enterpriseId(ctx context.Context, field graphql.CollectedField, obj *domain.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_enterpriseId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EnterpriseID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_enterpriseId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncConflict_userId(ctx context.Context, field graphql.CollectedField, obj *domain.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_userId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_userId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncConflict_username(ctx context.Context, field graphql.CollectedField, obj *domain.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_username(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Username, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_username(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncConflict_deviceId(ctx context.Context, field graphql.CollectedField, obj *domain.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_deviceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeviceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_deviceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncConflict_field(ctx context.Context, field graphql.CollectedField, obj *domain.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncConflict_base(ctx context.Context, field graphql.CollectedField, obj *domain.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_base(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Base, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_base(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncConflict_client(ctx context.Context, field graphql.CollectedField, obj *domain.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_client(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Client, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_client(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncConflict_server(ctx context.Context, field graphql.CollectedField, obj *domain.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Server, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncConflict_result(ctx context.Context, field graphql.CollectedField, obj *domain.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_result(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Result, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_result(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncConflict_outcome(ctx context.Context, field graphql.CollectedField, obj *domain.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outcome, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.ConflictOutcome) graphql.Marshaler {
+			return ec.marshalNConflictOutcome2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐConflictOutcome(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, "ConflictOutcome")
+}
+
+func (ec *executionContext) _SyncConflict_reason(ctx context.Context, field graphql.CollectedField, obj *domain.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncConflict_at(ctx context.Context, field graphql.CollectedField, obj *domain.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflict_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflict_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflict", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SyncConflictConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SyncConflictConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflictConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SyncConflictEdge) graphql.Marshaler {
+			return ec.marshalNSyncConflictEdge2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐSyncConflictEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflictConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncConflictConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncConflictEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncConflictConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.SyncConflictConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflictConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNDashboardGrant2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐGrant(ctx, "PROBLEMS_READ")
+				if err != nil {
+					var zeroVal *model.PageInfo
+					return zeroVal, err
+				}
+				if ec.Directives.Grant == nil {
+					var zeroVal *model.PageInfo
+					return zeroVal, errors.New("directive grant is not implemented")
+				}
+				return ec.Directives.Grant(ctx, obj, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflictConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncConflictConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncConflictConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SyncConflictConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflictConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflictConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflictConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SyncConflictEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SyncConflictEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflictEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflictEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncConflictEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncConflictEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SyncConflictEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncConflictEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Conflict) graphql.Marshaler {
+			return ec.marshalNSyncConflict2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐConflict(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncConflictEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncConflictEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncConflict(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncRejection_id(ctx context.Context, field graphql.CollectedField, obj *sync1.Rejection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncRejection_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncRejection_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncRejection", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SyncRejection_mutationId(ctx context.Context, field graphql.CollectedField, obj *sync1.Rejection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncRejection_mutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncRejection_mutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncRejection", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncRejection_code(ctx context.Context, field graphql.CollectedField, obj *sync1.Rejection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncRejection_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncRejection_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncRejection", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncRejection_field(ctx context.Context, field graphql.CollectedField, obj *sync1.Rejection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncRejection_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncRejection_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncRejection", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncRejection_message(ctx context.Context, field graphql.CollectedField, obj *sync1.Rejection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncRejection_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncRejection_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncRejection", field, false, false, "String")
+}
+
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *domain.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15981,6 +21640,93 @@ func (ec *executionContext) fieldContext_Visit_updatedAt(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Visit", field, false, false, "Time")
 }
 
+func (ec *executionContext) _VisitBatch_documents(ctx context.Context, field graphql.CollectedField, obj *sync1.VisitBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitBatch_documents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Documents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sync1.VisitDoc) graphql.Marshaler {
+			return ec.marshalNVisitDoc2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐVisitDocᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VisitBatch_documents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VisitBatch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VisitDoc(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VisitBatch_checkpoint(ctx context.Context, field graphql.CollectedField, obj *sync1.VisitBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitBatch_checkpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Checkpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v sync1.Checkpoint) graphql.Marshaler {
+			return ec.marshalNSyncCheckpoint2githubᚗcomᚋlianqiᚋlianqiᚋsyncᚐCheckpoint(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VisitBatch_checkpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VisitBatch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncCheckpoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VisitBatch_resync(ctx context.Context, field graphql.CollectedField, obj *sync1.VisitBatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitBatch_resync(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resync, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VisitBatch_resync(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VisitBatch", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _VisitConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.VisitConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16086,6 +21832,236 @@ func (ec *executionContext) fieldContext_VisitConnection_totalCount(_ context.Co
 	return graphql.NewScalarFieldContext("VisitConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _VisitDoc_id(ctx context.Context, field graphql.CollectedField, obj *sync1.VisitDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitDoc_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VisitDoc_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VisitDoc", field, false, false, "ID")
+}
+
+func (ec *executionContext) _VisitDoc_officialId(ctx context.Context, field graphql.CollectedField, obj *sync1.VisitDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitDoc_officialId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OfficialID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VisitDoc_officialId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VisitDoc", field, false, false, "ID")
+}
+
+func (ec *executionContext) _VisitDoc_enterpriseId(ctx context.Context, field graphql.CollectedField, obj *sync1.VisitDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitDoc_enterpriseId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EnterpriseID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VisitDoc_enterpriseId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VisitDoc", field, false, false, "ID")
+}
+
+func (ec *executionContext) _VisitDoc_date(ctx context.Context, field graphql.CollectedField, obj *sync1.VisitDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitDoc_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VisitDoc_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VisitDoc", field, false, false, "Time")
+}
+
+func (ec *executionContext) _VisitDoc_notes(ctx context.Context, field graphql.CollectedField, obj *sync1.VisitDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitDoc_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Notes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VisitDoc_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VisitDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _VisitDoc_problemIds(ctx context.Context, field graphql.CollectedField, obj *sync1.VisitDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitDoc_problemIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProblemIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VisitDoc_problemIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VisitDoc", field, false, false, "ID")
+}
+
+func (ec *executionContext) _VisitDoc_version(ctx context.Context, field graphql.CollectedField, obj *sync1.VisitDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitDoc_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VisitDoc_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VisitDoc", field, false, false, "Int")
+}
+
+func (ec *executionContext) _VisitDoc_updatedAt(ctx context.Context, field graphql.CollectedField, obj *sync1.VisitDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitDoc_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VisitDoc_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VisitDoc", field, false, false, "Time")
+}
+
+func (ec *executionContext) _VisitDoc_hlc(ctx context.Context, field graphql.CollectedField, obj *sync1.VisitDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitDoc_hlc(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HLC, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VisitDoc_hlc(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VisitDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _VisitDoc_deleted(ctx context.Context, field graphql.CollectedField, obj *sync1.VisitDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitDoc_deleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deleted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VisitDoc_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VisitDoc", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _VisitEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.VisitEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16136,6 +22112,70 @@ func (ec *executionContext) fieldContext_VisitEdge_node(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Visit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VisitPushResult_conflicts(ctx context.Context, field graphql.CollectedField, obj *sync1.VisitPushResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitPushResult_conflicts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conflicts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sync1.VisitDoc) graphql.Marshaler {
+			return ec.marshalNVisitDoc2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐVisitDocᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VisitPushResult_conflicts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VisitPushResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VisitDoc(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VisitPushResult_rejected(ctx context.Context, field graphql.CollectedField, obj *sync1.VisitPushResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitPushResult_rejected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rejected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sync1.Rejection) graphql.Marshaler {
+			return ec.marshalNSyncRejection2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐRejectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VisitPushResult_rejected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VisitPushResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncRejection(ctx, field)
 		},
 	}
 	return fc, nil
@@ -17949,6 +23989,195 @@ func UnmarshalPostInput(ctx context.Context, raw any) (service.PostInput, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputProblemDocInput(ctx context.Context, obj any) (sync1.ProblemDoc, error) {
+	var it sync1.ProblemDoc
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "enterpriseId", "category", "title", "description", "status", "level", "responsibleDepartment", "coordinatingDepartments", "escalationMode", "tags", "statusReason", "reportedBy", "reportedAt", "respondBy", "resolveBy", "respondedAt", "resolvedAt", "version", "updatedAt", "hlc", "deleted"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "enterpriseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enterpriseId"))
+			data, err := ec.unmarshalOID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnterpriseID = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOProblemCategory2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐCategory(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOProblemStatus2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "level":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("level"))
+			data, err := ec.unmarshalOEscalationLevel2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Level = data
+		case "responsibleDepartment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responsibleDepartment"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResponsibleDepartment = data
+		case "coordinatingDepartments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordinatingDepartments"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordinatingDepartments = data
+		case "escalationMode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationMode"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EscalationMode = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = data
+		case "statusReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusReason = data
+		case "reportedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reportedBy"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReportedBy = data
+		case "reportedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reportedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReportedAt = data
+		case "respondBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("respondBy"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RespondBy = data
+		case "resolveBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolveBy"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolveBy = data
+		case "respondedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("respondedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RespondedAt = data
+		case "resolvedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolvedAt = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "hlc":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hlc"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HLC = data
+		case "deleted":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deleted"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Deleted = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProblemDocInput unmarshals raw into the ProblemDocInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProblemDocInput(ctx context.Context, raw any) (sync1.ProblemDoc, error) {
+	var out sync1.ProblemDoc
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProblemDocInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputProblemFilter(ctx context.Context, obj any) (domain.ProblemFilter, error) {
 	var it domain.ProblemFilter
 	if obj == nil {
@@ -18023,6 +24252,251 @@ func (ec *executionContext) unmarshalInputProblemFilter(ctx context.Context, obj
 func UnmarshalProblemFilter(ctx context.Context, raw any) (domain.ProblemFilter, error) {
 	var out domain.ProblemFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProblemFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputProblemPushRow(ctx context.Context, obj any) (sync1.ProblemRow, error) {
+	var it sync1.ProblemRow
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"assumedMasterState", "newDocumentState", "mutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "assumedMasterState":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assumedMasterState"))
+			data, err := ec.unmarshalOProblemDocInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProblemDoc(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssumedMasterState = data
+		case "newDocumentState":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newDocumentState"))
+			data, err := ec.unmarshalNProblemDocInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProblemDoc(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NewDocumentState = data
+		case "mutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProblemPushRow unmarshals raw into the ProblemPushRow input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProblemPushRow(ctx context.Context, raw any) (sync1.ProblemRow, error) {
+	var out sync1.ProblemRow
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProblemPushRow", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputProgressNoteDocInput(ctx context.Context, obj any) (sync1.ProgressNoteDoc, error) {
+	var it sync1.ProgressNoteDoc
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "problemId", "enterpriseId", "authorId", "authorName", "kind", "text", "at", "fromStatus", "toStatus", "version", "updatedAt", "hlc", "deleted"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "problemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("problemId"))
+			data, err := ec.unmarshalOID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProblemID = data
+		case "enterpriseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enterpriseId"))
+			data, err := ec.unmarshalOID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnterpriseID = data
+		case "authorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorId"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorID = data
+		case "authorName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorName"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorName = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		case "at":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("at"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.At = data
+		case "fromStatus":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromStatus"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromStatus = data
+		case "toStatus":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toStatus"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToStatus = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "hlc":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hlc"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HLC = data
+		case "deleted":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deleted"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Deleted = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProgressNoteDocInput unmarshals raw into the ProgressNoteDocInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProgressNoteDocInput(ctx context.Context, raw any) (sync1.ProgressNoteDoc, error) {
+	var out sync1.ProgressNoteDoc
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProgressNoteDocInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputProgressNotePushRow(ctx context.Context, obj any) (sync1.ProgressNoteRow, error) {
+	var it sync1.ProgressNoteRow
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"assumedMasterState", "newDocumentState", "mutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "assumedMasterState":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assumedMasterState"))
+			data, err := ec.unmarshalOProgressNoteDocInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProgressNoteDoc(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssumedMasterState = data
+		case "newDocumentState":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newDocumentState"))
+			data, err := ec.unmarshalNProgressNoteDocInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProgressNoteDoc(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NewDocumentState = data
+		case "mutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProgressNotePushRow unmarshals raw into the ProgressNotePushRow input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProgressNotePushRow(ctx context.Context, raw any) (sync1.ProgressNoteRow, error) {
+	var out sync1.ProgressNoteRow
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProgressNotePushRow", raw, &out)
 	return out, err
 }
 
@@ -18593,6 +25067,104 @@ func UnmarshalSpotCheckQuestionInput(ctx context.Context, raw any) (service.Spot
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSyncBucketInput(ctx context.Context, obj any) (sync1.Bucket, error) {
+	var it sync1.Bucket
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"count", "index"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "count":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("count"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Count = data
+		case "index":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("index"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Index = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSyncBucketInput unmarshals raw into the SyncBucketInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSyncBucketInput(ctx context.Context, raw any) (sync1.Bucket, error) {
+	var out sync1.Bucket
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SyncBucketInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSyncCheckpointInput(ctx context.Context, obj any) (sync1.Checkpoint, error) {
+	var it sync1.Checkpoint
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"cursor", "seq"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "cursor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cursor"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cursor = data
+		case "seq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seq"))
+			data, err := ec.unmarshalOInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Seq = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSyncCheckpointInput unmarshals raw into the SyncCheckpointInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSyncCheckpointInput(ctx context.Context, raw any) (sync1.Checkpoint, error) {
+	var out sync1.Checkpoint
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SyncCheckpointInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateOfficialInput(ctx context.Context, obj any) (service.UpdateOfficialInput, error) {
 	var it service.UpdateOfficialInput
 	if obj == nil {
@@ -18789,6 +25361,111 @@ func UnmarshalUpdateUserInput(ctx context.Context, raw any) (service.UpdateUserI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputVisitDocInput(ctx context.Context, obj any) (sync1.VisitDoc, error) {
+	var it sync1.VisitDoc
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "officialId", "enterpriseId", "date", "notes", "problemIds", "version", "updatedAt", "hlc", "deleted"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "officialId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialId"))
+			data, err := ec.unmarshalOID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialID = data
+		case "enterpriseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enterpriseId"))
+			data, err := ec.unmarshalOID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnterpriseID = data
+		case "date":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("date"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Date = data
+		case "notes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notes"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Notes = data
+		case "problemIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("problemIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProblemIDs = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "hlc":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hlc"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HLC = data
+		case "deleted":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deleted"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Deleted = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalVisitDocInput unmarshals raw into the VisitDocInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalVisitDocInput(ctx context.Context, raw any) (sync1.VisitDoc, error) {
+	var out sync1.VisitDoc
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "VisitDocInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputVisitFilter(ctx context.Context, obj any) (domain.VisitFilter, error) {
 	var it domain.VisitFilter
 	if obj == nil {
@@ -18926,6 +25603,62 @@ func (ec *executionContext) unmarshalInputVisitInput(ctx context.Context, obj an
 func UnmarshalVisitInput(ctx context.Context, raw any) (service.VisitInput, error) {
 	var out service.VisitInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "VisitInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputVisitPushRow(ctx context.Context, obj any) (sync1.VisitRow, error) {
+	var it sync1.VisitRow
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"assumedMasterState", "newDocumentState", "mutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "assumedMasterState":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assumedMasterState"))
+			data, err := ec.unmarshalOVisitDocInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐVisitDoc(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssumedMasterState = data
+		case "newDocumentState":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newDocumentState"))
+			data, err := ec.unmarshalNVisitDocInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐVisitDoc(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NewDocumentState = data
+		case "mutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalVisitPushRow unmarshals raw into the VisitPushRow input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalVisitPushRow(ctx context.Context, raw any) (sync1.VisitRow, error) {
+	var out sync1.VisitRow
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "VisitPushRow", raw, &out)
 	return out, err
 }
 
@@ -19377,6 +26110,49 @@ func (ec *executionContext) _Enterprise(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var enterpriseBatchImplementors = []string{"EnterpriseBatch"}
+
+func (ec *executionContext) _EnterpriseBatch(ctx context.Context, sel ast.SelectionSet, obj *sync1.EnterpriseBatch) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, enterpriseBatchImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EnterpriseBatch")
+		case "documents":
+			out.Values[i] = ec._EnterpriseBatch_documents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "checkpoint":
+			out.Values[i] = ec._EnterpriseBatch_checkpoint(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resync":
+			out.Values[i] = ec._EnterpriseBatch_resync(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var enterpriseConnectionImplementors = []string{"EnterpriseConnection"}
 
 func (ec *executionContext) _EnterpriseConnection(ctx context.Context, sel ast.SelectionSet, obj *model.EnterpriseConnection) graphql.Marshaler {
@@ -19400,6 +26176,94 @@ func (ec *executionContext) _EnterpriseConnection(ctx context.Context, sel ast.S
 			}
 		case "totalCount":
 			out.Values[i] = ec._EnterpriseConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var enterpriseDocImplementors = []string{"EnterpriseDoc"}
+
+func (ec *executionContext) _EnterpriseDoc(ctx context.Context, sel ast.SelectionSet, obj *sync1.EnterpriseDoc) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, enterpriseDocImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EnterpriseDoc")
+		case "id":
+			out.Values[i] = ec._EnterpriseDoc_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._EnterpriseDoc_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "town":
+			out.Values[i] = ec._EnterpriseDoc_town(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "park":
+			out.Values[i] = ec._EnterpriseDoc_park(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "industry":
+			out.Values[i] = ec._EnterpriseDoc_industry(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contactName":
+			out.Values[i] = ec._EnterpriseDoc_contactName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contactPhone":
+			out.Values[i] = ec._EnterpriseDoc_contactPhone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._EnterpriseDoc_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._EnterpriseDoc_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._EnterpriseDoc_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "hlc":
+			out.Values[i] = ec._EnterpriseDoc_hlc(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleted":
+			out.Values[i] = ec._EnterpriseDoc_deleted(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -19808,6 +26672,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "pushProblems":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_pushProblems(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pushProgressNotes":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_pushProgressNotes(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pushVisits":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_pushVisits(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "acknowledgeProblem":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_acknowledgeProblem(ctx, field)
@@ -19959,6 +26844,49 @@ func (ec *executionContext) _Official(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var officialBatchImplementors = []string{"OfficialBatch"}
+
+func (ec *executionContext) _OfficialBatch(ctx context.Context, sel ast.SelectionSet, obj *sync1.OfficialBatch) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, officialBatchImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OfficialBatch")
+		case "documents":
+			out.Values[i] = ec._OfficialBatch_documents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "checkpoint":
+			out.Values[i] = ec._OfficialBatch_checkpoint(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resync":
+			out.Values[i] = ec._OfficialBatch_resync(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var officialConnectionImplementors = []string{"OfficialConnection"}
 
 func (ec *executionContext) _OfficialConnection(ctx context.Context, sel ast.SelectionSet, obj *model.OfficialConnection) graphql.Marshaler {
@@ -19982,6 +26910,84 @@ func (ec *executionContext) _OfficialConnection(ctx context.Context, sel ast.Sel
 			}
 		case "totalCount":
 			out.Values[i] = ec._OfficialConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var officialDocImplementors = []string{"OfficialDoc"}
+
+func (ec *executionContext) _OfficialDoc(ctx context.Context, sel ast.SelectionSet, obj *sync1.OfficialDoc) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, officialDocImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OfficialDoc")
+		case "id":
+			out.Values[i] = ec._OfficialDoc_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._OfficialDoc_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "phone":
+			out.Values[i] = ec._OfficialDoc_phone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bureau":
+			out.Values[i] = ec._OfficialDoc_bureau(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._OfficialDoc_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retiredAt":
+			out.Values[i] = ec._OfficialDoc_retiredAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._OfficialDoc_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._OfficialDoc_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "hlc":
+			out.Values[i] = ec._OfficialDoc_hlc(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleted":
+			out.Values[i] = ec._OfficialDoc_deleted(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20179,6 +27185,132 @@ func (ec *executionContext) _Pairing(ctx context.Context, sel ast.SelectionSet, 
 			out.Values[i] = ec._Pairing_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pairingBatchImplementors = []string{"PairingBatch"}
+
+func (ec *executionContext) _PairingBatch(ctx context.Context, sel ast.SelectionSet, obj *sync1.PairingBatch) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pairingBatchImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PairingBatch")
+		case "documents":
+			out.Values[i] = ec._PairingBatch_documents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "checkpoint":
+			out.Values[i] = ec._PairingBatch_checkpoint(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resync":
+			out.Values[i] = ec._PairingBatch_resync(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pairingDocImplementors = []string{"PairingDoc"}
+
+func (ec *executionContext) _PairingDoc(ctx context.Context, sel ast.SelectionSet, obj *sync1.PairingDoc) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pairingDocImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PairingDoc")
+		case "id":
+			out.Values[i] = ec._PairingDoc_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enterpriseId":
+			out.Values[i] = ec._PairingDoc_enterpriseId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "leadOfficialId":
+			out.Values[i] = ec._PairingDoc_leadOfficialId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "teamMemberIds":
+			out.Values[i] = ec._PairingDoc_teamMemberIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startedAt":
+			out.Values[i] = ec._PairingDoc_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "endedAt":
+			out.Values[i] = ec._PairingDoc_endedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "endReason":
+			out.Values[i] = ec._PairingDoc_endReason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._PairingDoc_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._PairingDoc_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "hlc":
+			out.Values[i] = ec._PairingDoc_hlc(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleted":
+			out.Values[i] = ec._PairingDoc_deleted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -20406,6 +27538,49 @@ func (ec *executionContext) _Problem(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var problemBatchImplementors = []string{"ProblemBatch"}
+
+func (ec *executionContext) _ProblemBatch(ctx context.Context, sel ast.SelectionSet, obj *sync1.ProblemBatch) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, problemBatchImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProblemBatch")
+		case "documents":
+			out.Values[i] = ec._ProblemBatch_documents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "checkpoint":
+			out.Values[i] = ec._ProblemBatch_checkpoint(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resync":
+			out.Values[i] = ec._ProblemBatch_resync(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var problemConnectionImplementors = []string{"ProblemConnection"}
 
 func (ec *executionContext) _ProblemConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ProblemConnection) graphql.Marshaler {
@@ -20429,6 +27604,139 @@ func (ec *executionContext) _ProblemConnection(ctx context.Context, sel ast.Sele
 			}
 		case "totalCount":
 			out.Values[i] = ec._ProblemConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var problemDocImplementors = []string{"ProblemDoc"}
+
+func (ec *executionContext) _ProblemDoc(ctx context.Context, sel ast.SelectionSet, obj *sync1.ProblemDoc) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, problemDocImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProblemDoc")
+		case "id":
+			out.Values[i] = ec._ProblemDoc_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enterpriseId":
+			out.Values[i] = ec._ProblemDoc_enterpriseId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "category":
+			out.Values[i] = ec._ProblemDoc_category(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._ProblemDoc_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._ProblemDoc_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._ProblemDoc_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "level":
+			out.Values[i] = ec._ProblemDoc_level(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "responsibleDepartment":
+			out.Values[i] = ec._ProblemDoc_responsibleDepartment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "coordinatingDepartments":
+			out.Values[i] = ec._ProblemDoc_coordinatingDepartments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "escalationMode":
+			out.Values[i] = ec._ProblemDoc_escalationMode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tags":
+			out.Values[i] = ec._ProblemDoc_tags(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reportedBy":
+			out.Values[i] = ec._ProblemDoc_reportedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reportedAt":
+			out.Values[i] = ec._ProblemDoc_reportedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "respondBy":
+			out.Values[i] = ec._ProblemDoc_respondBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "resolveBy":
+			out.Values[i] = ec._ProblemDoc_resolveBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "respondedAt":
+			out.Values[i] = ec._ProblemDoc_respondedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "resolvedAt":
+			out.Values[i] = ec._ProblemDoc_resolvedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._ProblemDoc_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ProblemDoc_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "hlc":
+			out.Values[i] = ec._ProblemDoc_hlc(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleted":
+			out.Values[i] = ec._ProblemDoc_deleted(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20518,6 +27826,44 @@ func (ec *executionContext) _ProblemEvent(ctx context.Context, sel ast.Selection
 			out.Values[i] = ec._ProblemEvent_seq(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var problemPushResultImplementors = []string{"ProblemPushResult"}
+
+func (ec *executionContext) _ProblemPushResult(ctx context.Context, sel ast.SelectionSet, obj *sync1.ProblemPushResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, problemPushResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProblemPushResult")
+		case "conflicts":
+			out.Values[i] = ec._ProblemPushResult_conflicts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejected":
+			out.Values[i] = ec._ProblemPushResult_rejected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -20732,6 +28078,185 @@ func (ec *executionContext) _ProgressNote(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var progressNoteBatchImplementors = []string{"ProgressNoteBatch"}
+
+func (ec *executionContext) _ProgressNoteBatch(ctx context.Context, sel ast.SelectionSet, obj *sync1.ProgressNoteBatch) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, progressNoteBatchImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProgressNoteBatch")
+		case "documents":
+			out.Values[i] = ec._ProgressNoteBatch_documents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "checkpoint":
+			out.Values[i] = ec._ProgressNoteBatch_checkpoint(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resync":
+			out.Values[i] = ec._ProgressNoteBatch_resync(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var progressNoteDocImplementors = []string{"ProgressNoteDoc"}
+
+func (ec *executionContext) _ProgressNoteDoc(ctx context.Context, sel ast.SelectionSet, obj *sync1.ProgressNoteDoc) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, progressNoteDocImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProgressNoteDoc")
+		case "id":
+			out.Values[i] = ec._ProgressNoteDoc_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "problemId":
+			out.Values[i] = ec._ProgressNoteDoc_problemId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enterpriseId":
+			out.Values[i] = ec._ProgressNoteDoc_enterpriseId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "authorId":
+			out.Values[i] = ec._ProgressNoteDoc_authorId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "authorName":
+			out.Values[i] = ec._ProgressNoteDoc_authorName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._ProgressNoteDoc_kind(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._ProgressNoteDoc_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._ProgressNoteDoc_at(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "fromStatus":
+			out.Values[i] = ec._ProgressNoteDoc_fromStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "toStatus":
+			out.Values[i] = ec._ProgressNoteDoc_toStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._ProgressNoteDoc_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ProgressNoteDoc_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "hlc":
+			out.Values[i] = ec._ProgressNoteDoc_hlc(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleted":
+			out.Values[i] = ec._ProgressNoteDoc_deleted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var progressNotePushResultImplementors = []string{"ProgressNotePushResult"}
+
+func (ec *executionContext) _ProgressNotePushResult(ctx context.Context, sel ast.SelectionSet, obj *sync1.ProgressNotePushResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, progressNotePushResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProgressNotePushResult")
+		case "conflicts":
+			out.Values[i] = ec._ProgressNotePushResult_conflicts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejected":
+			out.Values[i] = ec._ProgressNotePushResult_rejected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -20876,6 +28401,54 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_officialRanking(ctx, field)
+				})
+		case "pullProblems":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_pullProblems(ctx, field)
+				})
+		case "pullProgressNotes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_pullProgressNotes(ctx, field)
+				})
+		case "pullVisits":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_pullVisits(ctx, field)
+				})
+		case "pullEnterprises":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_pullEnterprises(ctx, field)
+				})
+		case "pullPairings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_pullPairings(ctx, field)
+				})
+		case "pullOfficials":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_pullOfficials(ctx, field)
+				})
+		case "syncChecksum":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_syncChecksum(ctx, field)
+				})
+		case "syncConflicts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_syncConflicts(ctx, field)
 				})
 		case "overdueByOfficial":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -21599,9 +29172,381 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_statsChanged(ctx, fields[0])
 	case "tokenExpiresIn":
 		return ec._Subscription_tokenExpiresIn(ctx, fields[0])
+	case "streamProblems":
+		return ec._Subscription_streamProblems(ctx, fields[0])
+	case "streamProgressNotes":
+		return ec._Subscription_streamProgressNotes(ctx, fields[0])
+	case "streamVisits":
+		return ec._Subscription_streamVisits(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var syncBucketSumImplementors = []string{"SyncBucketSum"}
+
+func (ec *executionContext) _SyncBucketSum(ctx context.Context, sel ast.SelectionSet, obj *sync1.BucketSum) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncBucketSumImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncBucketSum")
+		case "index":
+			out.Values[i] = ec._SyncBucketSum_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._SyncBucketSum_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hash":
+			out.Values[i] = ec._SyncBucketSum_hash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var syncCheckpointImplementors = []string{"SyncCheckpoint"}
+
+func (ec *executionContext) _SyncCheckpoint(ctx context.Context, sel ast.SelectionSet, obj *sync1.Checkpoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncCheckpointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncCheckpoint")
+		case "cursor":
+			out.Values[i] = ec._SyncCheckpoint_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "seq":
+			out.Values[i] = ec._SyncCheckpoint_seq(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var syncChecksumImplementors = []string{"SyncChecksum"}
+
+func (ec *executionContext) _SyncChecksum(ctx context.Context, sel ast.SelectionSet, obj *sync1.Checksum) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncChecksumImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncChecksum")
+		case "collection":
+			out.Values[i] = ec._SyncChecksum_collection(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "seq":
+			out.Values[i] = ec._SyncChecksum_seq(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._SyncChecksum_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "buckets":
+			out.Values[i] = ec._SyncChecksum_buckets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var syncConflictImplementors = []string{"SyncConflict"}
+
+func (ec *executionContext) _SyncConflict(ctx context.Context, sel ast.SelectionSet, obj *domain.Conflict) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncConflictImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncConflict")
+		case "id":
+			out.Values[i] = ec._SyncConflict_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "collection":
+			out.Values[i] = ec._SyncConflict_collection(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "documentId":
+			out.Values[i] = ec._SyncConflict_documentId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enterpriseId":
+			out.Values[i] = ec._SyncConflict_enterpriseId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userId":
+			out.Values[i] = ec._SyncConflict_userId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "username":
+			out.Values[i] = ec._SyncConflict_username(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deviceId":
+			out.Values[i] = ec._SyncConflict_deviceId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "field":
+			out.Values[i] = ec._SyncConflict_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "base":
+			out.Values[i] = ec._SyncConflict_base(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "client":
+			out.Values[i] = ec._SyncConflict_client(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "server":
+			out.Values[i] = ec._SyncConflict_server(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "result":
+			out.Values[i] = ec._SyncConflict_result(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outcome":
+			out.Values[i] = ec._SyncConflict_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._SyncConflict_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._SyncConflict_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var syncConflictConnectionImplementors = []string{"SyncConflictConnection"}
+
+func (ec *executionContext) _SyncConflictConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SyncConflictConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncConflictConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncConflictConnection")
+		case "edges":
+			out.Values[i] = ec._SyncConflictConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SyncConflictConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SyncConflictConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var syncConflictEdgeImplementors = []string{"SyncConflictEdge"}
+
+func (ec *executionContext) _SyncConflictEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SyncConflictEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncConflictEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncConflictEdge")
+		case "cursor":
+			out.Values[i] = ec._SyncConflictEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._SyncConflictEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var syncRejectionImplementors = []string{"SyncRejection"}
+
+func (ec *executionContext) _SyncRejection(ctx context.Context, sel ast.SelectionSet, obj *sync1.Rejection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncRejectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncRejection")
+		case "id":
+			out.Values[i] = ec._SyncRejection_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mutationId":
+			out.Values[i] = ec._SyncRejection_mutationId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._SyncRejection_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "field":
+			out.Values[i] = ec._SyncRejection_field(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._SyncRejection_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var userImplementors = []string{"User"}
@@ -21841,6 +29786,49 @@ func (ec *executionContext) _Visit(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
+var visitBatchImplementors = []string{"VisitBatch"}
+
+func (ec *executionContext) _VisitBatch(ctx context.Context, sel ast.SelectionSet, obj *sync1.VisitBatch) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, visitBatchImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VisitBatch")
+		case "documents":
+			out.Values[i] = ec._VisitBatch_documents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "checkpoint":
+			out.Values[i] = ec._VisitBatch_checkpoint(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resync":
+			out.Values[i] = ec._VisitBatch_resync(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var visitConnectionImplementors = []string{"VisitConnection"}
 
 func (ec *executionContext) _VisitConnection(ctx context.Context, sel ast.SelectionSet, obj *model.VisitConnection) graphql.Marshaler {
@@ -21884,6 +29872,84 @@ func (ec *executionContext) _VisitConnection(ctx context.Context, sel ast.Select
 	return out
 }
 
+var visitDocImplementors = []string{"VisitDoc"}
+
+func (ec *executionContext) _VisitDoc(ctx context.Context, sel ast.SelectionSet, obj *sync1.VisitDoc) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, visitDocImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VisitDoc")
+		case "id":
+			out.Values[i] = ec._VisitDoc_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "officialId":
+			out.Values[i] = ec._VisitDoc_officialId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enterpriseId":
+			out.Values[i] = ec._VisitDoc_enterpriseId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "date":
+			out.Values[i] = ec._VisitDoc_date(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "notes":
+			out.Values[i] = ec._VisitDoc_notes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "problemIds":
+			out.Values[i] = ec._VisitDoc_problemIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._VisitDoc_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._VisitDoc_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "hlc":
+			out.Values[i] = ec._VisitDoc_hlc(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleted":
+			out.Values[i] = ec._VisitDoc_deleted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var visitEdgeImplementors = []string{"VisitEdge"}
 
 func (ec *executionContext) _VisitEdge(ctx context.Context, sel ast.SelectionSet, obj *model.VisitEdge) graphql.Marshaler {
@@ -21902,6 +29968,44 @@ func (ec *executionContext) _VisitEdge(ctx context.Context, sel ast.SelectionSet
 			}
 		case "node":
 			out.Values[i] = ec._VisitEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var visitPushResultImplementors = []string{"VisitPushResult"}
+
+func (ec *executionContext) _VisitPushResult(ctx context.Context, sel ast.SelectionSet, obj *sync1.VisitPushResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, visitPushResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VisitPushResult")
+		case "conflicts":
+			out.Values[i] = ec._VisitPushResult_conflicts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejected":
+			out.Values[i] = ec._VisitPushResult_rejected(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -22338,6 +30442,16 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalNConflictOutcome2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐConflictOutcome(ctx context.Context, v any) (domain.ConflictOutcome, error) {
+	var res domain.ConflictOutcome
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConflictOutcome2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐConflictOutcome(ctx context.Context, sel ast.SelectionSet, v domain.ConflictOutcome) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNContact2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐContact(ctx context.Context, sel ast.SelectionSet, v domain.Contact) graphql.Marshaler {
 	return ec._Contact(ctx, sel, &v)
 }
@@ -22466,12 +30580,44 @@ func (ec *executionContext) marshalNEnterprise2ᚖgithubᚗcomᚋlianqiᚋlianqi
 	return ec._Enterprise(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNEnterpriseBatch2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐEnterpriseBatch(ctx context.Context, sel ast.SelectionSet, v *sync1.EnterpriseBatch) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EnterpriseBatch!")
+		return graphql.Null
+	}
+	return ec._EnterpriseBatch(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNEnterpriseConnection2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐEnterpriseConnection(ctx context.Context, sel ast.SelectionSet, v *model.EnterpriseConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "EnterpriseConnection!")
 		return graphql.Null
 	}
 	return ec._EnterpriseConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEnterpriseDoc2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐEnterpriseDocᚄ(ctx context.Context, sel ast.SelectionSet, v []*sync1.EnterpriseDoc) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEnterpriseDoc2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐEnterpriseDoc(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEnterpriseDoc2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐEnterpriseDoc(ctx context.Context, sel ast.SelectionSet, v *sync1.EnterpriseDoc) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EnterpriseDoc!")
+		return graphql.Null
+	}
+	return ec._EnterpriseDoc(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNEnterpriseEdge2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐEnterpriseEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EnterpriseEdge) graphql.Marshaler {
@@ -22669,12 +30815,44 @@ func (ec *executionContext) marshalNOfficial2ᚖgithubᚗcomᚋlianqiᚋlianqi�
 	return ec._Official(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNOfficialBatch2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐOfficialBatch(ctx context.Context, sel ast.SelectionSet, v *sync1.OfficialBatch) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OfficialBatch!")
+		return graphql.Null
+	}
+	return ec._OfficialBatch(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNOfficialConnection2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐOfficialConnection(ctx context.Context, sel ast.SelectionSet, v *model.OfficialConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "OfficialConnection!")
 		return graphql.Null
 	}
 	return ec._OfficialConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOfficialDoc2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐOfficialDocᚄ(ctx context.Context, sel ast.SelectionSet, v []*sync1.OfficialDoc) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOfficialDoc2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐOfficialDoc(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOfficialDoc2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐOfficialDoc(ctx context.Context, sel ast.SelectionSet, v *sync1.OfficialDoc) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OfficialDoc!")
+		return graphql.Null
+	}
+	return ec._OfficialDoc(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNOfficialEdge2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐOfficialEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OfficialEdge) graphql.Marshaler {
@@ -22757,6 +30935,38 @@ func (ec *executionContext) marshalNPairing2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋ
 	return ec._Pairing(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPairingBatch2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐPairingBatch(ctx context.Context, sel ast.SelectionSet, v *sync1.PairingBatch) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PairingBatch!")
+		return graphql.Null
+	}
+	return ec._PairingBatch(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPairingDoc2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐPairingDocᚄ(ctx context.Context, sel ast.SelectionSet, v []*sync1.PairingDoc) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPairingDoc2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐPairingDoc(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPairingDoc2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐPairingDoc(ctx context.Context, sel ast.SelectionSet, v *sync1.PairingDoc) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PairingDoc!")
+		return graphql.Null
+	}
+	return ec._PairingDoc(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNPairingEndReason2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐPairingEndReason(ctx context.Context, v any) (domain.PairingEndReason, error) {
 	var res domain.PairingEndReason
 	err := res.UnmarshalGQL(v)
@@ -22826,6 +31036,14 @@ func (ec *executionContext) marshalNProblemAction2githubᚗcomᚋlianqiᚋlianqi
 	return v
 }
 
+func (ec *executionContext) marshalNProblemBatch2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProblemBatch(ctx context.Context, sel ast.SelectionSet, v *sync1.ProblemBatch) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProblemBatch!")
+		return graphql.Null
+	}
+	return ec._ProblemBatch(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNProblemCategory2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐCategory(ctx context.Context, v any) (domain.Category, error) {
 	var res domain.Category
 	err := res.UnmarshalGQL(v)
@@ -22842,6 +31060,35 @@ func (ec *executionContext) marshalNProblemConnection2ᚖgithubᚗcomᚋlianqi�
 		return graphql.Null
 	}
 	return ec._ProblemConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProblemDoc2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProblemDocᚄ(ctx context.Context, sel ast.SelectionSet, v []*sync1.ProblemDoc) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProblemDoc2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProblemDoc(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProblemDoc2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProblemDoc(ctx context.Context, sel ast.SelectionSet, v *sync1.ProblemDoc) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProblemDoc!")
+		return graphql.Null
+	}
+	return ec._ProblemDoc(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNProblemDocInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProblemDoc(ctx context.Context, v any) (*sync1.ProblemDoc, error) {
+	res, err := ec.unmarshalInputProblemDocInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNProblemEdge2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐProblemEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProblemEdge) graphql.Marshaler {
@@ -22874,6 +31121,33 @@ func (ec *executionContext) marshalNProblemEvent2ᚖgithubᚗcomᚋlianqiᚋlian
 		return graphql.Null
 	}
 	return ec._ProblemEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProblemPushResult2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProblemPushResult(ctx context.Context, sel ast.SelectionSet, v *sync1.ProblemPushResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProblemPushResult!")
+		return graphql.Null
+	}
+	return ec._ProblemPushResult(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNProblemPushRow2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProblemRowᚄ(ctx context.Context, v any) ([]*sync1.ProblemRow, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*sync1.ProblemRow, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProblemPushRow2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProblemRow(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNProblemPushRow2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProblemRow(ctx context.Context, v any) (*sync1.ProblemRow, error) {
+	res, err := ec.unmarshalInputProblemPushRow(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNProblemStats2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemStats(ctx context.Context, sel ast.SelectionSet, v *domain.ProblemStats) graphql.Marshaler {
@@ -22916,6 +31190,70 @@ func (ec *executionContext) marshalNProgressNote2ᚖgithubᚗcomᚋlianqiᚋlian
 		return graphql.Null
 	}
 	return ec._ProgressNote(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProgressNoteBatch2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProgressNoteBatch(ctx context.Context, sel ast.SelectionSet, v *sync1.ProgressNoteBatch) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProgressNoteBatch!")
+		return graphql.Null
+	}
+	return ec._ProgressNoteBatch(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProgressNoteDoc2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProgressNoteDocᚄ(ctx context.Context, sel ast.SelectionSet, v []*sync1.ProgressNoteDoc) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProgressNoteDoc2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProgressNoteDoc(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProgressNoteDoc2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProgressNoteDoc(ctx context.Context, sel ast.SelectionSet, v *sync1.ProgressNoteDoc) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProgressNoteDoc!")
+		return graphql.Null
+	}
+	return ec._ProgressNoteDoc(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNProgressNoteDocInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProgressNoteDoc(ctx context.Context, v any) (*sync1.ProgressNoteDoc, error) {
+	res, err := ec.unmarshalInputProgressNoteDocInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProgressNotePushResult2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProgressNotePushResult(ctx context.Context, sel ast.SelectionSet, v *sync1.ProgressNotePushResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProgressNotePushResult!")
+		return graphql.Null
+	}
+	return ec._ProgressNotePushResult(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNProgressNotePushRow2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProgressNoteRowᚄ(ctx context.Context, v any) ([]*sync1.ProgressNoteRow, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*sync1.ProgressNoteRow, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProgressNotePushRow2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProgressNoteRow(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNProgressNotePushRow2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProgressNoteRow(ctx context.Context, v any) (*sync1.ProgressNoteRow, error) {
+	res, err := ec.unmarshalInputProgressNotePushRow(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNQuiz2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐQuiz(ctx context.Context, sel ast.SelectionSet, v *domain.Quiz) graphql.Marshaler {
@@ -23239,6 +31577,106 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) marshalNSyncBucketSum2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐBucketSumᚄ(ctx context.Context, sel ast.SelectionSet, v []*sync1.BucketSum) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSyncBucketSum2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐBucketSum(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSyncBucketSum2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐBucketSum(ctx context.Context, sel ast.SelectionSet, v *sync1.BucketSum) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SyncBucketSum!")
+		return graphql.Null
+	}
+	return ec._SyncBucketSum(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSyncCheckpoint2githubᚗcomᚋlianqiᚋlianqiᚋsyncᚐCheckpoint(ctx context.Context, sel ast.SelectionSet, v sync1.Checkpoint) graphql.Marshaler {
+	return ec._SyncCheckpoint(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSyncChecksum2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐChecksum(ctx context.Context, sel ast.SelectionSet, v *sync1.Checksum) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SyncChecksum!")
+		return graphql.Null
+	}
+	return ec._SyncChecksum(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSyncConflict2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐConflict(ctx context.Context, sel ast.SelectionSet, v *domain.Conflict) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SyncConflict!")
+		return graphql.Null
+	}
+	return ec._SyncConflict(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSyncConflictConnection2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐSyncConflictConnection(ctx context.Context, sel ast.SelectionSet, v *model.SyncConflictConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SyncConflictConnection!")
+		return graphql.Null
+	}
+	return ec._SyncConflictConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSyncConflictEdge2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐSyncConflictEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SyncConflictEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSyncConflictEdge2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐSyncConflictEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSyncConflictEdge2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐSyncConflictEdge(ctx context.Context, sel ast.SelectionSet, v *model.SyncConflictEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SyncConflictEdge!")
+		return graphql.Null
+	}
+	return ec._SyncConflictEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSyncRejection2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐRejectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*sync1.Rejection) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSyncRejection2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐRejection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSyncRejection2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐRejection(ctx context.Context, sel ast.SelectionSet, v *sync1.Rejection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SyncRejection!")
+		return graphql.Null
+	}
+	return ec._SyncRejection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := scalar.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -23316,12 +31754,49 @@ func (ec *executionContext) marshalNVisit2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdo
 	return ec._Visit(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNVisitBatch2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐVisitBatch(ctx context.Context, sel ast.SelectionSet, v *sync1.VisitBatch) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VisitBatch!")
+		return graphql.Null
+	}
+	return ec._VisitBatch(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNVisitConnection2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐVisitConnection(ctx context.Context, sel ast.SelectionSet, v *model.VisitConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "VisitConnection!")
 		return graphql.Null
 	}
 	return ec._VisitConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNVisitDoc2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐVisitDocᚄ(ctx context.Context, sel ast.SelectionSet, v []*sync1.VisitDoc) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVisitDoc2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐVisitDoc(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNVisitDoc2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐVisitDoc(ctx context.Context, sel ast.SelectionSet, v *sync1.VisitDoc) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VisitDoc!")
+		return graphql.Null
+	}
+	return ec._VisitDoc(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNVisitDocInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐVisitDoc(ctx context.Context, v any) (*sync1.VisitDoc, error) {
+	res, err := ec.unmarshalInputVisitDocInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNVisitEdge2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐVisitEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.VisitEdge) graphql.Marshaler {
@@ -23351,6 +31826,33 @@ func (ec *executionContext) marshalNVisitEdge2ᚖgithubᚗcomᚋlianqiᚋlianqi�
 func (ec *executionContext) unmarshalNVisitInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐVisitInput(ctx context.Context, v any) (service.VisitInput, error) {
 	res, err := ec.unmarshalInputVisitInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNVisitPushResult2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐVisitPushResult(ctx context.Context, sel ast.SelectionSet, v *sync1.VisitPushResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VisitPushResult!")
+		return graphql.Null
+	}
+	return ec._VisitPushResult(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNVisitPushRow2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐVisitRowᚄ(ctx context.Context, v any) ([]*sync1.VisitRow, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*sync1.VisitRow, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNVisitPushRow2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐVisitRow(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNVisitPushRow2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐVisitRow(ctx context.Context, v any) (*sync1.VisitRow, error) {
+	res, err := ec.unmarshalInputVisitPushRow(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -23582,6 +32084,16 @@ func (ec *executionContext) marshalOEnterpriseStatus2ᚖgithubᚗcomᚋlianqiᚋ
 	return v
 }
 
+func (ec *executionContext) unmarshalOEscalationLevel2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐLevel(ctx context.Context, v any) (domain.Level, error) {
+	var res domain.Level
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEscalationLevel2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐLevel(ctx context.Context, sel ast.SelectionSet, v domain.Level) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalOEscalationLevel2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐLevelᚄ(ctx context.Context, v any) ([]domain.Level, error) {
 	if v == nil {
 		return nil, nil
@@ -23732,6 +32244,18 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalOInt2int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt64(v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -23805,6 +32329,16 @@ func (ec *executionContext) marshalOProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋ
 	return ec._Problem(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOProblemCategory2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐCategory(ctx context.Context, v any) (domain.Category, error) {
+	var res domain.Category
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProblemCategory2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐCategory(ctx context.Context, sel ast.SelectionSet, v domain.Category) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalOProblemCategory2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐCategoryᚄ(ctx context.Context, v any) ([]domain.Category, error) {
 	if v == nil {
 		return nil, nil
@@ -23857,6 +32391,14 @@ func (ec *executionContext) marshalOProblemCategory2ᚖgithubᚗcomᚋlianqiᚋl
 	return v
 }
 
+func (ec *executionContext) unmarshalOProblemDocInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProblemDoc(ctx context.Context, v any) (*sync1.ProblemDoc, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputProblemDocInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOProblemFilter2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemFilter(ctx context.Context, v any) (*domain.ProblemFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -23878,6 +32420,16 @@ func (ec *executionContext) marshalOProblemSort2ᚖgithubᚗcomᚋlianqiᚋlianq
 	if v == nil {
 		return graphql.Null
 	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOProblemStatus2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemStatus(ctx context.Context, v any) (domain.ProblemStatus, error) {
+	var res domain.ProblemStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProblemStatus2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemStatus(ctx context.Context, sel ast.SelectionSet, v domain.ProblemStatus) graphql.Marshaler {
 	return v
 }
 
@@ -23931,6 +32483,14 @@ func (ec *executionContext) marshalOProblemStatus2ᚖgithubᚗcomᚋlianqiᚋlia
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOProgressNoteDocInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProgressNoteDoc(ctx context.Context, v any) (*sync1.ProgressNoteDoc, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputProgressNoteDocInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOQuizResultInput2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐQuizResultInputᚄ(ctx context.Context, v any) ([]service.QuizResultInput, error) {
@@ -24072,6 +32632,22 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalOSyncBucketInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐBucket(ctx context.Context, v any) (*sync1.Bucket, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSyncBucketInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSyncCheckpointInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐCheckpoint(ctx context.Context, v any) (*sync1.Checkpoint, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSyncCheckpointInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := scalar.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -24100,6 +32676,14 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := scalar.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOVisitDocInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐVisitDoc(ctx context.Context, v any) (*sync1.VisitDoc, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputVisitDocInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOVisitFilter2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐVisitFilter(ctx context.Context, v any) (*domain.VisitFilter, error) {

@@ -20,6 +20,7 @@ import (
 	"github.com/lianqi/lianqi/auth"
 	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/service"
+	lqsync "github.com/lianqi/lianqi/sync"
 )
 
 // Options configure the GraphQL endpoint.
@@ -47,7 +48,7 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	cfg := Config{Resolvers: &Resolver{Svc: svc}}
+	cfg := Config{Resolvers: &Resolver{Svc: svc, Sync: lqsync.New(svc)}}
 	cfg.Directives.HasRole = auth.HasRole
 	cfg.Directives.Grant = auth.Grant
 	schema := NewExecutableSchema(cfg)
@@ -100,6 +101,7 @@ var Codes = map[string]string{
 	domain.EFORBIDDEN:       "FORBIDDEN",
 	domain.EINTERNAL:        "INTERNAL_SERVER_ERROR",
 	domain.ERATELIMITED:     "RATE_LIMITED",
+	domain.EUPGRADE:         "UPGRADE_REQUIRED",
 }
 
 // errorPresenter gives every error a code. Domain errors keep their message (and

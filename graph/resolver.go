@@ -6,9 +6,14 @@ package graph
 
 //go:generate go tool gqlgen generate
 
-import "github.com/lianqi/lianqi/service"
+import (
+	"github.com/lianqi/lianqi/service"
+	lqsync "github.com/lianqi/lianqi/sync"
+)
 
 // Resolver is the root resolver; one per server.
 type Resolver struct {
 	Svc *service.Service
+	// Sync is the offline replication engine the sync operations adapt.
+	Sync *lqsync.Engine
 }

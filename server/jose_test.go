@@ -15,23 +15,17 @@ import (
 	"time"
 
 	"github.com/lianqi/lianqi/auth"
+	"github.com/lianqi/lianqi/e2e/nodetest"
 )
 
 // TestJose runs e2e/jose (node's test runner and the jose library) against
 // the real server: jose verifies the server's token with the published JWKS,
 // and mints tokens with a configured identity provider's key (accepted) and
 // with another key (refused). The provider's JWKS is served by this test on
-// 127.0.0.1. It needs node and the package's modules (`npm ci` in e2e/jose,
-// which .ci/run does); without them it is skipped, saying why.
+// 127.0.0.1. nodetest installs the package's npm modules on first use.
 func TestJose(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not installed")
-	}
 	dir, _ := filepath.Abs(filepath.Join("..", "e2e", "jose"))
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "jose")); err != nil {
-		t.Skip("e2e/jose has no node_modules: run `npm ci` there (.ci/run does)")
-	}
+	node := nodetest.Install(t, dir, "jose")
 
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {

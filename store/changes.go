@@ -21,16 +21,22 @@ type Change struct {
 // (after, upTo], oldest first, tombstones included. Callers pass the
 // Watermark as upTo so a pull never skips a change still being written.
 func (db *DB) Changes(ctx context.Context, coll string, scope domain.Scope, after, upTo int64, limit int) ([]Change, error) {
-	field := "enterpriseId"
+	filter := bson.D{{Key: "seq", Value: bson.D{{Key: "$gt", Value: after}, {Key: "$lte", Value: upTo}}}}
 	switch coll {
 	case CollEnterprises:
-		field = "_id"
-	case CollOfficials, CollUsers:
-		field = ""
-	}
-	filter := bson.D{{Key: "seq", Value: bson.D{{Key: "$gt", Value: after}, {Key: "$lte", Value: upTo}}}}
-	if field != "" {
-		filter = and(filter, inScope(scope, field))
+		filter = and(filter, inScope(scope, "_id"))
+	case CollOfficials:
+		// Officials are scoped by who the caller deals with, not by enterprise.
+		if !scope.All {
+			ids := scope.OfficialIDs
+			if ids == nil {
+				ids = []string{}
+			}
+			filter = and(filter, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+		}
+	case CollUsers:
+	default:
+		filter = and(filter, inScope(scope, "enterpriseId"))
 	}
 	cur, err := db.coll(coll).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {

@@ -95,11 +95,5 @@ func (db *DB) ensureSchema(ctx context.Context) error {
 			return err
 		}
 	}
-	// The change counter must exist before the first allocation; inserting it
-	// races harmlessly with another process doing the same.
-	_, err := db.coll(collCounters).InsertOne(ctx, seqDoc{ID: changesCounter, Next: 1, Pending: []pendingSeq{}})
-	if err != nil && !mongo.IsDuplicateKeyError(err) {
-		return fmt.Errorf("create change counter: %w", err)
-	}
-	return nil
+	return db.migrateCounter(ctx)
 }

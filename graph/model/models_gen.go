@@ -89,6 +89,17 @@ type SpotCheckEdge struct {
 type Subscription struct {
 }
 
+type SyncConflictConnection struct {
+	Edges      []*SyncConflictEdge `json:"edges"`
+	PageInfo   *PageInfo           `json:"pageInfo"`
+	TotalCount int                 `json:"totalCount"`
+}
+
+type SyncConflictEdge struct {
+	Cursor string           `json:"cursor"`
+	Node   *domain.Conflict `json:"node"`
+}
+
 type UserConnection struct {
 	Edges      []*UserEdge `json:"edges"`
 	PageInfo   *PageInfo   `json:"pageInfo"`

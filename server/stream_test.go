@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+
+	lqsync "github.com/lianqi/lianqi/sync"
+	"github.com/lianqi/lianqi/sync/client"
+)
+
+// subscribe opens a graphql-transport-ws subscription and returns a function
+// reading its next payload.
+func (s *testServer) streamSubscribe(ctx context.Context, user, query string) func() json.RawMessage {
+	s.t.Helper()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.url, "http")+"/graphql", &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() { c.Close(websocket.StatusNormalClosure, "") })
+	type msg struct {
+		ID      string          `json:"id,omitempty"`
+		Type    string          `json:"type"`
+		Payload json.RawMessage `json:"payload,omitempty"`
+	}
+	send := func(m any) {
+		if err := wsjson.Write(ctx, c, m); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	read := func() msg {
+		var m msg
+		if err := wsjson.Read(ctx, c, &m); err != nil {
+			s.t.Fatal(err)
+		}
+		return m
+	}
+	send(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + s.token(user)}})
+	if m := read(); m.Type != "connection_ack" {
+		s.t.Fatalf("connection_init answered %+v", m)
+	}
+	send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": query}})
+	return func() json.RawMessage {
+		s.t.Helper()
+		for {
+			m := read()
+			switch m.Type {
+			case "next":
+				return m.Payload
+			case "ping":
+				send(map[string]any{"type": "pong"})
+			default:
+				s.t.Fatalf("subscription sent %s %s", m.Type, m.Payload)
+			}
+		}
+	}
+}
+
+// TestSyncStreamEmitsChanges subscribes an enterprise's phone to its problems
+// and has the official report one from his phone: the stream emits it, and
+// nothing of other enterprises.
+func TestSyncStreamEmitsChanges(t *testing.T) {
+	s := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	next := s.streamSubscribe(ctx, "moweiliang", `subscription{streamProblems(schemaVersion:1){documents{id title enterpriseId} checkpoint{seq} resync}}`)
+
+	zhou := s.device("zhoushiyue", "zhou-phone")
+	mustSync(t, zhou)
+	ent := findDoc(t, zhou, lqsync.Problems, func(map[string]any) bool { return true })["enterpriseId"]
+	// A problem elsewhere first: it must not reach the enterprise's stream.
+	s.as("admin", `mutation{reportProblem(input:{enterpriseId:"`+otherEnterprise(t, s, ent.(string))+`",category:OTHER,title:"别家的问题"}){id}}`, nil).decode(t, &struct{}{})
+	id := client.NewID()
+	zhou.Edit(lqsync.Problems, id, func(d map[string]any) {
+		d["enterpriseId"], d["category"], d["title"] = ent, "LABOUR", "急需电工两名"
+	})
+	mustSync(t, zhou)
+
+	var got struct {
+		StreamProblems struct {
+			Documents []struct{ ID, Title, EnterpriseID string }
+		}
+	}
+	for {
+		if err := json.Unmarshal(next(), &struct{ Data any }{Data: &got}); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range got.StreamProblems.Documents {
+			if d.EnterpriseID != ent {
+				t.Fatalf("stream leaked a problem of enterprise %s", d.EnterpriseID)
+			}
+			if d.ID == id && d.Title == "急需电工两名" {
+				return
+			}
+		}
+	}
+}
+
+// otherEnterprise returns an enterprise id other than not.
+func otherEnterprise(t testing.TB, s *testServer, not string) string {
+	var out struct {
+		Enterprises struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
+	s.as("admin", `{enterprises(first:50){edges{node{id}}}}`, nil).decode(s.t, &out)
+	for _, e := range out.Enterprises.Edges {
+		if e.Node.ID != not {
+			return e.Node.ID
+		}
+	}
+	s.t.Fatal("no other enterprise")
+	return ""
+}

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"testing"
+
+	lqsync "github.com/lianqi/lianqi/sync"
+	"github.com/lianqi/lianqi/sync/client"
+)
+
+// device is a phone replicating through the real server over HTTP.
+func (s *testServer) device(user, name string) *client.Client {
+	s.t.Helper()
+	return client.New(&client.HTTP{URL: s.url + "/graphql", Token: s.token(user)}, name)
+}
+
+func mustSync(t *testing.T, c *client.Client) *client.Report {
+	t.Helper()
+	r, err := c.Sync(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// findDoc returns the first live local document of coll matching pred.
+func findDoc(t *testing.T, c *client.Client, coll string, pred func(map[string]any) bool) map[string]any {
+	t.Helper()
+	ids := []string{}
+	docs := c.Docs(coll)
+	for id := range docs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if pred(docs[id]) {
+			return docs[id]
+		}
+	}
+	t.Fatalf("no %s document matches", coll)
+	return nil
+}
+
+func hasCode(r *client.Report, code string) bool {
+	for _, rej := range r.Rejected {
+		if rej.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSyncOfflineEditsAndConflicts replicates the demo programme to an
+// official's and an enterprise's phones and walks the protocol's promises:
+// a scoped initial pull, offline creation with client ids, a three-way merge
+// with the per-field policies, conflicts recorded as data, the workflow's rules
+// for offline status changes, and a too-old client.
+func TestSyncOfflineEditsAndConflicts(t *testing.T) {
+	s := startServer(t)
+	ctx := context.Background()
+	zhou := s.device("zhoushiyue", "zhou-phone")
+	mo := s.device("moweiliang", "mo-phone")
+	mustSync(t, zhou)
+	mustSync(t, mo)
+
+	// Scope: the official and the enterprise see the same enterprise's problems.
+	zp, mp := zhou.Docs(lqsync.Problems), mo.Docs(lqsync.Problems)
+	if len(zp) == 0 || len(zp) != len(mp) {
+		t.Fatalf("official sees %d problems, enterprise %d", len(zp), len(mp))
+	}
+	var ent string
+	for _, d := range zp {
+		if ent == "" {
+			ent = d["enterpriseId"].(string)
+		}
+		if d["enterpriseId"] != ent {
+			t.Fatalf("official pulled a problem of another enterprise: %v", d["enterpriseId"])
+		}
+	}
+	loan := findDoc(t, zhou, lqsync.Problems, func(d map[string]any) bool { return d["status"] == "IN_PROGRESS" })
+	loanID := loan["id"].(string)
+
+	t.Run("OfflineCreationKeepsClientID", func(t *testing.T) {
+		id := client.NewID()
+		zhou.Edit(lqsync.Problems, id, func(d map[string]any) {
+			d["enterpriseId"], d["category"], d["title"], d["description"] = ent, "SAFETY", "厂区消防通道被占用", "山区信号差，离线记录"
+			d["tags"] = []string{"消防"}
+			d["status"] = "IN_PROGRESS" // acknowledged and started at the plant
+		})
+		noteID := client.NewID()
+		zhou.Edit(lqsync.ProgressNotes, noteID, func(d map[string]any) {
+			d["problemId"], d["kind"], d["text"] = id, "NOTE", "现场查看，已通知企业整改"
+		})
+		r := mustSync(t, zhou)
+		if len(r.Rejected) > 0 {
+			t.Fatalf("rejected: %+v", r.Rejected)
+		}
+		var out struct{ Problem struct{ ID, Status string } }
+		s.as("maojianguo", `query($id:ID!){problem(id:$id){id status}}`, map[string]any{"id": id}).decode(t, &out)
+		if out.Problem.ID != id || out.Problem.Status != "IN_PROGRESS" {
+			t.Fatalf("server has %+v", out.Problem)
+		}
+		if d, _ := zhou.Doc(lqsync.Problems, id); d["version"].(float64) < 2 || d["respondBy"] == nil {
+			t.Fatalf("replica did not get the server's state: %v", d)
+		}
+	})
+
+	t.Run("ThreeWayMergeRecordsConflicts", func(t *testing.T) {
+		// The official edits offline: description and a tag.
+		zhou.Edit(lqsync.Problems, loanID, func(d map[string]any) {
+			d["description"] = "离线修改的描述"
+			d["tags"] = append(d["tags"].([]any), "离线")
+			d["hlc"] = lqsync.FormatHLC(1, 0, "old") // an edit made long ago
+		})
+		// Meanwhile the leader edits the same problem online.
+		s.as("maojianguo", `mutation($id:ID!,$t:[String!]){updateProblem(id:$id,input:{description:"领导修改的描述",tags:$t}){version}}`,
+			map[string]any{"id": loanID, "t": append(tagsOf(loan), "县长办公会")}).decode(t, &struct{}{})
+		r := mustSync(t, zhou)
+		if r.Conflicts != 1 {
+			t.Fatalf("conflicts = %d, want 1", r.Conflicts)
+		}
+		d, _ := zhou.Doc(lqsync.Problems, loanID)
+		if d["description"] != "领导修改的描述" {
+			t.Fatalf("description = %v: the later server edit must win", d["description"])
+		}
+		tags := tagsOf(d)
+		if !slices.Contains(tags, "离线") || !slices.Contains(tags, "县长办公会") {
+			t.Fatalf("tags = %v: both sides' additions must survive", tags)
+		}
+		var out struct {
+			SyncConflicts struct {
+				Edges []struct {
+					Node struct{ Field, Outcome, DeviceID, Username, Client, Server string }
+				}
+			}
+		}
+		for _, user := range []string{"zhoushiyue", "maojianguo"} {
+			s.as(user, `query($id:ID){syncConflicts(documentId:$id){edges{node{field outcome deviceId username client server}}}}`,
+				map[string]any{"id": loanID}).decode(t, &out)
+			got := map[string]string{}
+			for _, e := range out.SyncConflicts.Edges {
+				got[e.Node.Field] = e.Node.Outcome
+				if e.Node.DeviceID != "zhou-phone" || e.Node.Username != "zhoushiyue" {
+					t.Fatalf("conflict names %s/%s", e.Node.Username, e.Node.DeviceID)
+				}
+			}
+			if got["description"] != "SERVER_KEPT" || got["tags"] != "MERGED" {
+				t.Fatalf("%s reads conflicts %v", user, got)
+			}
+		}
+	})
+
+	t.Run("EnterpriseCannotResolveOffline", func(t *testing.T) {
+		mustSync(t, mo)
+		mo.Edit(lqsync.Problems, loanID, func(d map[string]any) { d["status"] = "RESOLVED" })
+		r := mustSync(t, mo)
+		if !hasCode(r, "FORBIDDEN") {
+			t.Fatalf("rejections = %+v, want FORBIDDEN", r.Rejected)
+		}
+		if d, _ := mo.Doc(lqsync.Problems, loanID); d["status"] != "IN_PROGRESS" {
+			t.Fatalf("replica status = %v, want the server's IN_PROGRESS", d["status"])
+		}
+	})
+
+	t.Run("StaleEditCannotRevertConfirmed", func(t *testing.T) {
+		licence := findDoc(t, mo, lqsync.Problems, func(d map[string]any) bool { return d["status"] == "RESOLVED" })
+		id := licence["id"].(string)
+		// A second enterprise phone, offline with the old state, wants to reopen.
+		stale := s.device("moweiliang", "mo-tablet")
+		mustSync(t, stale)
+		mo.Edit(lqsync.Problems, id, func(d map[string]any) { d["status"] = "CONFIRMED" })
+		if r := mustSync(t, mo); len(r.Rejected) > 0 {
+			t.Fatalf("confirm rejected: %+v", r.Rejected)
+		}
+		stale.Edit(lqsync.Problems, id, func(d map[string]any) {
+			d["status"], d["statusReason"] = "IN_PROGRESS", "还没有解决"
+		})
+		r := mustSync(t, stale)
+		if !hasCode(r, "CONFLICT") {
+			t.Fatalf("rejections = %+v, want CONFLICT", r.Rejected)
+		}
+		if d, _ := stale.Doc(lqsync.Problems, id); d["status"] != "CONFIRMED" {
+			t.Fatalf("status = %v, want CONFIRMED", d["status"])
+		}
+	})
+
+	t.Run("RetriedPushAppliesOnce", func(t *testing.T) {
+		row := map[string]any{"mutationId": "m-1", "newDocumentState": map[string]any{
+			"id": client.NewID(), "problemId": loanID, "kind": "NOTE", "text": "重复发送的记录"}}
+		q := `mutation($rows:[ProgressNotePushRow!]!){pushProgressNotes(rows:$rows,schemaVersion:1){rejected{code}}}`
+		for range 3 {
+			s.as("zhoushiyue", q, map[string]any{"rows": []any{row}}).decode(t, &struct{}{})
+		}
+		var out struct {
+			Problem struct{ ProgressNotes []struct{ Text string } }
+		}
+		s.as("zhoushiyue", `query($id:ID!){problem(id:$id){progressNotes{text}}}`, map[string]any{"id": loanID}).decode(t, &out)
+		n := 0
+		for _, note := range out.Problem.ProgressNotes {
+			if note.Text == "重复发送的记录" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("note stored %d times", n)
+		}
+	})
+
+	t.Run("ErrUpgradeRequired", func(t *testing.T) {
+		old := client.New(&client.HTTP{URL: s.url + "/graphql", Token: s.token("zhoushiyue"), SchemaVersion: -1}, "old")
+		_, err := old.Sync(ctx)
+		var gerr *client.GraphQLError
+		if !asGraphQLError(err, &gerr) || gerr.Code() != "UPGRADE_REQUIRED" {
+			t.Fatalf("err = %v, want UPGRADE_REQUIRED", err)
+		}
+	})
+}
+
+func tagsOf(d map[string]any) []string {
+	var out []string
+	b, _ := json.Marshal(d["tags"])
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+func asGraphQLError(err error, target **client.GraphQLError) bool {
+	return errors.As(err, target)
+}

@@ -1,0 +1,117 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/lianqi/lianqi/domain"
+)
+
+// Receipts make sync pushes idempotent. A row's receipt is inserted before the
+// row is applied; the insert fails with a duplicate key if the same client
+// mutation was seen before, which is atomic on both engines (a unique _id), so
+// two concurrent deliveries of one row cannot both apply it. Receipts are
+// bookkeeping, not synced records, so they do not go through commit.
+
+const collReceipts = "syncReceipts"
+
+// Receipt records that a pushed row was (or is being) applied.
+type Receipt struct {
+	ID string `bson:"_id"`
+	// Done is false while the row is being applied.
+	Done bool      `bson:"done"`
+	At   time.Time `bson:"at"`
+	// Result is what the push answered for the row, replayed on a retry.
+	Result []byte `bson:"result"`
+}
+
+// ClaimReceipt inserts a pending receipt for id. It returns (nil, nil) when the
+// caller now owns the row and must apply it, or the existing receipt when the
+// row was seen before. A pending receipt older than stale is presumed left by a
+// crashed writer and is taken over.
+func (db *DB) ClaimReceipt(ctx context.Context, id string, stale time.Duration) (*Receipt, error) {
+	now := db.now()
+	_, err := db.coll(collReceipts).InsertOne(ctx, Receipt{ID: id, At: now, Result: []byte{}})
+	if err == nil {
+		return nil, nil
+	}
+	if !mongo.IsDuplicateKeyError(err) {
+		return nil, translate("claim receipt", err)
+	}
+	var r Receipt
+	if err := db.coll(collReceipts).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r); err != nil {
+		return nil, translate("read receipt", err)
+	}
+	if !r.Done && now.Sub(r.At) > stale {
+		res, err := db.coll(collReceipts).UpdateOne(ctx,
+			bson.D{{Key: "_id", Value: id}, {Key: "done", Value: false}, {Key: "at", Value: r.At}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "at", Value: now}}}})
+		if err != nil {
+			return nil, translate("take over receipt", err)
+		}
+		if res.MatchedCount == 1 {
+			return nil, nil
+		}
+	}
+	return &r, nil
+}
+
+// FinishReceipt stores the row's answer and marks it done.
+func (db *DB) FinishReceipt(ctx context.Context, id string, result []byte) error {
+	_, err := db.coll(collReceipts).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: true}, {Key: "result", Value: result}}}})
+	return translate("finish receipt", err)
+}
+
+// DropReceipt forgets a claim whose row failed for a reason a retry may not
+// meet (an internal error), so that the retry is applied.
+func (db *DB) DropReceipt(ctx context.Context, id string) error {
+	_, err := db.coll(collReceipts).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "done", Value: false}})
+	return translate("drop receipt", err)
+}
+
+// FindChange returns the stored document id of coll as last written, tombstone
+// or not, without scope: the sync engine checks scope itself so that it can
+// tell "left your scope" from "never existed".
+func (db *DB) FindChange(ctx context.Context, coll, id string) (Change, error) {
+	if !domain.ValidID(id) {
+		return Change{}, domain.NotFound(singular(coll), id)
+	}
+	raw, err := db.coll(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
+	if err != nil {
+		if domain.ErrorCode(translate("find", err)) == domain.ENOTFOUND {
+			return Change{}, domain.NotFound(singular(coll), id)
+		}
+		return Change{}, translate("find "+singular(coll), err)
+	}
+	var b Stamp
+	if err := bson.Unmarshal(raw, &b); err != nil {
+		return Change{}, translate("decode "+singular(coll), err)
+	}
+	return Change{ID: b.ID, Seq: b.Seq, Deleted: b.Deleted, Doc: append(bson.Raw(nil), raw...)}, nil
+}
+
+// SyncKey returns the database's secret for signing sync checkpoints, creating
+// it on first use. Every server process on the database reads the same key, so
+// a checkpoint from one is valid on all.
+func (db *DB) SyncKey(ctx context.Context) ([]byte, error) {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	_, err := db.coll(collCounters).InsertOne(ctx, bson.D{{Key: "_id", Value: "syncKey"}, {Key: "key", Value: key}})
+	if err != nil && !mongo.IsDuplicateKeyError(err) {
+		return nil, translate("create sync key", err)
+	}
+	var doc struct {
+		Key []byte `bson:"key"`
+	}
+	if err := db.coll(collCounters).FindOne(ctx, bson.D{{Key: "_id", Value: "syncKey"}}).Decode(&doc); err != nil {
+		return nil, translate("read sync key", err)
+	}
+	return doc.Key, nil
+}

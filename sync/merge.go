@@ -1,0 +1,188 @@
+package sync
+
+import (
+	"encoding/json"
+	"reflect"
+	"slices"
+
+	"github.com/lianqi/lianqi/domain"
+)
+
+// policy says how a field of a synced document is merged when a device pushes
+// an edit made against an older base.
+type policy int
+
+const (
+	// serverOwned fields are set by the server (deadlines, stamps); what a
+	// device sends is ignored.
+	serverOwned policy = iota
+	// lww: last writer wins by hybrid logical clock, for free text and scalars.
+	lww
+	// setUnion: both sides' additions and removals are applied (tags, team
+	// members, linked problems).
+	setUnion
+	// workflow fields change only through the domain's workflow steps (status,
+	// level): a step the device took is replayed against the current state, and
+	// a stale edit cannot undo a resolution or confirmation.
+	workflow
+	// immutable fields are fixed at creation; changing one rejects the row.
+	immutable
+)
+
+// policies is the one table of merge rules, per collection and field (JSON
+// names). Progress notes are append-only: every field is immutable, so a note
+// is created once and never edited; visits are separate documents, so two
+// devices' visits are never merged into one.
+var policies = map[string]map[string]policy{
+	Problems: {
+		"title": lww, "description": lww, "category": lww, "responsibleDepartment": lww,
+		"tags":   setUnion,
+		"status": workflow, "level": workflow, "escalationMode": workflow, "coordinatingDepartments": workflow, "deleted": workflow,
+		"enterpriseId": immutable,
+	},
+	Visits: {
+		"date": lww, "notes": lww,
+		"problemIds":   setUnion,
+		"deleted":      workflow,
+		"enterpriseId": immutable, "officialId": immutable,
+	},
+	ProgressNotes: {
+		"problemId": immutable, "text": immutable, "kind": immutable, "deleted": immutable,
+	},
+}
+
+// fieldConflict is one field both sides changed, or a change that was refused.
+type fieldConflict struct {
+	Field                        string
+	Base, Client, Server, Result any
+	Outcome                      domain.ConflictOutcome
+	Reason                       string
+}
+
+// merged is the outcome of a three-way merge.
+type merged struct {
+	doc       map[string]any
+	conflicts []fieldConflict
+	// steps lists the workflow fields the device changed: the caller replays them.
+	steps []string
+	// immutable names a fixed field the device tried to change.
+	immutable string
+}
+
+// merge combines the device's edit (client, made on base) with the server's
+// current document: fields only the device changed take its value, fields only
+// the server changed keep the server's, and fields both changed follow policy.
+func merge(coll string, base, client, server map[string]any, clientHLC, serverHLC string) merged {
+	out := merged{doc: map[string]any{}}
+	for k, v := range server {
+		out.doc[k] = v
+	}
+	fields := make([]string, 0, len(policies[coll]))
+	for f := range policies[coll] {
+		fields = append(fields, f)
+	}
+	slices.Sort(fields)
+	for _, f := range fields {
+		b, c, s := base[f], client[f], server[f]
+		if equal(c, b) {
+			continue // the device did not touch it
+		}
+		switch pol := policies[coll][f]; pol {
+		case immutable:
+			if !equal(c, s) && out.immutable == "" {
+				out.immutable = f
+			}
+		case workflow:
+			out.steps = append(out.steps, f)
+		case lww, setUnion:
+			switch {
+			case equal(s, b), equal(s, c):
+				out.doc[f] = c
+			case pol == setUnion:
+				out.doc[f] = setMerge(b, c, s)
+				out.conflicts = append(out.conflicts, fieldConflict{Field: f, Base: b, Client: c, Server: s, Result: out.doc[f], Outcome: domain.OutcomeMerged,
+					Reason: "both changed the set: both sides' additions and removals kept"})
+			case later(clientHLC, serverHLC):
+				out.doc[f] = c
+				out.conflicts = append(out.conflicts, fieldConflict{Field: f, Base: b, Client: c, Server: s, Result: c, Outcome: domain.OutcomeClientWon,
+					Reason: "both changed the field: the device's edit is later"})
+			default:
+				out.conflicts = append(out.conflicts, fieldConflict{Field: f, Base: b, Client: c, Server: s, Result: s, Outcome: domain.OutcomeServerKept,
+					Reason: "both changed the field: the server's value is later"})
+			}
+		}
+	}
+	return out
+}
+
+// setMerge applies the device's additions and removals (relative to base) to
+// the server's set, keeping the server's order and appending new members.
+func setMerge(base, client, server any) []any {
+	b, c, s := list(base), list(client), list(server)
+	out := []any{}
+	for _, v := range s {
+		if slices.ContainsFunc(b, eq(v)) && !slices.ContainsFunc(c, eq(v)) {
+			continue // removed on the device
+		}
+		out = append(out, v)
+	}
+	for _, v := range c {
+		if !slices.ContainsFunc(b, eq(v)) && !slices.ContainsFunc(out, eq(v)) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func list(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+func eq(a any) func(any) bool { return func(b any) bool { return equal(a, b) } }
+
+// equal compares JSON values; a missing list equals an empty one.
+func equal(a, b any) bool {
+	if la, ok := a.([]any); ok && len(la) == 0 && b == nil {
+		return true
+	}
+	if lb, ok := b.([]any); ok && len(lb) == 0 && a == nil {
+		return true
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+// toMap gives a document's JSON form for merging.
+func toMap(v any) map[string]any {
+	b, _ := json.Marshal(v)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return m
+}
+
+// fromMap reads a merged JSON form back into a document.
+func fromMap[D any](m map[string]any) *D {
+	b, _ := json.Marshal(m)
+	var d D
+	_ = json.Unmarshal(b, &d)
+	return &d
+}
+
+// sameAsSent reports whether the stored document holds every field the device
+// may set with the value it sent: the row was accepted as sent.
+func sameAsSent(coll string, sent, stored map[string]any) bool {
+	for f, pol := range policies[coll] {
+		if pol != serverOwned && !equal(sent[f], stored[f]) {
+			return false
+		}
+	}
+	return true
+}
+
+func jsonString(v any) string {
+	if v == nil {
+		return "null"
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}

@@ -1,0 +1,168 @@
+package sync
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+
+	"github.com/lianqi/lianqi/domain"
+	"github.com/lianqi/lianqi/store"
+)
+
+// Rejection says why a pushed row was not applied (or not entirely). Code is a
+// domain error code; the transport maps it as it maps errors.
+type Rejection struct {
+	ID         string `json:"id"`
+	MutationID string `json:"mutationId"`
+	Code       string `json:"code"`
+	Field      string `json:"field,omitempty"`
+	Message    string `json:"message"`
+}
+
+// pushCtx is what every row of one push shares.
+type pushCtx struct {
+	p      *domain.Principal
+	sc     domain.Scope
+	device string
+}
+
+func (e *Engine) startPush(ctx context.Context, rows int, device *string) (*pushCtx, error) {
+	if rows > MaxPushRows {
+		return nil, domain.Invalid("rows", "at most %d rows per push; send the rest in another", MaxPushRows)
+	}
+	sc, p, err := e.scopeOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pc := &pushCtx{p: p, sc: sc}
+	if device != nil {
+		if len(*device) > 100 {
+			return nil, domain.Invalid("deviceId", "a device id is at most 100 characters")
+		}
+		pc.device = *device
+	}
+	return pc, nil
+}
+
+// mutationKey names a row for deduplication: the client's mutation id, or a
+// digest of the row itself, so that a retried identical row is recognised even
+// from a client that sends no ids.
+func mutationKey(given *string, row any) (string, error) {
+	if given != nil && *given != "" {
+		if len(*given) > 100 {
+			return "", domain.Invalid("mutationId", "a mutation id is at most 100 characters")
+		}
+		return *given, nil
+	}
+	b, _ := json.Marshal(row)
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:16]), nil
+}
+
+// once applies a row at most once per (user, collection, mutation id). The
+// receipt is claimed before applying, so a duplicate delivered concurrently
+// finds it; the row's rejection (if any) is kept so a retry hears the same
+// answer. apply returns a domain error to reject the row; any other error is
+// internal, and the claim is dropped so that a retry applies the row.
+func (e *Engine) once(ctx context.Context, pc *pushCtx, coll, id string, key string, apply func() error) (*Rejection, error) {
+	receipt := pc.p.UserID + ":" + coll + ":" + key
+	prev, err := e.db().ClaimReceipt(ctx, receipt, e.StaleReceipt)
+	if err != nil {
+		return nil, err
+	}
+	if prev != nil {
+		if !prev.Done {
+			return &Rejection{ID: id, MutationID: key, Code: domain.ECONFLICT, Message: "this row is being applied by another request; retry shortly"}, nil
+		}
+		var rej *Rejection
+		if len(prev.Result) > 0 {
+			if err := json.Unmarshal(prev.Result, &rej); err != nil {
+				return nil, err
+			}
+		}
+		return rej, nil
+	}
+	err = apply()
+	var rej *Rejection
+	var de *domain.Error
+	switch {
+	case err == nil:
+	case errors.As(err, &de) && de.Code != domain.EINTERNAL:
+		rej = &Rejection{ID: id, MutationID: key, Code: de.Code, Field: de.Field, Message: de.Message}
+	default:
+		if derr := e.db().DropReceipt(ctx, receipt); derr != nil {
+			e.Log.ErrorContext(ctx, "drop receipt", "receipt", receipt, "err", derr)
+		}
+		return nil, err
+	}
+	var result []byte
+	if rej != nil {
+		result, _ = json.Marshal(rej)
+	}
+	return rej, e.db().FinishReceipt(ctx, receipt, result)
+}
+
+// record stores conflict records for what a row could not apply cleanly.
+func (e *Engine) record(ctx context.Context, pc *pushCtx, coll, docID, enterpriseID string, cs []fieldConflict) error {
+	for _, c := range cs {
+		rec := &domain.Conflict{ID: domain.NewID(), Collection: coll, DocumentID: docID, EnterpriseID: enterpriseID,
+			UserID: pc.p.UserID, Username: pc.p.Username, DeviceID: pc.device, Field: c.Field,
+			Base: jsonString(c.Base), Client: jsonString(c.Client), Server: jsonString(c.Server), Result: jsonString(c.Result),
+			Outcome: c.Outcome, Reason: c.Reason, At: e.now()}
+		if err := e.db().CreateConflict(ctx, rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refused lists every field the device changed as a rejected conflict, so the
+// edit survives as data for whoever serves the enterprise now.
+func refused(coll string, base, client, server map[string]any, reason string) []fieldConflict {
+	var out []fieldConflict
+	for f, pol := range policies[coll] {
+		if pol != serverOwned && !equal(base[f], client[f]) {
+			out = append(out, fieldConflict{Field: f, Base: base[f], Client: client[f], Server: server[f], Result: server[f],
+				Outcome: domain.OutcomeRejected, Reason: reason})
+		}
+	}
+	return out
+}
+
+// retryRaces re-runs a row whose write lost a race with a concurrent writer
+// (the stored version moved between read and write): the merge is redone
+// against the newer state.
+func retryRaces(apply func() error) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		if err = apply(); !isRace(err) {
+			return err
+		}
+	}
+	return domain.Errorf(domain.ECONFLICT, "the record is being edited by others right now; retry")
+}
+
+var errRace = errors.New("raced")
+
+func isRace(err error) bool { return errors.Is(err, errRace) }
+
+// raced marks a version conflict from the store as a race to retry.
+func raced(err error) error {
+	if domain.ErrorCode(err) == domain.ECONFLICT {
+		return errRace
+	}
+	return err
+}
+
+func (e *Engine) findRaw(ctx context.Context, coll, id string) (*store.Change, error) {
+	ch, err := e.db().FindChange(ctx, coll, id)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &ch, nil
+}

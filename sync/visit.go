@@ -1,0 +1,166 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/lianqi/lianqi/domain"
+	"github.com/lianqi/lianqi/service"
+	"github.com/lianqi/lianqi/store"
+)
+
+// VisitRow is one pushed visit.
+type VisitRow struct {
+	AssumedMasterState *VisitDoc
+	NewDocumentState   *VisitDoc
+	MutationID         *string
+}
+
+// VisitPushResult is the master state of every row not accepted as sent and the
+// reasons rows were refused.
+type VisitPushResult struct {
+	Conflicts []*VisitDoc
+	Rejected  []*Rejection
+}
+
+// PushVisits applies rows one by one; a refused row never blocks the others.
+func (e *Engine) PushVisits(ctx context.Context, rows []*VisitRow, device *string) (*VisitPushResult, error) {
+	pc, err := e.startPush(ctx, len(rows), device)
+	if err != nil {
+		return nil, err
+	}
+	res := &VisitPushResult{Conflicts: []*VisitDoc{}, Rejected: []*Rejection{}}
+	for i, row := range rows {
+		if row == nil || row.NewDocumentState == nil {
+			res.Rejected = append(res.Rejected, &Rejection{Code: domain.EINVALID, Field: "newDocumentState", Message: fmt.Sprintf("row %d has no newDocumentState", i)})
+			continue
+		}
+		nd := row.NewDocumentState
+		key, err := mutationKey(row.MutationID, row)
+		if err != nil {
+			res.Rejected = append(res.Rejected, &Rejection{ID: nd.ID, Code: domain.EINVALID, Field: "mutationId", Message: domain.ErrorMessage(err)})
+			continue
+		}
+		rej, err := e.once(ctx, pc, Visits, nd.ID, key, func() error {
+			return retryRaces(func() error { return e.pushVisit(ctx, pc, row) })
+		})
+		if err != nil {
+			return nil, err
+		}
+		if rej != nil {
+			res.Rejected = append(res.Rejected, rej)
+		}
+		master, err := e.visitMaster(ctx, pc.sc, nd.ID)
+		if err != nil {
+			return nil, err
+		}
+		if master != nil && !sameAsSent(Visits, toMap(nd), toMap(master)) {
+			res.Conflicts = append(res.Conflicts, master)
+		}
+	}
+	return res, nil
+}
+
+func (e *Engine) visitMaster(ctx context.Context, sc domain.Scope, id string) (*VisitDoc, error) {
+	ch, err := e.findRaw(ctx, store.CollVisits, id)
+	if err != nil || ch == nil {
+		return nil, err
+	}
+	v, err := ch.Visit()
+	if err != nil {
+		return nil, err
+	}
+	if !sc.HasEnterprise(v.EnterpriseID) {
+		return &VisitDoc{ID: id, EnterpriseID: v.EnterpriseID, ProblemIDs: []string{}, Meta: goneMeta(*ch)}, nil
+	}
+	return visitDoc(v), nil
+}
+
+func (e *Engine) pushVisit(ctx context.Context, pc *pushCtx, row *VisitRow) error {
+	nd := row.NewDocumentState
+	if !domain.ValidID(nd.ID) {
+		return domain.Invalid("id", "a document id must be a UUID or ULID")
+	}
+	ch, err := e.findRaw(ctx, store.CollVisits, nd.ID)
+	if err != nil {
+		return err
+	}
+	if ch == nil {
+		if row.AssumedMasterState != nil {
+			return domain.NotFound("visit", nd.ID)
+		}
+		if nd.Deleted {
+			return nil
+		}
+		id, ent := nd.ID, nd.EnterpriseID
+		in := service.VisitInput{ID: &id, EnterpriseID: &ent, Date: nd.Date, Notes: &nd.Notes, ProblemIDs: nonNil(nd.ProblemIDs)}
+		if nd.OfficialID != "" && pc.p.Role == domain.RoleAdmin {
+			in.OfficialID = &nd.OfficialID
+		}
+		if nd.OfficialID != "" && pc.p.Role == domain.RoleOfficial && nd.OfficialID != pc.p.OfficialID {
+			return domain.Forbidden("officials record only their own visits")
+		}
+		_, err := e.Svc.CreateVisit(ctx, in)
+		return err
+	}
+	master, err := ch.Visit()
+	if err != nil {
+		return err
+	}
+	server := visitDoc(master)
+	base := row.AssumedMasterState
+	if base == nil {
+		base = server
+	}
+	bm, cm, sm := toMap(base), toMap(nd), toMap(server)
+	if !pc.sc.HasEnterprise(master.EnterpriseID) || master.Deleted {
+		reason := "the visit's enterprise is no longer in your scope"
+		if master.Deleted {
+			reason = "the visit was deleted"
+		}
+		if err := e.record(ctx, pc, Visits, nd.ID, master.EnterpriseID, refused(Visits, bm, cm, sm, reason)); err != nil {
+			return err
+		}
+		return domain.NotFound("visit", nd.ID)
+	}
+	m := merge(Visits, bm, cm, sm, nd.HLC, server.HLC)
+	if m.immutable != "" {
+		return domain.Invalid(m.immutable, "a visit's %s cannot change", m.immutable)
+	}
+	merged := fromMap[VisitDoc](m.doc)
+	var fail error
+	var refusedFields []fieldConflict
+	if nd.Deleted && !base.Deleted {
+		_, fail = e.Svc.DeleteVisit(ctx, nd.ID)
+	} else if in, ok := visitEdit(server, merged); ok {
+		v := int(master.Version)
+		_, fail = e.Svc.UpdateVisit(ctx, nd.ID, &v, in)
+	}
+	if fail != nil {
+		if err := raced(fail); isRace(err) || domain.ErrorCode(err) == domain.EINTERNAL {
+			return err
+		}
+		refusedFields = refused(Visits, sm, toMap(merged), sm, domain.ErrorMessage(fail))
+	}
+	if err := e.record(ctx, pc, Visits, nd.ID, master.EnterpriseID, append(m.conflicts, refusedFields...)); err != nil {
+		return err
+	}
+	return fail
+}
+
+func visitEdit(server, merged *VisitDoc) (service.VisitInput, bool) {
+	var in service.VisitInput
+	changed := false
+	if merged.Date != nil && (server.Date == nil || !merged.Date.Equal(*server.Date)) {
+		d := merged.Date.UTC().Truncate(time.Millisecond)
+		in.Date, changed = &d, true
+	}
+	if merged.Notes != server.Notes {
+		in.Notes, changed = &merged.Notes, true
+	}
+	if fmt.Sprint(merged.ProblemIDs) != fmt.Sprint(server.ProblemIDs) {
+		in.ProblemIDs, changed = nonNil(merged.ProblemIDs), true
+	}
+	return in, changed
+}
