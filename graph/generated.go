@@ -592,6 +592,9 @@ type ComplexityRoot struct {
 	Subscription struct {
 		ProblemChanged      func(childComplexity int, enterpriseID *string) int
 		StatsChanged        func(childComplexity int, from *time.Time, to *time.Time) int
+		StreamEnterprises   func(childComplexity int, checkpoint *sync1.Checkpoint, schemaVersion int) int
+		StreamOfficials     func(childComplexity int, checkpoint *sync1.Checkpoint, schemaVersion int) int
+		StreamPairings      func(childComplexity int, checkpoint *sync1.Checkpoint, schemaVersion int) int
 		StreamProblems      func(childComplexity int, checkpoint *sync1.Checkpoint, schemaVersion int) int
 		StreamProgressNotes func(childComplexity int, checkpoint *sync1.Checkpoint, schemaVersion int) int
 		StreamVisits        func(childComplexity int, checkpoint *sync1.Checkpoint, schemaVersion int) int
@@ -882,6 +885,9 @@ type SubscriptionResolver interface {
 	StreamProblems(ctx context.Context, checkpoint *sync1.Checkpoint, schemaVersion int) (<-chan *sync1.ProblemBatch, error)
 	StreamProgressNotes(ctx context.Context, checkpoint *sync1.Checkpoint, schemaVersion int) (<-chan *sync1.ProgressNoteBatch, error)
 	StreamVisits(ctx context.Context, checkpoint *sync1.Checkpoint, schemaVersion int) (<-chan *sync1.VisitBatch, error)
+	StreamEnterprises(ctx context.Context, checkpoint *sync1.Checkpoint, schemaVersion int) (<-chan *sync1.EnterpriseBatch, error)
+	StreamPairings(ctx context.Context, checkpoint *sync1.Checkpoint, schemaVersion int) (<-chan *sync1.PairingBatch, error)
+	StreamOfficials(ctx context.Context, checkpoint *sync1.Checkpoint, schemaVersion int) (<-chan *sync1.OfficialBatch, error)
 }
 type UserResolver interface {
 	Official(ctx context.Context, obj *domain.User) (*domain.Official, error)
@@ -3606,6 +3612,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.StatsChanged(childComplexity, args["from"].(*time.Time), args["to"].(*time.Time)), true
+	case "Subscription.streamEnterprises":
+		if e.ComplexityRoot.Subscription.StreamEnterprises == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_streamEnterprises_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.StreamEnterprises(childComplexity, args["checkpoint"].(*sync1.Checkpoint), args["schemaVersion"].(int)), true
+	case "Subscription.streamOfficials":
+		if e.ComplexityRoot.Subscription.StreamOfficials == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_streamOfficials_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.StreamOfficials(childComplexity, args["checkpoint"].(*sync1.Checkpoint), args["schemaVersion"].(int)), true
+	case "Subscription.streamPairings":
+		if e.ComplexityRoot.Subscription.StreamPairings == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_streamPairings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.StreamPairings(childComplexity, args["checkpoint"].(*sync1.Checkpoint), args["schemaVersion"].(int)), true
 	case "Subscription.streamProblems":
 		if e.ComplexityRoot.Subscription.StreamProblems == nil {
 			break
@@ -7383,6 +7422,72 @@ func (ec *executionContext) field_Subscription_statsChanged_args(ctx context.Con
 		return nil, err
 	}
 	args["to"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_streamEnterprises_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "checkpoint",
+		func(ctx context.Context, v any) (*sync1.Checkpoint, error) {
+			return ec.unmarshalOSyncCheckpointInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐCheckpoint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["checkpoint"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "schemaVersion",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["schemaVersion"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_streamOfficials_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "checkpoint",
+		func(ctx context.Context, v any) (*sync1.Checkpoint, error) {
+			return ec.unmarshalOSyncCheckpointInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐCheckpoint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["checkpoint"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "schemaVersion",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["schemaVersion"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_streamPairings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "checkpoint",
+		func(ctx context.Context, v any) (*sync1.Checkpoint, error) {
+			return ec.unmarshalOSyncCheckpointInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐCheckpoint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["checkpoint"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "schemaVersion",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["schemaVersion"] = arg1
 	return args, nil
 }
 
@@ -20108,6 +20213,138 @@ func (ec *executionContext) fieldContext_Subscription_streamVisits(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_streamEnterprises(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_streamEnterprises(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().StreamEnterprises(ctx, fc.Args["checkpoint"].(*sync1.Checkpoint), fc.Args["schemaVersion"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sync1.EnterpriseBatch) graphql.Marshaler {
+			return ec.marshalNEnterpriseBatch2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐEnterpriseBatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_streamEnterprises(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnterpriseBatch(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_streamEnterprises_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_streamPairings(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_streamPairings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().StreamPairings(ctx, fc.Args["checkpoint"].(*sync1.Checkpoint), fc.Args["schemaVersion"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sync1.PairingBatch) graphql.Marshaler {
+			return ec.marshalNPairingBatch2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐPairingBatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_streamPairings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PairingBatch(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_streamPairings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_streamOfficials(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_streamOfficials(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().StreamOfficials(ctx, fc.Args["checkpoint"].(*sync1.Checkpoint), fc.Args["schemaVersion"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sync1.OfficialBatch) graphql.Marshaler {
+			return ec.marshalNOfficialBatch2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐOfficialBatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_streamOfficials(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfficialBatch(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_streamOfficials_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SyncBucketSum_index(ctx context.Context, field graphql.CollectedField, obj *sync1.BucketSum) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29178,6 +29415,12 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_streamProgressNotes(ctx, fields[0])
 	case "streamVisits":
 		return ec._Subscription_streamVisits(ctx, fields[0])
+	case "streamEnterprises":
+		return ec._Subscription_streamEnterprises(ctx, fields[0])
+	case "streamPairings":
+		return ec._Subscription_streamPairings(ctx, fields[0])
+	case "streamOfficials":
+		return ec._Subscription_streamOfficials(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}

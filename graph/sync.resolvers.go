@@ -144,3 +144,27 @@ func (r *subscriptionResolver) StreamVisits(ctx context.Context, checkpoint *lqs
 	}
 	return r.Sync.StreamVisits(ctx, checkpoint)
 }
+
+// StreamEnterprises is the resolver for the streamEnterprises field.
+func (r *subscriptionResolver) StreamEnterprises(ctx context.Context, checkpoint *lqsync.Checkpoint, schemaVersion int) (<-chan *lqsync.EnterpriseBatch, error) {
+	if err := lqsync.CheckSchema(schemaVersion); err != nil {
+		return nil, err
+	}
+	return r.Sync.StreamEnterprises(ctx, checkpoint)
+}
+
+// StreamPairings is the resolver for the streamPairings field.
+func (r *subscriptionResolver) StreamPairings(ctx context.Context, checkpoint *lqsync.Checkpoint, schemaVersion int) (<-chan *lqsync.PairingBatch, error) {
+	if err := lqsync.CheckSchema(schemaVersion); err != nil {
+		return nil, err
+	}
+	return r.Sync.StreamPairings(ctx, checkpoint)
+}
+
+// StreamOfficials is the resolver for the streamOfficials field.
+func (r *subscriptionResolver) StreamOfficials(ctx context.Context, checkpoint *lqsync.Checkpoint, schemaVersion int) (<-chan *lqsync.OfficialBatch, error) {
+	if err := lqsync.CheckSchema(schemaVersion); err != nil {
+		return nil, err
+	}
+	return r.Sync.StreamOfficials(ctx, checkpoint)
+}

@@ -117,3 +117,37 @@ func otherEnterprise(t testing.TB, s *testServer, not string) string {
 	s.t.Fatal("no other enterprise")
 	return ""
 }
+
+// TestSyncStreamReadOnlyCollections: read-only collections stream too. An
+// admin changing an official's service team reaches the official's open app as a
+// pairing batch without a pull.
+func TestSyncStreamReadOnlyCollections(t *testing.T) {
+	s := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var mine struct{ Pairings []struct{ ID string } }
+	s.as("zhoushiyue", `{pairings(filter:{activeOnly:true}){id}}`, nil).decode(t, &mine)
+	if len(mine.Pairings) != 1 {
+		t.Fatalf("zhoushiyue has %d active pairings, want 1", len(mine.Pairings))
+	}
+	next := s.streamSubscribe(ctx, "zhoushiyue", `subscription{streamPairings(schemaVersion:1){documents{id teamMemberIds} resync}}`)
+	s.as("admin", `mutation($id:ID!){setPairingTeam(id:$id,teamMemberIds:[]){id}}`, map[string]any{"id": mine.Pairings[0].ID}).decode(t, &struct{}{})
+	var got struct {
+		StreamPairings struct {
+			Documents []struct {
+				ID            string
+				TeamMemberIds []string
+			}
+		}
+	}
+	for {
+		if err := json.Unmarshal(next(), &struct{ Data any }{Data: &got}); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range got.StreamPairings.Documents {
+			if d.ID == mine.Pairings[0].ID && len(d.TeamMemberIds) == 0 {
+				return
+			}
+		}
+	}
+}

@@ -85,35 +85,72 @@ func stream[B any](ctx context.Context, e *Engine, coll string, cp *Checkpoint,
 	return out, nil
 }
 
+// progress tells the stream loop where a batch leaves the replica: its
+// checkpoint, how many documents it carries, and whether it asks for a resync.
+type progress interface {
+	progress() (Checkpoint, int, bool)
+}
+
+func (b *ProblemBatch) progress() (Checkpoint, int, bool) {
+	return b.Checkpoint, len(b.Documents), b.Resync
+}
+func (b *ProgressNoteBatch) progress() (Checkpoint, int, bool) {
+	return b.Checkpoint, len(b.Documents), b.Resync
+}
+func (b *VisitBatch) progress() (Checkpoint, int, bool) {
+	return b.Checkpoint, len(b.Documents), b.Resync
+}
+func (b *EnterpriseBatch) progress() (Checkpoint, int, bool) {
+	return b.Checkpoint, len(b.Documents), b.Resync
+}
+func (b *PairingBatch) progress() (Checkpoint, int, bool) {
+	return b.Checkpoint, len(b.Documents), b.Resync
+}
+func (b *OfficialBatch) progress() (Checkpoint, int, bool) {
+	return b.Checkpoint, len(b.Documents), b.Resync
+}
+
+// streamOf runs the stream loop over one collection's pull.
+func streamOf[B progress](ctx context.Context, e *Engine, coll string, cp *Checkpoint,
+	pull func(context.Context, *Checkpoint, int, *Bucket) (B, error)) (<-chan B, error) {
+	return stream(ctx, e, coll, cp, func(ctx context.Context, cp *Checkpoint) (B, Checkpoint, int, bool, error) {
+		b, err := pull(ctx, cp, MaxLimit, nil)
+		if err != nil {
+			var zero B
+			return zero, Checkpoint{}, 0, false, err
+		}
+		next, n, resync := b.progress()
+		return b, next, n, resync, nil
+	})
+}
+
 // StreamProblems emits problem batches as they change.
 func (e *Engine) StreamProblems(ctx context.Context, cp *Checkpoint) (<-chan *ProblemBatch, error) {
-	return stream(ctx, e, store.CollProblems, cp, func(ctx context.Context, cp *Checkpoint) (*ProblemBatch, Checkpoint, int, bool, error) {
-		b, err := e.PullProblems(ctx, cp, MaxLimit, nil)
-		if err != nil {
-			return nil, Checkpoint{}, 0, false, err
-		}
-		return b, b.Checkpoint, len(b.Documents), b.Resync, nil
-	})
+	return streamOf(ctx, e, store.CollProblems, cp, e.PullProblems)
 }
 
 // StreamProgressNotes emits progress-note batches as they change.
 func (e *Engine) StreamProgressNotes(ctx context.Context, cp *Checkpoint) (<-chan *ProgressNoteBatch, error) {
-	return stream(ctx, e, store.CollProgressNotes, cp, func(ctx context.Context, cp *Checkpoint) (*ProgressNoteBatch, Checkpoint, int, bool, error) {
-		b, err := e.PullProgressNotes(ctx, cp, MaxLimit, nil)
-		if err != nil {
-			return nil, Checkpoint{}, 0, false, err
-		}
-		return b, b.Checkpoint, len(b.Documents), b.Resync, nil
-	})
+	return streamOf(ctx, e, store.CollProgressNotes, cp, e.PullProgressNotes)
 }
 
 // StreamVisits emits visit batches as they change.
 func (e *Engine) StreamVisits(ctx context.Context, cp *Checkpoint) (<-chan *VisitBatch, error) {
-	return stream(ctx, e, store.CollVisits, cp, func(ctx context.Context, cp *Checkpoint) (*VisitBatch, Checkpoint, int, bool, error) {
-		b, err := e.PullVisits(ctx, cp, MaxLimit, nil)
-		if err != nil {
-			return nil, Checkpoint{}, 0, false, err
-		}
-		return b, b.Checkpoint, len(b.Documents), b.Resync, nil
-	})
+	return streamOf(ctx, e, store.CollVisits, cp, e.PullVisits)
+}
+
+// StreamEnterprises emits enterprise batches as they change; read-only
+// collections stream too, so a pairing change reaches an open app at once.
+func (e *Engine) StreamEnterprises(ctx context.Context, cp *Checkpoint) (<-chan *EnterpriseBatch, error) {
+	return streamOf(ctx, e, store.CollEnterprises, cp, e.PullEnterprises)
+}
+
+// StreamPairings emits pairing batches as they change.
+func (e *Engine) StreamPairings(ctx context.Context, cp *Checkpoint) (<-chan *PairingBatch, error) {
+	return streamOf(ctx, e, store.CollPairings, cp, e.PullPairings)
+}
+
+// StreamOfficials emits official batches as they change.
+func (e *Engine) StreamOfficials(ctx context.Context, cp *Checkpoint) (<-chan *OfficialBatch, error) {
+	return streamOf(ctx, e, store.CollOfficials, cp, e.PullOfficials)
 }
