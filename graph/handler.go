@@ -58,9 +58,6 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	if opts.MaxDepth == 0 {
-		opts.MaxDepth = 12
-	}
 	// Every response gets fresh loaders and a fresh scope memo. For queries and
 	// mutations that is what Middleware already gave the request; a subscription
 	// lives as long as its connection and sends many responses, each of which
@@ -69,6 +66,9 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 		ctx = context.WithValue(ctx, loadersKey{}, newLoaders(svc))
 		return next(service.WithScopeMemo(ctx))
 	})
+	if opts.MaxDepth == 0 {
+		opts.MaxDepth = 12
+	}
 	if opts.MaxCost == 0 {
 		opts.MaxCost = 5000
 	}
