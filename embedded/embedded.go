@@ -34,6 +34,7 @@ type Options struct {
 // Server is a running embedded FerretDB.
 type Server struct {
 	uri string
+	dir string // the absolute directory of the SQLite files
 
 	cancel context.CancelFunc
 	done   chan struct{} // closed when the Run goroutine has returned
@@ -98,6 +99,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	// the kernel queues connections until Run's accept loop picks them up.
 	s := &Server{
 		uri:  f.MongoDBURI(),
+		dir:  dir,
 		done: make(chan struct{}),
 	}
 

@@ -91,6 +91,15 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("open database: %w", err)
 	}
 	m.DB = db
+	if m.embedded != nil {
+		// The store has created its collections; give their tables the index
+		// the embedded engine's _id lookups can use.
+		n, err := m.embedded.IndexIDs(ctx, m.Config.DBName)
+		if err != nil {
+			return fmt.Errorf("index embedded collections: %w", err)
+		}
+		m.Log.Debug("embedded _id lookup indexes", "tables", n)
+	}
 
 	tokens, revocations, err := m.tokens()
 	if err != nil {

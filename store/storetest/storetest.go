@@ -20,6 +20,7 @@ import (
 
 var (
 	once    sync.Once
+	srv     *embedded.Server
 	uri     string
 	initErr error
 	counter atomic.Int64
@@ -39,9 +40,7 @@ func URI(tb testing.TB) string {
 			initErr = err
 			return
 		}
-		srv, err := embedded.Start(context.Background(), embedded.Options{Dir: dir})
-		if err != nil {
-			initErr = err
+		if srv, initErr = embedded.Start(context.Background(), embedded.Options{Dir: dir}); initErr != nil {
 			return
 		}
 		uri = srv.URI()
@@ -67,9 +66,16 @@ func DBName(tb testing.TB) string {
 func Open(tb testing.TB) *store.DB {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, URI(tb), DBName(tb), nil)
+	name := DBName(tb)
+	db, err := store.Open(ctx, URI(tb), name, nil)
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
+	}
+	// Like the server: the embedded engine gets its _id lookup indexes.
+	if srv != nil {
+		if _, err := srv.IndexIDs(ctx, name); err != nil {
+			tb.Fatalf("index ids: %v", err)
+		}
 	}
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
