@@ -2,7 +2,6 @@ package sync
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/store"
@@ -29,34 +28,13 @@ func (e *Engine) PushProgressNotes(ctx context.Context, rows []*ProgressNoteRow,
 	if err != nil {
 		return nil, err
 	}
-	res := &ProgressNotePushResult{Conflicts: []*ProgressNoteDoc{}, Rejected: []*Rejection{}}
-	for i, row := range rows {
-		if row == nil || row.NewDocumentState == nil {
-			res.Rejected = append(res.Rejected, &Rejection{Code: domain.EINVALID, Field: "newDocumentState", Message: fmt.Sprintf("row %d has no newDocumentState", i)})
-			continue
-		}
-		nd := row.NewDocumentState
-		key, err := mutationKey(row.MutationID, row)
-		if err != nil {
-			res.Rejected = append(res.Rejected, &Rejection{ID: nd.ID, Code: domain.EINVALID, Field: "mutationId", Message: domain.ErrorMessage(err)})
-			continue
-		}
-		rej, err := e.once(ctx, pc, ProgressNotes, nd.ID, key, func() error { return e.pushNote(ctx, pc, row) })
-		if err != nil {
-			return nil, err
-		}
-		if rej != nil {
-			res.Rejected = append(res.Rejected, rej)
-		}
-		master, err := e.noteMaster(ctx, pc.sc, nd.ID)
-		if err != nil {
-			return nil, err
-		}
-		if master != nil && !sameAsSent(ProgressNotes, toMap(nd), toMap(master)) {
-			res.Conflicts = append(res.Conflicts, master)
-		}
+	conflicts, rejected, err := pushEach(ctx, e, pc, ProgressNotes, rows,
+		func(row *ProgressNoteRow) error { return e.pushNote(ctx, pc, row) },
+		func(id string) (*ProgressNoteDoc, error) { return e.noteMaster(ctx, pc.sc, id) })
+	if err != nil {
+		return nil, err
 	}
-	return res, nil
+	return &ProgressNotePushResult{Conflicts: conflicts, Rejected: rejected}, nil
 }
 
 func (e *Engine) noteMaster(ctx context.Context, sc domain.Scope, id string) (*ProgressNoteDoc, error) {
@@ -120,3 +98,14 @@ func (e *Engine) pushNote(ctx context.Context, pc *pushCtx, row *ProgressNoteRow
 	}
 	return nil
 }
+
+func (r *ProgressNoteRow) state() *ProgressNoteDoc {
+	if r == nil {
+		return nil
+	}
+	return r.NewDocumentState
+}
+
+func (r *ProgressNoteRow) mutation() *string { return r.MutationID }
+
+func (d *ProgressNoteDoc) docID() string { return d.ID }

@@ -2,7 +2,6 @@ package sync
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/lianqi/lianqi/domain"
@@ -31,36 +30,13 @@ func (e *Engine) PushProblems(ctx context.Context, rows []*ProblemRow, device *s
 	if err != nil {
 		return nil, err
 	}
-	res := &ProblemPushResult{Conflicts: []*ProblemDoc{}, Rejected: []*Rejection{}}
-	for i, row := range rows {
-		if row == nil || row.NewDocumentState == nil {
-			res.Rejected = append(res.Rejected, &Rejection{Code: domain.EINVALID, Field: "newDocumentState", Message: fmt.Sprintf("row %d has no newDocumentState", i)})
-			continue
-		}
-		nd := row.NewDocumentState
-		key, err := mutationKey(row.MutationID, row)
-		if err != nil {
-			res.Rejected = append(res.Rejected, &Rejection{ID: nd.ID, Code: domain.EINVALID, Field: "mutationId", Message: domain.ErrorMessage(err)})
-			continue
-		}
-		rej, err := e.once(ctx, pc, Problems, nd.ID, key, func() error {
-			return retryRaces(func() error { return e.pushProblem(ctx, pc, row) })
-		})
-		if err != nil {
-			return nil, err
-		}
-		if rej != nil {
-			res.Rejected = append(res.Rejected, rej)
-		}
-		master, err := e.problemMaster(ctx, pc.sc, nd.ID)
-		if err != nil {
-			return nil, err
-		}
-		if master != nil && !sameAsSent(Problems, toMap(nd), toMap(master)) {
-			res.Conflicts = append(res.Conflicts, master)
-		}
+	conflicts, rejected, err := pushEach(ctx, e, pc, Problems, rows,
+		func(row *ProblemRow) error { return retryRaces(func() error { return e.pushProblem(ctx, pc, row) }) },
+		func(id string) (*ProblemDoc, error) { return e.problemMaster(ctx, pc.sc, id) })
+	if err != nil {
+		return nil, err
 	}
-	return res, nil
+	return &ProblemPushResult{Conflicts: conflicts, Rejected: rejected}, nil
 }
 
 // problemMaster is the problem as the caller may see it now: the document, a
@@ -211,3 +187,14 @@ func (e *Engine) createProblem(ctx context.Context, pc *pushCtx, nd *ProblemDoc)
 	}
 	return err
 }
+
+func (r *ProblemRow) state() *ProblemDoc {
+	if r == nil {
+		return nil
+	}
+	return r.NewDocumentState
+}
+
+func (r *ProblemRow) mutation() *string { return r.MutationID }
+
+func (d *ProblemDoc) docID() string { return d.ID }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 
 	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/store"
@@ -165,4 +166,54 @@ func (e *Engine) findRaw(ctx context.Context, coll, id string) (*store.Change, e
 		return nil, err
 	}
 	return &ch, nil
+}
+
+// pushed is a document type a push carries (*ProblemDoc, *ProgressNoteDoc, *VisitDoc).
+type pushed interface {
+	comparable
+	docID() string
+}
+
+// pushRow is a pushed row: its new document state (nil if missing, also for a
+// nil row) and the client's mutation id.
+type pushRow[D pushed] interface {
+	state() D
+	mutation() *string
+}
+
+// pushEach is the loop every push shares: each row needs a new state and a
+// mutation key, is applied at most once (receipts), and is answered with the
+// master state when that differs from what was sent. A refused row never blocks
+// or loses the others; only a failure of the database stops the push.
+func pushEach[R pushRow[D], D pushed](ctx context.Context, e *Engine, pc *pushCtx, coll string, rows []R,
+	apply func(R) error, master func(id string) (D, error)) ([]D, []*Rejection, error) {
+	var none D
+	conflicts, rejected := []D{}, []*Rejection{}
+	for i, row := range rows {
+		nd := row.state()
+		if nd == none {
+			rejected = append(rejected, &Rejection{Code: domain.EINVALID, Field: "newDocumentState", Message: fmt.Sprintf("row %d has no newDocumentState", i)})
+			continue
+		}
+		key, err := mutationKey(row.mutation(), row)
+		if err != nil {
+			rejected = append(rejected, &Rejection{ID: nd.docID(), Code: domain.EINVALID, Field: "mutationId", Message: domain.ErrorMessage(err)})
+			continue
+		}
+		rej, err := e.once(ctx, pc, coll, nd.docID(), key, func() error { return apply(row) })
+		if err != nil {
+			return nil, nil, err
+		}
+		if rej != nil {
+			rejected = append(rejected, rej)
+		}
+		m, err := master(nd.docID())
+		if err != nil {
+			return nil, nil, err
+		}
+		if m != none && !sameAsSent(coll, toMap(nd), toMap(m)) {
+			conflicts = append(conflicts, m)
+		}
+	}
+	return conflicts, rejected, nil
 }

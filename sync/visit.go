@@ -30,36 +30,13 @@ func (e *Engine) PushVisits(ctx context.Context, rows []*VisitRow, device *strin
 	if err != nil {
 		return nil, err
 	}
-	res := &VisitPushResult{Conflicts: []*VisitDoc{}, Rejected: []*Rejection{}}
-	for i, row := range rows {
-		if row == nil || row.NewDocumentState == nil {
-			res.Rejected = append(res.Rejected, &Rejection{Code: domain.EINVALID, Field: "newDocumentState", Message: fmt.Sprintf("row %d has no newDocumentState", i)})
-			continue
-		}
-		nd := row.NewDocumentState
-		key, err := mutationKey(row.MutationID, row)
-		if err != nil {
-			res.Rejected = append(res.Rejected, &Rejection{ID: nd.ID, Code: domain.EINVALID, Field: "mutationId", Message: domain.ErrorMessage(err)})
-			continue
-		}
-		rej, err := e.once(ctx, pc, Visits, nd.ID, key, func() error {
-			return retryRaces(func() error { return e.pushVisit(ctx, pc, row) })
-		})
-		if err != nil {
-			return nil, err
-		}
-		if rej != nil {
-			res.Rejected = append(res.Rejected, rej)
-		}
-		master, err := e.visitMaster(ctx, pc.sc, nd.ID)
-		if err != nil {
-			return nil, err
-		}
-		if master != nil && !sameAsSent(Visits, toMap(nd), toMap(master)) {
-			res.Conflicts = append(res.Conflicts, master)
-		}
+	conflicts, rejected, err := pushEach(ctx, e, pc, Visits, rows,
+		func(row *VisitRow) error { return retryRaces(func() error { return e.pushVisit(ctx, pc, row) }) },
+		func(id string) (*VisitDoc, error) { return e.visitMaster(ctx, pc.sc, id) })
+	if err != nil {
+		return nil, err
 	}
-	return res, nil
+	return &VisitPushResult{Conflicts: conflicts, Rejected: rejected}, nil
 }
 
 func (e *Engine) visitMaster(ctx context.Context, sc domain.Scope, id string) (*VisitDoc, error) {
@@ -164,3 +141,14 @@ func visitEdit(server, merged *VisitDoc) (service.VisitInput, bool) {
 	}
 	return in, changed
 }
+
+func (r *VisitRow) state() *VisitDoc {
+	if r == nil {
+		return nil
+	}
+	return r.NewDocumentState
+}
+
+func (r *VisitRow) mutation() *string { return r.MutationID }
+
+func (d *VisitDoc) docID() string { return d.ID }
