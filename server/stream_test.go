@@ -3,57 +3,41 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/coder/websocket"
-	"github.com/coder/websocket/wsjson"
 
 	lqsync "github.com/lianqi/lianqi/sync"
 	"github.com/lianqi/lianqi/sync/client"
 )
 
-// subscribe opens a graphql-transport-ws subscription and returns a function
-// reading its next payload.
+// streamSubscribe opens a graphql-transport-ws subscription as user and returns
+// a function reading its next payload (answering pings), until ctx's deadline.
 func (s *testServer) streamSubscribe(ctx context.Context, user, query string) func() json.RawMessage {
 	s.t.Helper()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.url, "http")+"/graphql", &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	c, err := s.dialWS("")
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	s.t.Cleanup(func() { c.Close(websocket.StatusNormalClosure, "") })
-	type msg struct {
-		ID      string          `json:"id,omitempty"`
-		Type    string          `json:"type"`
-		Payload json.RawMessage `json:"payload,omitempty"`
-	}
-	send := func(m any) {
-		if err := wsjson.Write(ctx, c, m); err != nil {
-			s.t.Fatal(err)
-		}
-	}
-	read := func() msg {
-		var m msg
-		if err := wsjson.Read(ctx, c, &m); err != nil {
-			s.t.Fatal(err)
-		}
-		return m
-	}
-	send(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + s.token(user)}})
-	if m := read(); m.Type != "connection_ack" {
+	if m := c.init(s.token(user)); m.Type != "connection_ack" {
 		s.t.Fatalf("connection_init answered %+v", m)
 	}
-	send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": query}})
+	c.subscribe("1", query)
 	return func() json.RawMessage {
 		s.t.Helper()
 		for {
-			m := read()
+			wait := 30 * time.Second
+			if deadline, ok := ctx.Deadline(); ok {
+				wait = time.Until(deadline)
+			}
+			m, err := c.read(wait)
+			if err != nil {
+				s.t.Fatal(err)
+			}
 			switch m.Type {
 			case "next":
 				return m.Payload
 			case "ping":
-				send(map[string]any{"type": "pong"})
+				c.send(map[string]any{"type": "pong"})
 			default:
 				s.t.Fatalf("subscription sent %s %s", m.Type, m.Payload)
 			}

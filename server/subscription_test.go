@@ -18,14 +18,8 @@ import (
 type subClient struct {
 	t    *testing.T
 	conn *websocket.Conn
-	msgs chan wsMsg
+	msgs chan wsMessage
 	done chan error // receives the read error when the connection ends
-}
-
-type wsMsg struct {
-	ID      string          `json:"id,omitempty"`
-	Type    string          `json:"type"`
-	Payload json.RawMessage `json:"payload,omitempty"`
 }
 
 // subscribe opens a connection with token, subscribes to query and returns once
@@ -38,7 +32,7 @@ func (s *testServer) subscribe(t *testing.T, token, query string, vars map[strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &subClient{t: t, conn: conn, msgs: make(chan wsMsg, 16), done: make(chan error, 1)}
+	c := &subClient{t: t, conn: conn, msgs: make(chan wsMessage, 16), done: make(chan error, 1)}
 	t.Cleanup(func() { conn.CloseNow() })
 	go func() {
 		for {
@@ -48,10 +42,10 @@ func (s *testServer) subscribe(t *testing.T, token, query string, vars map[strin
 				close(c.msgs)
 				return
 			}
-			var m wsMsg
+			var m wsMessage
 			if json.Unmarshal(b, &m) == nil {
 				if m.Type == "ping" {
-					_ = c.send(wsMsg{Type: "pong"})
+					_ = c.send(wsMessage{Type: "pong"})
 					continue
 				}
 				c.msgs <- m
@@ -59,20 +53,20 @@ func (s *testServer) subscribe(t *testing.T, token, query string, vars map[strin
 		}
 	}()
 	init, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + token})
-	if err := c.send(wsMsg{Type: "connection_init", Payload: init}); err != nil {
+	if err := c.send(wsMessage{Type: "connection_init", Payload: init}); err != nil {
 		t.Fatal(err)
 	}
 	if m := c.next(5 * time.Second); m.Type != "connection_ack" {
 		t.Fatalf("after connection_init: %+v", m)
 	}
 	payload, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	if err := c.send(wsMsg{ID: "1", Type: "subscribe", Payload: payload}); err != nil {
+	if err := c.send(wsMessage{ID: "1", Type: "subscribe", Payload: payload}); err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
-func (c *subClient) send(m wsMsg) error {
+func (c *subClient) send(m wsMessage) error {
 	b, _ := json.Marshal(m)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -80,7 +74,7 @@ func (c *subClient) send(m wsMsg) error {
 }
 
 // next returns the next message, failing the test after wait.
-func (c *subClient) next(wait time.Duration) wsMsg {
+func (c *subClient) next(wait time.Duration) wsMessage {
 	c.t.Helper()
 	select {
 	case m, ok := <-c.msgs:
@@ -91,7 +85,7 @@ func (c *subClient) next(wait time.Duration) wsMsg {
 	case <-time.After(wait):
 		c.t.Fatalf("no message within %v", wait)
 	}
-	return wsMsg{}
+	return wsMessage{}
 }
 
 // data decodes the next "next" message's data into v.
