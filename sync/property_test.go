@@ -36,10 +36,9 @@ func (f *flaky) Push(ctx context.Context, coll string, rows []client.Row, device
 }
 
 type device struct {
-	name   string
-	user   string
-	c      *client.Client
-	online bool
+	name string
+	user string
+	c    *client.Client
 }
 
 // TestPropertyReplicasConverge runs devices that edit offline, go online at
