@@ -197,6 +197,12 @@ func (r *Result) Markdown() string {
 	}
 	fmt.Fprintf(&b, "\nmemory: process RSS %s at start, peak %s (VmHWM%s); Go heap peak %s (sampled every 100 ms)\n",
 		mib(r.Memory.StartRSS), mib(r.Memory.PeakRSS), r.Memory.hwmNote(), mib(r.Memory.PeakHeap))
+	perReq := time.Duration(0)
+	if r.Requests > 0 {
+		perReq = r.Memory.CPU / time.Duration(r.Requests)
+	}
+	fmt.Fprintf(&b, "CPU: %s for the process (server, embedded engine and load together), %s per request; host load average %s → %s on %d cores\n",
+		r.Memory.CPU.Round(10*time.Millisecond), ms(perReq), r.Memory.LoadAvg[0], r.Memory.LoadAvg[1], r.Memory.Cores)
 	return b.String()
 }
 

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -21,6 +22,13 @@ type Memory struct {
 	HWMReset bool
 	// PeakHeap is the highest Go heap in use sampled.
 	PeakHeap uint64
+	// CPU is the user+system CPU time the process used during the run:
+	// unlike latency it does not grow when other processes share the cores.
+	CPU time.Duration
+	// LoadAvg is the host's 1-minute load average at the start and the end
+	// of the run: above the number of cores, latencies include waiting for one.
+	LoadAvg [2]string
+	Cores   int
 }
 
 func (m Memory) hwmNote() string {
@@ -41,6 +49,9 @@ type memWatch struct {
 func startMemory() *memWatch {
 	w := &memWatch{}
 	w.m.StartRSS = procStatus("VmRSS")
+	w.m.Cores = runtime.NumCPU()
+	w.m.LoadAvg[0] = loadAvg()
+	cpu0 := cpuTime()
 	w.m.HWMReset = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
 	done := make(chan struct{})
 	finished := make(chan struct{})
@@ -61,6 +72,8 @@ func startMemory() *memWatch {
 		close(done)
 		<-finished
 		w.sample()
+		w.m.CPU = cpuTime() - cpu0
+		w.m.LoadAvg[1] = loadAvg()
 		if w.m.HWMReset {
 			w.m.PeakRSS = max(w.m.PeakRSS, procStatus("VmHWM"))
 		}
@@ -97,4 +110,24 @@ func procStatus(key string) uint64 {
 		return kb << 10
 	}
 	return 0
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
 }
