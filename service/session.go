@@ -160,9 +160,9 @@ func refreshVerdict(u *domain.User, err error) (verdict, string) {
 	return refreshKeep, ""
 }
 
-// errRefreshUnavailable keeps the cause (logged once by the edge) but tells the
-// client its refresh token is still good: retrying is right, signing in is not
-// needed.
+// errRefreshUnavailable wraps the cause for the log: the edge logs it once and
+// answers "internal error", and the client, whose refresh token was not spent,
+// retries with it rather than signing in again.
 func errRefreshUnavailable(err error) error {
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("refresh: request cancelled: %w", err)
