@@ -12,10 +12,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/big"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -37,19 +39,39 @@ type External struct {
 	EnterpriseClaim string
 	// Client fetches the JWKS; default a client with a 5 s timeout.
 	Client *http.Client
+	// KeysMaxAge is how long fetched keys are used before a refetch (in the
+	// background; verifications go on with the keys they have). A key the
+	// provider withdrew is refused once the refetch has landed. Default
+	// DefaultKeysMaxAge; never below the refetch throttle of 30 s.
+	KeysMaxAge time.Duration
 }
 
 // minRefetch keeps a flood of tokens with made-up kids from turning into a
-// flood of requests to the identity provider.
+// flood of requests to the identity provider: at most one fetch starts per
+// interval, whatever triggers it.
 const minRefetch = 30 * time.Second
+
+// DefaultKeysMaxAge is how long fetched provider keys are used before they are
+// fetched again, so that a key the provider withdrew stops verifying.
+const DefaultKeysMaxAge = 10 * time.Minute
 
 // maxJWKSBytes bounds what we read from the identity provider.
 const maxJWKSBytes = 1 << 20
+
+// fetchTimeout bounds one JWKS fetch even with a caller's client that has none.
+const fetchTimeout = 10 * time.Second
 
 // externalKey is a verifying key with the one algorithm it may be used with.
 type externalKey struct {
 	alg string
 	key crypto.PublicKey
+}
+
+// keySnapshot is one fetched JWKS; it is never changed after it is stored, so
+// verifications read it without a lock.
+type keySnapshot struct {
+	keys    map[string]externalKey
+	fetched time.Time
 }
 
 // externalVerifier checks tokens from an External provider.
@@ -58,9 +80,12 @@ type externalVerifier struct {
 	parser *jwt.Parser
 	now    func() time.Time
 
-	mu      sync.Mutex
-	keys    map[string]externalKey
-	fetched time.Time
+	keys atomic.Pointer[keySnapshot]
+
+	// mu guards only the fetch bookkeeping, never a network call.
+	mu       sync.Mutex
+	lastTry  time.Time
+	inflight chan struct{} // closed when the running fetch ends; nil when none runs
 }
 
 func newExternalVerifier(cfg External, leeway time.Duration, now func() time.Time) (*externalVerifier, error) {
@@ -79,6 +104,10 @@ func newExternalVerifier(cfg External, leeway time.Duration, now func() time.Tim
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{Timeout: 5 * time.Second}
 	}
+	if cfg.KeysMaxAge <= 0 {
+		cfg.KeysMaxAge = DefaultKeysMaxAge
+	}
+	cfg.KeysMaxAge = max(cfg.KeysMaxAge, minRefetch)
 	v := &externalVerifier{cfg: cfg, now: now}
 	v.parser = jwt.NewParser(
 		// HS256 is deliberately absent: a provider's public key must never be
@@ -159,33 +188,76 @@ func (v *externalVerifier) role(claim any) (domain.Role, bool) {
 	return "", false
 }
 
-// key returns the key with id kid, refetching the JWKS when the kid is unknown
-// (the provider rotated) but not more often than minRefetch.
+// key returns the key with id kid. A known kid answers from the current
+// snapshot at once, even while a fetch is running; when the snapshot is older
+// than KeysMaxAge a background refetch replaces it, dropping withdrawn keys.
+// An unknown kid (the provider rotated) waits for a refetch, which starts at
+// most once per minRefetch and is shared by every caller waiting for it.
 func (v *externalVerifier) key(ctx context.Context, kid string) (externalKey, bool) {
 	if kid == "" {
 		return externalKey{}, false
 	}
+	if snap := v.keys.Load(); snap != nil {
+		if k, ok := snap.keys[kid]; ok {
+			if v.now().Sub(snap.fetched) >= v.cfg.KeysMaxAge {
+				v.refetch()
+			}
+			return k, true
+		}
+	}
+	done := v.refetch()
+	if done == nil {
+		return externalKey{}, false
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return externalKey{}, false
+	}
+	if snap := v.keys.Load(); snap != nil {
+		k, ok := snap.keys[kid]
+		return k, ok
+	}
+	return externalKey{}, false
+}
+
+// refetch starts a JWKS fetch unless one is running (it returns that one's
+// done channel) or one started less than minRefetch ago (it returns nil).
+func (v *externalVerifier) refetch() <-chan struct{} {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if k, ok := v.keys[kid]; ok {
-		return k, true
+	if v.inflight != nil {
+		return v.inflight
 	}
-	if !v.fetched.IsZero() && v.now().Sub(v.fetched) < minRefetch {
-		return externalKey{}, false
+	now := v.now()
+	if !v.lastTry.IsZero() && now.Sub(v.lastTry) < minRefetch {
+		return nil
 	}
-	v.fetched = v.now()
-	keys, err := fetchJWKS(ctx, v.cfg.Client, v.cfg.JWKSURL)
-	if err != nil {
-		// Keep the old keys: a provider hiccup must not log everyone out.
-		return externalKey{}, false
-	}
-	v.keys = keys
-	k, ok := v.keys[kid]
-	return k, ok
+	v.lastTry = now
+	done := make(chan struct{})
+	v.inflight = done
+	go func() {
+		// Detached from any one request: the fetch serves every verification
+		// that waits for it, and one caller hanging up must not fail the rest.
+		ctx, cancel := context.WithTimeout(context.Background(), fetchTimeout)
+		defer cancel()
+		keys, err := fetchJWKS(ctx, v.cfg.Client, v.cfg.JWKSURL)
+		if err == nil {
+			v.keys.Store(&keySnapshot{keys: keys, fetched: v.now()})
+		} else {
+			// Keep the old keys: a provider hiccup must not log everyone out.
+			slog.WarnContext(ctx, "external identity provider: JWKS fetch failed; keeping the keys we have", "url", v.cfg.JWKSURL, "err", err)
+		}
+		v.mu.Lock()
+		v.inflight = nil
+		v.mu.Unlock()
+		close(done)
+	}()
+	return done
 }
 
 func fetchJWKS(ctx context.Context, client *http.Client, url string) (map[string]externalKey, error) {
-	req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -113,9 +113,13 @@ func optionalOfficial(ctx context.Context, id string) (*domain.Official, error) 
 	return o, err
 }
 
-// optionalUsername is the username of an account, "" if it is gone.
-func optionalUsername(ctx context.Context, id string) (string, error) {
-	name, err := load(ctx, usernameLoader, "user", id)
+// personName is the name the caller may see for the person behind an account
+// (service.PersonNames): "" if the account is gone, or for a dashboard token.
+func personName(ctx context.Context, id string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	name, err := load(ctx, personLoader, "user", id)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return "", nil
 	}

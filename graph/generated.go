@@ -330,6 +330,7 @@ type ComplexityRoot struct {
 		Ratings                 func(childComplexity int) int
 		ReportedAt              func(childComplexity int) int
 		ReportedBy              func(childComplexity int) int
+		ReporterName            func(childComplexity int) int
 		ResolveBy               func(childComplexity int) int
 		ResolvedAt              func(childComplexity int) int
 		RespondBy               func(childComplexity int) int
@@ -415,6 +416,7 @@ type ComplexityRoot struct {
 
 	ProgressNote struct {
 		At          func(childComplexity int) int
+		AuthorID    func(childComplexity int) int
 		AuthorName  func(childComplexity int) int
 		Departments func(childComplexity int) int
 		FromLevel   func(childComplexity int) int
@@ -806,6 +808,7 @@ type ProblemResolver interface {
 	CategoryLabel(ctx context.Context, obj *domain.Problem) (string, error)
 
 	ReportedBy(ctx context.Context, obj *domain.Problem) (string, error)
+	ReporterName(ctx context.Context, obj *domain.Problem) (string, error)
 
 	Overdue(ctx context.Context, obj *domain.Problem) (bool, error)
 	ProgressNotes(ctx context.Context, obj *domain.Problem) ([]*domain.ProgressNote, error)
@@ -819,6 +822,9 @@ type ProblemEventResolver interface {
 	Problem(ctx context.Context, obj *service.ProblemEvent) (*domain.Problem, error)
 }
 type ProgressNoteResolver interface {
+	AuthorID(ctx context.Context, obj *domain.ProgressNote) (string, error)
+	AuthorName(ctx context.Context, obj *domain.ProgressNote) (string, error)
+
 	FromStatus(ctx context.Context, obj *domain.ProgressNote) (*domain.ProblemStatus, error)
 	ToStatus(ctx context.Context, obj *domain.ProgressNote) (*domain.ProblemStatus, error)
 	FromLevel(ctx context.Context, obj *domain.ProgressNote) (*domain.Level, error)
@@ -2309,6 +2315,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Problem.ReportedBy(childComplexity), true
+	case "Problem.reporterName":
+		if e.ComplexityRoot.Problem.ReporterName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.ReporterName(childComplexity), true
 	case "Problem.resolveBy":
 		if e.ComplexityRoot.Problem.ResolveBy == nil {
 			break
@@ -2683,6 +2695,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProgressNote.At(childComplexity), true
+	case "ProgressNote.authorId":
+		if e.ComplexityRoot.ProgressNote.AuthorID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.AuthorID(childComplexity), true
 	case "ProgressNote.authorName":
 		if e.ComplexityRoot.ProgressNote.AuthorName == nil {
 			break
@@ -4783,6 +4801,8 @@ func (ec *executionContext) childFields_Problem(ctx context.Context, field graph
 		return ec.fieldContext_Problem_reportedAt(ctx, field)
 	case "reportedBy":
 		return ec.fieldContext_Problem_reportedBy(ctx, field)
+	case "reporterName":
+		return ec.fieldContext_Problem_reporterName(ctx, field)
 	case "respondBy":
 		return ec.fieldContext_Problem_respondBy(ctx, field)
 	case "resolveBy":
@@ -4961,6 +4981,8 @@ func (ec *executionContext) childFields_ProgressNote(ctx context.Context, field 
 		return ec.fieldContext_ProgressNote_id(ctx, field)
 	case "problemId":
 		return ec.fieldContext_ProgressNote_problemId(ctx, field)
+	case "authorId":
+		return ec.fieldContext_ProgressNote_authorId(ctx, field)
 	case "authorName":
 		return ec.fieldContext_ProgressNote_authorName(ctx, field)
 	case "text":
@@ -14001,6 +14023,29 @@ func (ec *executionContext) fieldContext_Problem_reportedBy(_ context.Context, f
 	return graphql.NewScalarFieldContext("Problem", field, true, true, "String")
 }
 
+func (ec *executionContext) _Problem_reporterName(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_reporterName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Problem().ReporterName(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_reporterName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, true, true, "String")
+}
+
 func (ec *executionContext) _Problem_respondBy(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15865,6 +15910,29 @@ func (ec *executionContext) fieldContext_ProgressNote_problemId(_ context.Contex
 	return graphql.NewScalarFieldContext("ProgressNote", field, false, false, "ID")
 }
 
+func (ec *executionContext) _ProgressNote_authorId(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_authorId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProgressNote().AuthorID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_authorId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, true, "String")
+}
+
 func (ec *executionContext) _ProgressNote_authorName(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15874,7 +15942,7 @@ func (ec *executionContext) _ProgressNote_authorName(ctx context.Context, field 
 			return ec.fieldContext_ProgressNote_authorName(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.AuthorName, nil
+			return ec.Resolvers.ProgressNote().AuthorName(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -15885,7 +15953,7 @@ func (ec *executionContext) _ProgressNote_authorName(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_ProgressNote_authorName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ProgressNote", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, true, "String")
 }
 
 func (ec *executionContext) _ProgressNote_text(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
@@ -27688,6 +27756,12 @@ func (ec *executionContext) _Problem(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Problem_reportedBy(ctx, field, obj)
 				})
+		case "reporterName":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Problem_reporterName(ctx, field, obj)
+				})
 		case "respondBy":
 			out.Values[i] = ec._Problem_respondBy(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -28243,11 +28317,18 @@ func (ec *executionContext) _ProgressNote(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "authorId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProgressNote_authorId(ctx, field, obj)
+				})
 		case "authorName":
-			out.Values[i] = ec._ProgressNote_authorName(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProgressNote_authorName(ctx, field, obj)
+				})
 		case "text":
 			out.Values[i] = ec._ProgressNote_text(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

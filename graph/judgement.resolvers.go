@@ -46,7 +46,7 @@ func (r *queryResolver) Quiz(ctx context.Context, id string) (*domain.Quiz, erro
 
 // Leader is the resolver for the leader field.
 func (r *quizResolver) Leader(ctx context.Context, obj *domain.Quiz) (string, error) {
-	return optionalUsername(ctx, obj.LeaderUserID)
+	return personName(ctx, obj.LeaderUserID)
 }
 
 // Official is the resolver for the official field.

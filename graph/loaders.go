@@ -19,7 +19,8 @@ type loaders struct {
 	official   *dataloadgen.Loader[string, *domain.Official]
 	problem    *dataloadgen.Loader[string, *domain.Problem]
 	notes      *dataloadgen.Loader[string, []*domain.ProgressNote]
-	username   *dataloadgen.Loader[string, string]
+	// person maps account ids to the name the caller may see (service.PersonNames).
+	person *dataloadgen.Loader[string, string]
 }
 
 type loadersKey struct{}
@@ -45,7 +46,7 @@ func newLoaders(svc *service.Service) *loaders {
 			}
 			return out, nil
 		}, dataloadgen.WithWait(loaderWait)),
-		username: dataloadgen.NewMappedLoader(svc.Usernames, dataloadgen.WithWait(loaderWait)),
+		person: dataloadgen.NewMappedLoader(svc.PersonNames, dataloadgen.WithWait(loaderWait)),
 	}
 }
 
@@ -128,4 +129,4 @@ func enterpriseLoader(l *loaders) *dataloadgen.Loader[string, *domain.Enterprise
 func officialLoader(l *loaders) *dataloadgen.Loader[string, *domain.Official]    { return l.official }
 func problemLoader(l *loaders) *dataloadgen.Loader[string, *domain.Problem]      { return l.problem }
 func notesLoader(l *loaders) *dataloadgen.Loader[string, []*domain.ProgressNote] { return l.notes }
-func usernameLoader(l *loaders) *dataloadgen.Loader[string, string]              { return l.username }
+func personLoader(l *loaders) *dataloadgen.Loader[string, string]                { return l.person }

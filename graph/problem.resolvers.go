@@ -23,11 +23,15 @@ func (r *problemResolver) CategoryLabel(ctx context.Context, obj *domain.Problem
 
 // ReportedBy is the resolver for the reportedBy field.
 func (r *problemResolver) ReportedBy(ctx context.Context, obj *domain.Problem) (string, error) {
-	name, err := load(ctx, usernameLoader, "user", obj.ReportedByUserID)
-	if domain.ErrorCode(err) == domain.ENOTFOUND {
+	if !r.Svc.SeesPeople(ctx) {
 		return "", nil
 	}
-	return name, err
+	return obj.ReportedByUserID, nil
+}
+
+// ReporterName is the resolver for the reporterName field.
+func (r *problemResolver) ReporterName(ctx context.Context, obj *domain.Problem) (string, error) {
+	return personName(ctx, obj.ReportedByUserID)
 }
 
 // Overdue is the resolver for the overdue field.
@@ -49,6 +53,19 @@ func (r *problemResolver) ProgressNotes(ctx context.Context, obj *domain.Problem
 		}
 	}
 	return notes, nil
+}
+
+// AuthorID is the resolver for the authorId field.
+func (r *progressNoteResolver) AuthorID(ctx context.Context, obj *domain.ProgressNote) (string, error) {
+	if !r.Svc.SeesPeople(ctx) {
+		return "", nil
+	}
+	return obj.AuthorUserID, nil
+}
+
+// AuthorName is the resolver for the authorName field.
+func (r *progressNoteResolver) AuthorName(ctx context.Context, obj *domain.ProgressNote) (string, error) {
+	return personName(ctx, obj.AuthorUserID)
 }
 
 // Problem returns ProblemResolver implementation.

@@ -18,11 +18,7 @@ func (r *spotCheckResolver) Enterprise(ctx context.Context, obj *domain.SpotChec
 
 // Leader is the resolver for the leader field.
 func (r *spotCheckResolver) Leader(ctx context.Context, obj *domain.SpotCheck) (string, error) {
-	name, err := load(ctx, usernameLoader, "user", obj.LeaderUserID)
-	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		return "", nil
-	}
-	return name, err
+	return personName(ctx, obj.LeaderUserID)
 }
 
 // Official is the resolver for the official field.

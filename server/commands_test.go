@@ -129,18 +129,18 @@ func TestWorkflowCommands(t *testing.T) {
 		s.as("moweiliang", `query($id:ID!){problem(id:$id){history{kind authorName text at fromStatus toStatus fromLevel toLevel mode departments} progressNotes{kind text}}}`,
 			map[string]any{"id": id}).decode(t, &h)
 		want := []struct{ kind, author, from, to, fromLevel, toLevel string }{
-			{"ACKNOWLEDGE", "zhoushiyue", "REPORTED", "ACKNOWLEDGED", "L1", "L1"},
-			{"ESCALATE", "zhoushiyue", "ACKNOWLEDGED", "ACKNOWLEDGED", "L1", "L2"},
-			{"ESCALATE", "zhoushiyue", "ACKNOWLEDGED", "ACKNOWLEDGED", "L2", "L3"},
-			{"ESCALATE", "maojianguo", "ACKNOWLEDGED", "ACKNOWLEDGED", "L3", "L4"},
-			{"START", "zhoushiyue", "ACKNOWLEDGED", "IN_PROGRESS", "L4", "L4"},
-			{"RESOLVE", "zhoushiyue", "IN_PROGRESS", "RESOLVED", "L4", "L4"},
-			{"REOPEN", "moweiliang", "RESOLVED", "IN_PROGRESS", "L4", "L4"},
-			{"RESOLVE", "zhoushiyue", "IN_PROGRESS", "RESOLVED", "L4", "L4"},
-			{"CONFIRM", "moweiliang", "RESOLVED", "CONFIRMED", "L4", "L4"},
-			{"REOPEN", "maojianguo", "CONFIRMED", "IN_PROGRESS", "L4", "L4"},
-			{"WITHDRAW", "moweiliang", "IN_PROGRESS", "WITHDRAWN", "L4", "L4"},
-			{"NOTE", "zhoushiyue", "WITHDRAWN", "WITHDRAWN", "L4", "L4"},
+			{"ACKNOWLEDGE", "周世岳", "REPORTED", "ACKNOWLEDGED", "L1", "L1"},
+			{"ESCALATE", "周世岳", "ACKNOWLEDGED", "ACKNOWLEDGED", "L1", "L2"},
+			{"ESCALATE", "周世岳", "ACKNOWLEDGED", "ACKNOWLEDGED", "L2", "L3"},
+			{"ESCALATE", "毛建国", "ACKNOWLEDGED", "ACKNOWLEDGED", "L3", "L4"},
+			{"START", "周世岳", "ACKNOWLEDGED", "IN_PROGRESS", "L4", "L4"},
+			{"RESOLVE", "周世岳", "IN_PROGRESS", "RESOLVED", "L4", "L4"},
+			{"REOPEN", "莫伟良", "RESOLVED", "IN_PROGRESS", "L4", "L4"},
+			{"RESOLVE", "周世岳", "IN_PROGRESS", "RESOLVED", "L4", "L4"},
+			{"CONFIRM", "莫伟良", "RESOLVED", "CONFIRMED", "L4", "L4"},
+			{"REOPEN", "毛建国", "CONFIRMED", "IN_PROGRESS", "L4", "L4"},
+			{"WITHDRAW", "莫伟良", "IN_PROGRESS", "WITHDRAWN", "L4", "L4"},
+			{"NOTE", "周世岳", "WITHDRAWN", "WITHDRAWN", "L4", "L4"},
 		}
 		got := h.Problem.History
 		if len(got) != len(want) {

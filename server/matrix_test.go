@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -21,7 +22,11 @@ type world struct {
 	}
 	// record kind → id → enterprise id
 	records map[string]map[string]string
+	// accounts by id
+	accounts map[string]account
 }
+
+type account struct{ ID, Username, DisplayName, Role string }
 
 func loadWorld(t *testing.T, s *testServer) *world {
 	t.Helper()
@@ -89,6 +94,16 @@ func loadWorld(t *testing.T, s *testServer) *world {
 	s.as("admin", `{pairings{active enterprise{id} leadOfficial{id} teamMembers{id}}}`, nil).decode(t, &pr)
 	if err := json.Unmarshal(pr.Pairings, &w.pairings); err != nil {
 		t.Fatal(err)
+	}
+	var us struct {
+		Users struct {
+			Edges []struct{ Node account }
+		}
+	}
+	s.as("admin", `{users(first:100){edges{node{id username displayName role}}}}`, nil).decode(t, &us)
+	w.accounts = map[string]account{}
+	for _, e := range us.Users.Edges {
+		w.accounts[e.Node.ID] = e.Node
 	}
 	if len(w.records["problem"]) == 0 || len(w.records["visit"]) == 0 || len(w.records["spotCheck"]) == 0 {
 		t.Fatal("demo data lacks a record kind")
@@ -293,6 +308,7 @@ func TestSecurityMatrix(t *testing.T) {
 				}
 			}
 		})
+		t.Run("Names/"+c.name, func(t *testing.T) { w.checkNames(t, s, c) })
 		t.Run("Subscription/"+c.name, func(t *testing.T) {
 			ws, err := s.dialWS("")
 			if err != nil {
@@ -324,5 +340,84 @@ func TestSecurityMatrix(t *testing.T) {
 				t.Fatalf("subscription: %s %s", m.Type, m.Payload)
 			}
 		})
+	}
+}
+
+// checkNames reads every field that names a person (who reported a problem,
+// who wrote each history entry, which leader made a spot check or a quiz) as
+// caller c and checks it against the accounts: a login name reaches only
+// admins, leaders and the account's owner; officials and enterprises see
+// display names; a dashboard token sees no person at all, by id or by name.
+// Ids in reportedBy and authorId mean what they mean in sync documents.
+func (w *world) checkNames(t *testing.T, s *testServer, c caller) {
+	var me struct{ Me struct{ Username string } }
+	if c.role != "DASHBOARD" {
+		s.post(c.token, `{me{username}}`, nil).decode(t, &me)
+	}
+	mayKnowLogin := func(a account) bool {
+		return c.role == "ADMIN" || c.role == "LEADER" || a.Username == me.Me.Username
+	}
+	for _, q := range []string{
+		`{l:problems(first:100){edges{node{reportedBy reporterName progressNotes{authorId authorName} history{authorId authorName}}}}}`,
+		`{l:spotChecks(first:100){edges{node{leader}}}}`,
+		`{l:quizzes(first:100){edges{node{leader}}}}`,
+	} {
+		res := s.post(c.token, q, nil)
+		if res.code() == "FORBIDDEN" {
+			continue
+		}
+		raw := string(res.Data)
+		for _, e := range res.Errors {
+			raw += e.Message
+		}
+		for _, a := range w.accounts {
+			if strings.Contains(raw, `"`+a.Username+`"`) && !mayKnowLogin(a) {
+				t.Fatalf("%s: login name %q of a %s account reached a %s caller", q, a.Username, a.Role, c.role)
+			}
+			if c.role == "DASHBOARD" && (strings.Contains(raw, a.ID) || strings.Contains(raw, `"`+a.DisplayName+`"`)) {
+				t.Fatalf("%s: account %s (%s) named to a dashboard token", q, a.Username, a.DisplayName)
+			}
+		}
+	}
+
+	var out struct {
+		L struct {
+			Edges []struct {
+				Node struct {
+					ReportedBy, ReporterName string
+					ProgressNotes, History   []struct{ AuthorID, AuthorName string }
+				}
+			}
+		}
+	}
+	s.post(c.token, `{l:problems(first:100){edges{node{reportedBy reporterName progressNotes{authorId authorName} history{authorId authorName}}}}}`, nil).decode(t, &out)
+	others := 0
+	check := func(what, id, name string) {
+		if c.role == "DASHBOARD" {
+			if id != "" || name != "" {
+				t.Fatalf("%s = %q %q for a dashboard token, want both empty", what, id, name)
+			}
+			return
+		}
+		a, ok := w.accounts[id]
+		if !ok {
+			t.Fatalf("%s = %q: not an account id", what, id)
+		}
+		if name != a.DisplayName {
+			t.Fatalf("%s of %s = %q, want the display name %q", what, a.Username, name, a.DisplayName)
+		}
+		if a.Username != me.Me.Username {
+			others++
+		}
+	}
+	for _, e := range out.L.Edges {
+		n := e.Node
+		check("reportedBy/reporterName", n.ReportedBy, n.ReporterName)
+		for _, h := range append(n.ProgressNotes, n.History...) {
+			check("authorId/authorName", h.AuthorID, h.AuthorName)
+		}
+	}
+	if c.role != "DASHBOARD" && len(out.L.Edges) > 0 && others == 0 {
+		t.Fatal("no record names another account: the check proves nothing")
 	}
 }

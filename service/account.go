@@ -250,11 +250,35 @@ func setIf[T any](dst *T, v *T) {
 	}
 }
 
-// Usernames maps account ids to usernames, for showing who reported or checked
-// something. Only names are revealed, and only to signed-in callers.
-func (s *Service) Usernames(ctx context.Context, ids []string) (map[string]string, error) {
-	if _, err := s.caller(ctx); err != nil {
+// SeesPeople reports whether the caller may learn who did something (the
+// account ids and names on records). Every account may; a dashboard token, a
+// machine on a wall screen, sees what happened and never who.
+func (s *Service) SeesPeople(ctx context.Context) bool {
+	p, err := s.caller(ctx)
+	return err == nil && p.Role != domain.RoleDashboard
+}
+
+// roleLabel names a person by role when their account has no display name.
+var roleLabel = map[domain.Role]string{
+	domain.RoleAdmin:      "系统管理员",
+	domain.RoleLeader:     "县领导",
+	domain.RoleOfficial:   "挂联干部",
+	domain.RoleEnterprise: "企业用户",
+}
+
+// PersonNames maps account ids to the name the caller may see for each person
+// who reported, wrote or checked something. A login name is a credential half
+// and stays with those who administer accounts: admins and leaders see the
+// display name or, lacking one, the login name; officials and enterprises see
+// the display name or, lacking one, the role (their own login name excepted);
+// dashboard tokens see no names (an empty map). Accounts since deleted keep naming who made a record.
+func (s *Service) PersonNames(ctx context.Context, ids []string) (map[string]string, error) {
+	p, err := s.caller(ctx)
+	if err != nil {
 		return nil, err
+	}
+	if p.Role == domain.RoleDashboard {
+		return map[string]string{}, nil
 	}
 	users, err := s.DB.FindUsersByIDs(ctx, ids)
 	if err != nil {
@@ -262,7 +286,14 @@ func (s *Service) Usernames(ctx context.Context, ids []string) (map[string]strin
 	}
 	out := make(map[string]string, len(users))
 	for _, u := range users {
-		out[u.ID] = u.Username
+		switch {
+		case u.DisplayName != "":
+			out[u.ID] = u.DisplayName
+		case p.Role.ReadsEverything() || u.ID == p.UserID:
+			out[u.ID] = u.Username
+		default:
+			out[u.ID] = roleLabel[u.Role]
+		}
 	}
 	return out, nil
 }

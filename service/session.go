@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -41,6 +42,10 @@ func splitRefresh(token string) (sid, secret string, ok bool) {
 	sid, secret, ok = strings.Cut(token, ".")
 	return sid, secret, ok && domain.ValidID(sid) && secret != ""
 }
+
+// testHookRefreshUserRead lets a test make the account read of a refresh fail
+// for real: a cancelled or expired context on the real database.
+var testHookRefreshUserRead func(context.Context) context.Context
 
 var errBadRefresh = domain.Errorf(domain.EUNAUTHENTICATED, "invalid or expired refresh token: sign in again")
 
@@ -89,10 +94,21 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 	if subtle.ConstantTimeCompare([]byte(hashSecret(secret)), []byte(sess.RefreshHash)) != 1 {
 		return nil, s.reuseDetected(ctx, sess)
 	}
-	u, err := s.DB.FindUserByID(ctx, sess.UserID)
-	if err != nil || u.Disabled {
-		_ = s.revoke(ctx, sess, "disabled")
+	readCtx := ctx
+	if testHookRefreshUserRead != nil {
+		readCtx = testHookRefreshUserRead(ctx)
+	}
+	u, err := s.DB.FindUserByID(readCtx, sess.UserID)
+	switch v, reason := refreshVerdict(u, err); v {
+	case refreshEnd:
+		if err := s.revoke(ctx, sess, reason); err != nil {
+			return nil, err
+		}
 		return nil, errBadRefresh
+	case refreshKeep:
+		// The token is not spent: the client may present it again once the
+		// database answers, and the session must survive a dropped request.
+		return nil, errRefreshUnavailable(err)
 	}
 	newSecret, hash := newRefreshSecret()
 	sess.RefreshHash, sess.Generation, sess.LastUsedAt = hash, sess.Generation+1, now
@@ -117,6 +133,41 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 	// engine) keeps the events a reviewer acts on: logins, reuse, revocations.
 	s.Log.InfoContext(ctx, "session refreshed", "session", sess.ID, "user", u.Username, "generation", sess.Generation, "ip", ClientIP(ctx))
 	return out, nil
+}
+
+// verdict is what a refresh does with the session after reading its account.
+type verdict int
+
+const (
+	refreshRotate verdict = iota // the account may go on: issue the next tokens
+	refreshEnd                   // the account can no longer sign in: revoke the session
+	refreshKeep                  // the account could not be read: refuse, keep the session
+)
+
+// refreshVerdict decides from the account read alone. Only an answer about
+// the account ends a session: disabled, or gone. A failed read (timeout, a
+// client that hung up, the database away) says nothing about the account, and
+// revoking then would sign a user out of every device for a network blip.
+func refreshVerdict(u *domain.User, err error) (verdict, string) {
+	switch {
+	case err == nil && u.Disabled:
+		return refreshEnd, "disabled"
+	case err == nil:
+		return refreshRotate, ""
+	case domain.ErrorCode(err) == domain.ENOTFOUND:
+		return refreshEnd, "account deleted"
+	}
+	return refreshKeep, ""
+}
+
+// errRefreshUnavailable wraps the cause for the log: the edge logs it once and
+// answers "internal error", and the client, whose refresh token was not spent,
+// retries with it rather than signing in again.
+func errRefreshUnavailable(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("refresh: request cancelled: %w", err)
+	}
+	return fmt.Errorf("refresh: read account (the refresh token stays valid; retry): %w", err)
 }
 
 func (s *Service) reuseDetected(ctx context.Context, sess *domain.Session) error {
