@@ -75,8 +75,8 @@ func TestLockRefusesSecondServer(t *testing.T) {
 	if err != nil {
 		t.Fatalf("start after the holder closed: %v", err)
 	}
-	connect(t, s3)
 	t.Cleanup(func() { _ = s3.Close() })
+	connect(t, s3) // its cleanup disconnects before the Close above
 }
 
 // TestLockReleasedByCrash: a holder killed with SIGKILL leaves its lock file

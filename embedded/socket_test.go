@@ -89,7 +89,7 @@ func TestSocketOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	connect(t, s)
+	c := connect(t, s)
 
 	after := listeningTCP(t)
 	for inode := range after {
@@ -105,6 +105,7 @@ func TestSocketOnly(t *testing.T) {
 	assertMode(t, filepath.Dir(sock), os.ModeDir|0o700)
 	assertMode(t, sock, os.ModeSocket|0o600)
 
+	_ = c.Disconnect(context.Background()) // else Close waits for it
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +223,7 @@ func TestLongDataDirSocketInTemp(t *testing.T) {
 	}
 	assertMode(t, filepath.Dir(sock), os.ModeDir|0o700)
 	assertMode(t, sock, os.ModeSocket|0o600)
-	connect(t, s)
+	_ = connect(t, s).Disconnect(context.Background())
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -231,28 +232,90 @@ func TestLongDataDirSocketInTemp(t *testing.T) {
 	}
 }
 
-// TestSocketDirTakenOver: a symlink or a file where the socket directory
-// belongs is refused, not followed.
-func TestSocketDirTakenOver(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.Symlink(t.TempDir(), filepath.Join(dir, "run")); err != nil {
-		t.Fatal(err)
+// TestSocketDir: what Start finds where the socket directory belongs. A
+// symlink or another user's directory is refused, not used; a loosened
+// directory of this user is made private again.
+func TestSocketDir(t *testing.T) {
+	tests := []struct {
+		name    string
+		prepare func(t *testing.T, run string)
+		wantErr string
+	}{
+		{
+			name: "symlink",
+			prepare: func(t *testing.T, run string) {
+				if err := os.Symlink(t.TempDir(), run); err != nil {
+					t.Fatal(err)
+				}
+			},
+			wantErr: "not a directory of this user",
+		},
+		{
+			name: "another user's directory",
+			prepare: func(t *testing.T, run string) {
+				if os.Geteuid() != 0 {
+					t.Skip("needs root to give a directory away")
+				}
+				if err := os.Mkdir(run, 0o700); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chown(run, 65534, 65534); err != nil {
+					t.Fatal(err)
+				}
+			},
+			wantErr: "not a directory of this user",
+		},
+		{
+			name: "a file",
+			prepare: func(t *testing.T, run string) {
+				if err := os.WriteFile(run, nil, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			},
+			wantErr: "not a directory of this user",
+		},
+		{
+			name: "loosened",
+			prepare: func(t *testing.T, run string) {
+				if err := os.Mkdir(run, 0o777); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chmod(run, 0o777); err != nil { // past the umask
+					t.Fatal(err)
+				}
+			},
+		},
 	}
-	s, err := Start(context.Background(), Options{Dir: dir})
-	if err == nil {
-		s.Close()
-		t.Fatal("Start followed a symlinked socket directory")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			run := filepath.Join(dir, "run")
+			tt.prepare(t, run)
+			s, err := Start(context.Background(), Options{Dir: dir})
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer s.Close()
+				assertMode(t, run, os.ModeDir|0o700)
+				return
+			}
+			if err == nil {
+				s.Close()
+				t.Fatalf("Start used it, want error %q", tt.wantErr)
+			}
+			if !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error = %v, want %q", err, tt.wantErr)
+			}
+			// The refused start released the lock.
+			if err := os.RemoveAll(run); err != nil {
+				t.Fatal(err)
+			}
+			s, err = Start(context.Background(), Options{Dir: dir})
+			if err != nil {
+				t.Fatalf("start after a refused one: %v", err)
+			}
+			s.Close()
+		})
 	}
-	if !strings.Contains(err.Error(), "not a directory of this user") {
-		t.Fatalf("error = %v", err)
-	}
-	// The refused start released the lock.
-	if err := os.Remove(filepath.Join(dir, "run")); err != nil {
-		t.Fatal(err)
-	}
-	s, err = Start(context.Background(), Options{Dir: dir})
-	if err != nil {
-		t.Fatalf("start after a refused one: %v", err)
-	}
-	s.Close()
 }
