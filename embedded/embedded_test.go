@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,12 +48,9 @@ func TestStartCRUDRestart(t *testing.T) {
 	}
 	t.Logf("Start took %v (fresh directory)", time.Since(t0))
 
-	u, err := url.Parse(s.URI())
-	if err != nil {
-		t.Fatalf("URI %q: %v", s.URI(), err)
-	}
-	if u.Scheme != "mongodb" || u.Hostname() != "127.0.0.1" || u.Port() == "" || u.Port() == "0" {
-		t.Fatalf("URI = %q, want mongodb://127.0.0.1:<port>/", s.URI())
+	sock := filepath.Join(dir, "run", "ferretdb.sock")
+	if want := "mongodb://" + strings.ReplaceAll(sock, "/", "%2F") + "/"; s.URI() != want || s.Socket() != sock {
+		t.Fatalf("URI, Socket = %q, %q; want %q, %q", s.URI(), s.Socket(), want, sock)
 	}
 
 	fi, err := os.Stat(filepath.Join(dir, "ferretdb"))

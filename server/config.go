@@ -19,12 +19,14 @@ import (
 // Config is the server configuration, from command-line flags, environment
 // variables and defaults, in that order of precedence.
 type Config struct {
-	Addr            string        // --addr, env LISTEN_ADDR, default ":8080"
+	Addr            string        // --addr, env LISTEN_ADDR, default "127.0.0.1:8080" with --dev, ":8080" without
 	DataDir         string        // --data-dir, env DATA_DIR, default "./data"
 	MongoURI        string        // --mongodb-uri, env MONGODB_URI, default "" (embedded FerretDB)
 	DBName          string        // --db, env MONGODB_DB, default "lianqi"
 	JWTSecret       string        // --jwt-secret, env JWT_SECRET, default "" (generated once, kept in the data dir)
-	Demo            bool          // --demo, env LIANQI_DEMO: seed demo data
+	Demo            bool          // --demo, env LIANQI_DEMO: seed demo data into an empty database; default true in dev mode on the embedded engine without --admin-password
+	AdminUser       string        // --admin-user, env LIANQI_ADMIN_USER, default "admin": the first admin's username
+	AdminPassword   string        // --admin-password, env LIANQI_ADMIN_PASSWORD: creates the first admin in an empty database; never logged
 	CORSOrigins     []string      // --cors-origins, env CORS_ORIGINS: comma separated scheme://host[:port], default none
 	Dev             bool          // --dev, env LIANQI_DEV, default true: text logs, playground and introspection; false = production (JSON logs)
 	LogLevel        string        // --log-level, env LOG_LEVEL, default "info": debug, info, warn or error
@@ -74,9 +76,9 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	}
 
 	c := Config{
-		Addr:            ":8080",
 		DataDir:         "./data",
 		DBName:          "lianqi",
+		AdminUser:       "admin",
 		Dev:             true,
 		LogLevel:        "info",
 		ShutdownTimeout: 10 * time.Second,
@@ -138,6 +140,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		{"db", "MONGODB_DB", str(&c.DBName)},
 		{"jwt-secret", "JWT_SECRET", str(&c.JWTSecret)},
 		{"demo", "LIANQI_DEMO", boolean(&c.Demo)},
+		{"admin-user", "LIANQI_ADMIN_USER", str(&c.AdminUser)},
+		{"admin-password", "LIANQI_ADMIN_PASSWORD", str(&c.AdminPassword)},
 		{"cors-origins", "CORS_ORIGINS", str(&cors)},
 		{"dev", "LIANQI_DEV", boolean(&c.Dev)},
 		{"log-level", "LOG_LEVEL", str(&c.LogLevel)},
@@ -172,12 +176,14 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		return fmt.Sprintf("%s (env %s)", u, env[flagName])
 	}
 
-	fs.StringVar(&c.Addr, "addr", c.Addr, usage("HTTP listen address", "addr"))
+	fs.StringVar(&c.Addr, "addr", c.Addr, usage("HTTP listen address (default 127.0.0.1:8080 with --dev, :8080 without)", "addr"))
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, usage("data directory (embedded database, generated JWT secret)", "data-dir"))
 	fs.StringVar(&c.MongoURI, "mongodb-uri", c.MongoURI, usage("MongoDB URI; empty runs an embedded FerretDB in the data directory", "mongodb-uri"))
 	fs.StringVar(&c.DBName, "db", c.DBName, usage("database name", "db"))
 	fs.StringVar(&c.JWTSecret, "jwt-secret", c.JWTSecret, usage(fmt.Sprintf("JWT signing secret, at least %d bytes; empty generates one once and keeps it in the data directory", MinJWTSecretLen), "jwt-secret"))
-	fs.BoolVar(&c.Demo, "demo", c.Demo, usage("seed demo data", "demo"))
+	fs.BoolVar(&c.Demo, "demo", c.Demo, usage("seed the demo programme (accounts with the public password demo1234) into an empty database (default true with --dev on the embedded engine unless --admin-password is given)", "demo"))
+	fs.StringVar(&c.AdminUser, "admin-user", c.AdminUser, usage("username of the first admin, created with --admin-password", "admin-user"))
+	fs.StringVar(&c.AdminPassword, "admin-password", c.AdminPassword, usage("create the first admin with this password when the database has no accounts (prefer the environment variable: flags are visible to other local users)", "admin-password"))
 	fs.StringVar(&cors, "cors-origins", cors, usage("comma-separated allowed CORS origins, scheme://host[:port]", "cors-origins"))
 	fs.BoolVar(&c.Dev, "dev", c.Dev, usage("development mode: text logs, GraphQL playground and introspection; false is production (JSON logs)", "dev"))
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, usage("log level: debug, info, warn or error", "log-level"))
@@ -234,6 +240,24 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, errors.Join(errs...)
 	}
 
+	// Defaults that depend on other settings. Development listens on
+	// loopback only: it has a playground, introspection for all and demo
+	// accounts with a public password.
+	if source["addr"] == "default" {
+		c.Addr = ":8080"
+		if c.Dev {
+			c.Addr = "127.0.0.1:8080"
+		}
+	}
+	// Demo data never comes unasked to a production server, nor to a
+	// MongoDB named by URI, nor when the first admin is configured.
+	if source["demo"] == "default" {
+		c.Demo = c.Dev && c.Embedded() && c.AdminPassword == ""
+	}
+	if c.Demo && c.AdminPassword != "" {
+		errs = append(errs, fmt.Errorf("%s and %s exclude each other: the demo programme has its own admin account", source["demo"], source["admin-password"]))
+	}
+
 	// Validation errors name where the bad value came from.
 	from := func(flagName string, err error) error {
 		if src := source[flagName]; src != "default" {
@@ -282,6 +306,15 @@ func (c *Config) validate() []fieldError {
 	}
 	if err := validateDBName(c.DBName, c.Embedded()); err != nil {
 		add("db", "%w", err)
+	}
+	if err := validateAdminUser(c.AdminUser); err != nil {
+		add("admin-user", "%w", err)
+	}
+	if c.AdminPassword != "" {
+		// The message must not echo the password.
+		if err := domain.CheckPassword(c.AdminPassword); err != nil {
+			add("admin-password", "first admin's password: %w", err)
+		}
 	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < MinJWTSecretLen {
 		add("jwt-secret", "JWT secret is %d bytes, want at least %d (or none, to generate one)", len(c.JWTSecret), MinJWTSecretLen)
@@ -333,6 +366,19 @@ func (c *Config) validate() []fieldError {
 		add("rate-api", "rate limits must not be negative")
 	}
 	return errs
+}
+
+// validateAdminUser checks the first admin's username as the account would
+// be checked when created.
+func validateAdminUser(name string) error {
+	u := domain.User{Username: name, DisplayName: name, Role: domain.RoleAdmin, PasswordHash: "-"}
+	if err := u.Validate(); err != nil {
+		return fmt.Errorf("first admin's username: %w", err)
+	}
+	if u.Username != name {
+		return fmt.Errorf("first admin's username %q: use lower case without spaces", name)
+	}
+	return nil
 }
 
 func countSet(vs ...string) int {
@@ -444,7 +490,8 @@ func (c Config) Embedded() bool {
 }
 
 // String renders c on one line for the start-up log, with secrets masked:
-// the JWT secret as "(set)" or "(generated)", and the password in the MongoDB
+// the JWT secret as "(set)" or "(generated)", the first admin's password as
+// "(set)" or "(none)", and the password in the MongoDB
 // URI (and secret-bearing URI options) as "xxxxx".
 func (c Config) String() string {
 	secret := "(generated)"
@@ -454,6 +501,10 @@ func (c Config) String() string {
 	mongo := "(embedded)"
 	if !c.Embedded() {
 		mongo = maskURI(c.MongoURI)
+	}
+	adminPassword := "(none)"
+	if c.AdminPassword != "" {
+		adminPassword = "(set)"
 	}
 	cors := "(none)"
 	if len(c.CORSOrigins) > 0 {
@@ -467,6 +518,8 @@ func (c Config) String() string {
 		{"db", c.DBName},
 		{"jwt_secret", secret},
 		{"demo", strconv.FormatBool(c.Demo)},
+		{"admin_user", c.AdminUser},
+		{"admin_password", adminPassword},
 		{"cors_origins", cors},
 		{"dev", strconv.FormatBool(c.Dev)},
 		{"log_level", c.LogLevel},

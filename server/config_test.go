@@ -18,9 +18,11 @@ const secret32 = "0123456789abcdef0123456789abcdef"
 
 func defaults() Config {
 	return Config{
-		Addr:            ":8080",
+		Addr:            "127.0.0.1:8080",
 		DataDir:         "./data",
 		DBName:          "lianqi",
+		Demo:            true,
+		AdminUser:       "admin",
 		Dev:             true,
 		LogLevel:        "info",
 		ShutdownTimeout: 10 * time.Second,
@@ -158,7 +160,7 @@ func TestParseConfig(t *testing.T) {
 		{
 			name: "bool env forms",
 			env:  map[string]string{"LIANQI_DEMO": "1", "LIANQI_DEV": "F"},
-			want: func(c *Config) { c.Demo = true; c.Dev = false },
+			want: func(c *Config) { c.Demo = true; c.Dev = false; c.Addr = ":8080" },
 		},
 		{
 			name: "db name with dash and underscore embedded",
@@ -168,7 +170,53 @@ func TestParseConfig(t *testing.T) {
 		{
 			name: "db name with characters FerretDB rejects but MongoDB allows",
 			args: []string{"--db=lianqi+x", "--mongodb-uri=mongodb://h/"},
-			want: func(c *Config) { c.DBName = "lianqi+x"; c.MongoURI = "mongodb://h/" },
+			want: func(c *Config) { c.DBName = "lianqi+x"; c.MongoURI = "mongodb://h/"; c.Demo = false },
+		},
+		{
+			name: "production: all interfaces, no demo data",
+			args: []string{"--dev=false"},
+			want: func(c *Config) { c.Dev = false; c.Addr = ":8080"; c.Demo = false },
+		},
+		{
+			name: "production listen address from env kept",
+			env:  map[string]string{"LIANQI_DEV": "false", "LISTEN_ADDR": "10.0.0.5:80"},
+			want: func(c *Config) { c.Dev = false; c.Addr = "10.0.0.5:80"; c.Demo = false },
+		},
+		{
+			name: "dev on all interfaces when told",
+			args: []string{"--addr=:8080"},
+			want: func(c *Config) { c.Addr = ":8080" },
+		},
+		{
+			name: "dev demo can be turned off",
+			args: []string{"--demo=false"},
+			want: func(c *Config) { c.Demo = false },
+		},
+		{
+			name: "dev on MongoDB: no demo unasked",
+			args: []string{"--mongodb-uri=mongodb://h/"},
+			want: func(c *Config) { c.MongoURI = "mongodb://h/"; c.Demo = false },
+		},
+		{
+			name: "production with demo asked for",
+			args: []string{"--dev=false", "--demo"},
+			want: func(c *Config) { c.Dev = false; c.Addr = ":8080"; c.Demo = true },
+		},
+		{
+			name: "first admin from env: no demo, in dev too",
+			env:  map[string]string{"LIANQI_ADMIN_PASSWORD": "correct horse battery", "LIANQI_ADMIN_USER": "root-admin"},
+			want: func(c *Config) { c.AdminPassword = "correct horse battery"; c.AdminUser = "root-admin"; c.Demo = false },
+		},
+		{
+			name: "first admin from flags in production",
+			args: []string{"--dev=false", "--admin-password=correct horse battery", "--admin-user=ops"},
+			want: func(c *Config) {
+				c.Dev = false
+				c.Addr = ":8080"
+				c.Demo = false
+				c.AdminPassword = "correct horse battery"
+				c.AdminUser = "ops"
+			},
 		},
 		{
 			name: "jwt secret of exactly 32 bytes",
@@ -246,6 +294,12 @@ func TestParseConfigErrors(t *testing.T) {
 		{name: "bad mongodb uri scheme", args: []string{"--mongodb-uri=postgres://h/"}, want: []string{"--mongodb-uri", "mongodb://"}},
 		{name: "bad listen addr", env: map[string]string{"LISTEN_ADDR": "8080"}, want: []string{"LISTEN_ADDR", "invalid listen address"}},
 		{name: "empty data dir", args: []string{"--data-dir="}, want: []string{"--data-dir", "must not be empty"}},
+		{name: "short admin password", env: map[string]string{"LIANQI_ADMIN_PASSWORD": "s3cr3t"}, want: []string{"LIANQI_ADMIN_PASSWORD", "at least 8 characters"}},
+		{name: "long admin password", args: []string{"--admin-password=" + strings.Repeat("p", 73)}, want: []string{"--admin-password", "at most 72 bytes"}},
+		{name: "bad admin user", args: []string{"--admin-user=a b", "--admin-password=correct horse"}, want: []string{"--admin-user", "username must be"}},
+		{name: "upper-case admin user", env: map[string]string{"LIANQI_ADMIN_USER": "Admin"}, want: []string{"LIANQI_ADMIN_USER", "lower case"}},
+		{name: "demo and first admin", args: []string{"--demo", "--admin-password=correct horse"}, want: []string{"--demo and --admin-password exclude each other"}},
+		{name: "demo and first admin env", env: map[string]string{"LIANQI_DEMO": "true", "LIANQI_ADMIN_PASSWORD": "correct horse"}, want: []string{"LIANQI_DEMO and LIANQI_ADMIN_PASSWORD exclude each other"}},
 		{
 			name: "several errors reported together",
 			args: []string{"--log-level=loud", "--jwt-secret=short"},
@@ -263,6 +317,11 @@ func TestParseConfigErrors(t *testing.T) {
 					t.Errorf("error %q does not contain %q", err, w)
 				}
 			}
+			for _, pw := range []string{"s3cr3t", "ppppppppp", "correct horse"} {
+				if strings.Contains(err.Error(), pw) {
+					t.Errorf("error %q leaks the password", err)
+				}
+			}
 			if !reflect.DeepEqual(got, Config{}) {
 				t.Errorf("ParseConfig returned %+v with its error, want zero Config", got)
 			}
@@ -277,7 +336,7 @@ func TestParseConfigHelp(t *testing.T) {
 			if !errors.Is(err, flag.ErrHelp) {
 				t.Fatalf("error = %v, want flag.ErrHelp", err)
 			}
-			for _, w := range []string{"-addr", "LISTEN_ADDR", "-shutdown-timeout", "SHUTDOWN_TIMEOUT", "-cors-origins"} {
+			for _, w := range []string{"-addr", "LISTEN_ADDR", "127.0.0.1:8080", "-shutdown-timeout", "SHUTDOWN_TIMEOUT", "-cors-origins", "-admin-password", "LIANQI_ADMIN_PASSWORD"} {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("usage lacks %q:\n%s", w, err)
 				}
@@ -297,10 +356,16 @@ func TestConfigString(t *testing.T) {
 			name: "defaults",
 			cfg:  func(*Config) {},
 			want: []string{
-				"addr=:8080", "data_dir=./data", "mongodb_uri=(embedded)", "db=lianqi",
-				"jwt_secret=(generated)", "demo=false", "cors_origins=(none)", "dev=true",
+				"addr=127.0.0.1:8080", "data_dir=./data", "mongodb_uri=(embedded)", "db=lianqi",
+				"jwt_secret=(generated)", "demo=true", "admin_user=admin", "admin_password=(none)", "cors_origins=(none)", "dev=true",
 				"log_level=info", "shutdown_timeout=10s",
 			},
+		},
+		{
+			name:    "admin password masked",
+			cfg:     func(c *Config) { c.AdminPassword = "correct horse battery" },
+			want:    []string{"admin_password=(set)"},
+			notWant: []string{"correct", "horse"},
 		},
 		{
 			name:    "jwt secret set",

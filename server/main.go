@@ -1,7 +1,8 @@
 // Command server runs the Lianqi API: GraphQL at /graphql, a playground at
 // /playground, health checks at /healthz and /readyz. Without MONGODB_URI it
-// embeds FerretDB in the data directory and seeds the demo programme on first
-// start.
+// embeds FerretDB in the data directory; in dev mode it seeds the demo
+// programme on first start, in production it creates the first admin from
+// LIANQI_ADMIN_PASSWORD.
 package main
 
 import (
@@ -20,6 +21,7 @@ import (
 
 	"github.com/lianqi/lianqi/auth"
 	"github.com/lianqi/lianqi/demo"
+	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/embedded"
 	"github.com/lianqi/lianqi/ratelimit"
 	"github.com/lianqi/lianqi/service"
@@ -56,7 +58,7 @@ func main() {
 // Main is the whole program, so tests can start it on port 0 and stop it.
 type Main struct {
 	Config Config
-	Log    *slog.Logger
+	Log    *slog.Logger // set by Run unless already set
 
 	DB       *store.DB
 	Service  *service.Service
@@ -74,7 +76,9 @@ func (m *Main) Addr() string { return m.ln.Addr().String() }
 // Run opens the database, seeds demo data if asked, and starts serving HTTP in
 // the background. It returns once the server accepts connections.
 func (m *Main) Run(ctx context.Context) error {
-	m.Log = newLogger(m.Config)
+	if m.Log == nil { // tests bring their own
+		m.Log = newLogger(m.Config)
+	}
 	m.Log.Info("starting lianqi", "config", m.Config.String())
 
 	uri := m.Config.MongoURI
@@ -84,7 +88,7 @@ func (m *Main) Run(ctx context.Context) error {
 			return fmt.Errorf("start embedded database: %w", err)
 		}
 		m.embedded, uri = srv, srv.URI()
-		m.Log.Info("embedded FerretDB started", "dir", m.Config.DataDir)
+		m.Log.Info("embedded FerretDB started", "dir", m.Config.DataDir, "socket", srv.Socket())
 	}
 	db, err := store.Open(ctx, uri, m.Config.DBName, m.Log)
 	if err != nil {
@@ -178,25 +182,67 @@ func (m *Main) tokens() (*auth.Tokens, *auth.Revocations, error) {
 	return tokens, revocations, nil
 }
 
-// seed writes the demo programme into an empty embedded database, or into any
-// database when --demo is given. A MongoDB named by URI never gets demo
-// accounts unasked: they have well-known passwords.
+// seed gives an empty database its first accounts: the demo programme when
+// Config.Demo is set (by --demo, or by default in dev mode on the embedded
+// engine), otherwise the first admin from Config.AdminPassword. A database
+// with no accounts and neither is refused: nobody could ever sign in, and
+// there is no known default password to fall back on.
 func (m *Main) seed(ctx context.Context) error {
-	if !m.Config.Demo && !m.Config.Embedded() {
-		return nil
-	}
-	seeded, err := demo.Seed(ctx, m.DB, time.Now())
+	n, err := m.DB.CountUsers(ctx)
 	if err != nil {
-		return fmt.Errorf("seed demo data: %w", err)
+		return fmt.Errorf("count accounts: %w", err)
 	}
-	if !seeded {
+	switch {
+	case n > 0:
+		if m.Config.AdminPassword != "" {
+			m.Log.Info("accounts exist; the first-admin password is not used", "accounts", n)
+		}
 		return nil
+	case m.Config.Demo:
+		seeded, err := demo.Seed(ctx, m.DB, time.Now())
+		if err != nil {
+			return fmt.Errorf("seed demo data: %w", err)
+		}
+		if !seeded {
+			return nil
+		}
+		var names []string
+		for _, a := range demo.Accounts {
+			names = append(names, fmt.Sprintf("%s (%s)", a.Username, a.Role))
+		}
+		level := slog.LevelInfo
+		if !m.Config.Dev {
+			level = slog.LevelWarn // a production server with a public password
+		}
+		m.Log.Log(ctx, level, "seeded demo data", "password", demo.Password, "accounts", strings.Join(names, ", "))
+		return nil
+	case m.Config.AdminPassword != "":
+		return m.createFirstAdmin(ctx)
+	default:
+		return errors.New("the database has no accounts: set LIANQI_ADMIN_PASSWORD (or --admin-password) to create the first admin, or start with --demo for the demo programme")
 	}
-	var names []string
-	for _, a := range demo.Accounts {
-		names = append(names, fmt.Sprintf("%s (%s)", a.Username, a.Role))
+}
+
+// createFirstAdmin creates the admin account named by Config.AdminUser with
+// Config.AdminPassword, and audits it. The password is never logged.
+func (m *Main) createFirstAdmin(ctx context.Context) error {
+	hash, err := auth.HashPassword(m.Config.AdminPassword)
+	if err != nil {
+		return fmt.Errorf("first admin: %w", err)
 	}
-	m.Log.Info("seeded demo data", "password", "demo1234", "accounts", strings.Join(names, ", "))
+	u := &domain.User{ID: domain.NewID(), Username: m.Config.AdminUser, DisplayName: m.Config.AdminUser, Role: domain.RoleAdmin, PasswordHash: hash}
+	if err := u.Validate(); err != nil {
+		return fmt.Errorf("first admin: %w", err)
+	}
+	if err := m.DB.CreateUser(ctx, u); err != nil {
+		return fmt.Errorf("first admin: %w", err)
+	}
+	ev := &domain.AuditEvent{ID: domain.NewID(), At: time.Now().UTC().Truncate(time.Millisecond), Action: domain.AuditUserCreated,
+		SubjectID: u.ID, Detail: "first admin " + u.Username + " created at start-up"}
+	if err := m.DB.AppendAudit(ctx, ev); err != nil {
+		return fmt.Errorf("first admin: audit: %w", err)
+	}
+	m.Log.Info("created the first admin account", "username", u.Username)
 	return nil
 }
 
