@@ -173,7 +173,12 @@ func (h *nodeHarness) run(node, dir string, env []string, files ...string) {
 	h.t.Helper()
 	ctl := httptest.NewServer(h.control())
 	defer ctl.Close()
-	args := append([]string{"--test", "--test-reporter=spec", "--test-concurrency=1"}, files...)
+	args := []string{"--test", "--test-reporter=spec", "--test-concurrency=1"}
+	if p := os.Getenv("LIANQI_TEST_PATTERN"); p != "" {
+		// Runs only the Node tests whose name matches, while working on them.
+		args = append(args, "--test-name-pattern="+p)
+	}
+	args = append(args, files...)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, args...)

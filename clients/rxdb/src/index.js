@@ -162,19 +162,47 @@ function installHooks(collection, name, clock) {
 // ---------------------------------------------------------------------------
 // Auth and GraphQL over HTTP
 
+/** The `exp` of a JWT in ms, or undefined for a token that is not one. */
+export function tokenExpiry(token) {
+  try {
+    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const exp = JSON.parse(atob(part + '='.repeat((4 - (part.length % 4)) % 4))).exp;
+    return typeof exp === 'number' ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function tokenSource(getToken) {
   let current = null; // Promise<string>
-  let refused = false;
+  let currentExp; // ms, once current has resolved
+  let refused = null; // why the next getToken call is made: 'unauthorized' | 'expired'
   return {
-    /** The token to send; getToken is asked once, and again after a refusal. */
+    /**
+     * The token to send; getToken is asked once, again after a refusal, and
+     * again once the token it gave has expired by this device's clock (so a
+     * reconnect never presents a token known to be dead).
+     */
     token() {
+      if (current && currentExp !== undefined && currentExp <= Date.now()) {
+        current = null;
+        refused = 'expired';
+      }
       if (!current) {
-        const reason = refused ? 'unauthorized' : 'initial';
-        refused = false;
-        current = Promise.resolve(getToken({ reason })).catch((e) => {
-          current = null;
-          throw e;
-        });
+        const reason = refused ?? 'initial';
+        refused = null;
+        currentExp = undefined;
+        const p = Promise.resolve(getToken({ reason })).then(
+          (t) => {
+            if (current === p) currentExp = tokenExpiry(t);
+            return t;
+          },
+          (e) => {
+            if (current === p) current = null;
+            throw e;
+          },
+        );
+        current = p;
       }
       return current;
     },
@@ -190,7 +218,7 @@ function tokenSource(getToken) {
       }
       if (current === was && (used === undefined || t === used)) {
         current = null;
-        refused = true;
+        refused = 'unauthorized';
       }
     },
   };
@@ -466,7 +494,10 @@ export function replicateLianqi(db, opts) {
             },
             // The stream never ends while the app replicates: a `complete` is
             // a server going away the old way; come back.
-            complete: () => retry(),
+            complete: () => {
+              socket$.next({ type: 'complete', stream: meta.stream, at: Date.now() });
+              retry();
+            },
           },
         );
       };
