@@ -33,8 +33,9 @@ export const KNOWN_GAPS = {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// LIANQI_KNOWN_GAPS=run runs them anyway (to see which a merged branch closed).
 function scenario(name, fn) {
-  const gap = KNOWN_GAPS[name];
+  const gap = process.env.LIANQI_KNOWN_GAPS === 'run' ? undefined : KNOWN_GAPS[name];
   test(name, { skip: gap ? `KNOWN GAP (server fix not merged): ${gap}` : false }, async (t) => {
     if (!requireServer(t)) return;
     const phones = [];
