@@ -113,7 +113,7 @@ export interface LianqiReplication {
   cancel(): Promise<void>;
 }
 
-export declare function replicateLianqi(db: RxDatabase, opts: LianqiReplicationOptions): LianqiReplication;
+export declare function replicateLianqi(db: RxDatabase<any, any, any, any>, opts: LianqiReplicationOptions): LianqiReplication;
 
 /** Collection definitions for db.addCollections (schemas and conflict handler). */
 export declare function lianqiCollections(opts?: { only?: LianqiCollectionName[] }): Record<string, { schema: any; conflictHandler: RxConflictHandler<any> }>;
