@@ -349,8 +349,16 @@ export function replicateLianqi(db, opts) {
   const firstPull = {};
   let canceled = false;
 
+  // Each stream's subscribe payload. graphql-ws re-sends this very object when
+  // it reconnects by itself (1012, 1006), so keeping its checkpoint current
+  // makes a reconnected stream resume where the replica stands, not where the
+  // subscription began.
+  const payloads = {};
   const recordCheckpoint = (name, cp) => {
-    if (cp && seqOf(cp) >= seqOf(lastCheckpoint[name])) lastCheckpoint[name] = cp;
+    if (cp && seqOf(cp) >= seqOf(lastCheckpoint[name])) {
+      lastCheckpoint[name] = cp;
+      if (payloads[name]) payloads[name].variables.cp = { cursor: cp.cursor, seq: cp.seq };
+    }
   };
   if (onRejected) rejected$.subscribe(onRejected);
 
@@ -469,8 +477,9 @@ export function replicateLianqi(db, opts) {
       const subscribe = () => {
         if (canceled) return;
         const cp = lastCheckpoint[name];
+        payloads[name] = { query, variables: { cp: cp ? { cursor: cp.cursor, seq: cp.seq } : null } };
         dispose = client.subscribe(
-          { query, variables: { cp: cp ? { cursor: cp.cursor, seq: cp.seq } : null } },
+          payloads[name],
           {
             next: (msg) => {
               attempts = 0;
