@@ -271,7 +271,11 @@ scenario('expired token while streaming: a fresh token from getToken, no reconne
   await Promise.all([A, L].map((p) => p.sync.awaitInitialReplication()));
   await until('socket up', () => A.socket.some((e) => e.type === 'connected'));
   await sleep(5000); // the token is dead now, and the server has closed the socket
-  const [doc] = await A.db.collections.problems.find().exec();
+  const [doc, other] = await A.db.collections.problems.find().exec();
+  // An edit made with a dead token: pushed with a fresh one.
+  await other.incrementalPatch({ description: '令牌过期后手机上的编辑' });
+  await until('the phone\'s edit on the server', async () =>
+    (await accounted(L, { collection: 'problems', id: other.id, field: 'description', value: '令牌过期后手机上的编辑' })) === 'server', { sync: L.sync });
   await gql(await login('maojianguo'), 'mutation($id: ID!) { updateProblem(id: $id, input: { title: "令牌过期后的修改" }) { version } }', { id: doc.id });
   await until('the change, over a socket with a fresh token', async () => (await A.db.collections.problems.findOne(doc.id).exec()).title === '令牌过期后的修改', { timeout: 20000 });
   assert.ok(reasons.length >= 2 && reasons.slice(1).every((r) => r === 'expired' || r === 'unauthorized'), `getToken asked again: ${reasons}`);
@@ -296,7 +300,10 @@ scenario('revoked token while streaming: the socket closes with 4401, getToken i
   await until('socket up', () => A.socket.some((e) => e.type === 'connected'));
   await gql(given.at(-1), 'mutation { logout }');
   await until('socket closed', () => A.socket.some((e) => e.type === 'closed'), { timeout: 20000 });
-  const [doc] = await A.db.collections.problems.find().exec();
+  const [doc, other] = await A.db.collections.problems.find().exec();
+  await other.incrementalPatch({ description: '会话撤销后手机上的编辑' });
+  await until('the phone\'s edit on the server', async () =>
+    (await accounted(L, { collection: 'problems', id: other.id, field: 'description', value: '会话撤销后手机上的编辑' })) === 'server', { sync: L.sync });
   await gql(await login('maojianguo'), 'mutation($id: ID!) { updateProblem(id: $id, input: { title: "会话撤销后的修改" }) { version } }', { id: doc.id });
   await until('the change, over a socket with a fresh token', async () => (await A.db.collections.problems.findOne(doc.id).exec()).title === '会话撤销后的修改', { timeout: 20000 })
     .catch((e) => {
