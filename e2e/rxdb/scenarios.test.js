@@ -23,6 +23,8 @@ export const KNOWN_GAPS = {
   'children before parents: push order progressNotes → visits → problems': CHILD_FIRST,
   'children before parents: push order visits → problems → progressNotes': CHILD_FIRST,
   'children before parents: push order visits → progressNotes → problems': CHILD_FIRST,
+  'a note whose problem never arrives is held and kept as a conflict record, not refused':
+    'contracts "Push answers": a held row whose parent never arrives is kept and listed as a conflict record saying it waits for its parent. Now it is refused ("problem not found") and not kept',
   'concurrent offline edits of one field: the earlier edit syncs first, the later edit wins':
     'contracts "Push answers": per-field clocks, the edit with the later hlc wins whatever the order of syncing. Now the first device to sync wins',
   'graceful restart: the server closes sockets with 1012 and sends no complete':
@@ -178,6 +180,27 @@ for (const order of permutations(['problems', 'progressNotes', 'visits'])) {
     }
   });
 }
+
+scenario('a note whose problem never arrives is held and kept as a conflict record, not refused', async (t, open) => {
+  const aId = await officialId('zhoushiyue');
+  const { enterpriseId: E } = await freshEnterprise(aId, 0);
+  const [A, L] = [await open('zhoushiyue'), await open('maojianguo')];
+  await Promise.all([A, L].map((p) => p.sync.awaitInitialReplication()));
+  // The problem was created on a phone that is never seen again.
+  const note = { id: randomUUID(), problemId: randomUUID(), enterpriseId: E, kind: 'NOTE', text: '父问题从未到达的进展' };
+  await A.db.collections.progressNotes.insert(note);
+  await until('the note pushed', async () => {
+    await A.sync.replications.progressNotes.awaitInSync();
+    return true;
+  });
+  assert.deepEqual(A.rejected, [], 'accepted (held), not refused');
+  const { records } = await until('its conflict record', async () => {
+    const r = await A.sync.syncConflicts({ documentId: note.id });
+    return r.records.length ? r : null;
+  });
+  assert.ok(records.every((r) => /parent|problem/i.test(r.reason)), `the reason says it waits for its problem: ${records.map((r) => r.reason)}`);
+  assert.ok(await accounted(L, { collection: 'progressNotes', id: note.id, field: 'text', value: note.text }), 'the leader reads it');
+});
 
 // ---------------------------------------------------------------------------
 // Concurrent offline edits of one field: the later edit (hybrid logical
