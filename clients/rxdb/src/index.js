@@ -499,6 +499,18 @@ export function replicateLianqi(db, opts) {
                 error$.next(new LianqiError(`stream ${meta.stream} refused`, { code: gqlCode ?? code, errors: Array.isArray(err) ? err : undefined }));
                 return;
               }
+              if (gqlCode === 'TOO_MANY_SUBSCRIPTIONS') {
+                // The server's limit per socket or user (other devices of the
+                // same user count): poll instead, with a pull now and another
+                // at every later attempt, and try the stream again slowly.
+                error$.next(new LianqiError(`stream ${meta.stream}: too many subscriptions; polling every ${Math.round(maxWait / 1000)} s`, { code: gqlCode, errors: err }));
+                streams[name].next('RESYNC');
+                if (!canceled) setTimeout(() => {
+                  streams[name].next('RESYNC');
+                  subscribe();
+                }, maxWait);
+                return;
+              }
               retry();
             },
             // The stream never ends while the app replicates: a `complete` is

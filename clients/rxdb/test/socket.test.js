@@ -45,6 +45,9 @@ function scriptedServer() {
         else ws.send(JSON.stringify({ type: 'connection_ack' }));
       } else if (m.type === 'subscribe') {
         s.subscribes.push({ ws, id: m.id, variables: m.payload.variables });
+        if (s.refuse) {
+          ws.send(JSON.stringify({ id: m.id, type: 'error', payload: [{ message: 'too many subscriptions', extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } }] }));
+        }
       } else if (m.type === 'ping') {
         ws.send(JSON.stringify({ type: 'pong' }));
       }
@@ -122,4 +125,26 @@ test('1012 reconnects and resumes from the last checkpoint; 4401 asks getToken a
   await until('streaming again', async () => (await db.problems.findOne('p1').exec())?.title === '第二版');
   assert.ok(!events.includes('complete'), `${events}`);
   assert.equal(events.filter((e) => e.startsWith('closed')).length, 3, `one close per cause, no storm: ${events}`);
+});
+
+test('TOO_MANY_SUBSCRIPTIONS: the stream falls back to polling and tries again later', async (t) => {
+  const srv = scriptedServer();
+  const url = await srv.listen();
+  // This server refuses every subscription as over the limit.
+  srv.refuse = true;
+  const db = await createRxDatabase({ name: `limit${Date.now()}`, storage: getRxStorageMemory(), multiInstance: false });
+  await db.addCollections(lianqiCollections({ only: ['problems'] }));
+  const sync = replicateLianqi(db, { url, webSocketImpl: WebSocket, reconnect: { minDelay: 50, maxDelay: 300 }, getToken: () => 'good' });
+  const errors = [];
+  sync.error$.subscribe((e) => errors.push(e));
+  t.after(async () => {
+    await sync.cancel();
+    await db.close();
+    await srv.stop();
+  });
+  await sync.awaitInitialReplication();
+  await until('the refusal reported', () => errors.some((e) => e.code === 'TOO_MANY_SUBSCRIPTIONS'));
+  const pulls = srv.pulls;
+  const subs = srv.subscribes.length;
+  await until('polled and retried', () => srv.pulls >= pulls + 2 && srv.subscribes.length > subs, 5000);
 });
