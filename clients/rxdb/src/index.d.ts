@@ -131,5 +131,8 @@ export declare class LianqiError extends Error {
   status?: number;
 }
 
+/** A push rejection the server means as "try again" (CONFLICT "…; retry"); the package re-sends the batch instead of reporting it. */
+export declare function isTransient(rejection: { code: string; message: string }): boolean;
+
 export declare function fnv1a32(s: string): number;
 export declare function localBuckets(docs: { id: string; version: number }[], buckets: number): Promise<string[]>;

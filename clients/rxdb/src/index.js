@@ -300,6 +300,15 @@ function mutationIdOf(collection, doc) {
   return `${doc.id.slice(0, 80)}#${h1.toString(16)}${h2.toString(16)}`;
 }
 
+/**
+ * A rejection the server means as "try again" (a row still being applied by
+ * another request, a write that kept losing races), not a refusal. The server
+ * says so only in the message (code CONFLICT, "…; retry" / "retry shortly").
+ */
+export function isTransient(rej) {
+  return rej.code === 'CONFLICT' && /\bretry( shortly)?\s*$/i.test(rej.message ?? '');
+}
+
 function pick(doc, fields) {
   if (!doc) return null;
   const out = {};
@@ -407,6 +416,15 @@ export function replicateLianqi(db, opts) {
           }));
           const data = await request(pushQuery, { rows: sent, device: deviceId });
           const result = data[meta.push];
+          const busy = result.rejected.find(isTransient);
+          if (busy) {
+            // Not a refusal: the row is being applied by a request the server
+            // has not finished (or lost in a crash). Taking the master state
+            // now would drop the phone's edit, so the whole batch is sent again
+            // after retryTime; every row keeps its mutation id, so rows already
+            // applied are not applied twice.
+            throw new LianqiError(`push ${meta.push}: ${busy.message}`, { code: busy.code, errors: [busy] });
+          }
           for (const rej of result.rejected) {
             const row = sent.find((r) => r.mutationId === rej.mutationId) ?? sent.find((r) => r.newDocumentState.id === rej.id);
             rejected$.next({ collection: name, ...rej, conflictIds: rej.conflictIds ?? [], row: row?.newDocumentState ?? null, at: new Date().toISOString() });

@@ -21,16 +21,23 @@ async function until(what, check, timeout = 10000) {
 }
 
 function scriptedServer() {
-  const s = { inits: [], subscribes: [], sockets: new Set(), pulls: 0 };
+  const s = { inits: [], subscribes: [], sockets: new Set(), pulls: 0, initial: [], pushed: [], onPush: () => ({ conflicts: [], rejected: [] }) };
   const http = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      const { query } = JSON.parse(body);
+      const { query, variables } = JSON.parse(body);
+      res.setHeader('Content-Type', 'application/json');
+      const push = /(push\w+)\(/.exec(query);
+      if (push) {
+        s.pushed.push(variables.rows);
+        res.end(JSON.stringify({ data: { [push[1]]: s.onPush(variables.rows, s.pushed.length) } }));
+        return;
+      }
       const op = /(pull\w+)\(/.exec(query)[1];
       s.pulls++;
-      res.setHeader('Content-Type', 'application/json');
-      res.end(JSON.stringify({ data: { [op]: { documents: [], checkpoint: { cursor: 'c0', seq: 0 }, resync: false } } }));
+      const documents = s.pulls === 1 ? s.initial : [];
+      res.end(JSON.stringify({ data: { [op]: { documents, checkpoint: { cursor: 'c0', seq: 0 }, resync: false } } }));
     });
   });
   const wss = new WebSocketServer({ server: http, path: '/graphql', handleProtocols: () => 'graphql-transport-ws' });
@@ -147,4 +154,33 @@ test('TOO_MANY_SUBSCRIPTIONS: the stream falls back to polling and tries again l
   const pulls = srv.pulls;
   const subs = srv.subscribes.length;
   await until('polled and retried', () => srv.pulls >= pulls + 2 && srv.subscribes.length > subs, 5000);
+});
+
+test('a row the server is still applying (CONFLICT "retry shortly") is sent again, never replaced by the master state', async (t) => {
+  const srv = scriptedServer();
+  const url = await srv.listen();
+  const master = doc('p1', '原标题', 1);
+  srv.initial = [master];
+  srv.onPush = (rows, n) => n === 1
+    ? { conflicts: [master], rejected: [{ id: 'p1', mutationId: rows[0].mutationId, code: 'CONFLICT', field: null, message: 'this row is being applied by another request; retry shortly' }] }
+    : { conflicts: [], rejected: [] };
+  const db = await createRxDatabase({ name: `busy${Date.now()}`, storage: getRxStorageMemory(), multiInstance: false });
+  await db.addCollections(lianqiCollections({ only: ['problems'] }));
+  const sync = replicateLianqi(db, { url, webSocketImpl: WebSocket, retryTime: 100, getToken: () => 'good' });
+  const rejected = [];
+  sync.rejected$.subscribe((r) => rejected.push(r));
+  t.after(async () => {
+    await sync.cancel();
+    await db.close();
+    await srv.stop();
+  });
+  await sync.awaitInitialReplication();
+  await (await db.problems.findOne('p1').exec()).incrementalPatch({ title: '手机上的新标题' });
+  sync.reSync();
+  await until('sent again', () => srv.pushed.length >= 2);
+  await sync.awaitInSync();
+  assert.equal((await db.problems.findOne('p1').exec()).title, '手机上的新标题', 'the edit stays on the phone');
+  assert.equal(srv.pushed[1][0].mutationId, srv.pushed[0][0].mutationId, 'the same mutation id');
+  assert.equal(srv.pushed[1][0].newDocumentState.title, '手机上的新标题');
+  assert.deepEqual(rejected, [], 'not reported as a refusal');
 });

@@ -57,3 +57,11 @@ test('checksums: FNV-1a 32 and bucket hashes as docs/sync.md specifies', async (
   const one = await localBuckets([{ id: 'a', version: 1 }, { id: 'b', version: 2 }], 1);
   assert.deepEqual(two, one, 'order-independent');
 });
+
+test('transient push answers are told apart from refusals', async () => {
+  const { isTransient } = await import('../src/index.js');
+  assert.ok(isTransient({ code: 'CONFLICT', message: 'this row is being applied by another request; retry shortly' }));
+  assert.ok(isTransient({ code: 'CONFLICT', message: 'the record is being edited by others right now; retry' }));
+  assert.ok(!isTransient({ code: 'CONFLICT', message: 'the problem was escalated to L3 meanwhile; it cannot go back to L2' }));
+  assert.ok(!isTransient({ code: 'BAD_USER_INPUT', message: 'retry' }));
+});
