@@ -154,7 +154,10 @@ export async function accounted(leaderPhone, { collection, id, field, value }) {
   const doc = await leaderPhone.db.collections[collection].findOne(id).exec();
   if (doc && JSON.stringify(doc[field] ?? null) === JSON.stringify(value)) return 'server';
   const { records } = await leaderPhone.sync.syncConflicts({ documentId: id, first: 100 });
-  const kept = records.find((r) => r.field === field && JSON.stringify(JSON.parse(r.client)) === JSON.stringify(value));
+  // The losing value is the record's client value (the device lost) or its
+  // server value (an edit that synced first and was overwritten by a later one).
+  const same = (j) => JSON.stringify(JSON.parse(j)) === JSON.stringify(value);
+  const kept = records.find((r) => r.field === field && (same(r.client) || same(r.server)));
   return kept ? `conflict:${kept.outcome}` : null;
 }
 
