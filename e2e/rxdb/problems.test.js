@@ -1,17 +1,17 @@
-// RxDB replicates problems with a running Lianqi server. The server is started
-// by e2e_test.go in package server (go test ./server -run TestRxDB), which
-// passes its URL and access tokens in the environment.
+// RxDB's own replicateGraphQL against a running Lianqi server, wired by hand
+// as docs/sync.md "RxDB" shows (apps should use @lianqi/rxdb; see
+// scenarios.test.js). The server is started by TestRxDB in package server
+// (go test ./server -run TestRxDB), which passes its URL in the environment.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createRxDatabase } from 'rxdb';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { replicateGraphQL } from 'rxdb/plugins/replication-graphql';
+import { login } from './harness.js';
 
 const URL = process.env.LIANQI_URL;
-const OFFICIAL = process.env.LIANQI_TOKEN_OFFICIAL; // zhoushiyue
-const LEADER = process.env.LIANQI_TOKEN_LEADER; // maojianguo
-const ADMIN = process.env.LIANQI_TOKEN_ADMIN;
+let OFFICIAL, LEADER, ADMIN; // zhoushiyue, maojianguo, admin
 
 const FIELDS = `id enterpriseId category title description status level responsibleDepartment coordinatingDepartments
   escalationMode tags reportedBy reportedAt respondBy resolveBy respondedAt resolvedAt version updatedAt hlc deleted`;
@@ -68,7 +68,8 @@ async function localChecksum(coll, buckets) {
 }
 
 test('RxDB replicates problems: offline edit, conflict, deletion, resync', async () => {
-  assert.ok(URL && OFFICIAL && LEADER && ADMIN, 'run through go test ./server -run TestRxDB');
+  assert.ok(URL, 'run through go test ./server -run TestRxDB');
+  [OFFICIAL, LEADER, ADMIN] = [await login('zhoushiyue'), await login('maojianguo'), await login('admin')];
   const db = await createRxDatabase({ name: `lianqi${Date.now()}`, storage: getRxStorageMemory(), multiInstance: false });
   const { problems } = await db.addCollections({ problems: { schema } });
 

@@ -1,0 +1,185 @@
+// Shared by the tests: the server's URL and control endpoint come from the Go
+// test that started it (server/rxdb_test.go, TestRxDB).
+import { createRxDatabase } from 'rxdb';
+import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
+import { WebSocket } from 'ws';
+import { lianqiCollections, replicateLianqi } from '@lianqi/rxdb';
+
+export const URL = process.env.LIANQI_URL;
+export const CONTROL = process.env.LIANQI_CONTROL;
+const PASSWORD = process.env.LIANQI_PASSWORD;
+
+export function requireServer(t) {
+  if (!URL) t.skip('run through go test ./server -run TestRxDB');
+  return !!URL;
+}
+
+export async function gql(token, query, variables = {}) {
+  const res = await fetch(URL, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await res.json();
+  if (body.errors) throw Object.assign(new Error(JSON.stringify(body.errors)), { errors: body.errors });
+  return body.data;
+}
+
+const tokens = new Map();
+export async function login(user) {
+  if (!tokens.has(user)) {
+    const d = await gql('', 'mutation($u:String!,$p:String!){login(username:$u,password:$p){accessToken}}', { u: user, p: PASSWORD });
+    tokens.set(user, d.login.accessToken);
+  }
+  return tokens.get(user);
+}
+
+/** A fresh session's access token, valid for ttlMs (the harness re-issues it). */
+export async function shortToken(user, ttlMs) {
+  const res = await fetch(`${CONTROL}/token?user=${user}&ttlMs=${ttlMs}`, { method: 'POST' });
+  if (!res.ok) throw new Error(`token: ${res.status} ${await res.text()}`);
+  return (await res.json()).accessToken;
+}
+
+/** Asks the Go harness to restart the server: 'graceful' (as SIGTERM) or 'crash' (connections cut). */
+export async function restartServer(mode, downMs = 0) {
+  const res = await fetch(`${CONTROL}/restart?mode=${mode}&downMs=${downMs}`, { method: 'POST' });
+  if (!res.ok) throw new Error(`restart: ${res.status} ${await res.text()}`);
+}
+
+let n = 0;
+/** A phone: an RxDB database in memory, replicating as user. */
+export async function phone(user, opts = {}) {
+  const db = await createRxDatabase({ name: `phone${Date.now()}x${n++}`, storage: getRxStorageMemory(), multiInstance: false });
+  // RxDB's open-source build allows 13 open collections per process; three
+  // phones of six would be 18, so the phones here hold the four collections
+  // the scenarios write or check (the package's own tests replicate all six).
+  await db.addCollections(lianqiCollections({ only: opts.collections ?? ['problems', 'progressNotes', 'visits', 'pairings'] }));
+  // The phone's network: offline fails every request and drops every socket
+  // (the app's replication keeps retrying, as on a real phone); blockPush
+  // holds back the pushes of the collections named, to force an order.
+  const net = { online: true, blockPush: new Set() };
+  const sockets = new Set();
+  const fetchImpl = (u, init) => {
+    if (!net.online) return Promise.reject(new TypeError('fetch failed: offline'));
+    const m = /mutation LianqiPush\(\$rows: \[(\w+)PushRow/.exec(init?.body ?? '');
+    if (m && net.blockPush.has(m[1])) return Promise.reject(new TypeError('fetch failed: push held back by the test'));
+    return fetch(u, init);
+  };
+  class PhoneSocket extends WebSocket {
+    constructor(...args) {
+      super(...args);
+      sockets.add(this);
+      this.on('close', () => sockets.delete(this));
+      if (!net.online) setImmediate(() => this.terminate());
+    }
+  }
+  const getToken = opts.getToken ?? (() => login(user));
+  const sync = replicateLianqi(db, {
+    url: URL,
+    getToken,
+    deviceId: opts.deviceId ?? `${user}-phone-${n}`,
+    fetch: fetchImpl,
+    webSocketImpl: PhoneSocket,
+    retryTime: 200,
+    reconnect: { minDelay: 100, maxDelay: 1000 },
+    pullBatchSize: opts.pullBatchSize ?? 100,
+    ...opts.replicate,
+  });
+  const rejected = [];
+  sync.rejected$.subscribe((r) => rejected.push(r));
+  const socket = [];
+  sync.socket$.subscribe((e) => socket.push(e));
+  const errors = [];
+  sync.error$.subscribe((e) => errors.push(e));
+  return {
+    user, db, sync, net, rejected, socket, errors,
+    offline() {
+      net.online = false;
+      for (const s of sockets) s.terminate();
+    },
+    online() {
+      net.online = true;
+    },
+    async close() {
+      try {
+        await sync.cancel();
+      } finally {
+        await db.close();
+      }
+    },
+  };
+}
+
+/** Waits until check() returns a truthy value, re-syncing on the way. */
+export async function until(what, check, { timeout = 20000, every = 100, sync } = {}) {
+  const end = Date.now() + timeout;
+  let last;
+  while (Date.now() < end) {
+    last = await check();
+    if (last) return last;
+    sync?.reSync();
+    await new Promise((r) => setTimeout(r, every));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Waits until every phone's copy of every collection matches the server's checksum for its user. */
+export async function converged(phones, { timeout = 30000 } = {}) {
+  for (const p of phones) {
+    let diff = [];
+    try {
+      await until(`${p.user}'s phone converged`, async () => {
+        await p.sync.awaitInSync();
+        diff = [];
+        for (const name of Object.keys(p.sync.replications)) {
+          const v = await p.sync.verify(name);
+          if (!v.ok) diff.push(`${name}: phone ${v.count}, server ${v.serverCount}, buckets ${v.differ}`);
+        }
+        return diff.length === 0;
+      }, { timeout, every: 250, sync: p.sync });
+    } catch (e) {
+      e.message += ` (${diff.join('; ')}; rejected: ${JSON.stringify(p.rejected.map((r) => [r.collection, r.code, r.message]))})`;
+      throw e;
+    }
+  }
+}
+
+/**
+ * An edit is accounted for if the server holds it (read through a converged
+ * leader's phone, whose copy is the server's) or a conflict record the leader
+ * can read keeps it.
+ */
+export async function accounted(leaderPhone, { collection, id, field, value }) {
+  const doc = await leaderPhone.db.collections[collection].findOne(id).exec();
+  if (doc && JSON.stringify(doc[field] ?? null) === JSON.stringify(value)) return 'server';
+  const { records } = await leaderPhone.sync.syncConflicts({ documentId: id, first: 100 });
+  // The losing value is the record's client value (the device lost) or its
+  // server value (an edit that synced first and was overwritten by a later one).
+  const same = (j) => JSON.stringify(JSON.parse(j)) === JSON.stringify(value);
+  const kept = records.find((r) => r.field === field && (same(r.client) || same(r.server)));
+  return kept ? `conflict:${kept.outcome}` : null;
+}
+
+let seq = 0;
+/**
+ * A new enterprise paired with the official leadOfficialId, with `problems`
+ * problems (each with a progress note), so that a scenario changes only data
+ * of its own.
+ */
+export async function freshEnterprise(leadOfficialId, problems = 2) {
+  const admin = await login('admin');
+  const n = ++seq;
+  const e = await gql(admin, 'mutation($i: EnterpriseInput!) { createEnterprise(input: $i) { id } }',
+    { i: { name: `测试企业${n}-${Date.now()}`, town: '测试镇', park: '测试园区', industry: '制造业' } });
+  const enterpriseId = e.createEnterprise.id;
+  const pr = await gql(admin, 'mutation($i: CreatePairingInput!) { createPairing(input: $i) { id } }', { i: { enterpriseId, leadOfficialId } });
+  const ids = [];
+  for (let i = 0; i < problems; i++) {
+    const p = await gql(admin, 'mutation($i: ReportProblemInput!) { reportProblem(input: $i) { id } }',
+      { i: { enterpriseId, category: 'OTHER', title: `测试问题${n}-${i}`, description: '初始描述', tags: ['测试'] } });
+    ids.push(p.reportProblem.id);
+    await gql(admin, 'mutation($p: ID!) { addProgressNote(problemId: $p, text: "初始进展") { id } }', { p: ids[i] });
+  }
+  return { enterpriseId, pairingId: pr.createPairing.id, problemIds: ids };
+}
