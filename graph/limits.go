@@ -40,7 +40,7 @@ const (
 const (
 	// scanCost is one filtered read of a collection (pairings of an
 	// enterprise, ratings of a problem, sessions).
-	scanCost = 50
+	scanCost = 20
 	// listingCost is a connection: its totalCount and its page are two scans.
 	listingCost = 2 * scanCost
 	// statsCost is a statistic or ranking over everything in scope.
@@ -267,6 +267,9 @@ type walker struct {
 	frags             map[string]*measured
 	overCost          bool
 	overDepth         bool
+	// visits counts the selections walked, so tests can check the walk is
+	// linear in the document.
+	visits int
 }
 
 func newWalker(vars map[string]any, maxCost, maxDepth int) *walker {
@@ -282,6 +285,7 @@ func (w *walker) set(set ast.SelectionSet, level int) measured {
 		if w.over() {
 			return m
 		}
+		w.visits++
 		var c measured
 		switch s := sel.(type) {
 		case *ast.Field:
