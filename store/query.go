@@ -51,15 +51,29 @@ func encodeCursor(sort string, raw bson.Raw) (string, error) {
 
 func decodeCursor(s string, sort sortSpec) (*cursor, error) {
 	bad := domain.Invalid("after", "the cursor is not one this listing returned")
+	if base64.RawURLEncoding.DecodedLen(len(s)) > 1024 {
+		return nil, bad
+	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) > 1024 {
+	if err != nil {
 		return nil, bad
 	}
 	var c cursor
-	if err := bson.Unmarshal(b, &c); err != nil || c.Sort != sort.Field || c.ID == "" {
+	if err := bson.Unmarshal(b, &c); err != nil || c.Sort != sort.Field || c.ID == "" || !scalar(c.Value.Type) {
 		return nil, bad
 	}
 	return &c, nil
+}
+
+// scalar reports whether a cursor value may go into a filter. Cursors come
+// back from clients: a document there ({$regex: …}) would be read by the
+// database as a query operator, an array as a membership test.
+func scalar(t bson.Type) bool {
+	switch t {
+	case bson.TypeString, bson.TypeInt32, bson.TypeInt64, bson.TypeDouble, bson.TypeDateTime, bson.TypeBoolean, bson.TypeNull, bson.TypeObjectID:
+		return true
+	}
+	return false
 }
 
 // after returns the filter selecting records that come after c in sort order.
