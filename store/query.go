@@ -132,7 +132,10 @@ func findPage[D any, T any](ctx context.Context, db *DB, coll string, filter bso
 	return out, translate("find "+coll, cur.Err())
 }
 
-// findAll returns every record matching filter in sort order; for small sets only.
+// findAll returns every record matching filter in sort order. It converts
+// each document as it arrives rather than decoding the whole answer first
+// (cursor.All), so only one copy of the records is alive at a time: the
+// statistics read whole collections this way.
 func findAll[D any, T any](ctx context.Context, db *DB, coll string, filter bson.D, sort bson.D, conv func(*D) T) ([]T, error) {
 	opts := options.Find()
 	if sort != nil {
@@ -142,13 +145,20 @@ func findAll[D any, T any](ctx context.Context, db *DB, coll string, filter bson
 	if err != nil {
 		return nil, translate("find "+coll, err)
 	}
-	var docs []D
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, translate("decode "+coll, err)
+	defer cur.Close(ctx)
+	var out []T
+	for cur.Next(ctx) {
+		var d D
+		if err := cur.Decode(&d); err != nil {
+			return nil, translate("decode "+coll, err)
+		}
+		out = append(out, conv(&d))
 	}
-	out := make([]T, 0, len(docs))
-	for i := range docs {
-		out = append(out, conv(&docs[i]))
+	if err := cur.Err(); err != nil {
+		return nil, translate("find "+coll, err)
+	}
+	if out == nil {
+		out = []T{}
 	}
 	return out, nil
 }
