@@ -54,7 +54,9 @@ func BenchmarkConcurrentListings(b *testing.B) {
 		name string
 		edit func(*Config)
 	}{
-		{"uncapped", func(c *Config) { c.MaxExpensive, c.MaxExpensivePerUser, c.ExpensiveWait = concurrent, concurrent, time.Hour }},
+		{"uncapped", func(c *Config) {
+			c.MaxExpensive, c.MaxExpensivePerUser, c.ExpensiveWait = concurrent, concurrent, time.Hour
+		}},
 		{"default", func(*Config) {}},
 		{"cap4-patient", func(c *Config) { c.MaxExpensive, c.MaxExpensivePerUser, c.ExpensiveWait = 4, 4, time.Hour }},
 	} {
