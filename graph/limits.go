@@ -22,7 +22,7 @@ import (
 // (OverlappingFieldsCanBeMerged), so its work grows with the square of the
 // number of selections: 1,000 selections take ≈50 ms, 4,000 take ≈850 ms,
 // 16,000 take over 10 s. 500 selections (≈13 ms at worst) is several times
-// the largest query the clients send (a pull with every field is ≈40).
+// the largest query the clients send (a pull with every field has 26).
 const (
 	DefaultMaxQueryBytes  = 32 << 10
 	DefaultMaxTokens      = 5000

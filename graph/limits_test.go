@@ -98,6 +98,8 @@ func TestCost(t *testing.T) {
 		{`{problems(first:10){totalCount}}`, listingCost + 10},
 		{`{enterprises(first:10){edges{node{pairings{id}}}}}`, listingCost + 10*(1+1+(scanCost+10))},
 		{`{...F} fragment F on Query {me{id}}`, 3},
+		// The dashboard docs/security.md quotes.
+		{`{problemStats{collected resolved byCategory{key collected}} officialRanking{rank name total} problems(first:20){totalCount edges{node{id title status enterprise{name}}}}}`, 1253},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			doc := validated(t, tc.query)
