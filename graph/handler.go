@@ -33,6 +33,7 @@ type Options struct {
 	Suggestions bool
 	// MaxDepth and MaxCost bound each operation (see limits).
 	MaxDepth, MaxCost int
+	Log               *slog.Logger
 	// MaxQueryBytes, MaxTokens and MaxSelections bound the query document
 	// before it is validated; 0 means the Default… value.
 	MaxQueryBytes, MaxTokens, MaxSelections int
@@ -42,7 +43,6 @@ type Options struct {
 	// RATE_LIMITED. 0 means the default (4, 2 and 3s).
 	MaxExpensive, MaxExpensivePerUser int
 	ExpensiveWait                     time.Duration
-	Log                               *slog.Logger
 	// Tokens verifies the access token sent in a WebSocket's connection_init
 	// payload; without it subscriptions are refused.
 	Tokens *auth.Tokens
