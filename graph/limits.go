@@ -110,7 +110,7 @@ const costCeiling = 1 << 40
 // with a `first` argument (given or by its default) multiplies the cost of its
 // selections by that page size, and a list without one by unpagedListFactor.
 // So `problems(first:100){edges{node{progressNotes{text}}}}` costs
-// 100 + 100·(1 + 1 + (1 + 10·1)) = 1400; a connection's edges count once, as
+// 40 + 100·(1 + 1 + (1 + 10·1)) = 1340; a connection's edges count once, as
 // the page size already multiplied them.
 type limits struct {
 	MaxDepth, MaxCost                       int
