@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -33,6 +34,15 @@ type Options struct {
 	// MaxDepth and MaxCost bound each operation (see limits).
 	MaxDepth, MaxCost int
 	Log               *slog.Logger
+	// MaxQueryBytes, MaxTokens and MaxSelections bound the query document
+	// before it is validated; 0 means the Default… value.
+	MaxQueryBytes, MaxTokens, MaxSelections int
+	// MaxExpensive and MaxExpensivePerUser bound the expensive resolvers
+	// (listings, statistics, rankings, pulls) running at once, overall and
+	// per caller; over them a call waits ExpensiveWait, then is refused with
+	// RATE_LIMITED. 0 means the default (4, 2 and 3s).
+	MaxExpensive, MaxExpensivePerUser int
+	ExpensiveWait                     time.Duration
 	// Tokens verifies the access token sent in a WebSocket's connection_init
 	// payload; without it subscriptions are refused.
 	Tokens *auth.Tokens
@@ -57,7 +67,8 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	validated := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(validated)
 	// Every response gets fresh loaders and a fresh scope memo. For queries and
 	// mutations that is what Middleware already gave the request; a subscription
 	// lives as long as its connection and sends many responses, each of which
@@ -75,9 +86,19 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 	if opts.Introspection == "" {
 		opts.Introspection = "off"
 	}
-	srv.Use(limits{MaxDepth: opts.MaxDepth, MaxCost: opts.MaxCost, Introspection: opts.Introspection})
+	opts.MaxQueryBytes = cmp.Or(opts.MaxQueryBytes, DefaultMaxQueryBytes)
+	opts.MaxTokens = cmp.Or(opts.MaxTokens, DefaultMaxTokens)
+	opts.MaxSelections = cmp.Or(opts.MaxSelections, DefaultMaxSelections)
+	srv.Use(limits{MaxDepth: opts.MaxDepth, MaxCost: opts.MaxCost, Introspection: opts.Introspection,
+		MaxQueryBytes: opts.MaxQueryBytes, MaxTokens: opts.MaxTokens, MaxSelections: opts.MaxSelections, Validated: validated})
+	// The limits extension counts tokens first and refuses with a clearer
+	// code; this keeps gqlgen's own parse bounded even without it.
+	srv.SetParserTokenLimit(opts.MaxTokens)
 	srv.SetDisableSuggestion(!opts.Suggestions)
 	srv.AroundFields(dashboardGate(schema.Schema()))
+	expensive := newGate(cmp.Or(opts.MaxExpensive, defaultExpensiveAll), cmp.Or(opts.MaxExpensivePerUser, defaultExpensiveOwner),
+		cmp.Or(opts.ExpensiveWait, DefaultExpensiveWait))
+	srv.AroundFields(expensive.middleware)
 	srv.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 		if p := domain.PrincipalFrom(ctx); p != nil && p.Role == domain.RoleDashboard {
 			svc.RecordDashboardUse(ctx, []string{graphql.GetRootFieldContext(ctx).Field.Name})
@@ -125,6 +146,11 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 		case gerr.Err == nil || isGQLError(gerr.Err):
 			// Raised by gqlgen itself: already carries a code and a safe message.
+		case isArgumentError(ctx, gerr):
+			// A literal validation lets through but the argument's type cannot
+			// take (an object for an Int): the caller's mistake, not ours.
+			gerr.Message = "invalid value for argument " + gerr.Path.String()
+			gerr.Extensions = map[string]any{"code": Codes[domain.EINVALID], "field": gerr.Path.String()}
 		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 			gerr.Message = "request cancelled or timed out"
 			gerr.Extensions = map[string]any{"code": "TIMEOUT"}
@@ -135,6 +161,27 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		return gerr
 	}
+}
+
+// isArgumentError reports whether gerr was raised while gqlgen unmarshalled
+// the arguments of the field being resolved: its path goes on from the
+// field's own path into one of the field's arguments.
+func isArgumentError(ctx context.Context, gerr *gqlerror.Error) bool {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Definition == nil {
+		return false
+	}
+	own := fc.Path()
+	if len(gerr.Path) <= len(own) {
+		return false
+	}
+	for i, el := range own {
+		if gerr.Path[i] != el {
+			return false
+		}
+	}
+	name, ok := gerr.Path[len(own)].(ast.PathName)
+	return ok && fc.Field.Definition.Arguments.ForName(string(name)) != nil
 }
 
 func isGQLError(err error) bool {

@@ -50,6 +50,10 @@ type Config struct {
 	MaxCost       int    // --max-complexity, env MAX_QUERY_COMPLEXITY, default 5000 (page sizes multiply)
 	RateAPI       int    // --rate-api, env RATE_API: requests per minute per user (or per IP when anonymous), default 600; 0 = off
 	RateLogin     int    // --rate-login, env RATE_LOGIN: login attempts per minute per IP and per username, default 10; 0 = off
+	// Expensive resolvers (listings, statistics, rankings, sync pulls) running at once:
+	MaxExpensive        int           // --max-expensive, env MAX_EXPENSIVE, default 4 overall
+	MaxExpensivePerUser int           // --max-expensive-per-user, env MAX_EXPENSIVE_PER_USER, default 2 per caller
+	ExpensiveWait       time.Duration // --expensive-wait, env EXPENSIVE_WAIT, default 3s, then RATE_LIMITED
 }
 
 // MinJWTSecretLen is the minimum length in bytes of a configured JWT secret.
@@ -88,6 +92,10 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		MaxCost:         5000,
 		RateAPI:         600,
 		RateLogin:       10,
+		// Expensive work at once (see graph.Options).
+		MaxExpensive:        4,
+		MaxExpensivePerUser: 2,
+		ExpensiveWait:       3 * time.Second,
 	}
 	var cors, deadlines string
 
@@ -167,6 +175,9 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		{"max-complexity", "MAX_QUERY_COMPLEXITY", integer(&c.MaxCost)},
 		{"rate-api", "RATE_API", integer(&c.RateAPI)},
 		{"rate-login", "RATE_LOGIN", integer(&c.RateLogin)},
+		{"max-expensive", "MAX_EXPENSIVE", integer(&c.MaxExpensive)},
+		{"max-expensive-per-user", "MAX_EXPENSIVE_PER_USER", integer(&c.MaxExpensivePerUser)},
+		{"expensive-wait", "EXPENSIVE_WAIT", duration(&c.ExpensiveWait)},
 	}
 	env := make(map[string]string, len(settings))
 	for _, s := range settings {
@@ -203,6 +214,9 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.IntVar(&c.MaxCost, "max-complexity", c.MaxCost, usage("maximum query complexity (each field costs 1, multiplied by the page sizes above it)", "max-complexity"))
 	fs.IntVar(&c.RateAPI, "rate-api", c.RateAPI, usage("GraphQL requests per minute per user, or per IP address for anonymous callers; 0 disables", "rate-api"))
 	fs.IntVar(&c.RateLogin, "rate-login", c.RateLogin, usage("login attempts per minute per IP address and per username; 0 disables", "rate-login"))
+	fs.IntVar(&c.MaxExpensive, "max-expensive", c.MaxExpensive, usage("expensive resolvers (listings, statistics, rankings, sync pulls) running at once; on the embedded engine each decodes a whole collection in memory", "max-expensive"))
+	fs.IntVar(&c.MaxExpensivePerUser, "max-expensive-per-user", c.MaxExpensivePerUser, usage("expensive resolvers running at once for one user (or one address, anonymously)", "max-expensive-per-user"))
+	fs.DurationVar(&c.ExpensiveWait, "expensive-wait", c.ExpensiveWait, usage("how long an expensive resolver waits for a slot before it is refused with RATE_LIMITED", "expensive-wait"))
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -364,6 +378,12 @@ func (c *Config) validate() []fieldError {
 	}
 	if c.RateAPI < 0 || c.RateLogin < 0 {
 		add("rate-api", "rate limits must not be negative")
+	}
+	if c.MaxExpensive < 1 || c.MaxExpensivePerUser < 1 {
+		add("max-expensive", "expensive work must be allowed at least once at a time, overall and per user")
+	}
+	if c.ExpensiveWait <= 0 {
+		add("expensive-wait", "the wait for expensive work must be positive, got %v", c.ExpensiveWait)
 	}
 	return errs
 }
@@ -532,6 +552,9 @@ func (c Config) String() string {
 		{"max_complexity", strconv.Itoa(c.MaxCost)},
 		{"rate_api", strconv.Itoa(c.RateAPI)},
 		{"rate_login", strconv.Itoa(c.RateLogin)},
+		{"max_expensive", strconv.Itoa(c.MaxExpensive)},
+		{"max_expensive_per_user", strconv.Itoa(c.MaxExpensivePerUser)},
+		{"expensive_wait", c.ExpensiveWait.String()},
 	} {
 		if b.Len() > 0 {
 			b.WriteByte(' ')

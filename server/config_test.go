@@ -33,6 +33,10 @@ func defaults() Config {
 		MaxCost:         5000,
 		RateAPI:         600,
 		RateLogin:       10,
+		// Expensive work at once (see graph.Options).
+		MaxExpensive:        4,
+		MaxExpensivePerUser: 2,
+		ExpensiveWait:       3 * time.Second,
 	}
 }
 

@@ -32,7 +32,8 @@ const maxBodyBytes = 1 << 20
 func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	gql := graph.NewHandler(svc, graph.Options{Introspection: cfg.Introspection, Suggestions: cfg.Dev, MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost,
-		Log: log, Tokens: tokens, AllowedOrigins: cfg.CORSOrigins})
+		Log: log, Tokens: tokens, AllowedOrigins: cfg.CORSOrigins,
+		MaxExpensive: cfg.MaxExpensive, MaxExpensivePerUser: cfg.MaxExpensivePerUser, ExpensiveWait: cfg.ExpensiveWait})
 	apiLimit := ratelimit.New(cfg.RateAPI, max(10, cfg.RateAPI/4), nil)
 	mux.Handle("/graphql", checkWSOrigin(cfg.CORSOrigins, limitBody(tokens.Middleware(limitAPI(apiLimit, gql)))))
 	if cfg.Introspection != "off" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -174,5 +175,98 @@ func TestLoginDoesNotEnumerateUsers(t *testing.T) {
 	mk, mu := kt[len(kt)/2], ut[len(ut)/2]
 	if mu < mk/2 || mu > mk*2 {
 		t.Fatalf("median time for a known user %v, unknown %v: the difference reveals which usernames exist", mk, mu)
+	}
+}
+
+// exponentialFragments spreads each fragment into the previous one twice:
+// a 1.3 KB document whose expansion has 2^levels selections.
+func exponentialFragments(levels int, leaf string) string {
+	var b strings.Builder
+	b.WriteString("{ ...F0 }")
+	for i := range levels {
+		fmt.Fprintf(&b, " fragment F%d on Query { ...F%d ...F%d }", i, i+1, i+1)
+	}
+	fmt.Fprintf(&b, " fragment F%d on Query { %s }", levels, leaf)
+	return b.String()
+}
+
+func aliases(n int, field string) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range n {
+		fmt.Fprintf(&b, " a%d: %s", i, field)
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// TestHostileRequests: each class of cheap-to-send, expensive-to-serve request
+// is refused with a typed error before it costs anything, with or without a
+// token. A generous time bound per request stands for "no exponential or
+// quadratic work": before the limits the first three took seconds to minutes.
+func TestHostileRequests(t *testing.T) {
+	s := startServer(t)
+	for _, tc := range []struct{ name, user, query, want string }{
+		{"ExponentialFragments", "", exponentialFragments(40, "__typename"), "QUERY_TOO_COMPLEX"},
+		{"ExponentialFragmentsWithFields", "", exponentialFragments(40, "me { id }"), "QUERY_TOO_COMPLEX"},
+		{"ExponentialFragmentsIntrospection", "moweiliang", exponentialFragments(40, "__schema { queryType { name } }"), "QUERY_TOO_COMPLEX"},
+		{"RepeatedTypename176KB", "", "{" + strings.Repeat(" __typename", 16000) + "}", "QUERY_TOO_LARGE"},
+		{"ManySelectionsUnder32KB", "", "{" + strings.Repeat(" __typename", 2900) + "}", "QUERY_TOO_LARGE"},
+		{"ManySelectionsInFragments", "", "{ ...A }" + " fragment A on Query {" + strings.Repeat(" a: __typename", 300) + "} fragment B on Query {" + strings.Repeat(" a: __typename", 300) + "}", "QUERY_TOO_LARGE"},
+		{"ManyTokens", "", `{problems(filter:{tags:[` + strings.Repeat(`"a",`, 6000) + `]}){totalCount}}`, "QUERY_TOO_LARGE"},
+		{"StatsAliases2400", "moweiliang", aliases(2400, "problemStats { collected }"), "QUERY_TOO_LARGE"},
+		{"StatsAliases10", "moweiliang", aliases(10, "problemStats { collected }"), "QUERY_TOO_COMPLEX"},
+		{"RankingAliases10", "maojianguo", aliases(10, "officialRanking { total }"), "QUERY_TOO_COMPLEX"},
+		{"NestedListings", "maojianguo", `{enterprises(first:100){edges{node{problems(first:10){totalCount edges{node{id}}}}}}}`, "QUERY_TOO_COMPLEX"},
+		{"ObjectForInt", "maojianguo", `{problems(first: {}){totalCount}}`, "BAD_USER_INPUT"},
+		{"ObjectForIntNested", "maojianguo", `{problems(first: {a: {b: 1}}){totalCount}}`, "GRAPHQL_VALIDATION_FAILED"},
+		{"ObjectForIntInNestedField", "maojianguo", `{problems(first: 1){edges{node{enterprise{problems(first: {}){totalCount}}}}}}`, "BAD_USER_INPUT"},
+		{"ObjectForStringInInput", "maojianguo", `{problems(first: 1, filter: {search: {}}){totalCount}}`, "BAD_USER_INPUT"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tok := ""
+			if tc.user != "" {
+				tok = s.token(tc.user)
+			}
+			start := time.Now()
+			res := s.post(tok, tc.query, nil)
+			if took := time.Since(start); took > time.Second {
+				t.Errorf("took %v: the refusal did the work it should prevent", took)
+			}
+			if res.code() != tc.want {
+				t.Fatalf("code %q (%+v), want %q", res.code(), res.Errors, tc.want)
+			}
+		})
+	}
+	// What real clients send still passes.
+	for _, tc := range []struct{ name, user, query string }{
+		{"Dashboard", "maojianguo", `{problemStats{collected resolved byCategory{key collected}} officialRanking{rank name total} problems(first:20){totalCount edges{node{id title status enterprise{name}}}}}`},
+		{"FewStats", "moweiliang", aliases(4, "problemStats { collected }")},
+		{"SmallFragments", "maojianguo", `{...Q} fragment Q on Query { problems(first:5){...C} } fragment C on ProblemConnection { totalCount edges{node{id}} }`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if res := s.as(tc.user, tc.query, nil); len(res.Errors) > 0 {
+				t.Fatalf("refused: %+v", res.Errors)
+			}
+		})
+	}
+}
+
+// TestExpensiveWorkIsCapped: statistics beyond the concurrent cap wait
+// briefly, then are refused with RATE_LIMITED; the others are answered.
+func TestExpensiveWorkIsCapped(t *testing.T) {
+	s := startServer(t, func(c *Config) { c.MaxExpensive, c.MaxExpensivePerUser, c.ExpensiveWait = 1, 1, time.Millisecond })
+	tok := s.token("maojianguo")
+	const n = 8
+	codes := make(chan string, n)
+	for range n {
+		go func() { codes <- s.post(tok, `{problemStats{collected byTown{key collected}}}`, nil).code() }()
+	}
+	count := map[string]int{}
+	for range n {
+		count[<-codes]++
+	}
+	if count["RATE_LIMITED"] == 0 || count[""] == 0 || count[""]+count["RATE_LIMITED"] != n {
+		t.Fatalf("codes %v: want some answered and the rest RATE_LIMITED", count)
 	}
 }

@@ -51,15 +51,29 @@ func encodeCursor(sort string, raw bson.Raw) (string, error) {
 
 func decodeCursor(s string, sort sortSpec) (*cursor, error) {
 	bad := domain.Invalid("after", "the cursor is not one this listing returned")
+	if base64.RawURLEncoding.DecodedLen(len(s)) > 1024 {
+		return nil, bad
+	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) > 1024 {
+	if err != nil {
 		return nil, bad
 	}
 	var c cursor
-	if err := bson.Unmarshal(b, &c); err != nil || c.Sort != sort.Field || c.ID == "" {
+	if err := bson.Unmarshal(b, &c); err != nil || c.Sort != sort.Field || c.ID == "" || !scalar(c.Value.Type) {
 		return nil, bad
 	}
 	return &c, nil
+}
+
+// scalar reports whether a cursor value may go into a filter. Cursors come
+// back from clients: a document there ({$regex: …}) would be read by the
+// database as a query operator, an array as a membership test.
+func scalar(t bson.Type) bool {
+	switch t {
+	case bson.TypeString, bson.TypeInt32, bson.TypeInt64, bson.TypeDouble, bson.TypeDateTime, bson.TypeBoolean, bson.TypeNull, bson.TypeObjectID:
+		return true
+	}
+	return false
 }
 
 // after returns the filter selecting records that come after c in sort order.
@@ -118,7 +132,10 @@ func findPage[D any, T any](ctx context.Context, db *DB, coll string, filter bso
 	return out, translate("find "+coll, cur.Err())
 }
 
-// findAll returns every record matching filter in sort order; for small sets only.
+// findAll returns every record matching filter in sort order. It converts
+// each document as it arrives rather than decoding the whole answer first
+// (cursor.All), so only one copy of the records is alive at a time: the
+// statistics read whole collections this way.
 func findAll[D any, T any](ctx context.Context, db *DB, coll string, filter bson.D, sort bson.D, conv func(*D) T) ([]T, error) {
 	opts := options.Find()
 	if sort != nil {
@@ -128,13 +145,20 @@ func findAll[D any, T any](ctx context.Context, db *DB, coll string, filter bson
 	if err != nil {
 		return nil, translate("find "+coll, err)
 	}
-	var docs []D
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, translate("decode "+coll, err)
+	defer cur.Close(ctx)
+	var out []T
+	for cur.Next(ctx) {
+		var d D
+		if err := cur.Decode(&d); err != nil {
+			return nil, translate("decode "+coll, err)
+		}
+		out = append(out, conv(&d))
 	}
-	out := make([]T, 0, len(docs))
-	for i := range docs {
-		out = append(out, conv(&docs[i]))
+	if err := cur.Err(); err != nil {
+		return nil, translate("find "+coll, err)
+	}
+	if out == nil {
+		out = []T{}
 	}
 	return out, nil
 }
