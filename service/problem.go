@@ -116,8 +116,8 @@ func (s *Service) UpdateProblem(ctx context.Context, id string, expectedVersion 
 	if err != nil {
 		return nil, err
 	}
-	if p.Role == domain.RoleEnterprise && pr.Status != domain.StatusReported {
-		return nil, domain.Forbidden("the problem has been taken up by officials; add a progress note instead")
+	if err := MayEditProblem(p, pr); err != nil {
+		return nil, err
 	}
 	if err := checkVersion(expectedVersion, "problem", id, pr.Version); err != nil {
 		return nil, err
@@ -133,6 +133,17 @@ func (s *Service) UpdateProblem(ctx context.Context, id string, expectedVersion 
 		return nil, err
 	}
 	return pr, s.DB.UpdateProblem(ctx, pr)
+}
+
+// MayEditProblem says whether p may edit the content of pr (in scope): an
+// enterprise only until officials have acknowledged its problem. Sync asks it
+// before merging, so that an edit refused for this reason is recorded as
+// refused even when the merge would have kept the server's value anyway.
+func MayEditProblem(p *domain.Principal, pr *domain.Problem) error {
+	if p.Role == domain.RoleEnterprise && pr.Status != domain.StatusReported {
+		return domain.Forbidden("the problem has been taken up by officials; add a progress note instead")
+	}
+	return nil
 }
 
 // DeleteProblem removes a problem entered by mistake (admins only). It becomes a

@@ -98,9 +98,19 @@ func (e *Engine) pushProblem(ctx context.Context, pc *pushCtx, row *ProblemRow) 
 	if m.immutable != "" {
 		return domain.Invalid(m.immutable, "%s cannot change after a problem is reported", m.immutable)
 	}
-	merged := fromMap[ProblemDoc](m.doc)
 	var refusedFields []fieldConflict
 	var rejection error
+	if err := service.MayEditProblem(pc.p, master); err != nil && len(contentChanges(bm, cm)) > 0 {
+		// Refused whatever the clocks say: record the true reason, not a lost
+		// merge, for every content field the device changed.
+		refusedFields = refusedContent(bm, cm, sm, domain.ErrorMessage(err))
+		m.conflicts = slices.DeleteFunc(m.conflicts, func(c fieldConflict) bool { return isContent(c.Field) })
+		for _, f := range contentChanges(bm, cm) {
+			m.doc[f] = sm[f]
+		}
+		rejection = err
+	}
+	merged := fromMap[ProblemDoc](m.doc)
 	if content := contentEdit(server, merged); content != nil {
 		v := int(master.Version)
 		if _, err := e.Svc.UpdateProblem(ctx, nd.ID, &v, *content); err != nil {
@@ -125,6 +135,35 @@ func (e *Engine) pushProblem(ctx context.Context, pc *pushCtx, row *ProblemRow) 
 		return err
 	}
 	return rejection
+}
+
+// isContent reports whether a problem field is content (edited by
+// UpdateProblem) rather than workflow or bookkeeping.
+func isContent(f string) bool {
+	pol := policies[Problems][f]
+	return pol == lww || pol == setUnion
+}
+
+// contentChanges lists the content fields the device changed, sorted.
+func contentChanges(base, client map[string]any) []string {
+	var out []string
+	for f := range policies[Problems] {
+		if isContent(f) && !equal(base[f], client[f]) {
+			out = append(out, f)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// refusedContent lists every content field the device changed as refused.
+func refusedContent(base, client, server map[string]any, reason string) []fieldConflict {
+	var out []fieldConflict
+	for _, f := range contentChanges(base, client) {
+		out = append(out, fieldConflict{Field: f, Base: base[f], Client: client[f], Server: server[f], Result: server[f],
+			Outcome: domain.OutcomeRejected, Reason: reason})
+	}
+	return out
 }
 
 // contentEdit is the service update that turns server into merged, or nil.
