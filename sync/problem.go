@@ -30,12 +30,23 @@ func (e *Engine) PushProblems(ctx context.Context, rows []*ProblemRow, device *s
 	if err != nil {
 		return nil, err
 	}
-	conflicts, rejected, err := pushEach(ctx, e, pc, Problems, rows,
-		func(row *ProblemRow) error { return retryRaces(func() error { return e.pushProblem(ctx, pc, row) }) },
-		func(id string) (*ProblemDoc, error) { return e.problemMaster(ctx, pc.sc, id) })
+	conflicts, rejected, err := pushEach(ctx, e, pc, Problems, rows, collOps[*ProblemRow, *ProblemDoc]{
+		apply:  func(row *ProblemRow) error { return retryRaces(func() error { return e.pushProblem(ctx, pc, row) }) },
+		master: func(id string) (*ProblemDoc, error) { return e.problemMaster(ctx, pc.sc, id) },
+		tombstone: func(id string) *ProblemDoc {
+			return &ProblemDoc{ID: id, CoordinatingDepartments: []string{}, Tags: []string{}, Meta: Meta{HLC: ServerHLC(e.now()), Deleted: true}}
+		},
+		enterprise: func(d *ProblemDoc) string {
+			if d.EnterpriseID == "" {
+				return pc.p.EnterpriseID // an enterprise reports for itself
+			}
+			return d.EnterpriseID
+		},
+	})
 	if err != nil {
 		return nil, err
 	}
+	e.releaseHeld(ctx, pc)
 	return &ProblemPushResult{Conflicts: conflicts, Rejected: rejected}, nil
 }
 
@@ -209,6 +220,7 @@ func (e *Engine) createProblem(ctx context.Context, pc *pushCtx, nd *ProblemDoc)
 	if err != nil {
 		return err
 	}
+	pc.created = append(pc.created, created.ID)
 	base := problemDoc(created)
 	if nd.Status == "" || nd.Status == base.Status {
 		if nd.Level == "" || nd.Level == base.Level {
@@ -235,5 +247,7 @@ func (r *ProblemRow) state() *ProblemDoc {
 }
 
 func (r *ProblemRow) mutation() *string { return r.MutationID }
+
+func (r *ProblemRow) creation() bool { return r.AssumedMasterState == nil }
 
 func (d *ProblemDoc) docID() string { return d.ID }

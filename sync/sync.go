@@ -63,6 +63,9 @@ type Engine struct {
 
 	keyMu   gosync.Mutex
 	signKey []byte
+	// heldMu makes one release of held rows at a time in this process, so two
+	// pushes finishing together do not apply the same held row twice.
+	heldMu gosync.Mutex
 }
 
 // New returns an engine over the service.

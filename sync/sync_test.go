@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
@@ -276,4 +277,174 @@ func TestPushWorkflowOutcomes(t *testing.T) {
 			t.Fatalf("history = %+v, want one ACKNOWLEDGE entry with id HistoryEntryID(%s, %d)", notes, p.ID, p.Version)
 		}
 	})
+}
+
+// TestPushRefusedCreations checks that a creation the server refuses for good
+// is answered with a tombstone for its id (so no ghost stays on the phone) and
+// a rejection naming the conflict record that keeps its content, readable by
+// the author, by the officials now serving the enterprise and by leaders; a
+// retry hears the same answer and writes no second record.
+func TestPushRefusedCreations(t *testing.T) {
+	v := newEnv(t)
+	zhou, leader, zhu := v.as(t, "zhoushiyue"), v.as(t, "maojianguo"), v.as(t, "zhulijun")
+	mine, other := v.enterpriseOf(t, "moweiliang"), v.enterpriseOf(t, "zouyongliang")
+	elsewhere := v.problemOn(t, leader, other, "a problem of another enterprise", false)
+	day := time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)
+	for _, tc := range []struct {
+		name, coll, code, text string
+		push                   func(id, mut string) (any, []*lqsync.Rejection, error)
+		readers                []context.Context
+	}{
+		{name: "ProblemOutOfScope", coll: lqsync.Problems, code: domain.EINVALID, text: "for a firm I no longer serve", readers: []context.Context{zhou, leader, zhu},
+			push: func(id, mut string) (any, []*lqsync.Rejection, error) {
+				r, err := v.e.PushProblems(zhou, []*lqsync.ProblemRow{{MutationID: &mut, NewDocumentState: &lqsync.ProblemDoc{ID: id, EnterpriseID: other,
+					Category: domain.CategoryOther, Title: "for a firm I no longer serve"}}}, nil)
+				return r.Conflicts, r.Rejected, err
+			}},
+		{name: "ProblemBadInput", coll: lqsync.Problems, code: domain.EINVALID, text: "no title given", readers: []context.Context{zhou, leader},
+			push: func(id, mut string) (any, []*lqsync.Rejection, error) {
+				r, err := v.e.PushProblems(zhou, []*lqsync.ProblemRow{{MutationID: &mut, NewDocumentState: &lqsync.ProblemDoc{ID: id, EnterpriseID: mine,
+					Category: domain.CategoryOther, Description: "no title given"}}}, nil)
+				return r.Conflicts, r.Rejected, err
+			}},
+		{name: "VisitOutOfScope", coll: lqsync.Visits, code: domain.EINVALID, text: "visited the wrong firm", readers: []context.Context{zhou, leader, zhu},
+			push: func(id, mut string) (any, []*lqsync.Rejection, error) {
+				r, err := v.e.PushVisits(zhou, []*lqsync.VisitRow{{MutationID: &mut, NewDocumentState: &lqsync.VisitDoc{ID: id, EnterpriseID: other,
+					Date: &day, Notes: "visited the wrong firm"}}}, nil)
+				return r.Conflicts, r.Rejected, err
+			}},
+		{name: "NoteOutOfScope", coll: lqsync.ProgressNotes, code: domain.EINVALID, text: "a note on a problem I cannot see", readers: []context.Context{zhou, leader, zhu},
+			push: func(id, mut string) (any, []*lqsync.Rejection, error) {
+				r, err := v.e.PushProgressNotes(zhou, []*lqsync.ProgressNoteRow{{MutationID: &mut, NewDocumentState: &lqsync.ProgressNoteDoc{ID: id,
+					ProblemID: elsewhere.ID, Kind: "NOTE", Text: "a note on a problem I cannot see"}}}, nil)
+				return r.Conflicts, r.Rejected, err
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id, mut := domain.NewID(), domain.NewID()
+			var first []string
+			for attempt := range 2 {
+				conflicts, rejected, err := tc.push(id, mut)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(rejected) != 1 || rejected[0].ID != id || rejected[0].Code != tc.code || len(rejected[0].ConflictIDs) != 1 {
+					t.Fatalf("attempt %d: rejected = %+v", attempt, rejected)
+				}
+				if attempt == 0 {
+					first = rejected[0].ConflictIDs
+				} else if !slices.Equal(first, rejected[0].ConflictIDs) {
+					t.Fatalf("retry names %v, first answer %v", rejected[0].ConflictIDs, first)
+				}
+				docs := toMaps(t, conflicts)
+				if len(docs) != 1 || docs[0]["id"] != id || docs[0]["deleted"] != true || docs[0]["version"] != float64(0) {
+					t.Fatalf("attempt %d: conflicts = %v, want one tombstone", attempt, docs)
+				}
+			}
+			for i, reader := range tc.readers {
+				cs := v.conflicts(t, reader, id)
+				if len(cs) != 1 || cs[0].ID != first[0] || cs[0].Outcome != domain.OutcomeRejected || !strings.Contains(cs[0].Client, tc.text) {
+					t.Fatalf("reader %d sees %+v", i, cs)
+				}
+			}
+		})
+	}
+}
+
+func toMaps(t testing.TB, docs any) []map[string]any {
+	t.Helper()
+	b, _ := json.Marshal(docs)
+	var out []map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestPushChildrenBeforeParents creates a problem, a note on it and a visit
+// linking it on one device, and pushes the three collections in every order:
+// a child that arrives first is accepted and held (not refused, not in
+// conflicts, listed as PENDING), and applied when the problem arrives; retries
+// change nothing.
+func TestPushChildrenBeforeParents(t *testing.T) {
+	v := newEnv(t)
+	zhou := v.as(t, "zhoushiyue")
+	ent := v.enterpriseOf(t, "moweiliang")
+	day := time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)
+	orders := [][]string{
+		{lqsync.ProgressNotes, lqsync.Visits, lqsync.Problems}, {lqsync.Visits, lqsync.ProgressNotes, lqsync.Problems},
+		{lqsync.ProgressNotes, lqsync.Problems, lqsync.Visits}, {lqsync.Visits, lqsync.Problems, lqsync.ProgressNotes},
+		{lqsync.Problems, lqsync.ProgressNotes, lqsync.Visits}, {lqsync.Problems, lqsync.Visits, lqsync.ProgressNotes},
+	}
+	for _, order := range orders {
+		t.Run(strings.Join(order, "-"), func(t *testing.T) {
+			pid, nid, vid := domain.NewID(), domain.NewID(), domain.NewID()
+			muts := map[string]string{lqsync.Problems: domain.NewID(), lqsync.ProgressNotes: domain.NewID(), lqsync.Visits: domain.NewID()}
+			push := func(coll string) (int, []*lqsync.Rejection) {
+				mut := muts[coll]
+				var conflicts any
+				var rejected []*lqsync.Rejection
+				var err error
+				switch coll {
+				case lqsync.Problems:
+					var r *lqsync.ProblemPushResult
+					r, err = v.e.PushProblems(zhou, []*lqsync.ProblemRow{{MutationID: &mut, NewDocumentState: &lqsync.ProblemDoc{ID: pid, EnterpriseID: ent,
+						Category: domain.CategoryOther, Title: "found at the plant", Status: domain.StatusReported, Level: domain.L1}}}, nil)
+					if r != nil {
+						conflicts, rejected = r.Conflicts, r.Rejected
+					}
+				case lqsync.ProgressNotes:
+					var r *lqsync.ProgressNotePushResult
+					r, err = v.e.PushProgressNotes(zhou, []*lqsync.ProgressNoteRow{{MutationID: &mut, NewDocumentState: &lqsync.ProgressNoteDoc{ID: nid,
+						ProblemID: pid, EnterpriseID: ent, Kind: "NOTE", Text: "called the bank"}}}, nil)
+					if r != nil {
+						conflicts, rejected = r.Conflicts, r.Rejected
+					}
+				case lqsync.Visits:
+					var r *lqsync.VisitPushResult
+					r, err = v.e.PushVisits(zhou, []*lqsync.VisitRow{{MutationID: &mut, NewDocumentState: &lqsync.VisitDoc{ID: vid, EnterpriseID: ent, OfficialID: domain.PrincipalFrom(zhou).OfficialID,
+						Date: &day, Notes: "walked the shop floor", ProblemIDs: []string{pid}}}}, nil)
+					if r != nil {
+						conflicts, rejected = r.Conflicts, r.Rejected
+					}
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				return len(toMaps(t, conflicts)), rejected
+			}
+			parentIn := false
+			for _, coll := range order {
+				for range 2 { // every push is retried once with the same mutation id
+					n, rejected := push(coll)
+					if n != 0 || len(rejected) != 0 {
+						t.Fatalf("push %s: %d conflicts, rejected %+v", coll, n, rejected)
+					}
+				}
+				parentIn = parentIn || coll == lqsync.Problems
+				if !parentIn {
+					cs := v.conflicts(t, zhou, map[string]string{lqsync.ProgressNotes: nid, lqsync.Visits: vid}[coll])
+					if len(cs) != 1 || cs[0].Outcome != domain.OutcomePending || !strings.Contains(cs[0].Reason, pid) {
+						t.Fatalf("held %s: records %+v, want one PENDING naming %s", coll, cs, pid)
+					}
+				}
+			}
+			notes, err := v.svc.ProgressNotes(zhou, []string{pid})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(notes) != 1 || notes[0].ID != nid || notes[0].Text != "called the bank" {
+				t.Fatalf("notes of the problem = %+v", notes)
+			}
+			visit, err := v.svc.Visit(zhou, vid)
+			if err != nil || !slices.Equal(visit.ProblemIDs, []string{pid}) {
+				t.Fatalf("visit = %+v, %v", visit, err)
+			}
+			for _, id := range []string{nid, vid} {
+				if cs := v.conflicts(t, zhou, id); len(cs) != 0 {
+					t.Fatalf("records of %s after the parent arrived: %+v", id, cs)
+				}
+			}
+		})
+	}
 }

@@ -30,12 +30,18 @@ func (e *Engine) PushVisits(ctx context.Context, rows []*VisitRow, device *strin
 	if err != nil {
 		return nil, err
 	}
-	conflicts, rejected, err := pushEach(ctx, e, pc, Visits, rows,
-		func(row *VisitRow) error { return retryRaces(func() error { return e.pushVisit(ctx, pc, row) }) },
-		func(id string) (*VisitDoc, error) { return e.visitMaster(ctx, pc.sc, id) })
+	conflicts, rejected, err := pushEach(ctx, e, pc, Visits, rows, collOps[*VisitRow, *VisitDoc]{
+		apply:  func(row *VisitRow) error { return retryRaces(func() error { return e.pushVisit(ctx, pc, row) }) },
+		master: func(id string) (*VisitDoc, error) { return e.visitMaster(ctx, pc.sc, id) },
+		tombstone: func(id string) *VisitDoc {
+			return &VisitDoc{ID: id, ProblemIDs: []string{}, Meta: Meta{HLC: ServerHLC(e.now()), Deleted: true}}
+		},
+		enterprise: func(d *VisitDoc) string { return d.EnterpriseID },
+	})
 	if err != nil {
 		return nil, err
 	}
+	e.releaseHeld(ctx, pc)
 	return &VisitPushResult{Conflicts: conflicts, Rejected: rejected}, nil
 }
 
@@ -65,10 +71,24 @@ func (e *Engine) pushVisit(ctx context.Context, pc *pushCtx, row *VisitRow) erro
 	}
 	if ch == nil {
 		if row.AssumedMasterState != nil {
-			return domain.NotFound("visit", nd.ID)
+			held, err := e.heldCreation(ctx, pc, Visits, nd.ID)
+			if err != nil {
+				return err
+			}
+			if !held {
+				return domain.NotFound("visit", nd.ID)
+			}
+			row = &VisitRow{NewDocumentState: nd, MutationID: row.MutationID}
 		}
 		if nd.Deleted {
-			return nil
+			return e.dropHeld(ctx, pc, Visits, nd.ID) // created and deleted offline: nothing to keep
+		}
+		missing, err := e.missingProblems(ctx, nd.ProblemIDs)
+		if err != nil {
+			return err
+		}
+		if len(missing) > 0 {
+			return e.hold(ctx, pc, Visits, nd.ID, nd.EnterpriseID, missing, row, nd)
 		}
 		id, ent := nd.ID, nd.EnterpriseID
 		in := service.VisitInput{ID: &id, EnterpriseID: &ent, Date: nd.Date, Notes: &nd.Notes, ProblemIDs: nonNil(nd.ProblemIDs)}
@@ -78,7 +98,7 @@ func (e *Engine) pushVisit(ctx context.Context, pc *pushCtx, row *VisitRow) erro
 		if nd.OfficialID != "" && pc.p.Role == domain.RoleOfficial && nd.OfficialID != pc.p.OfficialID {
 			return domain.Forbidden("officials record only their own visits")
 		}
-		_, err := e.Svc.CreateVisit(ctx, in)
+		_, err = e.Svc.CreateVisit(ctx, in)
 		return err
 	}
 	master, err := ch.Visit()
@@ -150,5 +170,7 @@ func (r *VisitRow) state() *VisitDoc {
 }
 
 func (r *VisitRow) mutation() *string { return r.MutationID }
+
+func (r *VisitRow) creation() bool { return r.AssumedMasterState == nil }
 
 func (d *VisitDoc) docID() string { return d.ID }

@@ -1,0 +1,158 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lianqi/lianqi/domain"
+	"github.com/lianqi/lianqi/service"
+	"github.com/lianqi/lianqi/store"
+)
+
+// Children before parents. RxDB replicates each collection on its own, so a
+// note (or a visit linking a problem) created offline together with its problem
+// often arrives before the problem. Such a row is accepted and held: it is kept
+// in syncHeld with the pusher's identity, listed as a PENDING conflict record
+// (so it is visible, never silently waiting), and applied at the end of the push
+// that brings the parent (whoever pushes it) or of the author's next push, with
+// the author's rights as they are then. Applying is idempotent: the row keeps
+// its client id, and a note or visit already stored is recognised.
+
+func heldID(userID, coll, docID string) string { return userID + ":" + coll + ":" + docID }
+
+// missingProblems lists the ids among ids (valid ones only: an invalid id is
+// bad input, not a parent to wait for) that the server has never stored.
+func (e *Engine) missingProblems(ctx context.Context, ids []string) ([]string, error) {
+	var out []string
+	for _, id := range ids {
+		if !domain.ValidID(id) {
+			continue
+		}
+		ch, err := e.findRaw(ctx, store.CollProblems, id)
+		if err != nil {
+			return nil, err
+		}
+		if ch == nil {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// heldCreation returns row as a creation if an earlier version of it is held:
+// the device assumed the held state was the master, but the server has nothing
+// yet, so the new state replaces the held one.
+func (e *Engine) heldCreation(ctx context.Context, pc *pushCtx, coll, docID string) (bool, error) {
+	h, err := e.db().FindHeld(ctx, heldID(pc.p.UserID, coll, docID))
+	return h != nil, err
+}
+
+// dropHeld forgets a held row the device deleted before its parent arrived.
+func (e *Engine) dropHeld(ctx context.Context, pc *pushCtx, coll, docID string) error {
+	h, err := e.db().FindHeld(ctx, heldID(pc.p.UserID, coll, docID))
+	if err != nil || h == nil {
+		return err
+	}
+	if err := e.db().ResolveConflict(ctx, h.ConflictID); err != nil {
+		return err
+	}
+	return e.db().ReleaseHeld(ctx, h.ID)
+}
+
+// hold keeps row until parents exist and lists it as a PENDING conflict record.
+func (e *Engine) hold(ctx context.Context, pc *pushCtx, coll, docID, enterpriseID string, parents []string, row, doc any) error {
+	id := heldID(pc.p.UserID, coll, docID)
+	prev, err := e.db().FindHeld(ctx, id)
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(row)
+	if err != nil {
+		return err
+	}
+	cid, err := e.keepRow(ctx, pc, coll, docID, enterpriseID, doc, domain.OutcomePending, fmt.Sprintf(
+		"waiting for problem %s, which the server does not have yet: the row is applied as soon as that problem is pushed", strings.Join(parents, ", ")))
+	if err != nil {
+		return err
+	}
+	h := &store.HeldRow{ID: id, UserID: pc.p.UserID, Username: pc.p.Username, Role: string(pc.p.Role), OfficialID: pc.p.OfficialID,
+		EnterpriseID: pc.p.EnterpriseID, DeviceID: pc.device, Collection: coll, DocumentID: docID, ParentIDs: parents, Row: raw,
+		ConflictID: cid, At: e.now()}
+	if err := e.db().HoldRow(ctx, h); err != nil {
+		return err
+	}
+	if prev != nil {
+		return e.db().ResolveConflict(ctx, prev.ConflictID)
+	}
+	return nil
+}
+
+// releaseHeld applies the held rows of the caller and those waiting for a
+// problem this push created, where every parent now exists. A failure is
+// logged and the row stays held for the next push: it never fails the push
+// that triggered it, whose own rows are already answered.
+func (e *Engine) releaseHeld(ctx context.Context, pc *pushCtx) {
+	e.heldMu.Lock()
+	defer e.heldMu.Unlock()
+	rows, err := e.db().HeldRows(ctx, pc.p.UserID, pc.created)
+	if err != nil {
+		e.Log.ErrorContext(ctx, "list held rows", "user", pc.p.Username, "err", err)
+		return
+	}
+	for _, h := range rows {
+		if err := e.applyHeld(ctx, h); err != nil {
+			e.Log.ErrorContext(ctx, "apply held row", "row", h.ID, "err", err)
+		}
+	}
+}
+
+func (e *Engine) applyHeld(ctx context.Context, h store.HeldRow) error {
+	missing, err := e.missingProblems(ctx, h.ParentIDs)
+	if err != nil || len(missing) > 0 {
+		return err
+	}
+	p := &domain.Principal{UserID: h.UserID, Username: h.Username, Role: domain.Role(h.Role), OfficialID: h.OfficialID,
+		EnterpriseID: h.EnterpriseID, ExpiresAt: e.now().Add(time.Minute)}
+	hctx := service.WithScopeMemo(domain.WithPrincipal(ctx, p))
+	sc, err := e.Svc.ScopeOf(hctx, p)
+	if err != nil {
+		return err
+	}
+	pc := &pushCtx{p: p, sc: sc, device: h.DeviceID}
+	var apply func() error
+	var doc any
+	var ent string
+	switch h.Collection {
+	case ProgressNotes:
+		var row ProgressNoteRow
+		if err := json.Unmarshal(h.Row, &row); err != nil || row.NewDocumentState == nil {
+			return fmt.Errorf("decode held note: %v", err)
+		}
+		apply = func() error { return e.pushNote(hctx, pc, &row) }
+		doc, ent = row.NewDocumentState, e.noteEnterprise(ctx, row.NewDocumentState)
+	case Visits:
+		var row VisitRow
+		if err := json.Unmarshal(h.Row, &row); err != nil || row.NewDocumentState == nil {
+			return fmt.Errorf("decode held visit: %v", err)
+		}
+		apply = func() error { return retryRaces(func() error { return e.pushVisit(hctx, pc, &row) }) }
+		doc, ent = row.NewDocumentState, row.NewDocumentState.EnterpriseID
+	default:
+		return fmt.Errorf("held row of unknown collection %q", h.Collection)
+	}
+	if err := apply(); refusal(err) {
+		if _, err := e.keepRow(hctx, pc, h.Collection, h.DocumentID, ent, doc, domain.OutcomeRejected,
+			fmt.Sprintf("held until its problem arrived, then refused (%s): %s", domain.ErrorCode(err), domain.ErrorMessage(err))); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	if err := e.db().ResolveConflict(ctx, h.ConflictID); err != nil {
+		return err
+	}
+	return e.db().ReleaseHeld(ctx, h.ID)
+}
