@@ -102,6 +102,9 @@ type UpdateProblemInput struct {
 	Category              *domain.Category
 	ResponsibleDepartment *string
 	Tags                  []string
+	// HLC is the hybrid logical clock of the edit, recorded for every field it
+	// changes: the device's for a synced edit; empty for an edit made now.
+	HLC string
 }
 
 // UpdateProblem edits a problem's content. Officials, leaders and admins may edit
@@ -122,6 +125,7 @@ func (s *Service) UpdateProblem(ctx context.Context, id string, expectedVersion 
 	if err := checkVersion(expectedVersion, "problem", id, pr.Version); err != nil {
 		return nil, err
 	}
+	before := problemContent(pr)
 	setIf(&pr.Title, in.Title)
 	setIf(&pr.Description, in.Description)
 	setIf(&pr.Category, in.Category)
@@ -132,6 +136,7 @@ func (s *Service) UpdateProblem(ctx context.Context, id string, expectedVersion 
 	if err := pr.Validate(); err != nil {
 		return nil, err
 	}
+	pr.Clocks = stampClocks(pr.Clocks, in.HLC, s.now(), before, problemContent(pr))
 	return pr, s.DB.UpdateProblem(ctx, pr)
 }
 

@@ -121,7 +121,7 @@ func (e *Engine) pushVisit(ctx context.Context, pc *pushCtx, row *VisitRow) erro
 		}
 		return domain.NotFound("visit", nd.ID)
 	}
-	m := merge(Visits, bm, cm, sm, nd.HLC, server.HLC)
+	m := merge(Visits, bm, cm, sm, nd.HLC, fieldClock(master.Clocks, master.Meta))
 	if m.immutable != "" {
 		return domain.Invalid(m.immutable, "a visit's %s cannot change", m.immutable)
 	}
@@ -131,6 +131,7 @@ func (e *Engine) pushVisit(ctx context.Context, pc *pushCtx, row *VisitRow) erro
 	if nd.Deleted && !base.Deleted {
 		_, fail = e.Svc.DeleteVisit(ctx, nd.ID)
 	} else if in, ok := visitEdit(server, merged); ok {
+		in.HLC = deviceClock(nd.HLC)
 		v := int(master.Version)
 		_, fail = e.Svc.UpdateVisit(ctx, nd.ID, &v, in)
 	}
