@@ -53,7 +53,9 @@ func (c *HLC) Observe(v string) {
 }
 
 // FormatHLC writes a clock value.
-func FormatHLC(ms int64, counter int, node string) string { return service.FormatClock(ms, counter, node) }
+func FormatHLC(ms int64, counter int, node string) string {
+	return service.FormatClock(ms, counter, node)
+}
 
 // ParseHLC reads a clock value.
 func ParseHLC(v string) (ms int64, counter int, ok bool) { return service.ParseClock(v) }
