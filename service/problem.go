@@ -168,7 +168,8 @@ func (s *Service) DeleteProblem(ctx context.Context, id string) (*domain.Problem
 // AddProgressNote appends a note to a problem in the caller's scope. Notes are
 // never edited or removed: the log is the record of what was done. A note is the
 // workflow's NOTE action, so the same rules (any role in scope, text required)
-// hold here and for notes synced from phones; it changes nothing on the problem.
+// hold here and for notes synced from phones; it changes nothing on the problem
+// but its change sequence, so that problemChanged subscribers hear of it.
 func (s *Service) AddProgressNote(ctx context.Context, problemID, text string, clientID *string) (*domain.ProgressNote, error) {
 	sc, p, err := s.Scope(ctx)
 	if err != nil {
@@ -187,5 +188,14 @@ func (s *Service) AddProgressNote(ctx context.Context, problemID, text string, c
 		return nil, err
 	}
 	n.ID = id
-	return n, s.DB.CreateProgressNote(ctx, n)
+	if err := s.DB.CreateProgressNote(ctx, n); err != nil {
+		return nil, err
+	}
+	// The note is part of the problem's history, which problemChanged
+	// subscribers show: tell them. The note is stored either way; a failure
+	// here only delays the event to the problem's next write.
+	if err := s.DB.TouchProblem(ctx, pr); err != nil {
+		s.Log.WarnContext(ctx, "problem not touched after a note", "problem", pr.ID, "note", n.ID, "err", err)
+	}
+	return n, nil
 }

@@ -132,6 +132,17 @@ func (db *DB) UpdateProblem(ctx context.Context, p *domain.Problem) error {
 	return save(ctx, db, CollProblems, problemFromDomain(p), p.Version, &p.Meta)
 }
 
+// TouchProblem gives the problem a new change sequence without changing it
+// (its version stays): subscribers to problem changes hear that its history
+// grew, and pulls send it again. If it was written meanwhile, that write's
+// sequence already does the same.
+func (db *DB) TouchProblem(ctx context.Context, p *domain.Problem) error {
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
+	defer db.committed.broadcast()
+	return db.restamp(ctx, CollProblems, &Stamp{ID: p.ID, Version: p.Version})
+}
+
 type noteDoc struct {
 	Stamp        `bson:",inline"`
 	ProblemID    string    `bson:"problemId"`

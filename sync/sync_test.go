@@ -536,3 +536,47 @@ func TestPushLastWriterWinsPerField(t *testing.T) {
 		}
 	})
 }
+
+// TestNoteSendsProblemChanged checks that a progress note, added through
+// GraphQL's service call or pushed from a phone, is announced to problemChanged
+// subscribers (the note is part of the problem's history), without changing
+// the problem's version.
+func TestNoteSendsProblemChanged(t *testing.T) {
+	v := newEnv(t)
+	zhou, ent := v.as(t, "zhoushiyue"), v.enterpriseOf(t, "moweiliang")
+	base := v.problemOn(t, zhou, ent, "watched", false)
+	ctx, cancel := context.WithTimeout(v.as(t, "maojianguo"), 20*time.Second)
+	defer cancel()
+	for _, tc := range []struct {
+		name string
+		add  func() error
+	}{
+		{"GraphQL", func() error { _, err := v.svc.AddProgressNote(zhou, base.ID, "called the bank", nil); return err }},
+		{"Sync", func() error {
+			res, err := v.e.PushProgressNotes(zhou, []*lqsync.ProgressNoteRow{{NewDocumentState: &lqsync.ProgressNoteDoc{ID: domain.NewID(),
+				ProblemID: base.ID, Kind: "NOTE", Text: "visited again"}}}, nil)
+			if err == nil && len(res.Rejected) > 0 {
+				err = fmt.Errorf("rejected %+v", res.Rejected[0])
+			}
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			events, err := v.svc.WatchProblems(ctx, &ent)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.add(); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case ev := <-events:
+				if ev.ProblemID != base.ID || ev.Problem.Version != base.Version {
+					t.Fatalf("event %+v (version %d), want problem %s at version %d", ev, ev.Problem.Version, base.ID, base.Version)
+				}
+			case <-ctx.Done():
+				t.Fatal("no problemChanged event after a note")
+			}
+		})
+	}
+}
