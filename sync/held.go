@@ -24,8 +24,10 @@ import (
 func heldID(userID, coll, docID string) string { return userID + ":" + coll + ":" + docID }
 
 // missingProblems lists the ids among ids (valid ones only: an invalid id is
-// bad input, not a parent to wait for) that the server has never stored.
-func (e *Engine) missingProblems(ctx context.Context, ids []string) ([]string, error) {
+// bad input, not a parent to wait for) that the server has never stored. A
+// parent whose creation was refused is not waited for: the row is refused
+// with field's error saying why.
+func (e *Engine) missingProblems(ctx context.Context, field string, ids []string) ([]string, error) {
 	var out []string
 	for _, id := range ids {
 		if !domain.ValidID(id) {
@@ -35,9 +37,17 @@ func (e *Engine) missingProblems(ctx context.Context, ids []string) ([]string, e
 		if err != nil {
 			return nil, err
 		}
-		if ch == nil {
-			out = append(out, id)
+		if ch != nil {
+			continue
 		}
+		why, err := e.db().RefusedCreation(ctx, Problems, id)
+		if err != nil {
+			return nil, err
+		}
+		if why != "" {
+			return nil, domain.Invalid(field, "problem %s was not created (%s), so this row cannot be applied either", id, why)
+		}
+		out = append(out, id)
 	}
 	return out, nil
 }
@@ -110,7 +120,10 @@ func (e *Engine) releaseHeld(ctx context.Context, pc *pushCtx) {
 }
 
 func (e *Engine) applyHeld(ctx context.Context, h store.HeldRow) error {
-	missing, err := e.missingProblems(ctx, h.ParentIDs)
+	missing, err := e.missingProblems(ctx, "problemId", h.ParentIDs)
+	if refusal(err) {
+		missing, err = nil, nil // the row is applied below, and refused for the same reason
+	}
 	if err != nil || len(missing) > 0 {
 		return err
 	}

@@ -93,7 +93,7 @@ func (e *Engine) pushNote(ctx context.Context, pc *pushCtx, row *ProgressNoteRow
 	if nd.Deleted {
 		return domain.Invalid("deleted", "progress notes are append-only and cannot be deleted")
 	}
-	missing, err := e.missingProblems(ctx, []string{nd.ProblemID})
+	missing, err := e.missingProblems(ctx, "problemId", []string{nd.ProblemID})
 	if err != nil {
 		return err
 	}

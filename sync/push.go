@@ -274,6 +274,13 @@ func pushEach[R pushRow[D], D pushed](ctx context.Context, e *Engine, pc *pushCt
 				fmt.Sprintf("not created (%s): %s", domain.ErrorCode(err), domain.ErrorMessage(err))); rerr != nil {
 				return rerr
 			}
+			if coll == Problems {
+				// Notes and visits naming it, held or still to come, are refused
+				// too rather than waiting for a parent that will never arrive.
+				if rerr := e.db().MarkRefused(ctx, coll, nd.docID(), domain.ErrorMessage(err)); rerr != nil {
+					return rerr
+				}
+			}
 			return err
 		})
 		if err != nil {

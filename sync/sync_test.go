@@ -580,3 +580,49 @@ func TestNoteSendsProblemChanged(t *testing.T) {
 		})
 	}
 }
+
+// TestPushChildOfRefusedParent checks that a note whose problem's creation is
+// refused does not wait forever: held before the refusal, it becomes a
+// REJECTED record when the problem is refused; pushed after, it is refused at
+// once (tombstone and conflictIds).
+func TestPushChildOfRefusedParent(t *testing.T) {
+	v := newEnv(t)
+	zhou, ent := v.as(t, "zhoushiyue"), v.enterpriseOf(t, "moweiliang")
+	for _, noteFirst := range []bool{true, false} {
+		t.Run(fmt.Sprintf("NoteFirst=%v", noteFirst), func(t *testing.T) {
+			pid, nid := domain.NewID(), domain.NewID()
+			pushProblem := func() {
+				res, err := v.e.PushProblems(zhou, []*lqsync.ProblemRow{{NewDocumentState: &lqsync.ProblemDoc{ID: pid, EnterpriseID: ent,
+					Category: domain.CategoryOther, Title: ""}}}, nil) // no title: refused
+				if err != nil || len(res.Rejected) != 1 {
+					t.Fatalf("problem: %+v %v", res, err)
+				}
+			}
+			pushNote := func() *lqsync.ProgressNotePushResult {
+				res, err := v.e.PushProgressNotes(zhou, []*lqsync.ProgressNoteRow{{NewDocumentState: &lqsync.ProgressNoteDoc{ID: nid,
+					ProblemID: pid, Kind: "NOTE", Text: "a note on a problem that never was"}}}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return res
+			}
+			if noteFirst {
+				if res := pushNote(); len(res.Rejected) != 0 {
+					t.Fatalf("held note refused: %+v", res.Rejected)
+				}
+				pushProblem()
+			} else {
+				pushProblem()
+				res := pushNote()
+				if len(res.Rejected) != 1 || res.Rejected[0].Code != domain.EINVALID || len(res.Rejected[0].ConflictIDs) != 1 ||
+					len(res.Conflicts) != 1 || !res.Conflicts[0].Deleted {
+					t.Fatalf("note after its refused problem: %+v", res)
+				}
+			}
+			cs := v.conflicts(t, zhou, nid)
+			if len(cs) != 1 || cs[0].Outcome != domain.OutcomeRejected || !strings.Contains(cs[0].Reason, pid) || !strings.Contains(cs[0].Client, "never was") {
+				t.Fatalf("records of the note: %+v", cs)
+			}
+		})
+	}
+}

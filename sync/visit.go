@@ -83,7 +83,7 @@ func (e *Engine) pushVisit(ctx context.Context, pc *pushCtx, row *VisitRow) erro
 		if nd.Deleted {
 			return e.dropHeld(ctx, pc, Visits, nd.ID) // created and deleted offline: nothing to keep
 		}
-		missing, err := e.missingProblems(ctx, nd.ProblemIDs)
+		missing, err := e.missingProblems(ctx, "problemIds", nd.ProblemIDs)
 		if err != nil {
 			return err
 		}
