@@ -626,3 +626,42 @@ func TestPushChildOfRefusedParent(t *testing.T) {
 		})
 	}
 }
+
+// TestPushEditAfterScopeExit checks that an offline edit of a problem whose
+// enterprise was re-paired meanwhile is refused with NOT_FOUND, answered with
+// a tombstone, and names in conflictIds the REJECTED records that keep the
+// changed fields, which the new official can read.
+func TestPushEditAfterScopeExit(t *testing.T) {
+	v := newEnv(t)
+	zhou, admin, ent := v.as(t, "zhoushiyue"), v.as(t, "admin"), v.enterpriseOf(t, "moweiliang")
+	base := v.problemOn(t, zhou, ent, "before the re-pairing", false)
+	nd := clone(base)
+	nd.Title, nd.Description, nd.HLC = "edited offline", "while still paired", lqsync.FormatHLC(time.Now().UnixMilli(), 0, "phone")
+	if _, err := v.svc.RepairEnterprise(admin, service.RepairEnterpriseInput{EnterpriseID: ent, LeadOfficialID: domain.PrincipalFrom(v.as(t, "zhulijun")).OfficialID}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := v.e.PushProblems(zhou, []*lqsync.ProblemRow{{AssumedMasterState: base, NewDocumentState: nd}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rejected) != 1 || res.Rejected[0].Code != domain.ENOTFOUND || len(res.Rejected[0].ConflictIDs) != 2 {
+		t.Fatalf("rejected = %+v, want NOT_FOUND naming two records", res.Rejected)
+	}
+	if len(res.Conflicts) != 1 || !res.Conflicts[0].Deleted {
+		t.Fatalf("conflicts = %+v, want a tombstone", res.Conflicts)
+	}
+	cs := v.conflicts(t, v.as(t, "zhulijun"), base.ID)
+	ids := []string{}
+	for _, c := range cs {
+		if c.Outcome != domain.OutcomeRejected {
+			t.Fatalf("record %+v", c)
+		}
+		ids = append(ids, c.ID)
+	}
+	slices.Sort(ids)
+	want := slices.Clone(res.Rejected[0].ConflictIDs)
+	slices.Sort(want)
+	if !slices.Equal(ids, want) {
+		t.Fatalf("the new official reads %v, the rejection names %v", ids, want)
+	}
+}
