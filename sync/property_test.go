@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -198,7 +199,7 @@ func TestPropertyReplicasConverge(t *testing.T) {
 		steps := rapid.IntRange(10, 30).Draw(rt, "steps")
 		for range steps {
 			d := rapid.SampledFrom(devices).Draw(rt, "device")
-			switch rapid.IntRange(0, 10).Draw(rt, "action") {
+			switch rapid.IntRange(0, 11).Draw(rt, "action") {
 			case 0: // edit text offline
 				if id, ok := pick(d); ok {
 					desc := text("desc-" + d.name)
@@ -242,6 +243,20 @@ func TestPropertyReplicasConverge(t *testing.T) {
 				d.c.Edit(lqsync.Visits, vid, func(doc map[string]any) {
 					doc["enterpriseId"], doc["notes"], doc["problemIds"] = ent, body, links
 					doc["date"] = time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond).Format(time.RFC3339Nano)
+				})
+				set(d, lqsync.Visits, vid, "notes", body)
+			case 11: // edit a visit offline: new notes, and link a problem it can see
+				vids := slices.Sorted(maps.Keys(d.c.Docs(lqsync.Visits)))
+				if len(vids) == 0 {
+					break
+				}
+				vid, body := rapid.SampledFrom(vids).Draw(rt, "visit"), text("visit-edit-"+d.name)
+				pid, linked := pick(d)
+				d.c.Edit(lqsync.Visits, vid, func(doc map[string]any) {
+					doc["notes"] = body
+					if ids, _ := doc["problemIds"].([]any); linked && !slices.Contains(ids, any(pid)) {
+						doc["problemIds"] = append(ids, pid)
+					}
 				})
 				set(d, lqsync.Visits, vid, "notes", body)
 			case 5, 6, 7: // come online

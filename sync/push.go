@@ -301,6 +301,17 @@ func pushEach[R pushRow[D], D pushed](ctx context.Context, e *Engine, pc *pushCt
 			}
 		}
 		if m != none && !sameAsSent(coll, toMap(nd), toMap(m)) {
+			if rej == nil {
+				// A held edit is accepted as sent: answering with the master
+				// state would make the device undo it.
+				held, err := e.db().FindHeld(ctx, heldID(pc.p.UserID, coll, nd.docID()))
+				if err != nil {
+					return nil, nil, err
+				}
+				if held != nil {
+					continue
+				}
+			}
 			conflicts = append(conflicts, m)
 		}
 	}

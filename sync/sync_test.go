@@ -665,3 +665,47 @@ func TestPushEditAfterScopeExit(t *testing.T) {
 		t.Fatalf("the new official reads %v, the rejection names %v", ids, want)
 	}
 }
+
+// TestPushVisitEditBeforeItsProblem links an existing visit to a problem
+// created offline and pushes the visit first: the edit is held (not refused,
+// the device keeps the link) and applied when the problem arrives.
+func TestPushVisitEditBeforeItsProblem(t *testing.T) {
+	v := newEnv(t)
+	zhou, ent := v.as(t, "zhoushiyue"), v.enterpriseOf(t, "moweiliang")
+	day := time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)
+	visit, err := v.svc.CreateVisit(zhou, service.VisitInput{EnterpriseID: &ent, Date: &day, Notes: str("first walk")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := v.e.PullVisits(zhou, nil, lqsync.MaxLimit, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var base *lqsync.VisitDoc
+	for _, d := range all.Documents {
+		if d.ID == visit.ID {
+			base = d
+		}
+	}
+	pid := domain.NewID()
+	nd := *base
+	nd.ProblemIDs, nd.Notes, nd.HLC = []string{pid}, "found a problem", lqsync.FormatHLC(time.Now().UnixMilli(), 0, "phone")
+	res, err := v.e.PushVisits(zhou, []*lqsync.VisitRow{{AssumedMasterState: base, NewDocumentState: &nd}}, nil)
+	if err != nil || len(res.Rejected) != 0 || len(res.Conflicts) != 0 {
+		t.Fatalf("visit edit: %+v %v", res, err)
+	}
+	if cs := v.conflicts(t, zhou, visit.ID); len(cs) != 1 || cs[0].Outcome != domain.OutcomePending {
+		t.Fatalf("records = %+v, want one PENDING", cs)
+	}
+	if _, err := v.e.PushProblems(zhou, []*lqsync.ProblemRow{{NewDocumentState: &lqsync.ProblemDoc{ID: pid, EnterpriseID: ent,
+		Category: domain.CategoryOther, Title: "found on the walk", Status: domain.StatusReported, Level: domain.L1}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := v.svc.Visit(zhou, visit.ID)
+	if err != nil || !slices.Equal(got.ProblemIDs, []string{pid}) || got.Notes != "found a problem" {
+		t.Fatalf("visit = %+v %v", got, err)
+	}
+	if cs := v.conflicts(t, zhou, visit.ID); len(cs) != 0 {
+		t.Fatalf("records after the problem arrived = %+v", cs)
+	}
+}

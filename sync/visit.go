@@ -2,7 +2,9 @@ package sync
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/lianqi/lianqi/domain"
@@ -60,7 +62,7 @@ func (e *Engine) visitMaster(ctx context.Context, sc domain.Scope, id string) (*
 	return visitDoc(v), nil
 }
 
-func (e *Engine) pushVisit(ctx context.Context, pc *pushCtx, row *VisitRow) error {
+func (e *Engine) pushVisit(ctx context.Context, pc *pushCtx, row *VisitRow) (result error) {
 	nd := row.NewDocumentState
 	if !domain.ValidID(nd.ID) {
 		return domain.Invalid("id", "a document id must be a UUID or ULID")
@@ -106,11 +108,52 @@ func (e *Engine) pushVisit(ctx context.Context, pc *pushCtx, row *VisitRow) erro
 		return err
 	}
 	server := visitDoc(master)
+	held, err := e.db().FindHeld(ctx, heldID(pc.p.UserID, Visits, nd.ID))
+	if err != nil {
+		return err
+	}
+	if held != nil {
+		// An earlier edit of this visit waits for a problem it links: this
+		// row continues it, so it is merged from the same base.
+		var prev VisitRow
+		if err := json.Unmarshal(held.Row, &prev); err != nil {
+			return err
+		}
+		row = &VisitRow{AssumedMasterState: prev.AssumedMasterState, NewDocumentState: nd, MutationID: row.MutationID}
+	}
 	base := row.AssumedMasterState
 	if base == nil {
 		base = server
 	}
 	bm, cm, sm := toMap(base), toMap(nd), toMap(server)
+	if in := pc.sc.HasEnterprise(master.EnterpriseID) && !master.Deleted; in && !nd.Deleted {
+		// A problem linked on the device and not pushed yet: hold the edit
+		// until it arrives, like a creation. A problem whose creation was
+		// refused is left to the service, which refuses the link.
+		var added []string
+		for _, id := range nd.ProblemIDs {
+			if !slices.Contains(base.ProblemIDs, id) {
+				added = append(added, id)
+			}
+		}
+		missing, err := e.missingProblems(ctx, "problemIds", added)
+		if err != nil && !refusal(err) {
+			return err
+		}
+		if len(missing) > 0 {
+			return e.hold(ctx, pc, Visits, nd.ID, master.EnterpriseID, missing, row, nd)
+		}
+	}
+	if held != nil {
+		defer func() {
+			if isRace(result) || domain.ErrorCode(result) == domain.EINTERNAL {
+				return // retried with the held base
+			}
+			if err := e.dropHeld(ctx, pc, Visits, nd.ID); err != nil {
+				e.Log.ErrorContext(ctx, "drop held visit edit", "visit", nd.ID, "err", err)
+			}
+		}()
+	}
 	if !pc.sc.HasEnterprise(master.EnterpriseID) || master.Deleted {
 		reason := "the visit's enterprise is no longer in your scope"
 		if master.Deleted {
