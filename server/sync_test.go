@@ -265,6 +265,11 @@ func TestSyncRefusedCreationsAndHeldChildren(t *testing.T) {
 		if rs := zhou.Rejections(lqsync.Problems); len(rs) != 1 || rs[0].ID != id {
 			t.Fatalf("the app sees rejections %+v", rs)
 		}
+		defer func() {
+			if zhou.Dismiss(lqsync.Problems, id); len(zhou.Rejections(lqsync.Problems)) != 0 {
+				t.Error("a dismissed rejection is still listed")
+			}
+		}()
 		for name, c := range map[string]*client.Client{"author": zhou, "official of the enterprise": zhu} {
 			cs, err := c.Conflicts(ctx, id)
 			if err != nil {
