@@ -23,6 +23,9 @@ import (
 
 func heldID(userID, coll, docID string) string { return userID + ":" + coll + ":" + docID }
 
+// DefaultMaxHeld is Engine.MaxHeld's default.
+const DefaultMaxHeld = 1000
+
 // missingProblems lists the ids among ids (valid ones only: an invalid id is
 // bad input, not a parent to wait for) that the server has never stored. A
 // parent whose creation was refused is not waited for: the row is refused
@@ -78,6 +81,19 @@ func (e *Engine) hold(ctx context.Context, pc *pushCtx, coll, docID, enterpriseI
 	prev, err := e.db().FindHeld(ctx, id)
 	if err != nil {
 		return err
+	}
+	if prev == nil {
+		if !pc.heldKnown {
+			rows, err := e.db().HeldRows(ctx, pc.p.UserID, nil)
+			if err != nil {
+				return err
+			}
+			pc.held, pc.heldKnown = len(rows), true
+		}
+		if pc.held >= e.MaxHeld {
+			return domain.Invalid("problemId", "%d rows already wait for problems this server does not have: push those problems first", pc.held)
+		}
+		pc.held++
 	}
 	raw, err := json.Marshal(row)
 	if err != nil {

@@ -38,6 +38,9 @@ type pushCtx struct {
 	// created lists the problems this push created: held rows waiting for
 	// them are applied at the end of the push.
 	created []string
+	// held counts the caller's held rows, read at the push's first hold.
+	held int
+	heldKnown bool
 }
 
 func (e *Engine) startPush(ctx context.Context, rows int, device *string) (*pushCtx, error) {

@@ -709,3 +709,25 @@ func TestPushVisitEditBeforeItsProblem(t *testing.T) {
 		t.Fatalf("records after the problem arrived = %+v", cs)
 	}
 }
+
+// TestPushHeldRowsAreBounded checks that rows naming problems that never come
+// cannot pile up without bound: past Engine.MaxHeld they are refused (and kept
+// as REJECTED records, with tombstones).
+func TestPushHeldRowsAreBounded(t *testing.T) {
+	v := newEnv(t)
+	v.e.MaxHeld = 2
+	zhou := v.as(t, "zhoushiyue")
+	var rows []*lqsync.ProgressNoteRow
+	for i := range 3 {
+		rows = append(rows, &lqsync.ProgressNoteRow{NewDocumentState: &lqsync.ProgressNoteDoc{ID: domain.NewID(), ProblemID: domain.NewID(),
+			Kind: "NOTE", Text: fmt.Sprintf("waiting %d", i)}})
+	}
+	res, err := v.e.PushProgressNotes(zhou, rows, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rejected) != 1 || res.Rejected[0].ID != rows[2].NewDocumentState.ID || res.Rejected[0].Code != domain.EINVALID ||
+		len(res.Rejected[0].ConflictIDs) != 1 || len(res.Conflicts) != 1 || !res.Conflicts[0].Deleted {
+		t.Fatalf("push = %+v", res)
+	}
+}
