@@ -39,7 +39,7 @@ type pushCtx struct {
 	// them are applied at the end of the push.
 	created []string
 	// held counts the caller's held rows, read at the push's first hold.
-	held int
+	held      int
 	heldKnown bool
 }
 
