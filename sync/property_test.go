@@ -196,7 +196,7 @@ func TestPropertyReplicasConverge(t *testing.T) {
 			}
 		}
 
-		steps := rapid.IntRange(10, 30).Draw(rt, "steps")
+		steps := rapid.IntRange(10, 24).Draw(rt, "steps")
 		for range steps {
 			d := rapid.SampledFrom(devices).Draw(rt, "device")
 			switch rapid.IntRange(0, 11).Draw(rt, "action") {
