@@ -98,6 +98,12 @@ func (e *Engine) pushNote(ctx context.Context, pc *pushCtx, row *ProgressNoteRow
 		return err
 	}
 	if len(missing) > 0 {
+		if nd.EnterpriseID != "" && !pc.sc.HasEnterprise(nd.EnterpriseID) {
+			// Its problem could not be created here either (the enterprise
+			// left the caller's scope): refuse now, so the device drops its
+			// copy, rather than hold a row that would only be refused later.
+			return domain.Invalid("enterpriseId", "enterprise %s is not in your scope, so the note's problem %s cannot be created", nd.EnterpriseID, nd.ProblemID)
+		}
 		return e.hold(ctx, pc, ProgressNotes, nd.ID, nd.EnterpriseID, missing, row, nd)
 	}
 	id := nd.ID

@@ -224,6 +224,9 @@ func TestPropertyReplicasConverge(t *testing.T) {
 					notes[nid] = body
 					d.c.Edit(lqsync.ProgressNotes, nid, func(doc map[string]any) {
 						doc["problemId"], doc["kind"], doc["text"] = id, "NOTE", body
+						if rapid.Bool().Draw(rt, "note names its enterprise") {
+							doc["enterpriseId"] = ent
+						}
 					})
 					set(d, lqsync.ProgressNotes, nid, "text", body)
 				}

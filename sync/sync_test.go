@@ -731,3 +731,34 @@ func TestPushHeldRowsAreBounded(t *testing.T) {
 		t.Fatalf("push = %+v", res)
 	}
 }
+
+// TestPushChildOutOfScopeIsNotHeld checks that a note or visit naming an
+// unknown problem of an enterprise outside the caller's scope is refused at
+// once (tombstone, conflictIds) instead of being held for a problem that could
+// not be created here either.
+func TestPushChildOutOfScopeIsNotHeld(t *testing.T) {
+	v := newEnv(t)
+	zhou, other := v.as(t, "zhoushiyue"), v.enterpriseOf(t, "zouyongliang")
+	day := time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)
+	notes, err := v.e.PushProgressNotes(zhou, []*lqsync.ProgressNoteRow{{NewDocumentState: &lqsync.ProgressNoteDoc{ID: domain.NewID(),
+		ProblemID: domain.NewID(), EnterpriseID: other, Kind: "NOTE", Text: "for a firm zhou no longer serves"}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	visits, err := v.e.PushVisits(zhou, []*lqsync.VisitRow{{NewDocumentState: &lqsync.VisitDoc{ID: domain.NewID(), EnterpriseID: other,
+		Date: &day, Notes: "for a firm zhou no longer serves", ProblemIDs: []string{domain.NewID()}}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, r := range map[string]struct {
+		rejected  []*lqsync.Rejection
+		tombstone bool
+	}{
+		"note":  {notes.Rejected, len(notes.Conflicts) == 1 && notes.Conflicts[0].Deleted},
+		"visit": {visits.Rejected, len(visits.Conflicts) == 1 && visits.Conflicts[0].Deleted},
+	} {
+		if len(r.rejected) != 1 || len(r.rejected[0].ConflictIDs) != 1 || !r.tombstone {
+			t.Errorf("%s: rejected %+v, tombstone %v", name, r.rejected, r.tombstone)
+		}
+	}
+}

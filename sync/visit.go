@@ -89,7 +89,9 @@ func (e *Engine) pushVisit(ctx context.Context, pc *pushCtx, row *VisitRow) (res
 		if err != nil {
 			return err
 		}
-		if len(missing) > 0 {
+		// A visit to an enterprise outside the caller's scope is refused below
+		// at once (its problems could not be created here either).
+		if len(missing) > 0 && pc.sc.HasEnterprise(nd.EnterpriseID) {
 			return e.hold(ctx, pc, Visits, nd.ID, nd.EnterpriseID, missing, row, nd)
 		}
 		id, ent := nd.ID, nd.EnterpriseID
