@@ -188,16 +188,18 @@ func (db *DB) ReleaseHeld(ctx context.Context, id string) error {
 // MarkRefused remembers that the creation of id in coll was refused for good,
 // so that rows waiting for it as their parent are refused too instead of
 // waiting forever. The mark lives beside the held rows.
-func (db *DB) MarkRefused(ctx context.Context, coll, id, reason string) error {
-	h := &HeldRow{ID: "refused:" + coll + ":" + id, Collection: "refused:" + coll, DocumentID: id, Row: []byte(reason), At: db.now()}
+func (db *DB) MarkRefused(ctx context.Context, coll, id, enterpriseID, reason string) error {
+	h := &HeldRow{ID: "refused:" + coll + ":" + id, Collection: "refused:" + coll, DocumentID: id, EnterpriseID: enterpriseID,
+		Row: []byte(reason), At: db.now()}
 	return db.HoldRow(ctx, h)
 }
 
-// RefusedCreation returns why the creation of id in coll was refused, or "".
-func (db *DB) RefusedCreation(ctx context.Context, coll, id string) (string, error) {
+// RefusedCreation returns why the creation of id in coll was refused and the
+// enterprise the device named for it, or "" when it was not refused.
+func (db *DB) RefusedCreation(ctx context.Context, coll, id string) (reason, enterpriseID string, err error) {
 	h, err := db.FindHeld(ctx, "refused:"+coll+":"+id)
 	if err != nil || h == nil {
-		return "", err
+		return "", "", err
 	}
-	return string(h.Row), nil
+	return string(h.Row), h.EnterpriseID, nil
 }

@@ -43,7 +43,7 @@ func (e *Engine) missingProblems(ctx context.Context, field string, ids []string
 		if ch != nil {
 			continue
 		}
-		why, err := e.db().RefusedCreation(ctx, Problems, id)
+		why, _, err := e.db().RefusedCreation(ctx, Problems, id)
 		if err != nil {
 			return nil, err
 		}
@@ -61,6 +61,37 @@ func (e *Engine) missingProblems(ctx context.Context, field string, ids []string
 func (e *Engine) heldCreation(ctx context.Context, pc *pushCtx, coll, docID string) (bool, error) {
 	h, err := e.db().FindHeld(ctx, heldID(pc.p.UserID, coll, docID))
 	return h != nil, err
+}
+
+// tombstoneHeld stores a tombstone for a held creation that was finally
+// refused. The device was told the row was accepted, so only a pull can make it
+// drop its copy, and a pull sends only stored documents: this one is deleted,
+// content empty, filed under the enterprise the row named, and reaches every
+// replica that has that enterprise in scope. (Outside the scope no pull sends
+// it; a checksum round removes the copy there.) A held edit of a stored visit
+// needs none: the visit itself is pulled.
+func (e *Engine) tombstoneHeld(ctx context.Context, h store.HeldRow, enterpriseID string) error {
+	if enterpriseID == "" {
+		return nil
+	}
+	if ch, err := e.findRaw(ctx, storeColl[h.Collection], h.DocumentID); err != nil || ch != nil {
+		return err
+	}
+	meta := domain.Meta{Deleted: true}
+	var err error
+	switch h.Collection {
+	case ProgressNotes:
+		var row ProgressNoteRow
+		_ = json.Unmarshal(h.Row, &row)
+		err = e.db().CreateProgressNote(ctx, &domain.ProgressNote{ID: h.DocumentID, ProblemID: row.NewDocumentState.ProblemID,
+			EnterpriseID: enterpriseID, AuthorUserID: h.UserID, AuthorName: h.Username, Kind: domain.ActionNote, At: e.now(), Meta: meta})
+	case Visits:
+		err = e.db().CreateVisit(ctx, &domain.Visit{ID: h.DocumentID, OfficialID: h.OfficialID, EnterpriseID: enterpriseID, Date: e.now(), Meta: meta})
+	}
+	if domain.ErrorCode(err) == domain.ECONFLICT {
+		return nil // written meanwhile: that document is what pulls send
+	}
+	return err
 }
 
 // dropHeld forgets a held row the device deleted before its parent arrived.
@@ -173,8 +204,14 @@ func (e *Engine) applyHeld(ctx context.Context, h store.HeldRow) error {
 		return fmt.Errorf("held row of unknown collection %q", h.Collection)
 	}
 	if err := apply(); refusal(err) {
+		if ent == "" && len(h.ParentIDs) > 0 {
+			_, ent, _ = e.db().RefusedCreation(ctx, Problems, h.ParentIDs[0])
+		}
 		if _, err := e.keepRow(hctx, pc, h.Collection, h.DocumentID, ent, doc, domain.OutcomeRejected,
 			fmt.Sprintf("held until its problem arrived, then refused (%s): %s", domain.ErrorCode(err), domain.ErrorMessage(err))); err != nil {
+			return err
+		}
+		if err := e.tombstoneHeld(ctx, h, ent); err != nil {
 			return err
 		}
 	} else if err != nil {

@@ -280,7 +280,7 @@ func pushEach[R pushRow[D], D pushed](ctx context.Context, e *Engine, pc *pushCt
 			if coll == Problems {
 				// Notes and visits naming it, held or still to come, are refused
 				// too rather than waiting for a parent that will never arrive.
-				if rerr := e.db().MarkRefused(ctx, coll, nd.docID(), domain.ErrorMessage(err)); rerr != nil {
+				if rerr := e.db().MarkRefused(ctx, coll, nd.docID(), ops.enterprise(nd), domain.ErrorMessage(err)); rerr != nil {
 					return rerr
 				}
 			}

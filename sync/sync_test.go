@@ -611,6 +611,16 @@ func TestPushChildOfRefusedParent(t *testing.T) {
 					t.Fatalf("held note refused: %+v", res.Rejected)
 				}
 				pushProblem()
+				// The device was told "accepted": a pulled tombstone makes it drop
+				// its copy.
+				b, err := v.e.PullProgressNotes(zhou, nil, lqsync.MaxLimit, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				i := slices.IndexFunc(b.Documents, func(d *lqsync.ProgressNoteDoc) bool { return d.ID == nid })
+				if i < 0 || !b.Documents[i].Deleted || b.Documents[i].Text != "" {
+					t.Fatalf("pull has no tombstone for the refused held note (index %d)", i)
+				}
 			} else {
 				pushProblem()
 				res := pushNote()
