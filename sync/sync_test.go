@@ -772,3 +772,48 @@ func TestPushChildOutOfScopeIsNotHeld(t *testing.T) {
 		}
 	}
 }
+
+// TestPushVisitNotesLastWriterWins is TestPushLastWriterWinsPerField for a
+// visit's notes: the later edit wins in both sync orders, and a GraphQL edit
+// records its clock through the same service call.
+func TestPushVisitNotesLastWriterWins(t *testing.T) {
+	v := newEnv(t)
+	zhou, ent := v.as(t, "zhoushiyue"), v.enterpriseOf(t, "moweiliang")
+	day := time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)
+	now := time.Now()
+	for _, laterFirst := range []bool{false, true} {
+		t.Run(fmt.Sprintf("LaterSyncsFirst=%v", laterFirst), func(t *testing.T) {
+			visit, err := v.svc.CreateVisit(zhou, service.VisitInput{EnterpriseID: &ent, Date: &day, Notes: str("walked the floor")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := v.e.PullVisits(zhou, nil, lqsync.MaxLimit, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			base := b.Documents[slices.IndexFunc(b.Documents, func(d *lqsync.VisitDoc) bool { return d.ID == visit.ID })]
+			edit := func(notes string, ago time.Duration) *lqsync.VisitRow {
+				nd := *base
+				nd.Notes, nd.HLC = notes, lqsync.FormatHLC(now.Add(-ago).UnixMilli(), 0, "phone")
+				return &lqsync.VisitRow{AssumedMasterState: base, NewDocumentState: &nd}
+			}
+			rows := []*lqsync.VisitRow{edit("earlier phone", 10*time.Minute), edit("later phone", 5*time.Minute)}
+			if laterFirst {
+				rows[0], rows[1] = rows[1], rows[0]
+			}
+			for _, row := range rows {
+				if res, err := v.e.PushVisits(zhou, []*lqsync.VisitRow{row}, nil); err != nil || len(res.Rejected) != 0 {
+					t.Fatalf("push: %+v %v", res, err)
+				}
+			}
+			got, err := v.svc.Visit(zhou, visit.ID)
+			if err != nil || got.Notes != "later phone" || got.Clocks["notes"] != lqsync.FormatHLC(now.Add(-5*time.Minute).UnixMilli(), 0, "phone") {
+				t.Fatalf("visit = %+v %v", got, err)
+			}
+			cs := v.conflicts(t, zhou, visit.ID)
+			if len(cs) != 1 || !strings.Contains(cs[0].Client+cs[0].Server, "earlier phone") {
+				t.Fatalf("records = %+v", cs)
+			}
+		})
+	}
+}
