@@ -3,6 +3,7 @@ package sync
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 	"reflect"
 	"slices"
 
@@ -133,13 +134,25 @@ func fieldClock(clocks map[string]string, m domain.Meta) func(string) string {
 	}
 }
 
-// deviceClock is the clock recorded for fields a device's edit writes: its
-// hlc, or (if it sent none or garbage) the server's clock of the write.
-func deviceClock(hlc string) string {
-	if _, _, ok := ParseHLC(hlc); ok {
-		return hlc
+// MaxClockSkew is how far ahead of the server's clock a device's hlc may be.
+// A later one (a phone whose date is wrong) counts as the server's now: it
+// still beats every earlier edit, but cannot win every conflict to come and,
+// observed by other devices through pulls, drag their clocks into the future.
+const MaxClockSkew = time.Minute
+
+// deviceClock is the clock of a device's edit as the merge compares and the
+// field clocks record it: its hlc, clamped to the server's now plus
+// MaxClockSkew, or "" if it sent none or garbage (it then loses every
+// conflict, and the fields it writes get the server's clock).
+func deviceClock(hlc string, now time.Time) string {
+	ms, _, ok := ParseHLC(hlc)
+	switch {
+	case !ok:
+		return ""
+	case ms > now.Add(MaxClockSkew).UnixMilli():
+		return ServerHLC(now)
 	}
-	return ""
+	return hlc
 }
 
 // setMerge applies the device's additions and removals (relative to base) to

@@ -105,7 +105,8 @@ func (e *Engine) pushProblem(ctx context.Context, pc *pushCtx, row *ProblemRow) 
 		return domain.NotFound("problem", nd.ID)
 	}
 
-	m := merge(Problems, bm, cm, sm, nd.HLC, fieldClock(master.Clocks, master.Meta))
+	clock := deviceClock(nd.HLC, e.now())
+	m := merge(Problems, bm, cm, sm, clock, fieldClock(master.Clocks, master.Meta))
 	if m.immutable != "" {
 		return domain.Invalid(m.immutable, "%s cannot change after a problem is reported", m.immutable)
 	}
@@ -123,7 +124,7 @@ func (e *Engine) pushProblem(ctx context.Context, pc *pushCtx, row *ProblemRow) 
 	}
 	merged := fromMap[ProblemDoc](m.doc)
 	if content := contentEdit(server, merged); content != nil {
-		content.HLC = deviceClock(nd.HLC)
+		content.HLC = clock
 		v := int(master.Version)
 		if _, err := e.Svc.UpdateProblem(ctx, nd.ID, &v, *content); err != nil {
 			if err := raced(err); isRace(err) || domain.ErrorCode(err) == domain.EINTERNAL {

@@ -508,6 +508,13 @@ func TestPushLastWriterWinsPerField(t *testing.T) {
 		push(offline)
 		check(base.ID, "from the desk", domain.OutcomeServerKept, "from the phone")
 	})
+	t.Run("DeviceClockFarAheadIsClamped", func(t *testing.T) {
+		base := v.problemOn(t, zhou, ent, "a phone with a wrong date", false)
+		push(edit(base, "from the phone a year ahead", at(365*24*time.Hour, "A")))
+		time.Sleep(5 * time.Millisecond)
+		push(edit(base, "from a phone with the right date", lqsync.FormatHLC(time.Now().UnixMilli(), 0, "B")))
+		check(base.ID, "from a phone with the right date", domain.OutcomeClientWon, "a year ahead")
+	})
 	t.Run("DocumentWithoutFieldClocks", func(t *testing.T) {
 		for _, tc := range []struct {
 			name, title string

@@ -166,7 +166,8 @@ func (e *Engine) pushVisit(ctx context.Context, pc *pushCtx, row *VisitRow) (res
 		}
 		return domain.NotFound("visit", nd.ID)
 	}
-	m := merge(Visits, bm, cm, sm, nd.HLC, fieldClock(master.Clocks, master.Meta))
+	clock := deviceClock(nd.HLC, e.now())
+	m := merge(Visits, bm, cm, sm, clock, fieldClock(master.Clocks, master.Meta))
 	if m.immutable != "" {
 		return domain.Invalid(m.immutable, "a visit's %s cannot change", m.immutable)
 	}
@@ -176,7 +177,7 @@ func (e *Engine) pushVisit(ctx context.Context, pc *pushCtx, row *VisitRow) (res
 	if nd.Deleted && !base.Deleted {
 		_, fail = e.Svc.DeleteVisit(ctx, nd.ID)
 	} else if in, ok := visitEdit(server, merged); ok {
-		in.HLC = deviceClock(nd.HLC)
+		in.HLC = clock
 		v := int(master.Version)
 		_, fail = e.Svc.UpdateVisit(ctx, nd.ID, &v, in)
 	}
