@@ -3,9 +3,9 @@ package sync
 import (
 	"encoding/json"
 	"fmt"
-	"time"
 	"reflect"
 	"slices"
+	"time"
 
 	"github.com/lianqi/lianqi/domain"
 )
