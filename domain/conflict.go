@@ -19,9 +19,13 @@ const (
 	OutcomeMerged ConflictOutcome = "MERGED"
 	// OutcomeRejected: the edit broke a rule (role, workflow, scope) and was not applied.
 	OutcomeRejected ConflictOutcome = "REJECTED"
+	// OutcomePending: a row (a note or a visit) named a problem the server does
+	// not have yet; it is held and applied when the problem arrives. The record
+	// is removed once the row is applied (or replaced by a REJECTED one).
+	OutcomePending ConflictOutcome = "PENDING"
 )
 
-var conflictOutcomes = []ConflictOutcome{OutcomeClientWon, OutcomeServerKept, OutcomeMerged, OutcomeRejected}
+var conflictOutcomes = []ConflictOutcome{OutcomeClientWon, OutcomeServerKept, OutcomeMerged, OutcomeRejected, OutcomePending}
 
 func (o *ConflictOutcome) UnmarshalGQL(v any) (err error) {
 	*o, err = parseEnum(v, conflictOutcomes, "ConflictOutcome")

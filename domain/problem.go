@@ -125,6 +125,11 @@ type Problem struct {
 	ResolveBy   time.Time
 	RespondedAt *time.Time
 	ResolvedAt  *time.Time
+	// Clocks holds, per content field (JSON name), the hybrid logical clock of
+	// the edit that wrote its current value, so that of two offline edits the
+	// later wins whatever order they sync in. Records older than per-field
+	// clocks have none; the record's own clock stands in for them.
+	Clocks map[string]string
 	Meta
 }
 

@@ -13,6 +13,8 @@ type Visit struct {
 	Date         time.Time
 	Notes        string
 	ProblemIDs   []string
+	// Clocks is as Problem.Clocks, for date and notes.
+	Clocks map[string]string
 	Meta
 }
 

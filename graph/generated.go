@@ -651,11 +651,12 @@ type ComplexityRoot struct {
 	}
 
 	SyncRejection struct {
-		Code       func(childComplexity int) int
-		Field      func(childComplexity int) int
-		ID         func(childComplexity int) int
-		Message    func(childComplexity int) int
-		MutationID func(childComplexity int) int
+		Code        func(childComplexity int) int
+		ConflictIDs func(childComplexity int) int
+		Field       func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Message     func(childComplexity int) int
+		MutationID  func(childComplexity int) int
 	}
 
 	User struct {
@@ -3894,6 +3895,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SyncRejection.Code(childComplexity), true
+	case "SyncRejection.conflictIds":
+		if e.ComplexityRoot.SyncRejection.ConflictIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncRejection.ConflictIDs(childComplexity), true
 	case "SyncRejection.field":
 		if e.ComplexityRoot.SyncRejection.Field == nil {
 			break
@@ -5367,6 +5374,8 @@ func (ec *executionContext) childFields_SyncRejection(ctx context.Context, field
 		return ec.fieldContext_SyncRejection_field(ctx, field)
 	case "message":
 		return ec.fieldContext_SyncRejection_message(ctx, field)
+	case "conflictIds":
+		return ec.fieldContext_SyncRejection_conflictIds(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SyncRejection", field.Name)
 }
@@ -21249,6 +21258,29 @@ func (ec *executionContext) fieldContext_SyncRejection_message(_ context.Context
 	return graphql.NewScalarFieldContext("SyncRejection", field, false, false, "String")
 }
 
+func (ec *executionContext) _SyncRejection_conflictIds(ctx context.Context, field graphql.CollectedField, obj *sync1.Rejection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncRejection_conflictIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConflictIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncRejection_conflictIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncRejection", field, false, false, "ID")
+}
+
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *domain.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29853,6 +29885,11 @@ func (ec *executionContext) _SyncRejection(ctx context.Context, sel ast.Selectio
 			}
 		case "message":
 			out.Values[i] = ec._SyncRejection_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conflictIds":
+			out.Values[i] = ec._SyncRejection_conflictIds(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

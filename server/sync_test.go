@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	lqsync "github.com/lianqi/lianqi/sync"
 	"github.com/lianqi/lianqi/sync/client"
@@ -228,4 +230,92 @@ func tagsOf(d map[string]any) []string {
 
 func asGraphQLError(err error, target **client.GraphQLError) bool {
 	return errors.As(err, target)
+}
+
+// TestSyncRefusedCreationsAndHeldChildren walks, over GraphQL as a phone
+// speaks it, what the contract promises for rows the server cannot apply as
+// sent: a creation refused for good comes back as a tombstone with a rejection
+// naming the conflict record that keeps it (readable by the author and the
+// enterprise's official), and a note or visit pushed before its problem is
+// accepted, held as PENDING, and applied when the problem arrives.
+func TestSyncRefusedCreationsAndHeldChildren(t *testing.T) {
+	s := startServer(t)
+	ctx := context.Background()
+	zhou, zhu := s.device("zhoushiyue", "zhou-phone"), s.device("zhulijun", "zhu-phone")
+	mustSync(t, zhou)
+	mustSync(t, zhu)
+	mine := findDoc(t, zhou, lqsync.Problems, func(map[string]any) bool { return true })["enterpriseId"].(string)
+	other := findDoc(t, zhu, lqsync.Problems, func(d map[string]any) bool { return d["enterpriseId"] != mine })["enterpriseId"].(string)
+
+	t.Run("RefusedCreationBecomesATombstone", func(t *testing.T) {
+		id := client.NewID()
+		zhou.Edit(lqsync.Problems, id, func(d map[string]any) {
+			d["enterpriseId"], d["category"], d["title"] = other, "OTHER", "written for a firm zhou does not serve"
+		})
+		r := mustSync(t, zhou)
+		if len(r.Rejected) != 1 || r.Rejected[0].ID != id || len(r.Rejected[0].ConflictIDs) != 1 {
+			t.Fatalf("rejected = %+v", r.Rejected)
+		}
+		if _, live := zhou.Docs(lqsync.Problems)[id]; live {
+			t.Fatal("the refused creation stays on the phone as a ghost")
+		}
+		if d, ok := zhou.Doc(lqsync.Problems, id); !ok || d["deleted"] != true {
+			t.Fatalf("local copy = %v, want the tombstone", d)
+		}
+		if rs := zhou.Rejections(lqsync.Problems); len(rs) != 1 || rs[0].ID != id {
+			t.Fatalf("the app sees rejections %+v", rs)
+		}
+		defer func() {
+			if zhou.Dismiss(lqsync.Problems, id); len(zhou.Rejections(lqsync.Problems)) != 0 {
+				t.Error("a dismissed rejection is still listed")
+			}
+		}()
+		for name, c := range map[string]*client.Client{"author": zhou, "official of the enterprise": zhu} {
+			cs, err := c.Conflicts(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cs) != 1 || cs[0].ID != r.Rejected[0].ConflictIDs[0] || cs[0].Outcome != "REJECTED" || cs[0].Field != "" ||
+				!strings.Contains(cs[0].Client, "written for a firm zhou does not serve") {
+				t.Fatalf("%s reads %+v", name, cs)
+			}
+		}
+	})
+
+	t.Run("ChildrenBeforeTheirProblem", func(t *testing.T) {
+		pid, nid, vid := client.NewID(), client.NewID(), client.NewID()
+		zhou.Edit(lqsync.Problems, pid, func(d map[string]any) {
+			d["enterpriseId"], d["category"], d["title"] = mine, "OTHER", "found at the plant"
+		})
+		zhou.Edit(lqsync.ProgressNotes, nid, func(d map[string]any) { d["problemId"], d["kind"], d["text"] = pid, "NOTE", "called the bank" })
+		zhou.Edit(lqsync.Visits, vid, func(d map[string]any) {
+			d["enterpriseId"], d["date"], d["notes"], d["problemIds"] = mine, time.Now().UTC().Add(-time.Hour).Format(time.RFC3339), "walked the floor", []string{pid}
+		})
+		// The children first, as RxDB's independent replications often do.
+		r, err := zhou.Sync(ctx, lqsync.ProgressNotes, lqsync.Visits)
+		if err != nil || len(r.Rejected) > 0 || r.Conflicts > 0 {
+			t.Fatalf("children: %+v %v", r, err)
+		}
+		cs, err := zhou.Conflicts(ctx, nid)
+		if err != nil || len(cs) != 1 || cs[0].Outcome != "PENDING" {
+			t.Fatalf("held note: %+v %v", cs, err)
+		}
+		if r, err := zhou.Sync(ctx, lqsync.Problems, lqsync.ProgressNotes, lqsync.Visits); err != nil || len(r.Rejected) > 0 {
+			t.Fatalf("parent: %+v %v", r, err)
+		}
+		var out struct {
+			Problem struct{ History []struct{ ID, Text string } }
+			Visit   struct{ Problems []struct{ ID string } }
+		}
+		s.as("maojianguo", `query($p:ID!,$v:ID!){problem(id:$p){history{id text}} visit(id:$v){problems{id}}}`, map[string]any{"p": pid, "v": vid}).decode(t, &out)
+		if len(out.Problem.History) != 1 || out.Problem.History[0].ID != nid || len(out.Visit.Problems) != 1 || out.Visit.Problems[0].ID != pid {
+			t.Fatalf("server has %+v", out)
+		}
+		if cs, err := zhou.Conflicts(ctx, nid); err != nil || len(cs) != 0 {
+			t.Fatalf("records of the applied note: %+v %v", cs, err)
+		}
+		if d, ok := zhou.Doc(lqsync.ProgressNotes, nid); !ok || d["text"] != "called the bank" {
+			t.Fatalf("phone's note = %v", d)
+		}
+	})
 }

@@ -102,6 +102,9 @@ type UpdateProblemInput struct {
 	Category              *domain.Category
 	ResponsibleDepartment *string
 	Tags                  []string
+	// HLC is the hybrid logical clock of the edit, recorded for every field it
+	// changes: the device's for a synced edit; empty for an edit made now.
+	HLC string
 }
 
 // UpdateProblem edits a problem's content. Officials, leaders and admins may edit
@@ -116,12 +119,13 @@ func (s *Service) UpdateProblem(ctx context.Context, id string, expectedVersion 
 	if err != nil {
 		return nil, err
 	}
-	if p.Role == domain.RoleEnterprise && pr.Status != domain.StatusReported {
-		return nil, domain.Forbidden("the problem has been taken up by officials; add a progress note instead")
+	if err := MayEditProblem(p, pr); err != nil {
+		return nil, err
 	}
 	if err := checkVersion(expectedVersion, "problem", id, pr.Version); err != nil {
 		return nil, err
 	}
+	before := problemContent(pr)
 	setIf(&pr.Title, in.Title)
 	setIf(&pr.Description, in.Description)
 	setIf(&pr.Category, in.Category)
@@ -132,7 +136,19 @@ func (s *Service) UpdateProblem(ctx context.Context, id string, expectedVersion 
 	if err := pr.Validate(); err != nil {
 		return nil, err
 	}
+	pr.Clocks = stampClocks(pr.Clocks, in.HLC, s.now(), before, problemContent(pr))
 	return pr, s.DB.UpdateProblem(ctx, pr)
+}
+
+// MayEditProblem says whether p may edit the content of pr (in scope): an
+// enterprise only until officials have acknowledged its problem. Sync asks it
+// before merging, so that an edit refused for this reason is recorded as
+// refused even when the merge would have kept the server's value anyway.
+func MayEditProblem(p *domain.Principal, pr *domain.Problem) error {
+	if p.Role == domain.RoleEnterprise && pr.Status != domain.StatusReported {
+		return domain.Forbidden("the problem has been taken up by officials; add a progress note instead")
+	}
+	return nil
 }
 
 // DeleteProblem removes a problem entered by mistake (admins only). It becomes a
@@ -152,7 +168,8 @@ func (s *Service) DeleteProblem(ctx context.Context, id string) (*domain.Problem
 // AddProgressNote appends a note to a problem in the caller's scope. Notes are
 // never edited or removed: the log is the record of what was done. A note is the
 // workflow's NOTE action, so the same rules (any role in scope, text required)
-// hold here and for notes synced from phones; it changes nothing on the problem.
+// hold here and for notes synced from phones; it changes nothing on the problem
+// but its change sequence, so that problemChanged subscribers hear of it.
 func (s *Service) AddProgressNote(ctx context.Context, problemID, text string, clientID *string) (*domain.ProgressNote, error) {
 	sc, p, err := s.Scope(ctx)
 	if err != nil {
@@ -171,5 +188,14 @@ func (s *Service) AddProgressNote(ctx context.Context, problemID, text string, c
 		return nil, err
 	}
 	n.ID = id
-	return n, s.DB.CreateProgressNote(ctx, n)
+	if err := s.DB.CreateProgressNote(ctx, n); err != nil {
+		return nil, err
+	}
+	// The note is part of the problem's history, which problemChanged
+	// subscribers show: tell them. The note is stored either way; a failure
+	// here only delays the event to the problem's next write.
+	if err := s.DB.TouchProblem(ctx, pr); err != nil {
+		s.Log.WarnContext(ctx, "problem not touched after a note", "problem", pr.ID, "note", n.ID, "err", err)
+	}
+	return n, nil
 }

@@ -33,6 +33,8 @@ type VisitInput struct {
 	Date         *time.Time
 	Notes        *string
 	ProblemIDs   []string
+	// HLC is as UpdateProblemInput.HLC.
+	HLC string
 }
 
 // CreateVisit records an official's visit. Officials record their own visits to
@@ -99,6 +101,8 @@ func (s *Service) UpdateVisit(ctx context.Context, id string, expectedVersion *i
 		if in.ID != nil || in.EnterpriseID != nil || in.OfficialID != nil {
 			return domain.Invalid("enterpriseId", "a visit's id, enterprise and official cannot change")
 		}
+		before := visitContent(v)
+		defer func() { v.Clocks = stampClocks(v.Clocks, in.HLC, s.now(), before, visitContent(v)) }()
 		if in.Date != nil {
 			v.Date = in.Date.UTC()
 		}

@@ -66,3 +66,24 @@ func (db *DB) FindConflicts(ctx context.Context, scope domain.Scope, userID stri
 	}
 	return findPage(ctx, db, CollConflicts, filter, sortSpec{Field: "at", Desc: true}, page, (*conflictDoc).toDomain)
 }
+
+// ResolveConflict removes a conflict record that no longer stands (a held row
+// that has been applied): it becomes a tombstone, so listings skip it.
+func (db *DB) ResolveConflict(ctx context.Context, id string) error {
+	ch, err := db.FindChange(ctx, CollConflicts, id)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var d conflictDoc
+	if err := bson.Unmarshal(ch.Doc, &d); err != nil {
+		return translate("decode conflict", err)
+	}
+	if d.Deleted {
+		return nil
+	}
+	d.Deleted = true
+	return db.commit(ctx, CollConflicts, &d, d.Version)
+}

@@ -27,6 +27,9 @@ type problemDoc struct {
 	ResolveBy             time.Time  `bson:"resolveBy"`
 	RespondedAt           *time.Time `bson:"respondedAt"`
 	ResolvedAt            *time.Time `bson:"resolvedAt"`
+	// Clocks: the hybrid logical clock of the edit behind each content
+	// field's value (domain.Problem.Clocks); absent on older documents.
+	Clocks map[string]string `bson:"clocks,omitempty"`
 	// DueAt is derived (domain.Problem.DueAt) and stored only so that the
 	// database can sort by it: "overdue first" is a plain ascending sort.
 	DueAt time.Time `bson:"dueAt"`
@@ -46,7 +49,7 @@ func problemFromDomain(p *domain.Problem) *problemDoc {
 	return &problemDoc{CoordinatingDepts: depts, EscalationMode: string(p.EscalationMode), Stamp: baseFrom(p.ID, p.Meta), EnterpriseID: p.EnterpriseID, Category: string(p.Category), Title: p.Title,
 		Description: p.Description, Status: string(p.Status), Level: string(p.Level), ResponsibleDepartment: p.ResponsibleDepartment,
 		Tags: tags, ReportedByUserID: p.ReportedByUserID, ReportedAt: p.ReportedAt, RespondBy: p.RespondBy, ResolveBy: p.ResolveBy,
-		RespondedAt: p.RespondedAt, ResolvedAt: p.ResolvedAt, DueAt: p.DueAt()}
+		RespondedAt: p.RespondedAt, ResolvedAt: p.ResolvedAt, Clocks: p.Clocks, DueAt: p.DueAt()}
 }
 
 func (d *problemDoc) toDomain() *domain.Problem {
@@ -55,7 +58,7 @@ func (d *problemDoc) toDomain() *domain.Problem {
 		ResponsibleDepartment: d.ResponsibleDepartment, CoordinatingDepartments: d.CoordinatingDepts,
 		EscalationMode: domain.EscalationMode(d.EscalationMode), Tags: d.Tags, ReportedByUserID: d.ReportedByUserID,
 		ReportedAt: d.ReportedAt.UTC(), RespondBy: d.RespondBy.UTC(), ResolveBy: d.ResolveBy.UTC(),
-		RespondedAt: utcPtr(d.RespondedAt), ResolvedAt: utcPtr(d.ResolvedAt), Meta: d.meta()}
+		RespondedAt: utcPtr(d.RespondedAt), ResolvedAt: utcPtr(d.ResolvedAt), Clocks: d.Clocks, Meta: d.meta()}
 }
 
 // overdueFilter mirrors domain.Problem.Overdue as a query.
@@ -127,6 +130,17 @@ func (db *DB) CreateProblem(ctx context.Context, p *domain.Problem) error {
 // Deleting is an update that sets Deleted: the record stays as a tombstone.
 func (db *DB) UpdateProblem(ctx context.Context, p *domain.Problem) error {
 	return save(ctx, db, CollProblems, problemFromDomain(p), p.Version, &p.Meta)
+}
+
+// TouchProblem gives the problem a new change sequence without changing it
+// (its version stays): subscribers to problem changes hear that its history
+// grew, and pulls send it again. If it was written meanwhile, that write's
+// sequence already does the same.
+func (db *DB) TouchProblem(ctx context.Context, p *domain.Problem) error {
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
+	defer db.committed.broadcast()
+	return db.restamp(ctx, CollProblems, &Stamp{ID: p.ID, Version: p.Version})
 }
 
 type noteDoc struct {

@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/lianqi/lianqi/domain"
 )
@@ -114,4 +116,90 @@ func (db *DB) SyncKey(ctx context.Context) ([]byte, error) {
 		return nil, translate("read sync key", err)
 	}
 	return doc.Key, nil
+}
+
+// collHeld holds pushed rows that name a parent the server does not have yet
+// (a note of a problem, a visit linking problems, created offline and pushed
+// before the problem). Like receipts they are bookkeeping, not synced records.
+const collHeld = "syncHeld"
+
+// HeldRow is a pushed row waiting for its parents, with the identity of the
+// user who pushed it, so that it is applied with that user's rights.
+type HeldRow struct {
+	ID           string    `bson:"_id"`
+	UserID       string    `bson:"userId"`
+	Username     string    `bson:"username"`
+	Role         string    `bson:"role"`
+	OfficialID   string    `bson:"officialId"`
+	EnterpriseID string    `bson:"enterpriseId"`
+	DeviceID     string    `bson:"deviceId"`
+	Collection   string    `bson:"collection"`
+	DocumentID   string    `bson:"documentId"`
+	ParentIDs    []string  `bson:"parentIds"`
+	Row          []byte    `bson:"row"`
+	ConflictID   string    `bson:"conflictId"`
+	At           time.Time `bson:"at"`
+}
+
+// HoldRow stores (or replaces) a held row.
+func (db *DB) HoldRow(ctx context.Context, h *HeldRow) error {
+	_, err := db.coll(collHeld).ReplaceOne(ctx, bson.D{{Key: "_id", Value: h.ID}}, h, options.Replace().SetUpsert(true))
+	return translate("hold row", err)
+}
+
+// FindHeld returns the held row id, or nil.
+func (db *DB) FindHeld(ctx context.Context, id string) (*HeldRow, error) {
+	var h HeldRow
+	err := db.coll(collHeld).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&h)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, translate("find held row", err)
+	}
+	return &h, nil
+}
+
+// HeldRows lists the rows held for userID or waiting for one of parentIDs,
+// oldest first. The collection is small (rows wait only until their parent's
+// push), so the scan the embedded engine makes for this filter is cheap.
+func (db *DB) HeldRows(ctx context.Context, userID string, parentIDs []string) ([]HeldRow, error) {
+	or := bson.A{bson.D{{Key: "userId", Value: userID}}}
+	if len(parentIDs) > 0 {
+		or = append(or, bson.D{{Key: "parentIds", Value: bson.D{{Key: "$in", Value: parentIDs}}}})
+	}
+	cur, err := db.coll(collHeld).Find(ctx, bson.D{{Key: "$or", Value: or}}, options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, translate("find held rows", err)
+	}
+	var out []HeldRow
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, translate("read held rows", err)
+	}
+	return out, nil
+}
+
+// ReleaseHeld forgets a held row that was applied (or finally refused).
+func (db *DB) ReleaseHeld(ctx context.Context, id string) error {
+	_, err := db.coll(collHeld).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+	return translate("release held row", err)
+}
+
+// MarkRefused remembers that the creation of id in coll was refused for good,
+// so that rows waiting for it as their parent are refused too instead of
+// waiting forever. The mark lives beside the held rows.
+func (db *DB) MarkRefused(ctx context.Context, coll, id, enterpriseID, reason string) error {
+	h := &HeldRow{ID: "refused:" + coll + ":" + id, Collection: "refused:" + coll, DocumentID: id, EnterpriseID: enterpriseID,
+		Row: []byte(reason), At: db.now()}
+	return db.HoldRow(ctx, h)
+}
+
+// RefusedCreation returns why the creation of id in coll was refused and the
+// enterprise the device named for it, or "" when it was not refused.
+func (db *DB) RefusedCreation(ctx context.Context, coll, id string) (reason, enterpriseID string, err error) {
+	h, err := db.FindHeld(ctx, "refused:"+coll+":"+id)
+	if err != nil || h == nil {
+		return "", "", err
+	}
+	return string(h.Row), h.EnterpriseID, nil
 }

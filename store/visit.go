@@ -16,6 +16,8 @@ type visitDoc struct {
 	Date         time.Time `bson:"date"`
 	Notes        string    `bson:"notes"`
 	ProblemIDs   []string  `bson:"problemIds"`
+	// Clocks is domain.Visit.Clocks; absent on older documents.
+	Clocks map[string]string `bson:"clocks,omitempty"`
 }
 
 func (d *visitDoc) visibleIn(s domain.Scope) bool { return s.HasEnterprise(d.EnterpriseID) }
@@ -25,11 +27,11 @@ func visitFromDomain(v *domain.Visit) *visitDoc {
 	if ids == nil {
 		ids = []string{}
 	}
-	return &visitDoc{Stamp: baseFrom(v.ID, v.Meta), OfficialID: v.OfficialID, EnterpriseID: v.EnterpriseID, Date: v.Date, Notes: v.Notes, ProblemIDs: ids}
+	return &visitDoc{Stamp: baseFrom(v.ID, v.Meta), OfficialID: v.OfficialID, EnterpriseID: v.EnterpriseID, Date: v.Date, Notes: v.Notes, ProblemIDs: ids, Clocks: v.Clocks}
 }
 
 func (d *visitDoc) toDomain() *domain.Visit {
-	return &domain.Visit{ID: d.ID, OfficialID: d.OfficialID, EnterpriseID: d.EnterpriseID, Date: d.Date.UTC(), Notes: d.Notes, ProblemIDs: d.ProblemIDs, Meta: d.meta()}
+	return &domain.Visit{ID: d.ID, OfficialID: d.OfficialID, EnterpriseID: d.EnterpriseID, Date: d.Date.UTC(), Notes: d.Notes, ProblemIDs: d.ProblemIDs, Clocks: d.Clocks, Meta: d.meta()}
 }
 
 // FindVisitByID returns the visit if its enterprise is inside scope.

@@ -70,7 +70,18 @@ func problemDoc(p *domain.Problem) *ProblemDoc {
 		Status: p.Status, Level: p.Level, ResponsibleDepartment: p.ResponsibleDepartment,
 		CoordinatingDepartments: nonNil(p.CoordinatingDepartments), EscalationMode: string(p.EscalationMode), Tags: nonNil(p.Tags),
 		ReportedBy: p.ReportedByUserID, ReportedAt: tp(p.ReportedAt), RespondBy: tp(p.RespondBy), ResolveBy: tp(p.ResolveBy),
-		RespondedAt: p.RespondedAt, ResolvedAt: p.ResolvedAt, Meta: metaOf(p.Meta)}
+		RespondedAt: p.RespondedAt, ResolvedAt: p.ResolvedAt, Meta: metaWithClocks(p.Meta, p.Clocks)}
+}
+
+// metaWithClocks gives a document the latest of its write time and its field
+// clocks as hlc: a device that pulls it observes every clock the server keeps,
+// so its next edit is later than all of them (hybrid logical clock).
+func metaWithClocks(m domain.Meta, clocks map[string]string) Meta {
+	out := metaOf(m)
+	for _, c := range clocks {
+		out.HLC = maxHLC(out.HLC, c)
+	}
+	return out
 }
 
 // ProgressNoteDoc is an entry of a problem's append-only history.
@@ -106,7 +117,7 @@ type VisitDoc struct {
 
 func visitDoc(v *domain.Visit) *VisitDoc {
 	return &VisitDoc{ID: v.ID, OfficialID: v.OfficialID, EnterpriseID: v.EnterpriseID, Date: tp(v.Date), Notes: v.Notes,
-		ProblemIDs: nonNil(v.ProblemIDs), Meta: metaOf(v.Meta)}
+		ProblemIDs: nonNil(v.ProblemIDs), Meta: metaWithClocks(v.Meta, v.Clocks)}
 }
 
 // EnterpriseDoc is an enterprise (pull only).

@@ -1,11 +1,10 @@
 package sync
 
 import (
-	"fmt"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/lianqi/lianqi/service"
 )
 
 // A hybrid logical clock orders edits made on devices whose wall clocks drift:
@@ -55,25 +54,25 @@ func (c *HLC) Observe(v string) {
 
 // FormatHLC writes a clock value.
 func FormatHLC(ms int64, counter int, node string) string {
-	return fmt.Sprintf("%013d-%04d-%s", ms, counter, node)
+	return service.FormatClock(ms, counter, node)
 }
 
 // ParseHLC reads a clock value.
-func ParseHLC(v string) (ms int64, counter int, ok bool) {
-	parts := strings.SplitN(v, "-", 3)
-	if len(parts) < 2 {
-		return 0, 0, false
-	}
-	ms, err1 := strconv.ParseInt(parts[0], 10, 64)
-	c, err2 := strconv.Atoi(parts[1])
-	if err1 != nil || err2 != nil || ms < 0 || c < 0 {
-		return 0, 0, false
-	}
-	return ms, c, true
-}
+func ParseHLC(v string) (ms int64, counter int, ok bool) { return service.ParseClock(v) }
 
 // ServerHLC is the clock value of a server write: its commit time.
-func ServerHLC(t time.Time) string { return FormatHLC(t.UnixMilli(), 0, "server") }
+func ServerHLC(t time.Time) string { return service.ServerClock(t) }
+
+// maxHLC is the later of clock values (invalid ones count as earliest).
+func maxHLC(vs ...string) string {
+	out := ""
+	for _, v := range vs {
+		if _, _, ok := ParseHLC(v); ok && (out == "" || later(v, out)) {
+			out = v
+		}
+	}
+	return out
+}
 
 // later reports whether the device's clock a is after the server's b. Ties go to
 // the server: a device cannot win by guessing the server's time exactly.

@@ -2,8 +2,10 @@ package sync
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
+	"time"
 
 	"github.com/lianqi/lianqi/domain"
 )
@@ -72,7 +74,10 @@ type merged struct {
 // merge combines the device's edit (client, made on base) with the server's
 // current document: fields only the device changed take its value, fields only
 // the server changed keep the server's, and fields both changed follow policy.
-func merge(coll string, base, client, server map[string]any, clientHLC, serverHLC string) merged {
+// serverClock gives the clock of the edit behind the server's value of a field
+// (its field clock, or the document's clock for documents stored before field
+// clocks existed).
+func merge(coll string, base, client, server map[string]any, clientHLC string, serverClock func(field string) string) merged {
 	out := merged{doc: map[string]any{}}
 	for k, v := range server {
 		out.doc[k] = v
@@ -102,17 +107,52 @@ func merge(coll string, base, client, server map[string]any, clientHLC, serverHL
 				out.doc[f] = setMerge(b, c, s)
 				out.conflicts = append(out.conflicts, fieldConflict{Field: f, Base: b, Client: c, Server: s, Result: out.doc[f], Outcome: domain.OutcomeMerged,
 					Reason: "both changed the set: both sides' additions and removals kept"})
-			case later(clientHLC, serverHLC):
+			case later(clientHLC, serverClock(f)):
 				out.doc[f] = c
 				out.conflicts = append(out.conflicts, fieldConflict{Field: f, Base: b, Client: c, Server: s, Result: c, Outcome: domain.OutcomeClientWon,
-					Reason: "both changed the field: the device's edit is later"})
+					Reason: fmt.Sprintf("both changed %s: the device's edit (hlc %s) is later than the edit behind the server's value (hlc %s), so the device's value was applied",
+						f, clientHLC, serverClock(f))})
 			default:
 				out.conflicts = append(out.conflicts, fieldConflict{Field: f, Base: b, Client: c, Server: s, Result: s, Outcome: domain.OutcomeServerKept,
-					Reason: "both changed the field: the server's value is later"})
+					Reason: fmt.Sprintf("both changed %s: the edit behind the server's value (hlc %s) is later than the device's edit (hlc %s), so the server's value was kept",
+						f, serverClock(f), clientHLC)})
 			}
 		}
 	}
 	return out
+}
+
+// fieldClock returns the clock of the edit behind each field's stored value:
+// its field clock, or, for a document stored before field clocks existed (or
+// a field never edited since), the document's own clock, its last write.
+func fieldClock(clocks map[string]string, m domain.Meta) func(string) string {
+	return func(f string) string {
+		if c, ok := clocks[f]; ok {
+			return c
+		}
+		return ServerHLC(m.UpdatedAt)
+	}
+}
+
+// MaxClockSkew is how far ahead of the server's clock a device's hlc may be.
+// A later one (a phone whose date is wrong) counts as the server's now: it
+// still beats every earlier edit, but cannot win every conflict to come and,
+// observed by other devices through pulls, drag their clocks into the future.
+const MaxClockSkew = time.Minute
+
+// deviceClock is the clock of a device's edit as the merge compares and the
+// field clocks record it: its hlc, clamped to the server's now plus
+// MaxClockSkew, or "" if it sent none or garbage (it then loses every
+// conflict, and the fields it writes get the server's clock).
+func deviceClock(hlc string, now time.Time) string {
+	ms, _, ok := ParseHLC(hlc)
+	switch {
+	case !ok:
+		return ""
+	case ms > now.Add(MaxClockSkew).UnixMilli():
+		return ServerHLC(now)
+	}
+	return hlc
 }
 
 // setMerge applies the device's additions and removals (relative to base) to

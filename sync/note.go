@@ -28,12 +28,18 @@ func (e *Engine) PushProgressNotes(ctx context.Context, rows []*ProgressNoteRow,
 	if err != nil {
 		return nil, err
 	}
-	conflicts, rejected, err := pushEach(ctx, e, pc, ProgressNotes, rows,
-		func(row *ProgressNoteRow) error { return e.pushNote(ctx, pc, row) },
-		func(id string) (*ProgressNoteDoc, error) { return e.noteMaster(ctx, pc.sc, id) })
+	conflicts, rejected, err := pushEach(ctx, e, pc, ProgressNotes, rows, collOps[*ProgressNoteRow, *ProgressNoteDoc]{
+		apply:  func(row *ProgressNoteRow) error { return e.pushNote(ctx, pc, row) },
+		master: func(id string) (*ProgressNoteDoc, error) { return e.noteMaster(ctx, pc.sc, id) },
+		tombstone: func(id string) *ProgressNoteDoc {
+			return &ProgressNoteDoc{ID: id, Meta: Meta{HLC: ServerHLC(e.now()), Deleted: true}}
+		},
+		enterprise: func(d *ProgressNoteDoc) string { return e.noteEnterprise(ctx, d) },
+	})
 	if err != nil {
 		return nil, err
 	}
+	e.releaseHeld(ctx, pc)
 	return &ProgressNotePushResult{Conflicts: conflicts, Rejected: rejected}, nil
 }
 
@@ -72,7 +78,14 @@ func (e *Engine) pushNote(ctx context.Context, pc *pushCtx, row *ProgressNoteRow
 		return nil
 	}
 	if row.AssumedMasterState != nil {
-		return domain.NotFound("progress note", nd.ID)
+		held, err := e.heldCreation(ctx, pc, ProgressNotes, nd.ID)
+		if err != nil {
+			return err
+		}
+		if !held {
+			return domain.NotFound("progress note", nd.ID)
+		}
+		row = &ProgressNoteRow{NewDocumentState: nd, MutationID: row.MutationID}
 	}
 	if nd.Kind != "" && nd.Kind != string(domain.ActionNote) {
 		return domain.Invalid("kind", "a device writes NOTE entries; status changes are made on the problem")
@@ -80,23 +93,31 @@ func (e *Engine) pushNote(ctx context.Context, pc *pushCtx, row *ProgressNoteRow
 	if nd.Deleted {
 		return domain.Invalid("deleted", "progress notes are append-only and cannot be deleted")
 	}
-	id := nd.ID
-	if _, err := e.Svc.AddProgressNote(ctx, nd.ProblemID, nd.Text, &id); err != nil {
-		if domain.ErrorCode(err) == domain.ENOTFOUND || domain.ErrorCode(err) == domain.EFORBIDDEN {
-			// Written while the device could still see the problem: keep the
-			// text as a conflict record for whoever serves the enterprise now.
-			ent := ""
-			if p, ferr := e.findRaw(ctx, store.CollProblems, nd.ProblemID); ferr == nil && p != nil {
-				ent = keyOf(store.CollProblems, *p)
-			}
-			if rerr := e.record(ctx, pc, ProgressNotes, nd.ID, ent, []fieldConflict{{Field: "text", Client: nd.Text,
-				Outcome: domain.OutcomeRejected, Reason: "the problem is no longer in your scope: " + domain.ErrorMessage(err)}}); rerr != nil {
-				return rerr
-			}
-		}
+	missing, err := e.missingProblems(ctx, "problemId", []string{nd.ProblemID})
+	if err != nil {
 		return err
 	}
-	return nil
+	if len(missing) > 0 {
+		if nd.EnterpriseID != "" && !pc.sc.HasEnterprise(nd.EnterpriseID) {
+			// Its problem could not be created here either (the enterprise
+			// left the caller's scope): refuse now, so the device drops its
+			// copy, rather than hold a row that would only be refused later.
+			return domain.Invalid("enterpriseId", "enterprise %s is not in your scope, so the note's problem %s cannot be created", nd.EnterpriseID, nd.ProblemID)
+		}
+		return e.hold(ctx, pc, ProgressNotes, nd.ID, nd.EnterpriseID, missing, row, nd)
+	}
+	id := nd.ID
+	_, err = e.Svc.AddProgressNote(ctx, nd.ProblemID, nd.Text, &id)
+	return err
+}
+
+// noteEnterprise is the enterprise a note belongs to: its problem's, when the
+// server has the problem, otherwise what the device sent.
+func (e *Engine) noteEnterprise(ctx context.Context, nd *ProgressNoteDoc) string {
+	if p, err := e.findRaw(ctx, store.CollProblems, nd.ProblemID); err == nil && p != nil {
+		return keyOf(store.CollProblems, *p)
+	}
+	return nd.EnterpriseID
 }
 
 func (r *ProgressNoteRow) state() *ProgressNoteDoc {
@@ -107,5 +128,7 @@ func (r *ProgressNoteRow) state() *ProgressNoteDoc {
 }
 
 func (r *ProgressNoteRow) mutation() *string { return r.MutationID }
+
+func (r *ProgressNoteRow) creation() bool { return r.AssumedMasterState == nil }
 
 func (d *ProgressNoteDoc) docID() string { return d.ID }

@@ -30,12 +30,23 @@ func (e *Engine) PushProblems(ctx context.Context, rows []*ProblemRow, device *s
 	if err != nil {
 		return nil, err
 	}
-	conflicts, rejected, err := pushEach(ctx, e, pc, Problems, rows,
-		func(row *ProblemRow) error { return retryRaces(func() error { return e.pushProblem(ctx, pc, row) }) },
-		func(id string) (*ProblemDoc, error) { return e.problemMaster(ctx, pc.sc, id) })
+	conflicts, rejected, err := pushEach(ctx, e, pc, Problems, rows, collOps[*ProblemRow, *ProblemDoc]{
+		apply:  func(row *ProblemRow) error { return retryRaces(func() error { return e.pushProblem(ctx, pc, row) }) },
+		master: func(id string) (*ProblemDoc, error) { return e.problemMaster(ctx, pc.sc, id) },
+		tombstone: func(id string) *ProblemDoc {
+			return &ProblemDoc{ID: id, CoordinatingDepartments: []string{}, Tags: []string{}, Meta: Meta{HLC: ServerHLC(e.now()), Deleted: true}}
+		},
+		enterprise: func(d *ProblemDoc) string {
+			if d.EnterpriseID == "" {
+				return pc.p.EnterpriseID // an enterprise reports for itself
+			}
+			return d.EnterpriseID
+		},
+	})
 	if err != nil {
 		return nil, err
 	}
+	e.releaseHeld(ctx, pc)
 	return &ProblemPushResult{Conflicts: conflicts, Rejected: rejected}, nil
 }
 
@@ -94,14 +105,26 @@ func (e *Engine) pushProblem(ctx context.Context, pc *pushCtx, row *ProblemRow) 
 		return domain.NotFound("problem", nd.ID)
 	}
 
-	m := merge(Problems, bm, cm, sm, nd.HLC, server.HLC)
+	clock := deviceClock(nd.HLC, e.now())
+	m := merge(Problems, bm, cm, sm, clock, fieldClock(master.Clocks, master.Meta))
 	if m.immutable != "" {
 		return domain.Invalid(m.immutable, "%s cannot change after a problem is reported", m.immutable)
 	}
-	merged := fromMap[ProblemDoc](m.doc)
 	var refusedFields []fieldConflict
 	var rejection error
+	if err := service.MayEditProblem(pc.p, master); err != nil && len(contentChanges(bm, cm)) > 0 {
+		// Refused whatever the clocks say: record the true reason, not a lost
+		// merge, for every content field the device changed.
+		refusedFields = refusedContent(bm, cm, sm, domain.ErrorMessage(err))
+		m.conflicts = slices.DeleteFunc(m.conflicts, func(c fieldConflict) bool { return isContent(c.Field) })
+		for _, f := range contentChanges(bm, cm) {
+			m.doc[f] = sm[f]
+		}
+		rejection = err
+	}
+	merged := fromMap[ProblemDoc](m.doc)
 	if content := contentEdit(server, merged); content != nil {
+		content.HLC = clock
 		v := int(master.Version)
 		if _, err := e.Svc.UpdateProblem(ctx, nd.ID, &v, *content); err != nil {
 			if err := raced(err); isRace(err) || domain.ErrorCode(err) == domain.EINTERNAL {
@@ -125,6 +148,35 @@ func (e *Engine) pushProblem(ctx context.Context, pc *pushCtx, row *ProblemRow) 
 		return err
 	}
 	return rejection
+}
+
+// isContent reports whether a problem field is content (edited by
+// UpdateProblem) rather than workflow or bookkeeping.
+func isContent(f string) bool {
+	pol := policies[Problems][f]
+	return pol == lww || pol == setUnion
+}
+
+// contentChanges lists the content fields the device changed, sorted.
+func contentChanges(base, client map[string]any) []string {
+	var out []string
+	for f := range policies[Problems] {
+		if isContent(f) && !equal(base[f], client[f]) {
+			out = append(out, f)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// refusedContent lists every content field the device changed as refused.
+func refusedContent(base, client, server map[string]any, reason string) []fieldConflict {
+	var out []fieldConflict
+	for _, f := range contentChanges(base, client) {
+		out = append(out, fieldConflict{Field: f, Base: base[f], Client: client[f], Server: server[f], Result: server[f],
+			Outcome: domain.OutcomeRejected, Reason: reason})
+	}
+	return out
 }
 
 // contentEdit is the service update that turns server into merged, or nil.
@@ -170,6 +222,7 @@ func (e *Engine) createProblem(ctx context.Context, pc *pushCtx, nd *ProblemDoc)
 	if err != nil {
 		return err
 	}
+	pc.created = append(pc.created, created.ID)
 	base := problemDoc(created)
 	if nd.Status == "" || nd.Status == base.Status {
 		if nd.Level == "" || nd.Level == base.Level {
@@ -196,5 +249,7 @@ func (r *ProblemRow) state() *ProblemDoc {
 }
 
 func (r *ProblemRow) mutation() *string { return r.MutationID }
+
+func (r *ProblemRow) creation() bool { return r.AssumedMasterState == nil }
 
 func (d *ProblemDoc) docID() string { return d.ID }

@@ -60,14 +60,21 @@ type Engine struct {
 	// PollInterval is how often live streams look for writes of other processes,
 	// which the in-process commit signal does not see.
 	PollInterval time.Duration
+	// MaxHeld bounds the rows one user may have waiting for their parent
+	// problem, so that rows naming problems that never come cannot fill the
+	// database; beyond it such rows are refused (BAD_USER_INPUT).
+	MaxHeld int
 
 	keyMu   gosync.Mutex
 	signKey []byte
+	// heldMu makes one release of held rows at a time in this process, so two
+	// pushes finishing together do not apply the same held row twice.
+	heldMu gosync.Mutex
 }
 
 // New returns an engine over the service.
 func New(svc *service.Service) *Engine {
-	return &Engine{Svc: svc, Log: svc.Log, StaleReceipt: time.Minute, PollInterval: 2 * time.Second}
+	return &Engine{Svc: svc, Log: svc.Log, StaleReceipt: time.Minute, PollInterval: 2 * time.Second, MaxHeld: DefaultMaxHeld}
 }
 
 func (e *Engine) db() *store.DB { return e.Svc.DB }

@@ -49,7 +49,9 @@ func levelStage(l domain.Level) int { return slices.Index(domain.Levels, l) }
 // base, the device's move is replayed as is. When the server moved meanwhile,
 // only further progress is replayed (an offline "resolved" after someone else
 // started the work); a stale edit never takes a problem back, so a resolved or
-// confirmed problem stays so and the device's move is kept as a conflict.
+// confirmed problem stays so and the device's move is kept as a conflict. A
+// step the workflow refuses because the problem moved on while the device was
+// offline is a CONFLICT, not bad input: the device did nothing wrong.
 func (e *Engine) problemWorkflow(ctx context.Context, pc *pushCtx, base, nd *ProblemDoc) ([]fieldConflict, error) {
 	reason := ""
 	if nd.StatusReason != nil {
@@ -67,6 +69,16 @@ func (e *Engine) problemWorkflow(ctx context.Context, pc *pushCtx, base, nd *Pro
 	if err != nil {
 		return nil, err
 	}
+	movedOn := func() bool { return cur.Status != base.Status || cur.Level != base.Level }
+	// stale turns the workflow's refusal of a step into a conflict when the
+	// problem is no longer where the device left it.
+	stale := func(err error, field string, want any) error {
+		if domain.ErrorCode(err) == domain.EINVALID && movedOn() {
+			return domain.Errorf(domain.ECONFLICT, "the problem became %s (level %s) while the device was offline; its %s cannot change to %v now: %s",
+				cur.Status, cur.Level, field, want, domain.ErrorMessage(err))
+		}
+		return err
+	}
 
 	if nd.Deleted && !base.Deleted {
 		if _, err := e.Svc.DeleteProblem(ctx, nd.ID); err != nil {
@@ -82,11 +94,11 @@ func (e *Engine) problemWorkflow(ctx context.Context, pc *pushCtx, base, nd *Pro
 		step := domain.Step{Action: domain.ActionEscalate, Level: nd.Level, Mode: domain.EscalationMode(nd.EscalationMode), Departments: nd.CoordinatingDepartments, Reason: reason}
 		if levelStage(nd.Level) < levelStage(cur.Level) {
 			fail("level", base.Level, nd.Level, cur.Level, domain.Errorf(domain.ECONFLICT, "the problem was escalated to %s meanwhile; it cannot go back to %s", cur.Level, nd.Level))
-		} else if err := e.step(ctx, pc, cur, step); err != nil {
+		} else if err := e.step(ctx, cur, step); err != nil {
 			if isRace(err) || domain.ErrorCode(err) == domain.EINTERNAL {
 				return nil, err
 			}
-			fail("level", base.Level, nd.Level, cur.Level, err)
+			fail("level", base.Level, nd.Level, cur.Level, stale(err, "level", nd.Level))
 		}
 	}
 
@@ -99,15 +111,15 @@ func (e *Engine) problemWorkflow(ctx context.Context, pc *pushCtx, base, nd *Pro
 		}
 		steps, ok := routes[nd.Status][from]
 		if !ok {
-			fail("status", base.Status, nd.Status, cur.Status, domain.Invalid("status", "a problem cannot go from %s to %s", from, nd.Status))
+			fail("status", base.Status, nd.Status, cur.Status, stale(domain.Invalid("status", "a problem cannot go from %s to %s", from, nd.Status), "status", nd.Status))
 			return out, first
 		}
 		for _, a := range steps {
-			if err := e.step(ctx, pc, cur, domain.Step{Action: a, Reason: reason}); err != nil {
+			if err := e.step(ctx, cur, domain.Step{Action: a, Reason: reason}); err != nil {
 				if isRace(err) || domain.ErrorCode(err) == domain.EINTERNAL {
 					return nil, err
 				}
-				fail("status", base.Status, nd.Status, cur.Status, err)
+				fail("status", base.Status, nd.Status, cur.Status, stale(err, "status", nd.Status))
 				break
 			}
 		}
@@ -115,18 +127,17 @@ func (e *Engine) problemWorkflow(ctx context.Context, pc *pushCtx, base, nd *Pro
 	return out, first
 }
 
-// step applies one workflow step to cur (updating it in place) and appends its
-// history entry.
-func (e *Engine) step(ctx context.Context, pc *pushCtx, cur *domain.Problem, step domain.Step) error {
-	next := *cur
-	note, err := next.Apply(step, pc.p, e.now(), e.Svc.Deadlines)
+// step applies one workflow step to cur through the service's ApplyStep, the
+// call GraphQL's workflow mutations make: the history entry's id is derived
+// from the problem and its new version, so a retried row can neither duplicate
+// nor drop it. The expected version turns a concurrent write into a race that
+// retryRaces redoes against the newer state.
+func (e *Engine) step(ctx context.Context, cur *domain.Problem, step domain.Step) error {
+	v := int(cur.Version)
+	next, err := e.Svc.ApplyStep(ctx, cur.ID, &v, step)
 	if err != nil {
-		return err
-	}
-	if err := e.db().UpdateProblem(ctx, &next); err != nil {
 		return raced(err)
 	}
-	*cur = next
-	note.ID = domain.NewID()
-	return e.db().CreateProgressNote(ctx, note)
+	*cur = *next
+	return nil
 }

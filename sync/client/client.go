@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -64,6 +65,9 @@ const (
 	Master = "master"
 	Local  = "local"
 	Outbox = "outbox"
+	// Rejected holds the server's last rejection of a row (lqsync.Rejection as
+	// JSON) until the app dismisses it or the document is accepted later.
+	Rejected = "rejected"
 )
 
 // pending is an outbox entry: the base the edit was made on and a mutation id
@@ -216,6 +220,10 @@ func (c *Client) Push(ctx context.Context, coll string, r *Report) error {
 	rejected := map[string]bool{}
 	for _, rej := range res.Rejected {
 		rejected[rej.ID] = true
+		if rej.ID != "" {
+			b, _ := json.Marshal(rej)
+			c.S.Put(Rejected, coll, rej.ID, b)
+		}
 	}
 	for _, row := range rows {
 		id := docID(row.New)
@@ -228,6 +236,12 @@ func (c *Client) Push(ctx context.Context, coll string, r *Report) error {
 			}
 		}
 		c.S.Delete(Outbox, coll, id)
+		if !rejected[id] {
+			c.S.Delete(Rejected, coll, id)
+		}
+		// A refused creation comes back as a tombstone (deleted, version 0):
+		// it replaces the local copy like any master state, so no ghost stays;
+		// its content is in the conflict records the rejection names.
 		if m, ok := conflicts[id]; ok {
 			c.S.Put(Master, coll, id, m)
 			c.S.Put(Local, coll, id, m)
@@ -247,6 +261,68 @@ func (c *Client) Push(ctx context.Context, coll string, r *Report) error {
 		r.Rejected = append(r.Rejected, res.Rejected...)
 	}
 	return nil
+}
+
+// Rejections lists the rows of coll the server refused (or refused in part)
+// and the app has not dismissed, by document id: the code and message to show,
+// and in ConflictIDs the conflict records that keep the refused content (read
+// them with Conflicts), so the user can redo the edit where it belongs.
+func (c *Client) Rejections(coll string) []lqsync.Rejection {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ids := c.S.IDs(Rejected, coll)
+	out := make([]lqsync.Rejection, 0, len(ids))
+	for _, id := range ids {
+		raw, _ := c.S.Get(Rejected, coll, id)
+		var r lqsync.Rejection
+		if json.Unmarshal(raw, &r) == nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Dismiss forgets a rejection the app has shown.
+func (c *Client) Dismiss(coll, id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.S.Delete(Rejected, coll, id)
+}
+
+// Conflict is a conflict record as syncConflicts returns it. Base, Client,
+// Server and Result are JSON values; Field is "" for a whole row (a refused or
+// held creation, whose content is in Client).
+type Conflict struct {
+	ID           string    `json:"id"`
+	Collection   string    `json:"collection"`
+	DocumentID   string    `json:"documentId"`
+	EnterpriseID string    `json:"enterpriseId"`
+	UserID       string    `json:"userId"`
+	Username     string    `json:"username"`
+	DeviceID     string    `json:"deviceId"`
+	Field        string    `json:"field"`
+	Base         string    `json:"base"`
+	Client       string    `json:"client"`
+	Server       string    `json:"server"`
+	Result       string    `json:"result"`
+	Outcome      string    `json:"outcome"`
+	Reason       string    `json:"reason"`
+	At           time.Time `json:"at"`
+}
+
+// ConflictSource is a transport that can read conflict records.
+type ConflictSource interface {
+	Conflicts(ctx context.Context, documentID string) ([]Conflict, error)
+}
+
+// Conflicts reads the conflict records of a document (all the caller may read
+// when documentID is ""), newest first, at most 100.
+func (c *Client) Conflicts(ctx context.Context, documentID string) ([]Conflict, error) {
+	src, ok := c.T.(ConflictSource)
+	if !ok {
+		return nil, fmt.Errorf("transport %T cannot read conflict records", c.T)
+	}
+	return src.Conflicts(ctx, documentID)
 }
 
 // Pull fetches coll's changes until the server has no more. A document with a

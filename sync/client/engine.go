@@ -97,3 +97,22 @@ func (t *EngineTransport) Push(ctx context.Context, coll string, rows []Row, dev
 	out.Conflicts, out.Rejected = generic.Conflicts, generic.Rejected
 	return out, nil
 }
+
+// Conflicts implements ConflictSource.
+func (t *EngineTransport) Conflicts(ctx context.Context, documentID string) ([]Conflict, error) {
+	var id *string
+	if documentID != "" {
+		id = &documentID
+	}
+	page, err := t.E.Conflicts(t.ctx(ctx), id, domain.PageRequest{First: 100})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Conflict, len(page.Items))
+	for i, c := range page.Items {
+		out[i] = Conflict{ID: c.ID, Collection: c.Collection, DocumentID: c.DocumentID, EnterpriseID: c.EnterpriseID, UserID: c.UserID,
+			Username: c.Username, DeviceID: c.DeviceID, Field: c.Field, Base: c.Base, Client: c.Client, Server: c.Server, Result: c.Result,
+			Outcome: string(c.Outcome), Reason: c.Reason, At: c.At}
+	}
+	return out, nil
+}

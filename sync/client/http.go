@@ -125,7 +125,7 @@ func (h *HTTP) Push(ctx context.Context, coll string, rows []Row, device string)
 	if !ok {
 		return nil, fmt.Errorf("unknown collection %q", coll)
 	}
-	q := fmt.Sprintf(`mutation($rows:[%sPushRow!]!,$d:String,$v:Int!){r:push%s(rows:$rows,deviceId:$d,schemaVersion:$v){conflicts{%s} rejected{id mutationId code field message}}}`,
+	q := fmt.Sprintf(`mutation($rows:[%sPushRow!]!,$d:String,$v:Int!){r:push%s(rows:$rows,deviceId:$d,schemaVersion:$v){conflicts{%s} rejected{id mutationId code field message conflictIds}}}`,
 		t, cap1(coll), fields[coll])
 	in := make([]map[string]any, len(rows))
 	for i, r := range rows {
@@ -152,4 +152,24 @@ func inputDoc(raw json.RawMessage) map[string]any {
 	var m map[string]any
 	_ = json.Unmarshal(raw, &m)
 	return m
+}
+
+// Conflicts implements ConflictSource.
+func (h *HTTP) Conflicts(ctx context.Context, documentID string) ([]Conflict, error) {
+	q := `query($d:ID){r:syncConflicts(first:100,documentId:$d){edges{node{id collection documentId enterpriseId userId username deviceId field base client server result outcome reason at}}}}`
+	vars := map[string]any{}
+	if documentID != "" {
+		vars["d"] = documentID
+	}
+	var out struct {
+		R struct{ Edges []struct{ Node Conflict } }
+	}
+	if err := h.do(ctx, q, vars, &out); err != nil {
+		return nil, err
+	}
+	cs := make([]Conflict, len(out.R.Edges))
+	for i, e := range out.R.Edges {
+		cs[i] = e.Node
+	}
+	return cs, nil
 }
