@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/store"
@@ -108,7 +109,12 @@ func (e *Engine) once(ctx context.Context, pc *pushCtx, coll, id string, key str
 	case errors.As(err, &de) && de.Code != domain.EINTERNAL:
 		rej = &Rejection{ID: id, MutationID: key, Code: de.Code, Field: de.Field, Message: de.Message, ConflictIDs: slices.Clone(pc.kept)}
 	default:
-		if derr := e.db().DropReceipt(ctx, receipt); derr != nil {
+		// The claim must be released even when the client hung up (that is
+		// often why apply failed): a claim left behind answers every retry
+		// "being applied" until it goes stale.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if derr := e.db().DropReceipt(dctx, receipt); derr != nil {
 			e.Log.ErrorContext(ctx, "drop receipt", "receipt", receipt, "err", derr)
 		}
 		return nil, err
@@ -117,7 +123,11 @@ func (e *Engine) once(ctx context.Context, pc *pushCtx, coll, id string, key str
 	if rej != nil {
 		result, _ = json.Marshal(rej)
 	}
-	return rej, e.db().FinishReceipt(ctx, receipt, result)
+	// The row is applied: its receipt must say so even if the client is gone,
+	// or a retry would wait for a claim that nobody finishes.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	return rej, e.db().FinishReceipt(fctx, receipt, result)
 }
 
 // record stores conflict records for what a row could not apply cleanly.

@@ -31,6 +31,10 @@ export interface ProblemDoc {
   statusReason?: string | null;
 }
 
+/** An entry of a problem's append-only history: the same entries as GraphQL's
+`Problem.history` (notes and workflow steps, told apart by `kind`), not only
+`Problem.progressNotes` (kind NOTE). The collection keeps its name for the apps
+already installed; devices write NOTE entries only. */
 export interface ProgressNoteDoc {
   id: string;
   problemId: string;
@@ -105,6 +109,8 @@ export interface SyncRejection {
   code: string;
   field?: string | null;
   message: string;
+  /** The conflict records (outcome REJECTED, readable with syncConflicts) in which the refused content of the row was kept. Empty when nothing was lost. */
+  conflictIds: string[];
 }
 
 /** An offline edit that was not a clean merge. Values are JSON. */
@@ -121,7 +127,7 @@ export interface SyncConflict {
   client: string;
   server: string;
   result: string;
-  outcome: 'CLIENT_WON' | 'SERVER_KEPT' | 'MERGED' | 'REJECTED';
+  outcome: 'CLIENT_WON' | 'SERVER_KEPT' | 'MERGED' | 'REJECTED' | 'PENDING';
   reason: string;
   at: string;
 }

@@ -19,7 +19,8 @@ export const REJECTION_FIELDS = [
   "mutationId",
   "code",
   "field",
-  "message"
+  "message",
+  "conflictIds"
 ];
 
 /** Fields of a conflict record (SyncConflict). */
