@@ -157,7 +157,13 @@ export async function accounted(leaderPhone, { collection, id, field, value }) {
   // The losing value is the record's client value (the device lost) or its
   // server value (an edit that synced first and was overwritten by a later one).
   const same = (j) => JSON.stringify(JSON.parse(j)) === JSON.stringify(value);
-  const kept = records.find((r) => r.field === field && (same(r.client) || same(r.server)));
+  // A refused or held creation is kept whole: one record with field "" whose
+  // client value is the row the device sent.
+  const inRow = (j) => {
+    const row = JSON.parse(j);
+    return row !== null && typeof row === 'object' && JSON.stringify(row[field] ?? null) === JSON.stringify(value);
+  };
+  const kept = records.find((r) => (r.field === field && (same(r.client) || same(r.server))) || (r.field === '' && inRow(r.client)));
   return kept ? `conflict:${kept.outcome}` : null;
 }
 
