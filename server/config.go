@@ -48,6 +48,9 @@ type Config struct {
 	MaxCost       int    // --max-complexity, env MAX_QUERY_COMPLEXITY, default 5000 (page sizes multiply)
 	RateAPI       int    // --rate-api, env RATE_API: requests per minute per user (or per IP when anonymous), default 600; 0 = off
 	RateLogin     int    // --rate-login, env RATE_LOGIN: login attempts per minute per IP and per username, default 10; 0 = off
+	// Live subscriptions: a socket's and a user's (over all their sockets).
+	MaxSubsPerSocket int // --max-subscriptions-per-socket, env MAX_SUBSCRIPTIONS_PER_SOCKET, default 25
+	MaxSubsPerUser   int // --max-subscriptions-per-user, env MAX_SUBSCRIPTIONS_PER_USER, default 100
 }
 
 // MinJWTSecretLen is the minimum length in bytes of a configured JWT secret.
@@ -86,6 +89,9 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		MaxCost:         5000,
 		RateAPI:         600,
 		RateLogin:       10,
+
+		MaxSubsPerSocket: 25,
+		MaxSubsPerUser:   100,
 	}
 	var cors, deadlines string
 
@@ -163,6 +169,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		{"max-complexity", "MAX_QUERY_COMPLEXITY", integer(&c.MaxCost)},
 		{"rate-api", "RATE_API", integer(&c.RateAPI)},
 		{"rate-login", "RATE_LOGIN", integer(&c.RateLogin)},
+		{"max-subscriptions-per-socket", "MAX_SUBSCRIPTIONS_PER_SOCKET", integer(&c.MaxSubsPerSocket)},
+		{"max-subscriptions-per-user", "MAX_SUBSCRIPTIONS_PER_USER", integer(&c.MaxSubsPerUser)},
 	}
 	env := make(map[string]string, len(settings))
 	for _, s := range settings {
@@ -197,6 +205,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.IntVar(&c.MaxCost, "max-complexity", c.MaxCost, usage("maximum query complexity (each field costs 1, multiplied by the page sizes above it)", "max-complexity"))
 	fs.IntVar(&c.RateAPI, "rate-api", c.RateAPI, usage("GraphQL requests per minute per user, or per IP address for anonymous callers; 0 disables", "rate-api"))
 	fs.IntVar(&c.RateLogin, "rate-login", c.RateLogin, usage("login attempts per minute per IP address and per username; 0 disables", "rate-login"))
+	fs.IntVar(&c.MaxSubsPerSocket, "max-subscriptions-per-socket", c.MaxSubsPerSocket, usage("live subscriptions one WebSocket may hold", "max-subscriptions-per-socket"))
+	fs.IntVar(&c.MaxSubsPerUser, "max-subscriptions-per-user", c.MaxSubsPerUser, usage("live subscriptions one user may hold over all their WebSockets", "max-subscriptions-per-user"))
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -331,6 +341,12 @@ func (c *Config) validate() []fieldError {
 	}
 	if c.RateAPI < 0 || c.RateLogin < 0 {
 		add("rate-api", "rate limits must not be negative")
+	}
+	if c.MaxSubsPerSocket < 1 {
+		add("max-subscriptions-per-socket", "maximum subscriptions per socket must be at least 1, got %d", c.MaxSubsPerSocket)
+	}
+	if c.MaxSubsPerUser < c.MaxSubsPerSocket {
+		add("max-subscriptions-per-user", "maximum subscriptions per user (%d) must be at least the maximum per socket (%d)", c.MaxSubsPerUser, c.MaxSubsPerSocket)
 	}
 	return errs
 }
@@ -479,6 +495,8 @@ func (c Config) String() string {
 		{"max_complexity", strconv.Itoa(c.MaxCost)},
 		{"rate_api", strconv.Itoa(c.RateAPI)},
 		{"rate_login", strconv.Itoa(c.RateLogin)},
+		{"max_subscriptions_per_socket", strconv.Itoa(c.MaxSubsPerSocket)},
+		{"max_subscriptions_per_user", strconv.Itoa(c.MaxSubsPerUser)},
 	} {
 		if b.Len() > 0 {
 			b.WriteByte(' ')

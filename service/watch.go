@@ -2,6 +2,10 @@ package service
 
 import (
 	"context"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lianqi/lianqi/domain"
@@ -23,11 +27,170 @@ const DefaultPollInterval = 2 * time.Second
 
 const watchBatch = 100
 
+// liveShare is the work live subscriptions share, so that a commit costs a
+// computation per scope rather than per subscriber, and the count of running
+// watchers, so that the shutdown closes the database after the last one.
+type liveShare struct {
+	running sync.WaitGroup
+
+	mu     sync.Mutex
+	stats  map[statsKey]*statsEntry
+	scopes watchScopes
+
+	// statsComputed counts the statistics computed for changes (not the first
+	// value a subscriber gets).
+	statsComputed atomic.Int64
+}
+
+// statsKey names the statistics subscribers can share: the same problems
+// (those of the same enterprises, or all) over the same period.
+type statsKey struct {
+	enterprises string // "*" for all
+	from, to    string
+}
+
+func statsKeyOf(sc domain.Scope, period domain.Period) statsKey {
+	k := statsKey{enterprises: "*"}
+	if !sc.All {
+		ids := slices.Clone(sc.EnterpriseIDs)
+		slices.Sort(ids)
+		k.enterprises = strings.Join(ids, ",")
+	}
+	if period.From != nil {
+		k.from = period.From.UTC().Format(time.RFC3339Nano)
+	}
+	if period.To != nil {
+		k.to = period.To.UTC().Format(time.RFC3339Nano)
+	}
+	return k
+}
+
+// statsEntry is the latest computation for one key, and how many subscribers use it.
+type statsEntry struct {
+	refs int
+	last *statsResult
+}
+
+// statsResult is the statistics as of every in-scope change up to seq; done
+// closes when st or err is set.
+type statsResult struct {
+	seq  int64
+	done chan struct{}
+	st   *domain.ProblemStats
+	err  error
+}
+
+// watchScopes keeps the scopes computed at one watermark: a scope depends on
+// pairings and enterprises only, whose writes move the watermark too, so all
+// subscribers of one principal waking at the same watermark share it.
+type watchScopes struct {
+	mark   int64
+	scopes map[string]domain.Scope
+}
+
+// StatsComputations reports how many statistics live subscriptions computed
+// for changes since the start (tests and metrics).
+func (s *Service) StatsComputations() int64 { return s.live.statsComputed.Load() }
+
+// WaitLive waits until every subscription's watcher has returned, or ctx ends.
+func (s *Service) WaitLive(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		s.live.running.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// holdStats registers a subscriber of key; the returned func unregisters it.
+func (s *Service) holdStats(key statsKey) func() {
+	l := &s.live
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.stats == nil {
+		l.stats = map[statsKey]*statsEntry{}
+	}
+	e := l.stats[key]
+	if e == nil {
+		e = &statsEntry{}
+		l.stats[key] = e
+	}
+	e.refs++
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if e.refs--; e.refs == 0 {
+			delete(l.stats, key)
+		}
+	}
+}
+
+// sharedStats returns the statistics of sc over period as of at least the
+// change seq: the first subscriber to ask computes them, the others wait for
+// its result (or use a later one). The caller holds key (holdStats).
+func (s *Service) sharedStats(ctx context.Context, key statsKey, sc domain.Scope, period domain.Period, seq int64) (*domain.ProblemStats, error) {
+	l := &s.live
+	l.mu.Lock()
+	e := l.stats[key]
+	if r := e.last; r != nil && r.seq >= seq {
+		l.mu.Unlock()
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if r.err == nil {
+			return r.st, nil
+		}
+		// The one computing it went away (its context ended): compute alone.
+		l.statsComputed.Add(1)
+		return s.problemStats(ctx, sc, period)
+	}
+	r := &statsResult{seq: seq, done: make(chan struct{})}
+	e.last = r
+	l.mu.Unlock()
+	l.statsComputed.Add(1)
+	r.st, r.err = s.problemStats(ctx, sc, period)
+	close(r.done)
+	return r.st, r.err
+}
+
+// scopeAt returns p's scope at watermark mark, computed once per principal and mark.
+func (s *Service) scopeAt(ctx context.Context, p *domain.Principal, mark int64) (domain.Scope, error) {
+	key := strings.Join([]string{string(p.Role), p.OfficialID, p.EnterpriseID, p.Town}, "\x00")
+	l := &s.live
+	l.mu.Lock()
+	if sc, ok := l.scopes.scopes[key]; ok && l.scopes.mark == mark {
+		l.mu.Unlock()
+		return sc, nil
+	}
+	l.mu.Unlock()
+	sc, err := s.ScopeOf(ctx, p)
+	if err != nil {
+		return sc, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if mark > l.scopes.mark || l.scopes.scopes == nil {
+		l.scopes = watchScopes{mark: mark, scopes: map[string]domain.Scope{}}
+	}
+	if mark == l.scopes.mark {
+		l.scopes.scopes[key] = sc
+	}
+	return sc, nil
+}
+
 // watcher follows the change sequence for one subscriber from its own
 // checkpoint. It wakes when this process commits (store.Committed) and on a
 // timer for other processes' writes, reads the watermark and pulls what lies
-// between. Scope is recomputed on every wake, so a pairing that ends stops the
-// flow at once. The pulls themselves are shared among subscribers (changeCache).
+// between. Scope is recomputed at every new watermark (once for all the
+// subscribers of one principal), so a pairing that ends stops the flow at
+// once. The pulls themselves are shared among subscribers (changeCache).
 // It runs on the subscriber's goroutine and returns when ctx ends:
 // the connection closing or the token expiring ends it, nothing outlives it.
 type watcher struct {
@@ -48,8 +211,8 @@ func (s *Service) newWatcher(ctx context.Context) (*watcher, error) {
 	return &watcher{s: s, p: p, after: mark}, nil
 }
 
-// run calls pull after every wake-up until ctx ends. pull reports an error to
-// end the subscription.
+// run calls pull after every wake-up that finds a new watermark, until ctx
+// ends. pull reports an error to end the subscription.
 func (w *watcher) run(ctx context.Context, pull func(sc domain.Scope, upTo int64) error) {
 	interval := w.s.PollInterval
 	if interval <= 0 {
@@ -64,7 +227,7 @@ func (w *watcher) run(ctx context.Context, pull func(sc domain.Scope, upTo int64
 		mark, err := w.s.DB.Watermark(ctx)
 		if err == nil && mark > w.after {
 			var sc domain.Scope
-			if sc, err = w.s.ScopeOf(ctx, w.p); err == nil {
+			if sc, err = w.s.scopeAt(ctx, w.p, mark); err == nil {
 				err = pull(sc, mark)
 			}
 		}
@@ -83,6 +246,15 @@ func (w *watcher) run(ctx context.Context, pull func(sc domain.Scope, upTo int64
 	}
 }
 
+// goLive runs f as a subscription's watcher, counted for WaitLive.
+func (s *Service) goLive(f func()) {
+	s.live.running.Add(1)
+	go func() {
+		defer s.live.running.Done()
+		f()
+	}()
+}
+
 // WatchProblems streams changes to problems inside the caller's scope (only of
 // enterpriseID when given) made after the call. The channel closes when ctx ends.
 func (s *Service) WatchProblems(ctx context.Context, enterpriseID *string) (<-chan *ProblemEvent, error) {
@@ -91,7 +263,7 @@ func (s *Service) WatchProblems(ctx context.Context, enterpriseID *string) (<-ch
 		return nil, err
 	}
 	out := make(chan *ProblemEvent)
-	go func() {
+	s.goLive(func() {
 		defer close(out)
 		w.run(ctx, func(sc domain.Scope, upTo int64) error {
 			for w.after < upTo {
@@ -115,13 +287,14 @@ func (s *Service) WatchProblems(ctx context.Context, enterpriseID *string) (<-ch
 			}
 			return nil
 		})
-	}()
+	})
 	return out, nil
 }
 
 // WatchStats sends the statistics at once and again after every change to the
 // problems inside the caller's scope, one update for all the changes found at
-// one wake-up. The channel closes when ctx ends.
+// one wake-up. Subscribers whose scope covers the same enterprises over the
+// same period share one computation per change. The channel closes when ctx ends.
 func (s *Service) WatchStats(ctx context.Context, period domain.Period) (<-chan *domain.ProblemStats, error) {
 	w, err := s.newWatcher(ctx)
 	if err != nil {
@@ -137,22 +310,35 @@ func (s *Service) WatchStats(ctx context.Context, period domain.Period) (<-chan 
 	}
 	out := make(chan *domain.ProblemStats, 1)
 	out <- first
-	go func() {
+	key := statsKeyOf(sc, period)
+	release := s.holdStats(key)
+	s.goLive(func() {
 		defer close(out)
+		defer func() { release() }()
 		w.run(ctx, func(sc domain.Scope, upTo int64) error {
-			changed := false
-			for w.after < upTo && !changed {
+			// The last change inside the scope names the result to share:
+			// subscribers that woke at different watermarks but saw the same
+			// changes of their scope share it too.
+			var last int64
+			for w.after < upTo {
 				batch, reached, err := s.problemChanges(ctx, sc, w.after, upTo)
 				if err != nil {
 					return err
 				}
-				changed, w.after = len(batch) > 0, reached
+				for _, c := range batch {
+					last = max(last, c.Seq)
+				}
+				w.after = reached
 			}
-			w.after = upTo
-			if !changed {
+			if last == 0 {
 				return nil
 			}
-			st, err := s.problemStats(ctx, sc, period)
+			if k := statsKeyOf(sc, period); k != key {
+				// The scope changed (a pairing began or ended): share with others of the new one.
+				release()
+				key, release = k, s.holdStats(k)
+			}
+			st, err := s.sharedStats(ctx, key, sc, period, last)
 			if err != nil {
 				return err
 			}
@@ -163,6 +349,6 @@ func (s *Service) WatchStats(ctx context.Context, period domain.Period) (<-chan 
 				return ctx.Err()
 			}
 		})
-	}()
+	})
 	return out, nil
 }
