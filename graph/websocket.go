@@ -271,6 +271,10 @@ func websocketTransport(opts Options, revocations *auth.Revocations) wsTransport
 			if err != nil {
 				return refuse(closeCodeFor(err), closeTitle(closeCodeFor(err))+": "+errorMessage(err))
 			}
+			if p.Role == domain.RoleDashboard && !p.Holds(domain.GrantStatsRead) {
+				// Of the subscriptions only statsChanged is open to dashboard tokens.
+				return refuse(CloseForbidden, "Forbidden: this dashboard token grants no subscription (statsChanged needs STATS_READ)")
+			}
 			// A socket is one request of the caller's budget, counted per user:
 			// counted per address before the token is read, a client with a bad
 			// token would be told "429" instead of why its token was refused.
