@@ -232,6 +232,7 @@ func TestGracefulShutdown(t *testing.T) {
 		return conn
 	}
 	finishing, stalled := slow(), slow()
+	_ = finishing.SetDeadline(time.Now().Add(time.Minute))
 	defer stalled.Close()
 	time.Sleep(200 * time.Millisecond)
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -239,8 +240,8 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	wsClosed := make(chan string, 1)
 	go func() {
-		code, seen, reason := c.closed(t, 20*time.Second)
-		wsClosed <- fmt.Sprintf("%d %q %v", code, reason, seen)
+		code, seen, reason, err := c.closeStatus(20 * time.Second)
+		wsClosed <- fmt.Sprintf("%d %q %v %v", code, reason, seen, err)
 	}()
 	time.Sleep(300 * time.Millisecond)
 	fmt.Fprint(finishing, body[10:])
@@ -252,7 +253,7 @@ func TestGracefulShutdown(t *testing.T) {
 	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode != 200 || len(out.Errors) > 0 || !strings.Contains(string(out.Data), "totalCount") {
 		t.Fatalf("the request running at the signal: status %d, %+v %v", res.StatusCode, out, err)
 	}
-	if got := <-wsClosed; got != `1012 "Service Restart" []` {
+	if got := <-wsClosed; got != `1012 "Service Restart" [] <nil>` {
 		t.Fatalf("stream socket closed with %s, want 1012 without complete", got)
 	}
 

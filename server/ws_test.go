@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"net/http"
 	"strings"
@@ -98,6 +99,16 @@ func (c *wsClient) waitClosed(t testing.TB, d time.Duration) {
 // status, the types of the messages that came before it, and the reason.
 func (c *wsClient) closed(t testing.TB, d time.Duration) (websocket.StatusCode, []string, string) {
 	t.Helper()
+	code, seen, reason, err := c.closeStatus(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code, seen, reason
+}
+
+// closeStatus is closed for other goroutines than the test's: it reports
+// a connection that ends without a close frame as an error.
+func (c *wsClient) closeStatus(d time.Duration) (websocket.StatusCode, []string, string, error) {
 	var seen []string
 	deadline := time.Now().Add(d)
 	for {
@@ -105,14 +116,14 @@ func (c *wsClient) closed(t testing.TB, d time.Duration) (websocket.StatusCode, 
 		if err != nil {
 			code := websocket.CloseStatus(err)
 			if code == -1 {
-				t.Fatalf("connection ended without a close frame (after %v): %v", seen, err)
+				return code, seen, "", fmt.Errorf("connection ended without a close frame (after %v): %w", seen, err)
 			}
 			var ce websocket.CloseError
 			errors.As(err, &ce)
-			return code, seen, ce.Reason
+			return code, seen, ce.Reason, nil
 		}
 		if m.Type == "ping" {
-			c.send(map[string]any{"type": "pong"})
+			_ = wsjson.Write(context.Background(), c.conn, map[string]any{"type": "pong"})
 			continue
 		}
 		seen = append(seen, m.Type)
