@@ -281,7 +281,7 @@ const statsSub = `subscription{statsChanged{collected}}`
 func collected(t testing.TB, m wsMessage) int {
 	t.Helper()
 	var p struct {
-		Data struct{ StatsChanged struct{ Collected int } }
+		Data   struct{ StatsChanged struct{ Collected int } }
 		Errors []gqlError
 	}
 	if m.Type != "next" || json.Unmarshal(m.Payload, &p) != nil || len(p.Errors) > 0 {
