@@ -52,8 +52,10 @@ var errTokenExpired = errors.New("access token expired")
 // not keep: the close code its end deserves, and its subscriptions.
 type socket struct {
 	mu sync.Mutex
-	// ctx is the connection's context: the request's until connection_init
-	// succeeds, then the authenticated one (which ends at token expiry).
+	// base is the request's context, cancelled with ErrServerStopping at shutdown.
+	base context.Context
+	// ctx is the connection's context once connection_init succeeded (it
+	// ends at token expiry and session revocation).
 	ctx context.Context
 	// code and reason, when set, replace whatever close the transport sends.
 	code   int
@@ -89,10 +91,11 @@ func (s *socket) closeStatus(code int, reason string) (int, string) {
 	if s.code != 0 {
 		return s.code, s.reason
 	}
+	if s.base != nil && errors.Is(context.Cause(s.base), ErrServerStopping) {
+		return CloseServiceRestart, "Service Restart"
+	}
 	if s.ctx != nil && s.ctx.Err() != nil {
 		switch cause := context.Cause(s.ctx); {
-		case errors.Is(cause, ErrServerStopping):
-			return CloseServiceRestart, "Service Restart"
 		case errors.Is(cause, auth.ErrSessionRevoked):
 			return CloseUnauthorized, "Unauthorized: session revoked, sign in again"
 		case errors.Is(cause, errTokenExpired):
@@ -137,6 +140,11 @@ func (i socketImpl) Accept(w http.ResponseWriter, r *http.Request, opts transpor
 	i.s.mu.Lock()
 	i.s.conn = sc
 	i.s.mu.Unlock()
+	if i.s.base.Err() != nil {
+		// Upgraded after the shutdown began: say so at once rather than wait
+		// for a connection_init.
+		i.s.closeNow()
+	}
 	return sc, nil
 }
 
@@ -218,7 +226,7 @@ func (t wsTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	s := &socket{}
 	ctx, cancel := context.WithCancelCause(context.WithValue(r.Context(), socketKey{}, s))
 	defer cancel(nil)
-	s.ctx = ctx
+	s.base = ctx
 	if t.stopping != nil {
 		// Cancel first, so that the transport sends no "complete" for the
 		// subscriptions (clients would take it as their end), then close:

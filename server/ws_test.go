@@ -231,3 +231,25 @@ func TestWebSocketNotRateLimitedByAddress(t *testing.T) {
 		t.Fatalf("sockets over the user's budget closed with %v, want some, all 1013", codes)
 	}
 }
+
+// TestWebSocketClosesWhenSessionRevoked: logging out ends the session's open
+// sockets with 4401, so the client signs in again rather than retrying.
+func TestWebSocketClosesWhenSessionRevoked(t *testing.T) {
+	s := startServer(t)
+	l := s.login("zhoushiyue")
+	c, err := s.dialWS("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := c.init(l.AccessToken); m.Type != "connection_ack" {
+		t.Fatalf("connection_init answered %+v", m)
+	}
+	c.subscribe("1", `subscription{problemChanged{problemId}}`)
+	if code := s.post(l.AccessToken, `mutation{logout}`, nil).code(); code != "" {
+		t.Fatalf("logout: %s", code)
+	}
+	code, seen, reason := c.closed(t, 10*time.Second)
+	if code != 4401 || !strings.Contains(reason, "revoked") || slices.Contains(seen, "complete") {
+		t.Fatalf("after logout: closed with %d %q after %v, want 4401 revoked", code, reason, seen)
+	}
+}
