@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -380,5 +381,75 @@ func TestStatsChangedSharedPerScope(t *testing.T) {
 	}
 	if n := s.m.Service.StatsComputations() - before; n != 1 {
 		t.Fatalf("%d subscribers in one scope computed the statistics %d times for one change, want once", len(subs), n)
+	}
+}
+
+// cpuTime is the CPU time this process (test and server alike) has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkStatsChangedSubscribers: 200 statsChanged subscriptions of one
+// official (8 sockets of 25) and, per op, 5 reports of problems, inside the
+// official's scope (each subscriber waits for the statistics to count them)
+// or elsewhere (then 3 s for the watchers to look). Reports the CPU time of
+// the whole process and the statistics computed, per op.
+func BenchmarkStatsChangedSubscribers(b *testing.B) {
+	for _, tc := range []struct{ name, reporter string }{{"Elsewhere", "zouyongliang"}, {"InScope", "moweiliang"}} {
+		b.Run(tc.name, func(b *testing.B) {
+			s := startServer(b, func(c *Config) { c.MaxSubsPerUser = 200 })
+			type sub struct {
+				c    *wsClient
+				id   string
+				last int
+			}
+			var subs []*sub
+			for range 8 {
+				c := s.openWS(b, "zhoushiyue")
+				for j := range 25 {
+					id := fmt.Sprint(j + 1)
+					c.subscribe(id, statsSub)
+				}
+				for range 25 {
+					m := c.nextOf(b)
+					subs = append(subs, &sub{c: c, id: m.ID, last: collected(b, m)})
+				}
+			}
+			byConn := map[*wsClient]map[string]*sub{}
+			for _, x := range subs {
+				if byConn[x.c] == nil {
+					byConn[x.c] = map[string]*sub{}
+				}
+				byConn[x.c][x.id] = x
+			}
+			computed := s.m.Service.StatsComputations()
+			want := subs[0].last
+			b.ResetTimer()
+			start := cpuTime()
+			for range b.N {
+				for range 5 {
+					s.as(tc.reporter, `mutation{reportProblem(input:{category:OTHER,title:"基准测试"}){id}}`, nil).decode(b, &struct{}{})
+				}
+				if tc.reporter != "moweiliang" {
+					time.Sleep(3 * time.Second)
+					continue
+				}
+				want += 5
+				for c, mine := range byConn {
+					for done := 0; done < len(mine); {
+						m := c.nextOf(b)
+						x := mine[m.ID]
+						if x.last = collected(b, m); x.last == want {
+							done++
+						}
+					}
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/1e6, "cpu-ms/op")
+			b.ReportMetric(float64(s.m.Service.StatsComputations()-computed)/float64(b.N), "stats/op")
+		})
 	}
 }

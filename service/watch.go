@@ -37,8 +37,15 @@ type liveShare struct {
 	stats  map[statsKey]*statsEntry
 	scopes watchScopes
 
-	// statsComputed counts the statistics computed for changes (not the first
-	// value a subscriber gets).
+	// mark is the last watermark read, shared by the subscribers one commit woke.
+	mark struct {
+		sync.Mutex
+		woken <-chan struct{}
+		at    time.Time
+		value int64
+	}
+
+	// statsComputed counts the statistics subscriptions computed.
 	statsComputed atomic.Int64
 }
 
@@ -71,8 +78,8 @@ type statsEntry struct {
 	last *statsResult
 }
 
-// statsResult is the statistics as of every in-scope change up to seq; done
-// closes when st or err is set.
+// statsResult is the statistics computed after the watermark was seq (so they
+// count every change up to it); done closes when st or err is set.
 type statsResult struct {
 	seq  int64
 	done chan struct{}
@@ -89,7 +96,7 @@ type watchScopes struct {
 }
 
 // StatsComputations reports how many statistics live subscriptions computed
-// for changes since the start (tests and metrics).
+// since the start, first values included (tests and metrics).
 func (s *Service) StatsComputations() int64 { return s.live.statsComputed.Load() }
 
 // WaitLive waits until every subscription's watcher has returned, or ctx ends.
@@ -130,14 +137,15 @@ func (s *Service) holdStats(key statsKey) func() {
 	}
 }
 
-// sharedStats returns the statistics of sc over period as of at least the
-// change seq: the first subscriber to ask computes them, the others wait for
-// its result (or use a later one). The caller holds key (holdStats).
-func (s *Service) sharedStats(ctx context.Context, key statsKey, sc domain.Scope, period domain.Period, seq int64) (*domain.ProblemStats, error) {
+// sharedStats returns the statistics of sc over period counting at least
+// every change up to need: the first subscriber to ask computes them (after
+// reading watermark mark >= need), the others wait for its result or use a
+// later one. The caller holds key (holdStats).
+func (s *Service) sharedStats(ctx context.Context, key statsKey, sc domain.Scope, period domain.Period, need, mark int64) (*domain.ProblemStats, error) {
 	l := &s.live
 	l.mu.Lock()
 	e := l.stats[key]
-	if r := e.last; r != nil && r.seq >= seq {
+	if r := e.last; r != nil && r.seq >= need {
 		l.mu.Unlock()
 		select {
 		case <-r.done:
@@ -151,13 +159,34 @@ func (s *Service) sharedStats(ctx context.Context, key statsKey, sc domain.Scope
 		l.statsComputed.Add(1)
 		return s.problemStats(ctx, sc, period)
 	}
-	r := &statsResult{seq: seq, done: make(chan struct{})}
+	r := &statsResult{seq: mark, done: make(chan struct{})}
 	e.last = r
 	l.mu.Unlock()
 	l.statsComputed.Add(1)
 	r.st, r.err = s.problemStats(ctx, sc, period)
 	close(r.done)
 	return r.st, r.err
+}
+
+// watermark reads the store's watermark once for all the subscribers one
+// commit woke: woken is the commit channel the caller took before asking, and
+// a value read since that channel was handed out counts every commit of this
+// process before it. Writes of other processes are seen within half a poll
+// interval, as the poll itself is not more often.
+func (s *Service) watermark(ctx context.Context, woken <-chan struct{}, interval time.Duration) (int64, error) {
+	m := &s.live.mark
+	// Held during the read, so that subscribers waking together wait for one.
+	m.Lock()
+	defer m.Unlock()
+	if m.woken == woken && time.Since(m.at) < interval/2 {
+		return m.value, nil
+	}
+	v, err := s.DB.Watermark(ctx)
+	if err != nil {
+		return 0, err
+	}
+	m.woken, m.at, m.value = woken, time.Now(), v
+	return v, nil
 }
 
 // scopeAt returns p's scope at watermark mark, computed once per principal and mark.
@@ -224,7 +253,7 @@ func (w *watcher) run(ctx context.Context, pull func(sc domain.Scope, upTo int64
 		// Take the commit channel before reading the watermark, so a commit in
 		// between still wakes the next wait.
 		woken := w.s.DB.Committed()
-		mark, err := w.s.DB.Watermark(ctx)
+		mark, err := w.s.watermark(ctx, woken, interval)
 		if err == nil && mark > w.after {
 			var sc domain.Scope
 			if sc, err = w.s.scopeAt(ctx, w.p, mark); err == nil {
@@ -300,25 +329,26 @@ func (s *Service) WatchStats(ctx context.Context, period domain.Period) (<-chan 
 	if err != nil {
 		return nil, err
 	}
-	sc, err := s.ScopeOf(ctx, w.p)
+	sc, err := s.scopeAt(ctx, w.p, w.after)
 	if err != nil {
 		return nil, err
 	}
-	first, err := s.problemStats(ctx, sc, period)
+	key := statsKeyOf(sc, period)
+	release := s.holdStats(key)
+	first, err := s.sharedStats(ctx, key, sc, period, w.after, w.after)
 	if err != nil {
+		release()
 		return nil, err
 	}
 	out := make(chan *domain.ProblemStats, 1)
 	out <- first
-	key := statsKeyOf(sc, period)
-	release := s.holdStats(key)
 	s.goLive(func() {
 		defer close(out)
 		defer func() { release() }()
 		w.run(ctx, func(sc domain.Scope, upTo int64) error {
-			// The last change inside the scope names the result to share:
-			// subscribers that woke at different watermarks but saw the same
-			// changes of their scope share it too.
+			// The last change inside the scope is what the statistics must
+			// count: subscribers that woke at different watermarks but saw the
+			// same changes of their scope share one result.
 			var last int64
 			for w.after < upTo {
 				batch, reached, err := s.problemChanges(ctx, sc, w.after, upTo)
@@ -338,7 +368,7 @@ func (s *Service) WatchStats(ctx context.Context, period domain.Period) (<-chan 
 				release()
 				key, release = k, s.holdStats(k)
 			}
-			st, err := s.sharedStats(ctx, key, sc, period, last)
+			st, err := s.sharedStats(ctx, key, sc, period, last, upTo)
 			if err != nil {
 				return err
 			}
