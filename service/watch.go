@@ -92,7 +92,14 @@ type statsResult struct {
 // subscribers of one principal waking at the same watermark share it.
 type watchScopes struct {
 	mark   int64
-	scopes map[string]domain.Scope
+	scopes map[string]*scopeResult
+}
+
+// scopeResult is one principal's scope; done closes when sc or err is set.
+type scopeResult struct {
+	done chan struct{}
+	sc   domain.Scope
+	err  error
 }
 
 // StatsComputations reports how many statistics live subscriptions computed
@@ -189,29 +196,46 @@ func (s *Service) watermark(ctx context.Context, woken <-chan struct{}, interval
 	return v, nil
 }
 
-// scopeAt returns p's scope at watermark mark, computed once per principal and mark.
+// scopeAt returns p's scope at watermark mark, computed once per principal
+// and mark: the first subscriber to ask computes it, the others waking with
+// it wait for that.
 func (s *Service) scopeAt(ctx context.Context, p *domain.Principal, mark int64) (domain.Scope, error) {
 	key := strings.Join([]string{string(p.Role), p.OfficialID, p.EnterpriseID, p.Town}, "\x00")
 	l := &s.live
 	l.mu.Lock()
-	if sc, ok := l.scopes.scopes[key]; ok && l.scopes.mark == mark {
-		l.mu.Unlock()
-		return sc, nil
-	}
-	l.mu.Unlock()
-	sc, err := s.ScopeOf(ctx, p)
-	if err != nil {
-		return sc, err
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	if mark > l.scopes.mark || l.scopes.scopes == nil {
-		l.scopes = watchScopes{mark: mark, scopes: map[string]domain.Scope{}}
+		l.scopes = watchScopes{mark: mark, scopes: map[string]*scopeResult{}}
 	}
-	if mark == l.scopes.mark {
-		l.scopes.scopes[key] = sc
+	if mark < l.scopes.mark {
+		// A subscriber behind the others: not worth keeping.
+		l.mu.Unlock()
+		return s.ScopeOf(ctx, p)
 	}
-	return sc, nil
+	if r := l.scopes.scopes[key]; r != nil {
+		l.mu.Unlock()
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			return domain.Scope{}, ctx.Err()
+		}
+		if r.err == nil {
+			return r.sc, nil
+		}
+		return s.ScopeOf(ctx, p)
+	}
+	r := &scopeResult{done: make(chan struct{})}
+	l.scopes.scopes[key] = r
+	l.mu.Unlock()
+	r.sc, r.err = s.ScopeOf(ctx, p)
+	close(r.done)
+	if r.err != nil {
+		l.mu.Lock()
+		if l.scopes.scopes[key] == r {
+			delete(l.scopes.scopes, key)
+		}
+		l.mu.Unlock()
+	}
+	return r.sc, r.err
 }
 
 // watcher follows the change sequence for one subscriber from its own
