@@ -304,7 +304,9 @@ func websocketTransport(opts Options, revocations *auth.Revocations) wsTransport
 				s.ctx, s.ready = ctx, true
 				s.mu.Unlock()
 			}
-			return transport.AppendCloseReason(ctx, "session ended: access token expired or revoked"), nil, nil
+			// Only the older graphql-ws protocol sends this (as connection_error);
+			// graphql-transport-ws clients read the close code and reason.
+			return transport.AppendCloseReason(ctx, "connection closed by the server"), nil, nil
 		},
 	}}
 }
