@@ -57,11 +57,6 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if lc.stopping.Err() != nil {
-			// A load balancer stops sending new clients while the running ones finish.
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "stopping"})
-			return
-		}
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 		defer cancel()
 		if err := svc.DB.Ping(ctx); err != nil {
