@@ -213,6 +213,7 @@ func TestWebSocketNotRateLimitedByAddress(t *testing.T) {
 	// refused with 1013, which clients retry after a while.
 	tok := s.token("zhoushiyue")
 	var codes []websocket.StatusCode
+	var open *wsClient
 	for range 15 {
 		c, err := s.dialWS("")
 		if err != nil {
@@ -220,6 +221,7 @@ func TestWebSocketNotRateLimitedByAddress(t *testing.T) {
 		}
 		c.send(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + tok}})
 		if m, err := c.read(5 * time.Second); err == nil && m.Type == "connection_ack" {
+			open = c
 			continue
 		} else if err == nil {
 			t.Fatalf("connection_init answered %+v", m)
@@ -229,6 +231,14 @@ func TestWebSocketNotRateLimitedByAddress(t *testing.T) {
 	}
 	if len(codes) == 0 || slices.ContainsFunc(codes, func(c websocket.StatusCode) bool { return c != 1013 }) {
 		t.Fatalf("sockets over the user's budget closed with %v, want some, all 1013", codes)
+	}
+	// A subscription is a request too: with the budget spent it is refused
+	// with RATE_LIMITED and the socket stays.
+	open.subscribe("1", `subscription{problemChanged{problemId}}`)
+	m, err := open.read(5 * time.Second)
+	var errs []gqlError
+	if err != nil || m.Type != "error" || json.Unmarshal(m.Payload, &errs) != nil || len(errs) == 0 || errs[0].Extensions["code"] != "RATE_LIMITED" {
+		t.Fatalf("subscription over the budget: %+v %v", m, err)
 	}
 }
 
