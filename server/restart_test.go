@@ -179,7 +179,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestMainProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "LIANQI_TEST_MAIN=1",
-		"LIANQI_TEST_ARGS=--addr 127.0.0.1:0 --demo --shutdown-timeout 3s --rate-api 0 --rate-login 0 --data-dir "+t.TempDir())
+		"LIANQI_TEST_ARGS=--addr 127.0.0.1:0 --demo --shutdown-timeout 5s --rate-api 0 --rate-login 0 --data-dir "+t.TempDir())
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
