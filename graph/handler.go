@@ -7,14 +7,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	coderws "github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -49,6 +47,15 @@ type Options struct {
 	// AllowedOrigins are the browser origins (scheme://host[:port]) allowed to
 	// open WebSockets besides the server's own.
 	AllowedOrigins []string
+	// Stopping ends when the server shuts down: every WebSocket then closes
+	// with 1012 (Service Restart) and no "complete", so clients resume.
+	Stopping context.Context
+	// MaxSubscriptionsPerSocket and MaxSubscriptionsPerUser cap live
+	// subscriptions (0: the defaults).
+	MaxSubscriptionsPerSocket, MaxSubscriptionsPerUser int
+	// Allow takes one request from a caller's budget (key "user:<id>"): each
+	// WebSocket and each subscription is one. Nil allows all.
+	Allow func(key string) (bool, time.Duration)
 }
 
 // NewHandler returns the /graphql endpoint: POST for queries and mutations, GET
@@ -106,6 +113,7 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 		return next(ctx)
 	})
 	srv.SetErrorPresenter(errorPresenter(log))
+	srv.AroundOperations(newSubscriptionCaps(opts.MaxSubscriptionsPerSocket, opts.MaxSubscriptionsPerUser, opts.Allow).around)
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		log.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(v))
 		return domain.Errorf(domain.EINTERNAL, "internal error")
@@ -133,6 +141,10 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		gerr := graphql.DefaultErrorPresenter(ctx, err)
 		var de *domain.Error
 		switch {
+		case errors.Is(context.Cause(ctx), ErrServerStopping):
+			// Cancelled by the shutdown: whatever broke, it is not a fault to log.
+			gerr.Message = "the server is shutting down; retry the request"
+			gerr.Extensions = map[string]any{"code": "UNAVAILABLE"}
 		case errors.As(err, &de):
 			if de.Code == domain.EINTERNAL {
 				log.ErrorContext(ctx, "internal error", "err", err, "path", gerr.Path.String())
@@ -199,41 +211,4 @@ func inputField(gerr *gqlerror.Error, de *domain.Error) string {
 		return gerr.Path.String()
 	}
 	return ""
-}
-
-// websocketTransport serves subscriptions over the graphql-transport-ws protocol
-// (and the older graphql-ws). The access token travels in the connection_init
-// payload as {"Authorization": "Bearer <token>"} because browsers cannot set
-// headers on a WebSocket; the connection closes when that token expires.
-func websocketTransport(opts Options, revocations *auth.Revocations) transport.Websocket {
-	var hosts []string
-	for _, o := range opts.AllowedOrigins {
-		if u, err := url.Parse(o); err == nil && u.Host != "" {
-			hosts = append(hosts, u.Host)
-		}
-	}
-	return transport.Websocket{
-		Implementation:        transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{OriginPatterns: hosts}},
-		InitTimeout:           10 * time.Second,
-		KeepAlivePingInterval: 15 * time.Second,
-		InitFunc: func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-			if opts.Tokens == nil {
-				return ctx, nil, domain.Errorf(domain.EUNAUTHENTICATED, "subscriptions are not enabled")
-			}
-			ctx = opts.Tokens.WithAuthorization(ctx, payload.Authorization())
-			p, err := auth.Authenticate(ctx)
-			if err != nil {
-				return ctx, nil, err
-			}
-			// The connection's context ends with the request; the deadline's timer
-			// is released then too.
-			ctx, cancel := context.WithDeadline(ctx, p.ExpiresAt)
-			context.AfterFunc(ctx, cancel)
-			// Logout or revocation of the session cancels it at once.
-			if ctx, err = revocations.Track(ctx, p); err != nil {
-				return ctx, nil, err
-			}
-			return transport.AppendCloseReason(ctx, "session ended: access token expired or revoked"), nil, nil
-		},
-	}
 }

@@ -54,6 +54,9 @@ type Config struct {
 	MaxExpensive        int           // --max-expensive, env MAX_EXPENSIVE, default 4 overall
 	MaxExpensivePerUser int           // --max-expensive-per-user, env MAX_EXPENSIVE_PER_USER, default 2 per caller
 	ExpensiveWait       time.Duration // --expensive-wait, env EXPENSIVE_WAIT, default 3s, then RATE_LIMITED
+	// Live subscriptions: a socket's and a user's (over all their sockets).
+	MaxSubsPerSocket int // --max-subscriptions-per-socket, env MAX_SUBSCRIPTIONS_PER_SOCKET, default 25
+	MaxSubsPerUser   int // --max-subscriptions-per-user, env MAX_SUBSCRIPTIONS_PER_USER, default 100
 }
 
 // MinJWTSecretLen is the minimum length in bytes of a configured JWT secret.
@@ -96,6 +99,9 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		MaxExpensive:        4,
 		MaxExpensivePerUser: 2,
 		ExpensiveWait:       3 * time.Second,
+
+		MaxSubsPerSocket: 25,
+		MaxSubsPerUser:   100,
 	}
 	var cors, deadlines string
 
@@ -178,6 +184,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		{"max-expensive", "MAX_EXPENSIVE", integer(&c.MaxExpensive)},
 		{"max-expensive-per-user", "MAX_EXPENSIVE_PER_USER", integer(&c.MaxExpensivePerUser)},
 		{"expensive-wait", "EXPENSIVE_WAIT", duration(&c.ExpensiveWait)},
+		{"max-subscriptions-per-socket", "MAX_SUBSCRIPTIONS_PER_SOCKET", integer(&c.MaxSubsPerSocket)},
+		{"max-subscriptions-per-user", "MAX_SUBSCRIPTIONS_PER_USER", integer(&c.MaxSubsPerUser)},
 	}
 	env := make(map[string]string, len(settings))
 	for _, s := range settings {
@@ -217,6 +225,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.IntVar(&c.MaxExpensive, "max-expensive", c.MaxExpensive, usage("expensive resolvers (listings, statistics, rankings, sync pulls) running at once; on the embedded engine each decodes a whole collection in memory", "max-expensive"))
 	fs.IntVar(&c.MaxExpensivePerUser, "max-expensive-per-user", c.MaxExpensivePerUser, usage("expensive resolvers running at once for one user (or one address, anonymously)", "max-expensive-per-user"))
 	fs.DurationVar(&c.ExpensiveWait, "expensive-wait", c.ExpensiveWait, usage("how long an expensive resolver waits for a slot before it is refused with RATE_LIMITED", "expensive-wait"))
+	fs.IntVar(&c.MaxSubsPerSocket, "max-subscriptions-per-socket", c.MaxSubsPerSocket, usage("live subscriptions one WebSocket may hold", "max-subscriptions-per-socket"))
+	fs.IntVar(&c.MaxSubsPerUser, "max-subscriptions-per-user", c.MaxSubsPerUser, usage("live subscriptions one user may hold over all their WebSockets", "max-subscriptions-per-user"))
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -384,6 +394,12 @@ func (c *Config) validate() []fieldError {
 	}
 	if c.ExpensiveWait <= 0 {
 		add("expensive-wait", "the wait for expensive work must be positive, got %v", c.ExpensiveWait)
+	}
+	if c.MaxSubsPerSocket < 1 {
+		add("max-subscriptions-per-socket", "maximum subscriptions per socket must be at least 1, got %d", c.MaxSubsPerSocket)
+	}
+	if c.MaxSubsPerUser < c.MaxSubsPerSocket {
+		add("max-subscriptions-per-user", "maximum subscriptions per user (%d) must be at least the maximum per socket (%d)", c.MaxSubsPerUser, c.MaxSubsPerSocket)
 	}
 	return errs
 }
@@ -555,6 +571,8 @@ func (c Config) String() string {
 		{"max_expensive", strconv.Itoa(c.MaxExpensive)},
 		{"max_expensive_per_user", strconv.Itoa(c.MaxExpensivePerUser)},
 		{"expensive_wait", c.ExpensiveWait.String()},
+		{"max_subscriptions_per_socket", strconv.Itoa(c.MaxSubsPerSocket)},
+		{"max_subscriptions_per_user", strconv.Itoa(c.MaxSubsPerUser)},
 	} {
 		if b.Len() > 0 {
 			b.WriteByte(' ')

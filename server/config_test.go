@@ -37,6 +37,9 @@ func defaults() Config {
 		MaxExpensive:        4,
 		MaxExpensivePerUser: 2,
 		ExpensiveWait:       3 * time.Second,
+
+		MaxSubsPerSocket: 25,
+		MaxSubsPerUser:   100,
 	}
 }
 
@@ -223,6 +226,12 @@ func TestParseConfig(t *testing.T) {
 			},
 		},
 		{
+			name: "subscription caps",
+			args: []string{"--max-subscriptions-per-socket=6"},
+			env:  map[string]string{"MAX_SUBSCRIPTIONS_PER_USER": "12"},
+			want: func(c *Config) { c.MaxSubsPerSocket, c.MaxSubsPerUser = 6, 12 },
+		},
+		{
 			name: "jwt secret of exactly 32 bytes",
 			args: []string{"--jwt-secret", secret32},
 			want: func(c *Config) { c.JWTSecret = secret32 },
@@ -259,6 +268,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{name: "bad jwks url", args: []string{"--oidc-issuer=https://idp", "--oidc-audience=a", "--oidc-jwks-url=ftp://x"}, want: []string{"--oidc-jwks-url", "invalid JWKS URL"}},
 		{name: "bad introspection", env: map[string]string{"INTROSPECTION": "everyone"}, want: []string{"INTROSPECTION", "want all, admin or off"}},
 		{name: "negative rate", args: []string{"--rate-api=-1"}, want: []string{"must not be negative"}},
+		{name: "no subscriptions per socket", env: map[string]string{"MAX_SUBSCRIPTIONS_PER_SOCKET": "0"}, want: []string{"MAX_SUBSCRIPTIONS_PER_SOCKET", "at least 1"}},
+		{name: "fewer subscriptions per user than per socket", args: []string{"--max-subscriptions-per-user=10"}, want: []string{"--max-subscriptions-per-user", "at least the maximum per socket"}},
 		{name: "bad integer env", env: map[string]string{"MAX_QUERY_DEPTH": "deep"}, want: []string{"MAX_QUERY_DEPTH", `invalid integer "deep"`}},
 		{name: "positional argument", args: []string{"serve"}, want: []string{`unexpected argument "serve"`}},
 		{name: "bad bool flag", args: []string{"--dev=maybe"}, want: []string{"invalid boolean value", "-dev"}},

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
@@ -28,13 +29,16 @@ import (
 // maxBodyBytes bounds a request body; GraphQL documents are small.
 const maxBodyBytes = 1 << 20
 
-// routes wires the HTTP endpoints.
-func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Logger) http.Handler {
+// routes wires the HTTP endpoints. The handler it returns also tracks every
+// running request for the shutdown (see lifecycle).
+func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Logger) *lifecycle {
+	lc := newLifecycle()
 	mux := http.NewServeMux()
+	apiLimit := ratelimit.New(cfg.RateAPI, max(10, cfg.RateAPI/4), nil)
 	gql := graph.NewHandler(svc, graph.Options{Introspection: cfg.Introspection, Suggestions: cfg.Dev, MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost,
 		Log: log, Tokens: tokens, AllowedOrigins: cfg.CORSOrigins,
+		Stopping: lc.stopping, MaxSubscriptionsPerSocket: cfg.MaxSubsPerSocket, MaxSubscriptionsPerUser: cfg.MaxSubsPerUser, Allow: apiLimit.Allow,
 		MaxExpensive: cfg.MaxExpensive, MaxExpensivePerUser: cfg.MaxExpensivePerUser, ExpensiveWait: cfg.ExpensiveWait})
-	apiLimit := ratelimit.New(cfg.RateAPI, max(10, cfg.RateAPI/4), nil)
 	mux.Handle("/graphql", checkWSOrigin(cfg.CORSOrigins, limitBody(tokens.Middleware(limitAPI(apiLimit, gql)))))
 	if cfg.Introspection != "off" {
 		// The page itself is static; in production the schema behind it opens
@@ -66,7 +70,8 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 	if len(cfg.CORSOrigins) == 0 {
 		// rs/cors treats an empty origin list as "allow every origin"; no
 		// configured origin must mean no cross-origin access at all.
-		return requestLog(log, clientIP(mux))
+		lc.next = requestLog(log, clientIP(mux))
+		return lc
 	}
 	c := cors.New(cors.Options{
 		AllowedOrigins:   cfg.CORSOrigins,
@@ -75,7 +80,50 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 		AllowCredentials: true,
 		MaxAge:           600,
 	})
-	return requestLog(log, c.Handler(clientIP(mux)))
+	lc.next = requestLog(log, c.Handler(clientIP(mux)))
+	return lc
+}
+
+// lifecycle counts the running handlers, WebSockets included (which
+// http.Server.Shutdown does not wait for: they are hijacked), so that the
+// database closes only after the last one returned. Stopping tells the
+// WebSockets to close with 1012; abort cancels the requests still running
+// when the shutdown timeout passes, with graph.ErrServerStopping as the cause.
+type lifecycle struct {
+	next     http.Handler
+	running  atomic.Int64
+	stopping context.Context
+	stop     context.CancelFunc
+	aborted  context.Context
+	abort    context.CancelFunc
+}
+
+func newLifecycle() *lifecycle {
+	l := &lifecycle{}
+	l.stopping, l.stop = context.WithCancel(context.Background())
+	l.aborted, l.abort = context.WithCancel(context.Background())
+	return l
+}
+
+func (l *lifecycle) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	l.running.Add(1)
+	defer l.running.Add(-1)
+	ctx, cancel := context.WithCancelCause(r.Context())
+	defer cancel(nil)
+	defer context.AfterFunc(l.aborted, func() { cancel(graph.ErrServerStopping) })()
+	l.next.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// wait returns nil once no handler runs, or ctx's error.
+func (l *lifecycle) wait(ctx context.Context) error {
+	for l.running.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return nil
 }
 
 // checkWSOrigin refuses a WebSocket handshake from a browser page whose
@@ -134,6 +182,13 @@ func clientIP(next http.Handler) http.Handler {
 // a slow response.
 func limitAPI(l *ratelimit.Limiter, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A WebSocket handshake carries no token (it comes in connection_init):
+		// it is counted per user once the token is read, so that a client with
+		// a bad token is told so (4401) instead of 429.
+		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			next.ServeHTTP(w, r)
+			return
+		}
 		key := "ip:" + service.ClientIP(r.Context())
 		if p := domain.PrincipalFrom(r.Context()); p != nil {
 			key = "user:" + p.UserID

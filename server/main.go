@@ -48,7 +48,10 @@ func main() {
 		os.Exit(1)
 	}
 	<-ctx.Done()
-	m.Log.Info("shutting down")
+	// From here a second signal ends the process at once, for an operator
+	// who does not want to wait for the shutdown timeout.
+	stop()
+	m.Log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
 	if err := m.Close(); err != nil {
 		m.Log.Error("shutdown", "err", err)
 		os.Exit(1)
@@ -246,21 +249,58 @@ func (m *Main) createFirstAdmin(ctx context.Context) error {
 	return nil
 }
 
-// Close stops accepting requests, lets running ones finish within the shutdown
-// timeout, and closes the database.
+// abortGrace is how long Close waits for requests it cancelled (because the
+// shutdown timeout passed) to return before closing their connections.
+const abortGrace = 2 * time.Second
+
+// Close shuts down in order, so that nothing runs against a closed database:
+// it stops accepting connections and tells WebSockets to go (1012, Service
+// Restart: clients reconnect and resume from their checkpoints), lets running
+// requests finish within the shutdown timeout and then cancels the rest (they
+// answer UNAVAILABLE), stops the background watchers, and only then closes the
+// database. A shutdown that had to cancel requests is not an error.
 func (m *Main) Close() error {
 	var errs []error
 	if m.stopWatch != nil {
 		m.stopWatch()
 	}
 	if m.http != nil {
+		lc, _ := m.http.Handler.(*lifecycle)
+		if lc == nil {
+			lc = newLifecycle()
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 		defer cancel()
-		if err := m.http.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		lc.stop()
+		err := m.http.Shutdown(ctx)
+		if err == nil {
+			err = lc.wait(ctx)
+		}
+		if err != nil {
+			m.Log.Warn("shutdown timeout passed: cancelling the requests still running", "running", lc.running.Load(), "timeout", m.Config.ShutdownTimeout.String())
+			lc.abort()
+			grace, cancel := context.WithTimeout(context.Background(), abortGrace)
+			defer cancel()
+			if lc.wait(grace) != nil {
+				// Closing their connections ends reads that ignore the context.
+				_ = m.http.Close()
+				grace, cancel := context.WithTimeout(context.Background(), abortGrace)
+				defer cancel()
+				if lc.wait(grace) != nil {
+					m.Log.Warn("requests still running while the database closes", "running", lc.running.Load())
+				}
+			}
 		}
 		if err := <-m.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
+		}
+	}
+	if m.Service != nil {
+		// Subscriptions' watchers end with their sockets; wait for them too.
+		ctx, cancel := context.WithTimeout(context.Background(), abortGrace)
+		defer cancel()
+		if err := m.Service.WaitLive(ctx); err != nil {
+			m.Log.Warn("subscriptions still running while the database closes", "err", err)
 		}
 	}
 	if m.DB != nil {
@@ -274,6 +314,9 @@ func (m *Main) Close() error {
 		if err := m.embedded.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close embedded database: %w", err))
 		}
+	}
+	if m.Log != nil && len(errs) == 0 {
+		m.Log.Info("stopped")
 	}
 	return errors.Join(errs...)
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -214,10 +216,9 @@ func TestSubscriptionClosesWhenTheTokenExpires(t *testing.T) {
 		if time.Now().Before(exp.Add(-time.Second)) {
 			t.Fatalf("closed before the token expired: %v", err)
 		}
-		// The transport closes normally; the reason it sends is gqlgen's
-		// ("terminated"), not the one the handler appends.
-		if websocket.CloseStatus(err) == -1 {
-			t.Errorf("no close frame: %v", err)
+		// 4401 tells the client to refresh its token before reconnecting.
+		if code := websocket.CloseStatus(err); code != 4401 {
+			t.Errorf("closed with %d, want 4401: %v", code, err)
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("connection still open after the token expired")
@@ -236,13 +237,219 @@ func TestSubscriptionClosesWhenTheTokenExpires(t *testing.T) {
 	for {
 		_, b, err := conn.Read(ctx)
 		if err != nil {
-			if websocket.CloseStatus(err) == -1 {
-				t.Fatalf("invalid token: %v, want a close frame", err)
+			if code := websocket.CloseStatus(err); code != 4401 {
+				t.Fatalf("invalid token: %v, want close 4401", err)
 			}
 			break
 		}
 		if strings.Contains(string(b), "connection_ack") {
 			t.Fatal("invalid token acknowledged")
 		}
+	}
+}
+
+// nextOf reads the next message that is not a ping.
+func (c *wsClient) nextOf(t testing.TB) wsMessage {
+	t.Helper()
+	for {
+		m, err := c.read(15 * time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Type == "ping" {
+			c.send(map[string]any{"type": "pong"})
+			continue
+		}
+		return m
+	}
+}
+
+func (s *testServer) openWS(t testing.TB, user string) *wsClient {
+	t.Helper()
+	c, err := s.dialWS("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := c.init(s.token(user)); m.Type != "connection_ack" {
+		t.Fatalf("connection_init answered %+v", m)
+	}
+	return c
+}
+
+const statsSub = `subscription{statsChanged{collected}}`
+
+// collected decodes a statsChanged "next" message.
+func collected(t testing.TB, m wsMessage) int {
+	t.Helper()
+	var p struct {
+		Data   struct{ StatsChanged struct{ Collected int } }
+		Errors []gqlError
+	}
+	if m.Type != "next" || json.Unmarshal(m.Payload, &p) != nil || len(p.Errors) > 0 {
+		t.Fatalf("want statsChanged data, got %s %s", m.Type, m.Payload)
+	}
+	return p.Data.StatsChanged.Collected
+}
+
+// TestSubscriptionCaps: a socket and a user hold a bounded number of live
+// subscriptions; one over the cap gets an "error" message with code
+// TOO_MANY_SUBSCRIPTIONS and the socket and its other subscriptions stay.
+func TestSubscriptionCaps(t *testing.T) {
+	s := startServer(t, func(c *Config) { c.MaxSubsPerSocket, c.MaxSubsPerUser = 3, 5 })
+	refused := func(c *wsClient, id, why string) {
+		t.Helper()
+		c.subscribe(id, statsSub)
+		m := c.nextOf(t)
+		var errs []gqlError
+		if m.Type != "error" || m.ID != id || json.Unmarshal(m.Payload, &errs) != nil || len(errs) != 1 ||
+			errs[0].Extensions["code"] != "TOO_MANY_SUBSCRIPTIONS" || !strings.Contains(errs[0].Message, why) {
+			t.Fatalf("subscription %s over the cap: got %s %s %s", id, m.Type, m.ID, m.Payload)
+		}
+	}
+	accepted := func(c *wsClient, id string) {
+		t.Helper()
+		c.subscribe(id, statsSub)
+		if m := c.nextOf(t); m.ID != id {
+			t.Fatalf("subscription %s: got %s for %s", id, m.Type, m.ID)
+		} else {
+			collected(t, m)
+		}
+	}
+	a := s.openWS(t, "zhoushiyue")
+	for _, id := range []string{"1", "2", "3"} {
+		accepted(a, id)
+	}
+	refused(a, "4", "connection")
+	// Completing one frees its slot (the release runs when its context ends).
+	a.send(map[string]any{"id": "1", "type": "complete"})
+	if m := a.nextOf(t); m.Type != "complete" || m.ID != "1" {
+		t.Fatalf("after completing 1: %s %s %s", m.ID, m.Type, m.Payload)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		a.subscribe("5", statsSub)
+		m := a.nextOf(t)
+		if m.Type == "next" && m.ID == "5" {
+			break
+		}
+		if m.Type != "error" || m.ID != "5" {
+			t.Fatalf("subscription 5: %s %s %s", m.ID, m.Type, m.Payload)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("slot not freed: %s %s %s", m.ID, m.Type, m.Payload)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// The user's cap spans sockets: 3 on a, 2 more on b, then no more.
+	b := s.openWS(t, "zhoushiyue")
+	accepted(b, "1")
+	accepted(b, "2")
+	refused(b, "3", "user")
+	// Others are not affected, and the refused socket still serves.
+	accepted(s.openWS(t, "zhulijun"), "1")
+	a.subscribe("9", `{__typename}`)
+	if m := a.nextOf(t); m.Type != "next" || m.ID != "9" {
+		t.Fatalf("socket after a refusal: %s %s %s", m.ID, m.Type, m.Payload)
+	}
+}
+
+// TestStatsChangedSharedPerScope: many statsChanged subscribers of one scope
+// cause one computation per change, and a change outside their scope none.
+func TestStatsChangedSharedPerScope(t *testing.T) {
+	s := startServer(t)
+	const sockets, perSocket = 4, 5
+	var subs []*wsClient
+	var first int
+	for range sockets {
+		c := s.openWS(t, "zhoushiyue")
+		for j := range perSocket {
+			id := fmt.Sprint(j + 1)
+			c.subscribe(id, statsSub)
+			first = collected(t, c.nextOf(t))
+			subs = append(subs, c)
+		}
+	}
+	before := s.m.Service.StatsComputations()
+	// A report outside 周世岳's scope (鼎泰), then one inside (良盛元).
+	s.as("zouyongliang", `mutation{reportProblem(input:{category:LABOUR,title:"招聘涂料工艺技术员"}){id}}`, nil).decode(t, &struct{}{})
+	s.as("moweiliang", `mutation{reportProblem(input:{category:SAFETY,title:"厂区门口需要斑马线和限速标志"}){id}}`, nil).decode(t, &struct{}{})
+	for i, c := range subs {
+		m := c.nextOf(t)
+		if got := collected(t, m); got != first+1 {
+			t.Fatalf("subscriber %d: collected %d, want %d", i, got, first+1)
+		}
+	}
+	if n := s.m.Service.StatsComputations() - before; n != 1 {
+		t.Fatalf("%d subscribers in one scope computed the statistics %d times for one change, want once", len(subs), n)
+	}
+}
+
+// cpuTime is the CPU time this process (test and server alike) has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkStatsChangedSubscribers: 200 statsChanged subscriptions of one
+// official (8 sockets of 25) and, per op, 5 reports of problems, inside the
+// official's scope (each subscriber waits for the statistics to count them)
+// or elsewhere (then 3 s for the watchers to look). Reports the CPU time of
+// the whole process and the statistics computed, per op.
+func BenchmarkStatsChangedSubscribers(b *testing.B) {
+	for _, tc := range []struct{ name, reporter string }{{"Elsewhere", "zouyongliang"}, {"InScope", "moweiliang"}} {
+		b.Run(tc.name, func(b *testing.B) {
+			s := startServer(b, func(c *Config) { c.MaxSubsPerUser = 200 })
+			type sub struct {
+				c    *wsClient
+				id   string
+				last int
+			}
+			var subs []*sub
+			for range 8 {
+				c := s.openWS(b, "zhoushiyue")
+				for j := range 25 {
+					id := fmt.Sprint(j + 1)
+					c.subscribe(id, statsSub)
+				}
+				for range 25 {
+					m := c.nextOf(b)
+					subs = append(subs, &sub{c: c, id: m.ID, last: collected(b, m)})
+				}
+			}
+			byConn := map[*wsClient]map[string]*sub{}
+			for _, x := range subs {
+				if byConn[x.c] == nil {
+					byConn[x.c] = map[string]*sub{}
+				}
+				byConn[x.c][x.id] = x
+			}
+			computed := s.m.Service.StatsComputations()
+			want := subs[0].last
+			b.ResetTimer()
+			start := cpuTime()
+			for range b.N {
+				for range 5 {
+					s.as(tc.reporter, `mutation{reportProblem(input:{category:OTHER,title:"基准测试"}){id}}`, nil).decode(b, &struct{}{})
+				}
+				if tc.reporter != "moweiliang" {
+					time.Sleep(3 * time.Second)
+					continue
+				}
+				want += 5
+				for c, mine := range byConn {
+					for done := 0; done < len(mine); {
+						m := c.nextOf(b)
+						x := mine[m.ID]
+						if x.last = collected(b, m); x.last == want {
+							done++
+						}
+					}
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/1e6, "cpu-ms/op")
+			b.ReportMetric(float64(s.m.Service.StatsComputations()-computed)/float64(b.N), "stats/op")
+		})
 	}
 }

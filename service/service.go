@@ -36,6 +36,8 @@ type Service struct {
 	PollInterval time.Duration
 
 	changes changeCache
+	// live is what subscriptions share and how the shutdown waits for them (watch.go).
+	live liveShare
 }
 
 // New returns a service with the programme's default deadlines.
