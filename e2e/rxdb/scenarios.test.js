@@ -13,24 +13,10 @@ import { accounted, converged, freshEnterprise, gql, login, phone, requireServer
 // (the lead's cross-branch contracts; docs/sync.md once merged). They are
 // skipped with that reason; remove an entry after merging its branch.
 const SCOPE_EXIT = 'issue 8 §1 (docs/sync.md "Scope changes"): every document that left the caller\'s scope, whatever its sequence, reaches the phone as a tombstone, and so does the ended pairing. Now the problem edited after the phone\'s checkpoint and the ended pairing stay live on the phone';
-const CHILD_FIRST = 'contracts "Push answers": a note or visit whose problem the server does not have yet is ACCEPTED and held until the problem arrives. Now it is refused ("problem not found") and lost';
 export const KNOWN_GAPS = {
   "scope exit (repairEnterprise): offline edits, and a leader's edit after the phone's checkpoint": SCOPE_EXIT,
   "scope exit (endPairing): offline edits, and a leader's edit after the phone's checkpoint": SCOPE_EXIT,
-  'scope exit: a problem, a progress note and a visit created offline for an enterprise re-paired meanwhile':
-    'contracts "Push answers": a creation refused for good comes back as a tombstone in conflicts, with rejected.conflictIds naming REJECTED conflict records that keep it. Now BAD_USER_INPUT "not found", no record, and the creation stays on the phone as a ghost',
-  'children before parents: push order progressNotes → problems → visits': CHILD_FIRST,
-  'children before parents: push order progressNotes → visits → problems': CHILD_FIRST,
-  'children before parents: push order visits → problems → progressNotes': CHILD_FIRST,
-  'children before parents: push order visits → progressNotes → problems': CHILD_FIRST,
-  'a note whose problem never arrives is held and kept as a conflict record, not refused':
-    'contracts "Push answers": a held row whose parent never arrives is kept and listed as a conflict record saying it waits for its parent. Now it is refused ("problem not found") and not kept',
-  'concurrent offline edits of one field: the earlier edit syncs first, the later edit wins':
-    'contracts "Push answers": per-field clocks, the edit with the later hlc wins whatever the order of syncing. Now the first device to sync wins',
-  'graceful restart: the server closes sockets with 1012 and sends no complete':
-    'contracts "WebSocket": on graceful shutdown no complete messages and close code 1012. Now every stream gets complete and the socket closes with 1000',
-  'revoked token while streaming: the socket closes with 4401, getToken is asked again, streaming resumes':
-    'contracts "WebSocket": a refused connection_init (revoked token) closes with 4401. Now it closes with 1000, which a client cannot tell from a normal close, so it retries the dead token',
+  'scope exit: a problem, a progress note and a visit created offline for an enterprise re-paired meanwhile': SCOPE_EXIT,
 };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
