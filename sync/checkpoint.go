@@ -27,6 +27,9 @@ type Checkpoint struct {
 type cursor struct {
 	V    int    `json:"v"`
 	Coll string `json:"c"`
+	// User is the user the checkpoint was issued to: it names the scope keys
+	// of that user, so nobody else may pull from it.
+	User string `json:"p"`
 	// Seq: every change in scope up to Seq has been delivered.
 	Seq int64 `json:"s"`
 	// All is set when the scope was unrestricted; Keys lists it otherwise
@@ -59,7 +62,7 @@ func sign(key []byte, body string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
 }
 
-func decodeCursor(cp *Checkpoint, coll string, key []byte) (*cursor, error) {
+func decodeCursor(cp *Checkpoint, coll, user string, key []byte) (*cursor, error) {
 	if cp == nil || cp.Cursor == "" {
 		return nil, nil
 	}
@@ -75,6 +78,9 @@ func decodeCursor(cp *Checkpoint, coll string, key []byte) (*cursor, error) {
 	var c cursor
 	if err := json.Unmarshal(b, &c); err != nil || c.V != cursorVersion || c.Coll != coll || c.Seq < 0 {
 		return nil, bad
+	}
+	if c.User != user {
+		return nil, domain.Invalid("checkpoint", "the checkpoint was issued to another user; start from no checkpoint (and drop the local copy)")
 	}
 	return &c, nil
 }
@@ -108,7 +114,7 @@ func (c *cursor) rescope(all bool, keys []string) (reset bool) {
 		return false
 	}
 	if c.All != all {
-		*c = cursor{V: cursorVersion, Coll: c.Coll, All: all, Keys: keys}
+		*c = cursor{V: cursorVersion, Coll: c.Coll, User: c.User, All: all, Keys: keys}
 		return true
 	}
 	// What the replica fully holds: the old scope minus what was still being

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"math"
 	"slices"
 
 	"github.com/lianqi/lianqi/domain"
@@ -26,7 +27,7 @@ func (e *Engine) pull(ctx context.Context, coll string, cp *Checkpoint, limit in
 	if err != nil {
 		return nil, err
 	}
-	sc, _, err := e.scopeOf(ctx)
+	sc, p, err := e.scopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -34,14 +35,14 @@ func (e *Engine) pull(ctx context.Context, coll string, cp *Checkpoint, limit in
 	if err != nil {
 		return nil, err
 	}
-	c, err := decodeCursor(cp, coll, key)
+	c, err := decodeCursor(cp, coll, p.UserID, key)
 	if err != nil {
 		return nil, err
 	}
 	keys := scopeKeys(coll, sc)
 	out := &batch{gone: map[string]bool{}}
 	if c == nil {
-		c = &cursor{V: cursorVersion, Coll: coll, All: sc.All, Keys: keys}
+		c = &cursor{V: cursorVersion, Coll: coll, User: p.UserID, All: sc.All, Keys: keys}
 	} else {
 		out.reset = c.rescope(sc.All, keys)
 	}
@@ -90,8 +91,12 @@ func (e *Engine) pullOrBucket(ctx context.Context, coll string, cp *Checkpoint, 
 
 // catchUp sends what a scope change owes the replica: earlier documents of the
 // keys that entered the scope and tombstones for those of the keys that left.
+// It walks every sequence, not only those up to the old checkpoint: a document
+// of a key that left may have been written after the checkpoint (a leader's
+// edit while the phone was offline), and the ordinary pull no longer sees it.
+// A document's sequence only grows, so one still owed is always after Done.
 func (e *Engine) catchUp(ctx context.Context, c *cursor, limit int, out *batch) error {
-	changes, err := e.db().Changes(ctx, c.Coll, keyScope(c.Coll, union(c.In, c.Out)), c.Done, c.Upto, limit)
+	changes, err := e.db().Changes(ctx, c.Coll, keyScope(c.Coll, union(c.In, c.Out)), c.Done, math.MaxInt64, limit)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 
 // head is a checkpoint at the current watermark for the caller's scope.
 func (e *Engine) head(ctx context.Context, coll string) (*Checkpoint, error) {
-	sc, _, err := e.scopeOf(ctx)
+	sc, p, err := e.scopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -22,7 +22,7 @@ func (e *Engine) head(ctx context.Context, coll string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &cursor{V: cursorVersion, Coll: coll, Seq: mark, All: sc.All}
+	c := &cursor{V: cursorVersion, Coll: coll, User: p.UserID, Seq: mark, All: sc.All}
 	if !sc.All {
 		c.Keys = scopeKeys(coll, sc)
 	}
@@ -40,7 +40,11 @@ func stream[B any](ctx context.Context, e *Engine, coll string, cp *Checkpoint,
 	if err != nil {
 		return nil, err
 	}
-	if _, err := decodeCursor(cp, coll, key); err != nil {
+	_, p, err := e.scopeOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := decodeCursor(cp, coll, p.UserID, key); err != nil {
 		return nil, err
 	}
 	if cp == nil || cp.Cursor == "" {
