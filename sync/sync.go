@@ -63,6 +63,7 @@ type Engine struct {
 
 	keyMu   gosync.Mutex
 	signKey []byte
+	lists   listCache
 }
 
 // New returns an engine over the service.

@@ -1,0 +1,180 @@
+package sync
+
+import (
+	"context"
+	"slices"
+	gosync "sync"
+	"time"
+
+	"github.com/lianqi/lianqi/store"
+)
+
+// A pending list is computed in one pass over the collection (on the embedded
+// engine any query but a lookup by _id reads every document) and kept here, so
+// that the pull's later batches fetch their documents by key instead of
+// reading the collection again. The cache is an optimisation only: the list's
+// position is in the signed checkpoint, and a process that misses (restarted,
+// evicted, another server process) recomputes the rest of the list from it.
+const (
+	maxLists   = 32
+	listMaxAge = 15 * time.Minute
+)
+
+type cachedList struct {
+	user, coll string
+	refs       []store.SeqID // sorted by sequence
+	at         time.Time
+}
+
+type listCache struct {
+	mu    gosync.Mutex
+	lists map[string]*cachedList
+}
+
+func (lc *listCache) get(id, user, coll string, now time.Time) []store.SeqID {
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	l, ok := lc.lists[id]
+	if !ok || l.user != user || l.coll != coll || now.Sub(l.at) > listMaxAge {
+		return nil
+	}
+	return l.refs
+}
+
+func (lc *listCache) put(id string, l *cachedList) {
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	if lc.lists == nil {
+		lc.lists = map[string]*cachedList{}
+	}
+	for k, old := range lc.lists {
+		if l.at.Sub(old.at) > listMaxAge {
+			delete(lc.lists, k)
+		}
+	}
+	for len(lc.lists) >= maxLists {
+		var oldest string
+		for k, old := range lc.lists {
+			if oldest == "" || old.at.Before(lc.lists[oldest].at) {
+				oldest = k
+			}
+		}
+		delete(lc.lists, oldest)
+	}
+	lc.lists[id] = l
+}
+
+func (lc *listCache) drop(id string) {
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	delete(lc.lists, id)
+}
+
+// listRefs returns the cursor's pending list after its position.
+func (e *Engine) listRefs(ctx context.Context, c *cursor) ([]store.SeqID, error) {
+	refs := e.lists.get(c.List, c.User, c.Coll, time.Now())
+	if refs == nil {
+		var err error
+		if refs, err = e.db().ChangeIDs(ctx, c.Coll, c.listScope(), c.Done); err != nil {
+			return nil, err
+		}
+		e.lists.put(c.List, &cachedList{user: c.User, coll: c.Coll, refs: refs, at: time.Now()})
+	}
+	i, _ := slices.BinarySearchFunc(refs, c.Done, func(r store.SeqID, seq int64) int {
+		switch {
+		case r.Seq < seq:
+			return -1
+		case r.Seq > seq:
+			return 1
+		}
+		return 0
+	})
+	for i < len(refs) && refs[i].Seq <= c.Done {
+		i++
+	}
+	return refs[i:], nil
+}
+
+// listBatch adds documents of the pending list to out until it holds limit,
+// and ends the list when it is exhausted.
+func (e *Engine) listBatch(ctx context.Context, c *cursor, limit int, out *batch) error {
+	refs, err := e.listRefs(ctx, c)
+	if err != nil {
+		return err
+	}
+	for len(refs) > 0 && len(out.changes) < limit {
+		chunk := refs[:min(len(refs), limit-len(out.changes))]
+		refs = refs[len(chunk):]
+		ids := make([]string, len(chunk))
+		for i, r := range chunk {
+			ids[i] = r.ID
+		}
+		docs, err := e.db().ChangesByID(ctx, c.Coll, ids)
+		if err != nil {
+			return err
+		}
+		for i, ch := range docs {
+			c.Done = chunk[i].Seq
+			if ch.ID == "" {
+				continue
+			}
+			k := keyOf(c.Coll, ch)
+			switch {
+			case c.Full, slices.Contains(c.In, k):
+				out.add(ch, false)
+			case slices.Contains(c.Out, k):
+				out.add(ch, true)
+			}
+		}
+	}
+	if len(refs) == 0 {
+		e.lists.drop(c.List)
+		c.List, c.Full, c.Done, c.In, c.Out = "", false, 0, nil, nil
+	}
+	return nil
+}
+
+// logBatch walks the change log after the cursor's entry and adds to out each
+// document whose entry is its last write and whose key is in scope, until out
+// holds limit or the log ends.
+func (e *Engine) logBatch(ctx context.Context, c *cursor, limit int, out *batch) error {
+	step := 4
+	for len(out.changes) < limit {
+		entries, err := e.db().LogAfter(ctx, c.Coll, c.N, step)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for _, en := range entries {
+			if c.inScope(en.Key) {
+				ids = append(ids, en.ID)
+			}
+		}
+		docs, err := e.db().ChangesByID(ctx, c.Coll, ids)
+		if err != nil {
+			return err
+		}
+		byID := make(map[string]store.Change, len(docs))
+		for _, d := range docs {
+			byID[d.ID] = d
+		}
+		for _, en := range entries {
+			if len(out.changes) == limit {
+				return nil
+			}
+			c.N = en.N
+			// Only a document's last write is sent: an entry it has moved on
+			// from is covered by a later entry, one it never reached was a
+			// write that failed.
+			if d, ok := byID[en.ID]; ok && d.Seq == en.Seq && c.inScope(en.Key) {
+				out.add(d, false)
+				c.Seq = max(c.Seq, en.Seq)
+			}
+		}
+		if len(entries) < step {
+			return nil
+		}
+		step = min(step*2, 128)
+	}
+	return nil
+}
