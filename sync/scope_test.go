@@ -343,3 +343,51 @@ func TestCheckpointBoundToUser(t *testing.T) {
 		}
 	})
 }
+
+// TestFirstPullAcrossProcesses: each batch of a first pull is served by
+// another engine (another server process, whose list cache misses), with a
+// write between batches; the replica ends equal to the server.
+func TestFirstPullAcrossProcesses(t *testing.T) {
+	v := newEnv(t)
+	leader := v.as(t, "maojianguo")
+	engines := []*lqsync.Engine{v.e, lqsync.New(v.svc), lqsync.New(v.svc)}
+	got := map[string]*lqsync.ProblemDoc{}
+	var cp *lqsync.Checkpoint
+	edited := ""
+	for i := 0; ; i++ {
+		b, err := engines[i%len(engines)].PullProblems(leader, cp, 4, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range b.Documents {
+			got[d.ID] = d
+		}
+		cp = &b.Checkpoint
+		if i == 1 {
+			// An edit of a document already delivered comes again.
+			for id := range got {
+				edited = id
+				break
+			}
+			if _, err := v.svc.UpdateProblem(leader, edited, nil, service.UpdateProblemInput{Title: ptr("批次之间改的")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(b.Documents) < 4 {
+			break
+		}
+	}
+	want := map[string]*lqsync.ProblemDoc{}
+	pullAll(t, leader, v.e, nil, 1000, want)
+	if len(got) != len(want) {
+		t.Fatalf("pulled %d problems across engines, %d in one", len(got), len(want))
+	}
+	for id, w := range want {
+		if g := got[id]; g == nil || g.Version != w.Version || g.Title != w.Title {
+			t.Fatalf("problem %s: got %+v, want %+v", id, g, w)
+		}
+	}
+	if got[edited].Title != "批次之间改的" {
+		t.Fatalf("the edit between batches did not arrive: %q", got[edited].Title)
+	}
+}
