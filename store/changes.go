@@ -288,34 +288,31 @@ func (db *DB) LogAfter(ctx context.Context, coll string, n int64, max int) ([]Lo
 	return found, nil
 }
 
-// SeqID is a document and the sequence of its last write.
-type SeqID struct {
-	Seq int64
-	ID  string
-}
-
-// ChangeIDs returns the documents of coll inside scope whose last write has a
-// sequence after after, in sequence order: ids and sequences only. On the
-// embedded engine it is one pass over the collection.
-func (db *DB) ChangeIDs(ctx context.Context, coll string, scope domain.Scope, after int64) ([]SeqID, error) {
+// ChangeList returns the records of coll inside scope whose last write has a
+// sequence after after, in sequence order, tombstones included. Records are
+// kept whole while their total size stays within budget bytes; past it only
+// ID, Seq and Deleted are kept (Doc is nil) and callers fetch the rest by key.
+// On the embedded engine it is one pass over the collection.
+func (db *DB) ChangeList(ctx context.Context, coll string, scope domain.Scope, after int64, budget int) ([]Change, error) {
 	cur, err := db.coll(coll).Find(ctx, and(bson.D{{Key: "seq", Value: bson.D{{Key: "$gt", Value: after}}}}, scopeFilter(coll, scope)),
-		options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}).SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "seq", Value: 1}}))
+		options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}))
 	if err != nil {
-		return nil, translate("change ids "+coll, err)
+		return nil, translate("change list "+coll, err)
 	}
 	defer cur.Close(ctx)
-	var out []SeqID
+	var out []Change
 	for cur.Next(ctx) {
-		var s struct {
-			ID  string `bson:"_id"`
-			Seq int64  `bson:"seq"`
-		}
-		if err := cur.Decode(&s); err != nil {
+		var b Stamp
+		if err := cur.Decode(&b); err != nil {
 			return nil, translate("decode "+coll, err)
 		}
-		out = append(out, SeqID{Seq: s.Seq, ID: s.ID})
+		ch := Change{ID: b.ID, Seq: b.Seq, Deleted: b.Deleted}
+		if budget -= len(cur.Current); budget >= 0 {
+			ch.Doc = append(bson.Raw(nil), cur.Current...)
+		}
+		out = append(out, ch)
 	}
-	return out, translate("change ids "+coll, cur.Err())
+	return out, translate("change list "+coll, cur.Err())
 }
 
 // ChangesByID returns the records of coll with the given ids as last written,

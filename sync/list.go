@@ -11,27 +11,35 @@ import (
 
 // A pending list is computed in one pass over the collection (on the embedded
 // engine any query but a lookup by _id reads every document) and kept here, so
-// that the pull's later batches fetch their documents by key instead of
-// reading the collection again. The cache is an optimisation only: the list's
-// position is in the signed checkpoint, and a process that misses (restarted,
-// evicted, another server process) recomputes the rest of the list from it.
+// that the pull's later batches do not read the collection again. Documents
+// are kept whole up to a byte budget; past it only (sequence, id), and batches
+// fetch those by key. A document kept whole may be sent in the state the pass
+// read: any later write of it is after the log head the list started at, so
+// the log walk sends it afterwards. The cache is an optimisation only: the
+// list's position is in the signed checkpoint, and a process that misses
+// (restarted, evicted, another server process) recomputes the rest of the list
+// from it.
 const (
-	maxLists   = 32
-	listMaxAge = 15 * time.Minute
+	maxLists    = 32
+	listMaxAge  = 15 * time.Minute
+	listBudget  = 16 << 20 // bytes of whole documents one list keeps
+	cacheBudget = 64 << 20 // bytes of whole documents all lists keep
 )
 
 type cachedList struct {
 	user, coll string
-	refs       []store.SeqID // sorted by sequence
+	refs       []store.Change // sorted by sequence
+	bytes      int
 	at         time.Time
 }
 
 type listCache struct {
 	mu    gosync.Mutex
 	lists map[string]*cachedList
+	bytes int
 }
 
-func (lc *listCache) get(id, user, coll string, now time.Time) []store.SeqID {
+func (lc *listCache) get(id, user, coll string, now time.Time) []store.Change {
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
 	l, ok := lc.lists[id]
@@ -49,38 +57,51 @@ func (lc *listCache) put(id string, l *cachedList) {
 	}
 	for k, old := range lc.lists {
 		if l.at.Sub(old.at) > listMaxAge {
-			delete(lc.lists, k)
+			lc.remove(k)
 		}
 	}
-	for len(lc.lists) >= maxLists {
+	for len(lc.lists) > 0 && (len(lc.lists) >= maxLists || lc.bytes+l.bytes > cacheBudget) {
 		var oldest string
 		for k, old := range lc.lists {
 			if oldest == "" || old.at.Before(lc.lists[oldest].at) {
 				oldest = k
 			}
 		}
-		delete(lc.lists, oldest)
+		lc.remove(oldest)
 	}
+	lc.remove(id)
 	lc.lists[id] = l
+	lc.bytes += l.bytes
+}
+
+func (lc *listCache) remove(id string) {
+	if l, ok := lc.lists[id]; ok {
+		lc.bytes -= l.bytes
+		delete(lc.lists, id)
+	}
 }
 
 func (lc *listCache) drop(id string) {
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
-	delete(lc.lists, id)
+	lc.remove(id)
 }
 
 // listRefs returns the cursor's pending list after its position.
-func (e *Engine) listRefs(ctx context.Context, c *cursor) ([]store.SeqID, error) {
+func (e *Engine) listRefs(ctx context.Context, c *cursor) ([]store.Change, error) {
 	refs := e.lists.get(c.List, c.User, c.Coll, time.Now())
 	if refs == nil {
 		var err error
-		if refs, err = e.db().ChangeIDs(ctx, c.Coll, c.listScope(), c.Done); err != nil {
+		if refs, err = e.db().ChangeList(ctx, c.Coll, c.listScope(), c.Done, listBudget); err != nil {
 			return nil, err
 		}
-		e.lists.put(c.List, &cachedList{user: c.User, coll: c.Coll, refs: refs, at: time.Now()})
+		l := &cachedList{user: c.User, coll: c.Coll, refs: refs, at: time.Now()}
+		for _, r := range refs {
+			l.bytes += len(r.Doc)
+		}
+		e.lists.put(c.List, l)
 	}
-	i, _ := slices.BinarySearchFunc(refs, c.Done, func(r store.SeqID, seq int64) int {
+	i, _ := slices.BinarySearchFunc(refs, c.Done, func(r store.Change, seq int64) int {
 		switch {
 		case r.Seq < seq:
 			return -1
@@ -105,13 +126,21 @@ func (e *Engine) listBatch(ctx context.Context, c *cursor, limit int, out *batch
 	for len(refs) > 0 && len(out.changes) < limit {
 		chunk := refs[:min(len(refs), limit-len(out.changes))]
 		refs = refs[len(chunk):]
-		ids := make([]string, len(chunk))
-		for i, r := range chunk {
-			ids[i] = r.ID
+		var ids []string
+		for _, r := range chunk {
+			if r.Doc == nil {
+				ids = append(ids, r.ID)
+			}
 		}
-		docs, err := e.db().ChangesByID(ctx, c.Coll, ids)
+		fetched, err := e.db().ChangesByID(ctx, c.Coll, ids)
 		if err != nil {
 			return err
+		}
+		docs := slices.Clone(chunk)
+		for i, j := 0, 0; i < len(docs); i++ {
+			if docs[i].Doc == nil {
+				docs[i], j = fetched[j], j+1
+			}
 		}
 		for i, ch := range docs {
 			c.Done = chunk[i].Seq
