@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/lianqi/lianqi/domain"
+	"github.com/lianqi/lianqi/store"
 	lqsync "github.com/lianqi/lianqi/sync"
 	"github.com/lianqi/lianqi/sync/client"
 )
@@ -104,6 +105,7 @@ func BenchmarkSyncFirstPull(b *testing.B) {
 			for _, batch := range []int{100, 1000} {
 				b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
 					docs, bytes := 0, int64(0)
+					before := s.m.DB.SyncReads()
 					for b.Loop() {
 						tr := &client.HTTP{URL: s.url + "/graphql", Token: s.token("zhoushiyue")}
 						c := client.New(tr, "bench")
@@ -113,6 +115,7 @@ func BenchmarkSyncFirstPull(b *testing.B) {
 						}
 						docs, bytes = len(c.Docs(lqsync.Problems)), tr.BytesReceived
 					}
+					reportReads(b, before, s.m.DB.SyncReads())
 					b.ReportMetric(float64(docs), "docs")
 					b.ReportMetric(float64(bytes)/float64(docs), "bytes/doc")
 				})
@@ -135,6 +138,7 @@ func BenchmarkSyncIncrementalPull(b *testing.B) {
 				b.Fatal(err)
 			}
 			var got, bytes int64
+			var reads store.ReadCounts
 			b.ResetTimer()
 			for range b.N {
 				b.StopTimer()
@@ -148,17 +152,31 @@ func BenchmarkSyncIncrementalPull(b *testing.B) {
 				}
 				before := tr.BytesReceived
 				n := len(c.Docs(lqsync.Problems))
+				r0 := s.m.DB.SyncReads()
 				b.StartTimer()
 				if err := c.Pull(context.Background(), lqsync.Problems); err != nil {
 					b.Fatal(err)
 				}
+				b.StopTimer()
+				r1 := s.m.DB.SyncReads()
+				reads.Passes += r1.Passes - r0.Passes
+				reads.Lookups += r1.Lookups - r0.Lookups
+				b.StartTimer()
 				got += int64(len(c.Docs(lqsync.Problems)) - n)
 				bytes += tr.BytesReceived - before
 			}
+			reportReads(b, store.ReadCounts{}, reads)
 			b.ReportMetric(float64(got)/float64(b.N), "docs/pull")
 			b.ReportMetric(float64(bytes)/float64(b.N), "bytes/pull")
 		})
 	}
+}
+
+// reportReads reports the change reads per operation: passes over the
+// collection and lookups by key (these do not depend on the machine's load).
+func reportReads(b *testing.B, before, after store.ReadCounts) {
+	b.ReportMetric(float64(after.Passes-before.Passes)/float64(b.N), "passes/op")
+	b.ReportMetric(float64(after.Lookups-before.Lookups)/float64(b.N), "lookups/op")
 }
 
 func BenchmarkSyncPush1000(b *testing.B) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -27,6 +28,7 @@ type Change struct {
 // (after, upTo], oldest first, tombstones included. Callers pass the
 // Watermark as upTo so a pull never skips a change still being written.
 func (db *DB) Changes(ctx context.Context, coll string, scope domain.Scope, after, upTo int64, limit int) ([]Change, error) {
+	db.clog.passes.Add(1)
 	filter := and(bson.D{{Key: "seq", Value: bson.D{{Key: "$gt", Value: after}, {Key: "$lte", Value: upTo}}}}, scopeFilter(coll, scope))
 	cur, err := db.coll(coll).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
@@ -114,6 +116,19 @@ const collChangeLog = "changeLog"
 type logState struct {
 	mu    sync.Mutex
 	heads map[string]int64
+	// passes and lookups count reads for SyncReads.
+	passes, lookups atomic.Int64
+}
+
+// ReadCounts is how many change reads a DB made: Passes are queries that read
+// a whole collection on the embedded engine (a range of sequences, a scope),
+// Lookups are reads by key. Benchmarks report them because, unlike times, they
+// do not depend on how busy the machine is.
+type ReadCounts struct{ Passes, Lookups int64 }
+
+// SyncReads returns the counts so far.
+func (db *DB) SyncReads() ReadCounts {
+	return ReadCounts{Passes: db.clog.passes.Load(), Lookups: db.clog.lookups.Load()}
 }
 
 // logged are the collections clients replicate; only they have a log.
@@ -211,6 +226,7 @@ func (db *DB) logHint(coll string, n int64) {
 
 // LogEntry returns entry n of coll's log; ok is false past its end.
 func (db *DB) LogEntry(ctx context.Context, coll string, n int64) (e LogEntry, ok bool, err error) {
+	db.clog.lookups.Add(1)
 	err = db.coll(collChangeLog).FindOne(ctx, bson.D{{Key: "_id", Value: logID(coll, n)}}).Decode(&e)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return LogEntry{}, false, nil
@@ -294,6 +310,7 @@ func (db *DB) LogAfter(ctx context.Context, coll string, n int64, max int) ([]Lo
 // ID, Seq and Deleted are kept (Doc is nil) and callers fetch the rest by key.
 // On the embedded engine it is one pass over the collection.
 func (db *DB) ChangeList(ctx context.Context, coll string, scope domain.Scope, after int64, budget int) ([]Change, error) {
+	db.clog.passes.Add(1)
 	cur, err := db.coll(coll).Find(ctx, and(bson.D{{Key: "seq", Value: bson.D{{Key: "$gt", Value: after}}}}, scopeFilter(coll, scope)),
 		options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}))
 	if err != nil {
@@ -319,6 +336,7 @@ func (db *DB) ChangeList(ctx context.Context, coll string, scope domain.Scope, a
 // tombstones included, in the order of ids; a missing one is a Change with an
 // empty ID. Each is a lookup by key; they run concurrently.
 func (db *DB) ChangesByID(ctx context.Context, coll string, ids []string) ([]Change, error) {
+	db.clog.lookups.Add(int64(len(ids)))
 	out := make([]Change, len(ids))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(lookupParallelism)
