@@ -119,3 +119,22 @@ func TestChangeLogAbandonedWriter(t *testing.T) {
 	}
 	t.Fatalf("the abandoned write is not in the log (%d entries)", len(entries))
 }
+
+// BenchmarkChangeLogLookup: reading a log entry by key costs the same at
+// 1,000 and 10,000 entries (the embedded engine's _id lookup index).
+func BenchmarkChangeLogLookup(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			ctx := context.Background()
+			db := storetest.Open(b)
+			if err := db.SeedLog(ctx, store.CollProblems, n); err != nil {
+				b.Fatal(err)
+			}
+			for i := 0; b.Loop(); i++ {
+				if _, ok, err := db.LogEntry(ctx, store.CollProblems, int64(1+(i*7919)%n)); err != nil || !ok {
+					b.Fatal(ok, err)
+				}
+			}
+		})
+	}
+}

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/lianqi/lianqi/domain"
 )
 
@@ -21,4 +23,15 @@ func (db *DB) AbandonedEnterprise(ctx context.Context, e *domain.Enterprise) (in
 	doc.Version, doc.Seq = 1, seq.Seq
 	_, err = db.coll(CollEnterprises).InsertOne(ctx, doc)
 	return seq.Seq, err
+}
+
+// SeedLog appends n entries to coll's log in one bulk insert (benchmarks).
+func (db *DB) SeedLog(ctx context.Context, coll string, n int) error {
+	docs := make([]any, n)
+	for i := range docs {
+		docs[i] = bson.D{{Key: "_id", Value: logID(coll, int64(i+1))}, {Key: "seq", Value: int64(i + 1)},
+			{Key: "doc", Value: domain.NewID()}, {Key: "key", Value: domain.NewID()}}
+	}
+	_, err := db.coll(collChangeLog).InsertMany(ctx, docs)
+	return err
 }
