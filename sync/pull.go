@@ -110,6 +110,21 @@ func (e *Engine) pullOrBucket(ctx context.Context, coll string, cp *Checkpoint, 
 	if b == nil {
 		return e.pull(ctx, coll, cp, limit)
 	}
+	// A bucket pull hands the checkpoint back unchanged; it still must be the
+	// caller's own.
+	if cp != nil && cp.Cursor != "" {
+		_, p, err := e.scopeOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		key, err := e.key(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := decodeCursor(cp, coll, p.UserID, key); err != nil {
+			return nil, err
+		}
+	}
 	for name, c := range storeColl {
 		if c == coll {
 			return e.bucket(ctx, name, b, cp)

@@ -335,6 +335,12 @@ func TestCheckpointBoundToUser(t *testing.T) {
 			t.Fatalf("pull with another user's checkpoint = %+v, %v; want BAD_USER_INPUT", got, err)
 		}
 	})
+	t.Run("ErrBucketPullOtherUser", func(t *testing.T) {
+		got, err := v.e.PullProblems(zhu, &b.Checkpoint, 5, &lqsync.Bucket{Count: 4, Index: 0})
+		if domain.ErrorCode(err) != domain.EINVALID {
+			t.Fatalf("bucket pull with another user's checkpoint = %+v, %v; want BAD_USER_INPUT", got, err)
+		}
+	})
 	t.Run("ErrStreamOtherUser", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(zhu)
 		defer cancel()
