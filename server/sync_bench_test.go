@@ -150,6 +150,9 @@ func BenchmarkSyncIncrementalPull(b *testing.B) {
 					s.as("maojianguo", `mutation($e:ID){reportProblem(input:{enterpriseId:$e,category:OTHER,title:"增量"}){id}}`,
 						map[string]any{"e": e}).decode(b, &struct{}{})
 				}
+				// Let the writes' aftermath (the engine's background work) settle, so
+				// that the timer measures the pull.
+				time.Sleep(time.Second)
 				before := tr.BytesReceived
 				n := len(c.Docs(lqsync.Problems))
 				r0 := s.m.DB.SyncReads()
