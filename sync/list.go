@@ -167,8 +167,14 @@ func (e *Engine) listBatch(ctx context.Context, c *cursor, limit int, out *batch
 // document whose entry is its last write and whose key is in scope, until out
 // holds limit or the log ends.
 func (e *Engine) logBatch(ctx context.Context, c *cursor, limit int, out *batch) error {
-	step := 4
+	step, walked := 4, 0
 	for len(out.changes) < limit {
+		if e.MaxWalk > 0 && walked >= e.MaxWalk {
+			// Far behind (a phone offline for months): one pass over the scope
+			// is cheaper than walking every change of the collection since.
+			return e.relist(ctx, c, limit, out)
+		}
+		walked += step
 		entries, err := e.db().LogAfter(ctx, c.Coll, c.N, step)
 		if err != nil {
 			return err
@@ -206,4 +212,16 @@ func (e *Engine) logBatch(ctx context.Context, c *cursor, limit int, out *batch)
 		step = min(step*2, 128)
 	}
 	return nil
+}
+
+// relist replaces the rest of the log walk by a list of every document in the
+// cursor's scope, from the current head of the log on. Documents the replica
+// already holds come again in their latest state.
+func (e *Engine) relist(ctx context.Context, c *cursor, limit int, out *batch) error {
+	head, err := e.db().LogHead(ctx, c.Coll)
+	if err != nil {
+		return err
+	}
+	c.N, c.List, c.Full, c.Done, c.In, c.Out = head, newListID(), true, 0, nil, nil
+	return e.listBatch(ctx, c, limit, out)
 }

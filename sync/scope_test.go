@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -395,5 +396,41 @@ func TestFirstPullAcrossProcesses(t *testing.T) {
 	}
 	if got[edited].Title != "批次之间改的" {
 		t.Fatalf("the edit between batches did not arrive: %q", got[edited].Title)
+	}
+}
+
+// TestPullFarBehindRelists: a replica far behind (more changes since its
+// checkpoint than an engine walks in one pull) gets its scope in one pass
+// instead, and ends equal to the server.
+func TestPullFarBehindRelists(t *testing.T) {
+	v := newEnv(t)
+	leader := v.as(t, "maojianguo")
+	held := map[string]*lqsync.ProblemDoc{}
+	cp := pullAll(t, leader, v.e, nil, 100, held)
+	i := 0
+	for id := range held {
+		if i++; i > 12 {
+			break
+		}
+		if _, err := v.svc.UpdateProblem(leader, id, nil, service.UpdateProblemInput{Title: ptr(fmt.Sprintf("离线期间改的 %d", i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := lqsync.New(v.svc)
+	e.MaxWalk = 4
+	before := v.db.SyncReads()
+	pullAll(t, leader, e, cp, 5, held)
+	if passes := v.db.SyncReads().Passes - before.Passes; passes == 0 {
+		t.Fatal("no pass over the scope: the far-behind pull walked the whole log")
+	}
+	want := map[string]*lqsync.ProblemDoc{}
+	pullAll(t, leader, v.e, nil, 1000, want)
+	if len(held) != len(want) {
+		t.Fatalf("replica holds %d problems, server %d", len(held), len(want))
+	}
+	for id, w := range want {
+		if g := held[id]; g == nil || g.Version != w.Version || g.Title != w.Title {
+			t.Fatalf("problem %s: replica %+v, server %+v", id, g, w)
+		}
 	}
 }

@@ -60,6 +60,9 @@ type Engine struct {
 	// PollInterval is how often live streams look for writes of other processes,
 	// which the in-process commit signal does not see.
 	PollInterval time.Duration
+	// MaxWalk is how many change-log entries one pull walks before it reads
+	// the caller's scope in one pass instead (cheaper when far behind).
+	MaxWalk int
 
 	keyMu   gosync.Mutex
 	signKey []byte
@@ -68,7 +71,7 @@ type Engine struct {
 
 // New returns an engine over the service.
 func New(svc *service.Service) *Engine {
-	return &Engine{Svc: svc, Log: svc.Log, StaleReceipt: time.Minute, PollInterval: 2 * time.Second}
+	return &Engine{Svc: svc, Log: svc.Log, StaleReceipt: time.Minute, PollInterval: 2 * time.Second, MaxWalk: 5000}
 }
 
 func (e *Engine) db() *store.DB { return e.Svc.DB }
