@@ -140,7 +140,7 @@ func (db *DB) TouchProblem(ctx context.Context, p *domain.Problem) error {
 	db.writeMu.Lock()
 	defer db.writeMu.Unlock()
 	defer db.committed.broadcast()
-	return db.restamp(ctx, CollProblems, &Stamp{ID: p.ID, Version: p.Version})
+	return db.restamp(ctx, CollProblems, &Stamp{ID: p.ID, Version: p.Version}, ChangeRef{Coll: CollProblems, ID: p.ID, Key: p.EnterpriseID})
 }
 
 type noteDoc struct {

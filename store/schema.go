@@ -95,5 +95,8 @@ func (db *DB) ensureSchema(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := db.ensureChangeLog(ctx); err != nil {
+		return err
+	}
 	return db.migrateCounter(ctx)
 }

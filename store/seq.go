@@ -33,11 +33,15 @@ type seqMark struct {
 	// than the lease is presumed abandoned (its writer crashed).
 	At   int64 `bson:"at"`
 	Done bool  `bson:"done"`
+	// Ref is what the change log records of the write, kept here so that the
+	// entry of a writer that died before appending it is appended on pruning.
+	Ref ChangeRef `bson:",inline"`
 }
 
 type pendingSeq struct {
 	Seq int64
 	At  int64
+	Ref ChangeRef
 }
 
 const maxAllocateAttempts = 200
@@ -55,18 +59,19 @@ func (db *DB) highest(ctx context.Context) (int64, error) {
 	return m.Seq, nil
 }
 
-// allocate takes the next change sequence and registers it as pending.
-func (db *DB) allocate(ctx context.Context, now time.Time) (pendingSeq, error) {
+// allocate takes the next change sequence for the write ref names and
+// registers it as pending.
+func (db *DB) allocate(ctx context.Context, now time.Time, ref ChangeRef) (pendingSeq, error) {
 	next, err := db.highest(ctx)
 	if err != nil {
 		return pendingSeq{}, err
 	}
 	for attempt := 0; attempt < maxAllocateAttempts; attempt++ {
 		next++
-		m := seqMark{Seq: next, At: now.UnixMilli()}
+		m := seqMark{Seq: next, At: now.UnixMilli(), Ref: ref}
 		_, err := db.coll(collSeqs).InsertOne(ctx, m)
 		if err == nil {
-			return pendingSeq{Seq: m.Seq, At: m.At}, nil
+			return pendingSeq{Seq: m.Seq, At: m.At, Ref: ref}, nil
 		}
 		if !mongo.IsDuplicateKeyError(err) {
 			return pendingSeq{}, translate("allocate change sequence", err)
@@ -79,12 +84,18 @@ func (db *DB) allocate(ctx context.Context, now time.Time) (pendingSeq, error) {
 // pruneEvery is how often (in sequences) committed markers are removed.
 const pruneEvery = 64
 
-// release marks a committed (or failed) allocation done. It runs even when the
-// request's context is done: leaving it pending would hold pulls back for a
-// whole lease.
+// release appends the write to the change log and marks a committed (or
+// failed) allocation done. It runs even when the request's context is done:
+// leaving it pending would hold pulls back for a whole lease. If the log entry
+// cannot be appended the marker stays pending, so that pruning appends it once
+// the lease is over.
 func (db *DB) release(p pendingSeq) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if err := db.appendLog(ctx, p.Seq, p.Ref); err != nil {
+		db.log.Error("append change log", "seq", p.Seq, "collection", p.Ref.Coll, "id", p.Ref.ID, "err", err)
+		return
+	}
 	_, err := db.coll(collSeqs).UpdateOne(ctx, bson.D{{Key: "_id", Value: p.Seq}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: true}}}})
 	if err != nil {
@@ -95,12 +106,38 @@ func (db *DB) release(p pendingSeq) {
 		// Markers below this one are no longer needed once done (or abandoned);
 		// this one stays, so the highest sequence is never lost.
 		expired := db.Now().Add(-db.lease).UnixMilli()
+		if err := db.logAbandoned(ctx, p.Seq, expired); err != nil {
+			db.log.Error("log abandoned change sequences", "err", err)
+			return
+		}
 		_, err := db.coll(collSeqs).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$lt", Value: p.Seq}}},
 			{Key: "$or", Value: bson.A{bson.D{{Key: "done", Value: true}}, bson.D{{Key: "at", Value: bson.D{{Key: "$lt", Value: expired}}}}}}})
 		if err != nil {
 			db.log.Error("prune change sequences", "err", err)
 		}
 	}
+}
+
+// logAbandoned appends the log entries of the expired pending markers below
+// seq before pruning removes them: their writer died after taking the sequence,
+// maybe after writing the document.
+func (db *DB) logAbandoned(ctx context.Context, seq, expired int64) error {
+	cur, err := db.coll(collSeqs).Find(ctx, bson.D{{Key: "done", Value: false}})
+	if err != nil {
+		return translate("read change sequences", err)
+	}
+	var pending []seqMark
+	if err := cur.All(ctx, &pending); err != nil {
+		return translate("read change sequences", err)
+	}
+	for _, m := range pending {
+		if m.Seq < seq && m.At < expired {
+			if err := db.appendLog(ctx, m.Seq, m.Ref); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Watermark returns the highest change sequence below which every change is

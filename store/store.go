@@ -58,6 +58,7 @@ type DB struct {
 	lease time.Duration
 
 	committed signal
+	clog      logState
 
 	// keyOnlyWrites is set for the embedded engine, which uses its primary key
 	// only for a filter that is exactly {_id: …}: a conditional replace

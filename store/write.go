@@ -49,7 +49,8 @@ func (db *DB) commit(ctx context.Context, coll string, doc stamped, expectedVers
 
 	b := doc.stamp()
 	now := db.now()
-	seq, err := db.allocate(ctx, now)
+	ref := refOf(coll, doc)
+	seq, err := db.allocate(ctx, now, ref)
 	if err != nil {
 		return err
 	}
@@ -78,7 +79,7 @@ func (db *DB) commit(ctx context.Context, coll string, doc stamped, expectedVers
 	// may have moved past its sequence. Restamping with a fresh sequence makes the
 	// change visible again instead of lost.
 	if db.Now().Sub(time.UnixMilli(seq.At)) > db.lease/2 {
-		if err := db.restamp(ctx, coll, b); err != nil {
+		if err := db.restamp(ctx, coll, b, ref); err != nil {
 			return err
 		}
 	}
@@ -116,8 +117,8 @@ func (db *DB) versionFilter(ctx context.Context, coll, id string, expectedVersio
 	return bson.D{{Key: "_id", Value: id}}, nil
 }
 
-func (db *DB) restamp(ctx context.Context, coll string, b *Stamp) error {
-	seq, err := db.allocate(ctx, db.now())
+func (db *DB) restamp(ctx context.Context, coll string, b *Stamp, ref ChangeRef) error {
+	seq, err := db.allocate(ctx, db.now(), ref)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -19,29 +20,44 @@ type Checkpoint struct {
 	Seq    int64  `json:"seq"`
 }
 
-// cursor is the decoded checkpoint. Besides the sequence it records the scope it
-// was computed for, so that when a pairing ends or starts the next pull can
-// catch up on exactly what changed: tombstones for the enterprises that left
-// the scope and the earlier documents of those that entered it, instead of a
-// full reset.
+// cursor is the decoded checkpoint. A pull has two phases. A list phase sends
+// every document a set of scope keys owes the replica, walking an ordered list
+// of (sequence, id) computed in one pass (the first pull; after a scope change,
+// the documents of the keys that entered and tombstones for those of the keys
+// that left). The log phase then walks the collection's change log from entry
+// N on, by key. The list's position is a sequence, so a server process that
+// does not hold the list in memory recomputes it and continues at the same
+// place.
 type cursor struct {
 	V    int    `json:"v"`
 	Coll string `json:"c"`
-	// Seq: every change in scope up to Seq has been delivered.
+	// User is the user the checkpoint was issued to: it names the scope keys
+	// of that user, so nobody else may pull from it.
+	User string `json:"p"`
+	// N: every log entry up to N has been walked. Seq is the highest sequence
+	// delivered, for display.
+	N   int64 `json:"n"`
 	Seq int64 `json:"s"`
 	// All is set when the scope was unrestricted; Keys lists it otherwise
 	// (enterprise ids, or official ids for the officials collection).
 	All  bool     `json:"a,omitempty"`
 	Keys []string `json:"k,omitempty"`
-	// A pending catch-up: documents with a sequence in (Done, Upto] whose key is
-	// in In are sent, those whose key is in Out are sent as tombstones.
-	Upto int64    `json:"u,omitempty"`
+	// A pending list (List names it in the server's cache): documents with a
+	// sequence after Done whose key is in In (or in the scope, with Full) are
+	// sent, those whose key is in Out are sent as tombstones.
+	List string   `json:"l,omitempty"`
+	Full bool     `json:"f,omitempty"`
 	Done int64    `json:"d,omitempty"`
 	In   []string `json:"in,omitempty"`
 	Out  []string `json:"out,omitempty"`
 }
 
-const cursorVersion = 1
+// cursorVersion 2 walks the change log; version 1 cursors (range queries on
+// the sequence, not bound to a user) are answered with a resync.
+const (
+	cursorVersion = 2
+	legacyVersion = 1
+)
 
 // The cursor is signed (HMAC-SHA256 with a key kept in the database): it lists
 // the scope keys it was computed for, and a forged list would otherwise earn
@@ -59,7 +75,7 @@ func sign(key []byte, body string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
 }
 
-func decodeCursor(cp *Checkpoint, coll string, key []byte) (*cursor, error) {
+func decodeCursor(cp *Checkpoint, coll, user string, key []byte) (*cursor, error) {
 	if cp == nil || cp.Cursor == "" {
 		return nil, nil
 	}
@@ -73,8 +89,14 @@ func decodeCursor(cp *Checkpoint, coll string, key []byte) (*cursor, error) {
 		return nil, bad
 	}
 	var c cursor
-	if err := json.Unmarshal(b, &c); err != nil || c.V != cursorVersion || c.Coll != coll || c.Seq < 0 {
+	if err := json.Unmarshal(b, &c); err != nil || (c.V != cursorVersion && c.V != legacyVersion) || c.Coll != coll || c.Seq < 0 || c.N < 0 {
 		return nil, bad
+	}
+	if c.V == legacyVersion {
+		return &c, nil // the caller starts over with a resync; nothing of it is used
+	}
+	if c.User != user {
+		return nil, domain.Invalid("checkpoint", "the checkpoint was issued to another user; start from no checkpoint (and drop the local copy)")
 	}
 	return &c, nil
 }
@@ -100,26 +122,53 @@ func keyScope(coll string, keys []string) domain.Scope {
 	return domain.Scope{EnterpriseIDs: keys, OfficialIDs: []string{}}
 }
 
+// inScope reports whether a document with scope key k is in the cursor's scope.
+func (c *cursor) inScope(k string) bool {
+	if c.All {
+		return true
+	}
+	_, ok := slices.BinarySearch(c.Keys, k)
+	return ok
+}
+
+// listScope is the scope that selects the documents of the pending list.
+func (c *cursor) listScope() domain.Scope {
+	switch {
+	case c.Full && c.All:
+		return domain.Scope{All: true}
+	case c.Full:
+		return keyScope(c.Coll, c.Keys)
+	}
+	return keyScope(c.Coll, union(c.In, c.Out))
+}
+
 // rescope adapts the cursor to the caller's current scope. It reports whether
 // the replica must drop everything and pull from scratch (only when a scope
 // turns from unrestricted to restricted, which no role change does today).
+// Otherwise a new list is started: the documents of keys that entered the
+// scope (whatever their sequence) and tombstones for every document of the keys
+// that left, whatever its sequence too: one written after the checkpoint (a
+// leader's edit while the phone was offline) is no longer in the scope the log
+// walk checks, and would stay live on the phone.
 func (c *cursor) rescope(all bool, keys []string) (reset bool) {
 	if c.All == all && slices.Equal(c.Keys, keys) {
 		return false
 	}
 	if c.All != all {
-		*c = cursor{V: cursorVersion, Coll: c.Coll, All: all, Keys: keys}
 		return true
 	}
+	if c.Full {
+		c.In, c.Full = c.Keys, false
+	}
 	// What the replica fully holds: the old scope minus what was still being
-	// caught up on. Whatever it may hold outside the new scope gets tombstones.
+	// listed. Whatever it may hold outside the new scope gets tombstones.
 	full := minus(c.Keys, c.In)
 	c.In = minus(keys, full)
 	c.Out = minus(union(c.Keys, c.Out), keys)
-	c.Upto, c.Done = c.Seq, 0
 	c.Keys = keys
-	if len(c.In) == 0 && len(c.Out) == 0 {
-		c.Upto = 0
+	c.List, c.Done = "", 0
+	if len(c.In) > 0 || len(c.Out) > 0 {
+		c.List = newListID()
 	}
 	return false
 }
@@ -138,4 +187,10 @@ func union(a, b []string) []string {
 	out := slices.Concat(a, b)
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+func newListID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
 }

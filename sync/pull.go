@@ -2,7 +2,6 @@ package sync
 
 import (
 	"context"
-	"slices"
 
 	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/store"
@@ -13,20 +12,39 @@ type batch struct {
 	changes []store.Change
 	// gone marks changes to send as bare tombstones: they left the scope.
 	gone       map[string]bool
+	index      map[string]int
 	checkpoint Checkpoint
 	// reset tells the replica to drop its copy and start over.
 	reset bool
 }
 
-// pull returns the changes of coll after the checkpoint, at most limit, in
-// sequence order. It never advances past the watermark, so a change whose
-// writer took its sequence but has not committed yet is not skipped.
+// add appends a change, or replaces an earlier one of the same document in the
+// batch: each document comes once per batch, in its latest state.
+func (b *batch) add(ch store.Change, gone bool) {
+	if b.index == nil {
+		b.index = map[string]int{}
+	}
+	if i, ok := b.index[ch.ID]; ok {
+		b.changes[i] = ch
+	} else {
+		b.index[ch.ID] = len(b.changes)
+		b.changes = append(b.changes, ch)
+	}
+	if gone {
+		b.gone[ch.ID] = true
+	} else {
+		delete(b.gone, ch.ID)
+	}
+}
+
+// pull returns at most limit changes of coll after the checkpoint: first those
+// of a pending list (a first pull, a scope change), then the change log's.
 func (e *Engine) pull(ctx context.Context, coll string, cp *Checkpoint, limit int) (*batch, error) {
 	limit, err := clampLimit(limit)
 	if err != nil {
 		return nil, err
 	}
-	sc, _, err := e.scopeOf(ctx)
+	sc, p, err := e.scopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -34,44 +52,56 @@ func (e *Engine) pull(ctx context.Context, coll string, cp *Checkpoint, limit in
 	if err != nil {
 		return nil, err
 	}
-	c, err := decodeCursor(cp, coll, key)
+	c, err := decodeCursor(cp, coll, p.UserID, key)
 	if err != nil {
 		return nil, err
 	}
 	keys := scopeKeys(coll, sc)
-	out := &batch{gone: map[string]bool{}}
-	if c == nil {
-		c = &cursor{V: cursorVersion, Coll: coll, All: sc.All, Keys: keys}
-	} else {
-		out.reset = c.rescope(sc.All, keys)
-	}
 	if sc.All {
-		c.Keys = nil
+		keys = nil
 	}
-
-	if c.Upto > 0 {
-		if err := e.catchUp(ctx, c, limit, out); err != nil {
+	out := &batch{gone: map[string]bool{}}
+	if c != nil && c.V == legacyVersion {
+		c, out.reset = nil, true
+	}
+	if c != nil && c.rescope(sc.All, keys) {
+		c, out.reset = nil, true
+	}
+	if c == nil {
+		if c, err = e.start(ctx, coll, p.UserID, sc.All, keys, true); err != nil {
 			return nil, err
 		}
 	}
-	if room := limit - len(out.changes); room > 0 && c.Upto == 0 {
-		mark, err := e.db().Watermark(ctx)
-		if err != nil {
+	if c.List != "" {
+		if err := e.listBatch(ctx, c, limit, out); err != nil {
 			return nil, err
 		}
-		changes, err := e.db().Changes(ctx, coll, sc, c.Seq, mark, room)
-		if err != nil {
+	}
+	if len(out.changes) < limit && c.List == "" {
+		if err := e.logBatch(ctx, c, limit, out); err != nil {
 			return nil, err
 		}
-		out.changes = append(out.changes, changes...)
-		if len(changes) == room {
-			c.Seq = changes[len(changes)-1].Seq
-		} else if mark > c.Seq {
-			c.Seq = mark
-		}
+	}
+	for _, ch := range out.changes {
+		c.Seq = max(c.Seq, ch.Seq)
 	}
 	out.checkpoint = c.encode(key)
 	return out, nil
+}
+
+// start returns a cursor at the head of coll's log for a scope; with list, the
+// documents already in the scope come first. The head is read before the list
+// is computed, so every write is either in the list or after the head.
+func (e *Engine) start(ctx context.Context, coll, user string, all bool, keys []string, list bool) (*cursor, error) {
+	head, err := e.db().LogHead(ctx, coll)
+	if err != nil {
+		return nil, err
+	}
+	c := &cursor{V: cursorVersion, Coll: coll, User: user, N: head, All: all, Keys: keys}
+	if list {
+		c.List, c.Full = newListID(), true
+	}
+	return c, nil
 }
 
 // pullOrBucket serves a pull, or with a bucket the full contents of that
@@ -80,33 +110,27 @@ func (e *Engine) pullOrBucket(ctx context.Context, coll string, cp *Checkpoint, 
 	if b == nil {
 		return e.pull(ctx, coll, cp, limit)
 	}
+	// A bucket pull hands the checkpoint back unchanged; it still must be the
+	// caller's own.
+	if cp != nil && cp.Cursor != "" {
+		_, p, err := e.scopeOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		key, err := e.key(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := decodeCursor(cp, coll, p.UserID, key); err != nil {
+			return nil, err
+		}
+	}
 	for name, c := range storeColl {
 		if c == coll {
 			return e.bucket(ctx, name, b, cp)
 		}
 	}
 	return nil, domain.Invalid("collection", "unknown collection %q", coll)
-}
-
-// catchUp sends what a scope change owes the replica: earlier documents of the
-// keys that entered the scope and tombstones for those of the keys that left.
-func (e *Engine) catchUp(ctx context.Context, c *cursor, limit int, out *batch) error {
-	changes, err := e.db().Changes(ctx, c.Coll, keyScope(c.Coll, union(c.In, c.Out)), c.Done, c.Upto, limit)
-	if err != nil {
-		return err
-	}
-	for _, ch := range changes {
-		if slices.Contains(c.Out, keyOf(c.Coll, ch)) {
-			out.gone[ch.ID] = true
-		}
-	}
-	out.changes = append(out.changes, changes...)
-	if len(changes) == limit {
-		c.Done = changes[len(changes)-1].Seq
-		return nil
-	}
-	c.Upto, c.Done, c.In, c.Out = 0, 0, nil, nil
-	return nil
 }
 
 // keyOf returns the scope key of a change: its enterprise, or its own id for

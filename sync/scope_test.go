@@ -2,7 +2,9 @@ package sync_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/service"
@@ -168,4 +170,267 @@ func TestChecksumFindsDrift(t *testing.T) {
 			t.Fatalf("err = %v, want EINVALID", err)
 		}
 	})
+}
+
+// pullAllPairings pulls pairings to the end from cp into the map.
+func pullAllPairings(t testing.TB, ctx context.Context, e *lqsync.Engine, cp *lqsync.Checkpoint, limit int, into map[string]*lqsync.PairingDoc) *lqsync.Checkpoint {
+	t.Helper()
+	for {
+		b, err := e.PullPairings(ctx, cp, limit, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range b.Documents {
+			into[d.ID] = d
+		}
+		cp = &b.Checkpoint
+		if len(b.Documents) < limit {
+			return cp
+		}
+	}
+}
+
+// TestScopeExitTombstonesEveryDocument: a phone goes offline; a leader edits
+// one problem of the official's enterprise; an admin re-pairs the enterprise
+// or ends its pairing. Pulling (or streaming) from the old checkpoint brings a
+// tombstone for every problem of that enterprise, the edited one included,
+// and for the pairing that ended.
+func TestScopeExitTombstonesEveryDocument(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		stream bool
+		exit   func(t *testing.T, v *env, admin context.Context, ent, pairing string)
+	}{
+		{"Repair", false, func(t *testing.T, v *env, admin context.Context, ent, _ string) {
+			zhu := domain.PrincipalFrom(v.as(t, "zhulijun"))
+			if _, err := v.svc.RepairEnterprise(admin, service.RepairEnterpriseInput{EnterpriseID: ent, LeadOfficialID: zhu.OfficialID}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"EndPairing", false, func(t *testing.T, v *env, admin context.Context, _, pairing string) {
+			if _, err := v.svc.EndPairing(admin, pairing, domain.EndRepaired); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"StreamRepair", true, func(t *testing.T, v *env, admin context.Context, ent, _ string) {
+			zhu := domain.PrincipalFrom(v.as(t, "zhulijun"))
+			if _, err := v.svc.RepairEnterprise(admin, service.RepairEnterpriseInput{EnterpriseID: ent, LeadOfficialID: zhu.OfficialID}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := newEnv(t)
+			admin, zhou, leader := v.as(t, "admin"), v.as(t, "zhoushiyue"), v.as(t, "maojianguo")
+			held := map[string]*lqsync.ProblemDoc{}
+			cp := pullAll(t, zhou, v.e, nil, 3, held)
+			pairings := map[string]*lqsync.PairingDoc{}
+			pcp := pullAllPairings(t, zhou, v.e, nil, 3, pairings)
+			if len(held) < 2 || len(pairings) == 0 {
+				t.Fatalf("initial pull: %d problems, %d pairings", len(held), len(pairings))
+			}
+			var ent, edited, pairing string
+			for id, d := range held {
+				ent, edited = d.EnterpriseID, id
+			}
+			for id, d := range pairings {
+				if d.EnterpriseID == ent && d.EndedAt == nil && !d.Deleted {
+					pairing = id
+				}
+			}
+			if pairing == "" {
+				t.Fatalf("no active pairing of %s among %v", ent, pairings)
+			}
+
+			// Offline: a leader edits one problem, then the enterprise leaves the scope.
+			if _, err := v.svc.UpdateProblem(leader, edited, nil, service.UpdateProblemInput{Title: ptr("领导改过的标题")}); err != nil {
+				t.Fatal(err)
+			}
+			tc.exit(t, v, admin, ent, pairing)
+
+			got := map[string]*lqsync.ProblemDoc{}
+			gotPairings := map[string]*lqsync.PairingDoc{}
+			if tc.stream {
+				streamUntil(t, zhou, v, cp, pcp, held, got, gotPairings, pairing)
+			} else {
+				pullAll(t, zhou, v.e, cp, 3, got)
+				pullAllPairings(t, zhou, v.e, pcp, 3, gotPairings)
+			}
+			for id := range held {
+				d, ok := got[id]
+				if !ok || !d.Deleted || d.Title != "" {
+					t.Fatalf("problem %s (edited: %v) left the scope but came as %+v", id, id == edited, d)
+				}
+			}
+			if d, ok := gotPairings[pairing]; !ok || !d.Deleted {
+				t.Fatalf("the pairing that ended came as %+v", d)
+			}
+		})
+	}
+}
+
+// streamUntil opens problem and pairing streams from the old checkpoints and
+// collects what they emit until every held problem and the pairing arrived.
+func streamUntil(t *testing.T, ctx context.Context, v *env, cp, pcp *lqsync.Checkpoint, held map[string]*lqsync.ProblemDoc,
+	got map[string]*lqsync.ProblemDoc, gotPairings map[string]*lqsync.PairingDoc, pairing string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	problems, err := v.e.StreamProblems(ctx, cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pairs, err := v.e.StreamPairings(ctx, pcp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := func() bool {
+		for id := range held {
+			if d, ok := got[id]; !ok || !d.Deleted {
+				return false
+			}
+		}
+		d, ok := gotPairings[pairing]
+		return ok && d.Deleted
+	}
+	for !done() {
+		select {
+		case b, ok := <-problems:
+			if !ok {
+				t.Fatalf("problem stream ended; got %d of %d", len(got), len(held))
+			}
+			for _, d := range b.Documents {
+				got[d.ID] = d
+			}
+		case b, ok := <-pairs:
+			if !ok {
+				t.Fatal("pairing stream ended")
+			}
+			for _, d := range b.Documents {
+				gotPairings[d.ID] = d
+			}
+		case <-ctx.Done():
+			t.Fatalf("stream: %d of %d problems came as tombstones; pairing %+v", len(got), len(held), gotPairings[pairing])
+		}
+	}
+}
+
+// TestCheckpointBoundToUser: a checkpoint is bound to the user it was issued
+// to; another user presenting it gets BAD_USER_INPUT and nothing else, on a
+// pull and on a stream.
+func TestCheckpointBoundToUser(t *testing.T) {
+	v := newEnv(t)
+	zhou, zhu := v.as(t, "zhoushiyue"), v.as(t, "zhulijun")
+	b, err := v.e.PullProblems(zhou, nil, 5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("SameUser", func(t *testing.T) {
+		if _, err := v.e.PullProblems(zhou, &b.Checkpoint, 5, nil); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("ErrPullOtherUser", func(t *testing.T) {
+		got, err := v.e.PullProblems(zhu, &b.Checkpoint, 5, nil)
+		if domain.ErrorCode(err) != domain.EINVALID {
+			t.Fatalf("pull with another user's checkpoint = %+v, %v; want BAD_USER_INPUT", got, err)
+		}
+	})
+	t.Run("ErrBucketPullOtherUser", func(t *testing.T) {
+		got, err := v.e.PullProblems(zhu, &b.Checkpoint, 5, &lqsync.Bucket{Count: 4, Index: 0})
+		if domain.ErrorCode(err) != domain.EINVALID {
+			t.Fatalf("bucket pull with another user's checkpoint = %+v, %v; want BAD_USER_INPUT", got, err)
+		}
+	})
+	t.Run("ErrStreamOtherUser", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(zhu)
+		defer cancel()
+		if _, err := v.e.StreamProblems(ctx, &b.Checkpoint); domain.ErrorCode(err) != domain.EINVALID {
+			t.Fatalf("stream with another user's checkpoint: %v; want BAD_USER_INPUT", err)
+		}
+	})
+}
+
+// TestFirstPullAcrossProcesses: each batch of a first pull is served by
+// another engine (another server process, whose list cache misses), with a
+// write between batches; the replica ends equal to the server.
+func TestFirstPullAcrossProcesses(t *testing.T) {
+	v := newEnv(t)
+	leader := v.as(t, "maojianguo")
+	engines := []*lqsync.Engine{v.e, lqsync.New(v.svc), lqsync.New(v.svc)}
+	got := map[string]*lqsync.ProblemDoc{}
+	var cp *lqsync.Checkpoint
+	edited := ""
+	for i := 0; ; i++ {
+		b, err := engines[i%len(engines)].PullProblems(leader, cp, 4, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range b.Documents {
+			got[d.ID] = d
+		}
+		cp = &b.Checkpoint
+		if i == 1 {
+			// An edit of a document already delivered comes again.
+			for id := range got {
+				edited = id
+				break
+			}
+			if _, err := v.svc.UpdateProblem(leader, edited, nil, service.UpdateProblemInput{Title: ptr("批次之间改的")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(b.Documents) < 4 {
+			break
+		}
+	}
+	want := map[string]*lqsync.ProblemDoc{}
+	pullAll(t, leader, v.e, nil, 1000, want)
+	if len(got) != len(want) {
+		t.Fatalf("pulled %d problems across engines, %d in one", len(got), len(want))
+	}
+	for id, w := range want {
+		if g := got[id]; g == nil || g.Version != w.Version || g.Title != w.Title {
+			t.Fatalf("problem %s: got %+v, want %+v", id, g, w)
+		}
+	}
+	if got[edited].Title != "批次之间改的" {
+		t.Fatalf("the edit between batches did not arrive: %q", got[edited].Title)
+	}
+}
+
+// TestPullFarBehindRelists: a replica far behind (more changes since its
+// checkpoint than an engine walks in one pull) gets its scope in one pass
+// instead, and ends equal to the server.
+func TestPullFarBehindRelists(t *testing.T) {
+	v := newEnv(t)
+	leader := v.as(t, "maojianguo")
+	held := map[string]*lqsync.ProblemDoc{}
+	cp := pullAll(t, leader, v.e, nil, 100, held)
+	i := 0
+	for id := range held {
+		if i++; i > 12 {
+			break
+		}
+		if _, err := v.svc.UpdateProblem(leader, id, nil, service.UpdateProblemInput{Title: ptr(fmt.Sprintf("离线期间改的 %d", i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := lqsync.New(v.svc)
+	e.MaxWalk = 4
+	before := v.db.SyncReads()
+	pullAll(t, leader, e, cp, 5, held)
+	if passes := v.db.SyncReads().Passes - before.Passes; passes == 0 {
+		t.Fatal("no pass over the scope: the far-behind pull walked the whole log")
+	}
+	want := map[string]*lqsync.ProblemDoc{}
+	pullAll(t, leader, v.e, nil, 1000, want)
+	if len(held) != len(want) {
+		t.Fatalf("replica holds %d problems, server %d", len(held), len(want))
+	}
+	for id, w := range want {
+		if g := held[id]; g == nil || g.Version != w.Version || g.Title != w.Title {
+			t.Fatalf("problem %s: replica %+v, server %+v", id, g, w)
+		}
+	}
 }

@@ -10,21 +10,22 @@ import (
 // Live streams: after every commit of this process (and every PollInterval, for
 // writes of other processes, which the commit signal does not see) the stream
 // pulls after its checkpoint and emits a non-empty batch. A stream without a
-// checkpoint starts at the current watermark: the replica pulls history itself.
+// checkpoint starts at the head of the change log: the replica pulls history
+// itself.
 
-// head is a checkpoint at the current watermark for the caller's scope.
+// head is a checkpoint at the head of the change log for the caller's scope.
 func (e *Engine) head(ctx context.Context, coll string) (*Checkpoint, error) {
-	sc, _, err := e.scopeOf(ctx)
+	sc, p, err := e.scopeOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	mark, err := e.db().Watermark(ctx)
+	keys := scopeKeys(coll, sc)
+	if sc.All {
+		keys = nil
+	}
+	c, err := e.start(ctx, coll, p.UserID, sc.All, keys, false)
 	if err != nil {
 		return nil, err
-	}
-	c := &cursor{V: cursorVersion, Coll: coll, Seq: mark, All: sc.All}
-	if !sc.All {
-		c.Keys = scopeKeys(coll, sc)
 	}
 	key, err := e.key(ctx)
 	if err != nil {
@@ -40,7 +41,11 @@ func stream[B any](ctx context.Context, e *Engine, coll string, cp *Checkpoint,
 	if err != nil {
 		return nil, err
 	}
-	if _, err := decodeCursor(cp, coll, key); err != nil {
+	_, p, err := e.scopeOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := decodeCursor(cp, coll, p.UserID, key); err != nil {
 		return nil, err
 	}
 	if cp == nil || cp.Cursor == "" {

@@ -64,17 +64,21 @@ type Engine struct {
 	// problem, so that rows naming problems that never come cannot fill the
 	// database; beyond it such rows are refused (BAD_USER_INPUT).
 	MaxHeld int
+	// MaxWalk is how many change-log entries one pull walks before it reads
+	// the caller's scope in one pass instead (cheaper when far behind).
+	MaxWalk int
 
 	keyMu   gosync.Mutex
 	signKey []byte
 	// heldMu makes one release of held rows at a time in this process, so two
 	// pushes finishing together do not apply the same held row twice.
 	heldMu gosync.Mutex
+	lists  listCache
 }
 
 // New returns an engine over the service.
 func New(svc *service.Service) *Engine {
-	return &Engine{Svc: svc, Log: svc.Log, StaleReceipt: time.Minute, PollInterval: 2 * time.Second, MaxHeld: DefaultMaxHeld}
+	return &Engine{Svc: svc, Log: svc.Log, StaleReceipt: time.Minute, PollInterval: 2 * time.Second, MaxHeld: DefaultMaxHeld, MaxWalk: 5000}
 }
 
 func (e *Engine) db() *store.DB { return e.Svc.DB }

@@ -12,12 +12,7 @@ import { accounted, converged, freshEnterprise, gql, login, phone, requireServer
 // built on another branch is not merged yet. Each names the contract item
 // (the lead's cross-branch contracts; docs/sync.md once merged). They are
 // skipped with that reason; remove an entry after merging its branch.
-const SCOPE_EXIT = 'issue 8 §1 (docs/sync.md "Scope changes"): every document that left the caller\'s scope, whatever its sequence, reaches the phone as a tombstone, and so does the ended pairing. Now the problem edited after the phone\'s checkpoint and the ended pairing stay live on the phone';
-export const KNOWN_GAPS = {
-  "scope exit (repairEnterprise): offline edits, and a leader's edit after the phone's checkpoint": SCOPE_EXIT,
-  "scope exit (endPairing): offline edits, and a leader's edit after the phone's checkpoint": SCOPE_EXIT,
-  'scope exit: a problem, a progress note and a visit created offline for an enterprise re-paired meanwhile': SCOPE_EXIT,
-};
+export const KNOWN_GAPS = {};
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
