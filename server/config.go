@@ -57,6 +57,10 @@ type Config struct {
 	// Live subscriptions: a socket's and a user's (over all their sockets).
 	MaxSubsPerSocket int // --max-subscriptions-per-socket, env MAX_SUBSCRIPTIONS_PER_SOCKET, default 25
 	MaxSubsPerUser   int // --max-subscriptions-per-user, env MAX_SUBSCRIPTIONS_PER_USER, default 100
+	// MaxSocketsPerAddress bounds the WebSockets open at once from one address,
+	// signed in or not: a socket waiting for connection_init has no user to
+	// charge yet.
+	MaxSocketsPerAddress int // --max-sockets-per-address, env MAX_SOCKETS_PER_ADDRESS, default 256
 }
 
 // MinJWTSecretLen is the minimum length in bytes of a configured JWT secret.
@@ -102,6 +106,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 
 		MaxSubsPerSocket: 25,
 		MaxSubsPerUser:   100,
+
+		MaxSocketsPerAddress: 256,
 	}
 	var cors, deadlines string
 
@@ -186,6 +192,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		{"expensive-wait", "EXPENSIVE_WAIT", duration(&c.ExpensiveWait)},
 		{"max-subscriptions-per-socket", "MAX_SUBSCRIPTIONS_PER_SOCKET", integer(&c.MaxSubsPerSocket)},
 		{"max-subscriptions-per-user", "MAX_SUBSCRIPTIONS_PER_USER", integer(&c.MaxSubsPerUser)},
+		{"max-sockets-per-address", "MAX_SOCKETS_PER_ADDRESS", integer(&c.MaxSocketsPerAddress)},
 	}
 	env := make(map[string]string, len(settings))
 	for _, s := range settings {
@@ -227,6 +234,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.DurationVar(&c.ExpensiveWait, "expensive-wait", c.ExpensiveWait, usage("how long an expensive resolver waits for a slot before it is refused with RATE_LIMITED", "expensive-wait"))
 	fs.IntVar(&c.MaxSubsPerSocket, "max-subscriptions-per-socket", c.MaxSubsPerSocket, usage("live subscriptions one WebSocket may hold", "max-subscriptions-per-socket"))
 	fs.IntVar(&c.MaxSubsPerUser, "max-subscriptions-per-user", c.MaxSubsPerUser, usage("live subscriptions one user may hold over all their WebSockets", "max-subscriptions-per-user"))
+	fs.IntVar(&c.MaxSocketsPerAddress, "max-sockets-per-address", c.MaxSocketsPerAddress, usage("WebSockets open at once from one client address (phones behind one NAT share it)", "max-sockets-per-address"))
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -397,6 +405,9 @@ func (c *Config) validate() []fieldError {
 	}
 	if c.MaxSubsPerSocket < 1 {
 		add("max-subscriptions-per-socket", "maximum subscriptions per socket must be at least 1, got %d", c.MaxSubsPerSocket)
+	}
+	if c.MaxSocketsPerAddress < 1 {
+		add("max-sockets-per-address", "maximum WebSockets per address must be at least 1, got %d", c.MaxSocketsPerAddress)
 	}
 	if c.MaxSubsPerUser < c.MaxSubsPerSocket {
 		add("max-subscriptions-per-user", "maximum subscriptions per user (%d) must be at least the maximum per socket (%d)", c.MaxSubsPerUser, c.MaxSubsPerSocket)
@@ -573,6 +584,7 @@ func (c Config) String() string {
 		{"expensive_wait", c.ExpensiveWait.String()},
 		{"max_subscriptions_per_socket", strconv.Itoa(c.MaxSubsPerSocket)},
 		{"max_subscriptions_per_user", strconv.Itoa(c.MaxSubsPerUser)},
+		{"max_sockets_per_address", strconv.Itoa(c.MaxSocketsPerAddress)},
 	} {
 		if b.Len() > 0 {
 			b.WriteByte(' ')

@@ -40,6 +40,8 @@ func defaults() Config {
 
 		MaxSubsPerSocket: 25,
 		MaxSubsPerUser:   100,
+
+		MaxSocketsPerAddress: 256,
 	}
 }
 

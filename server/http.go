@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	gosync "sync"
 	"sync/atomic"
 	"time"
 
@@ -39,7 +40,7 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 		Log: log, Tokens: tokens, AllowedOrigins: cfg.CORSOrigins,
 		Stopping: lc.stopping, MaxSubscriptionsPerSocket: cfg.MaxSubsPerSocket, MaxSubscriptionsPerUser: cfg.MaxSubsPerUser, Allow: apiLimit.Allow,
 		MaxExpensive: cfg.MaxExpensive, MaxExpensivePerUser: cfg.MaxExpensivePerUser, ExpensiveWait: cfg.ExpensiveWait})
-	mux.Handle("/graphql", checkWSOrigin(cfg.CORSOrigins, limitBody(tokens.Middleware(limitAPI(apiLimit, gql)))))
+	mux.Handle("/graphql", checkWSOrigin(cfg.CORSOrigins, limitSockets(cfg.MaxSocketsPerAddress, limitBody(tokens.Middleware(limitAPI(apiLimit, gql))))))
 	if cfg.Introspection != "off" {
 		// The page itself is static; in production the schema behind it opens
 		// only to admins (introspection policy), so others see an empty explorer.
@@ -143,6 +144,45 @@ func checkWSOrigin(allowed []string, next http.Handler) http.Handler {
 			http.Error(w, "origin not allowed", http.StatusForbidden)
 			return
 		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitSockets bounds the WebSockets open at once from one address. Handshakes
+// are not charged to the per-address request budget (a client retrying a bad
+// token must hear 4401, not 429), so without this an anonymous client could
+// hold any number of sockets, each waiting up to the init timeout. The
+// handler of an upgraded request runs for the socket's whole life, so the
+// count is of open sockets. Over the cap the handshake is refused with 429
+// and RATE_LIMITED; WebSocket clients retry a failed handshake with backoff.
+func limitSockets(maxPerAddress int, next http.Handler) http.Handler {
+	var mu gosync.Mutex
+	open := map[string]int{}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		addr := service.ClientIP(r.Context())
+		mu.Lock()
+		if open[addr] >= maxPerAddress {
+			mu.Unlock()
+			w.Header().Set("Retry-After", "5")
+			writeJSON(w, http.StatusTooManyRequests, map[string]any{"errors": []map[string]any{{
+				"message":    fmt.Sprintf("too many WebSockets open from this address (at most %d); close one or retry later", maxPerAddress),
+				"extensions": map[string]any{"code": "RATE_LIMITED", "retryAfter": 5},
+			}}})
+			return
+		}
+		open[addr]++
+		mu.Unlock()
+		defer func() {
+			mu.Lock()
+			if open[addr]--; open[addr] == 0 {
+				delete(open, addr)
+			}
+			mu.Unlock()
+		}()
 		next.ServeHTTP(w, r)
 	})
 }

@@ -263,3 +263,51 @@ func TestWebSocketClosesWhenSessionRevoked(t *testing.T) {
 		t.Fatalf("after logout: closed with %d %q after %v, want 4401 revoked", code, reason, seen)
 	}
 }
+
+// TestWebSocketsPerAddressAreCapped: sockets waiting for connection_init
+// are charged to no user, so the number one address holds open is bounded;
+// closing one makes room again.
+func TestWebSocketsPerAddressAreCapped(t *testing.T) {
+	s := startServer(t, func(c *Config) { c.MaxSocketsPerAddress = 3 })
+	var open []*wsClient
+	for i := range 3 {
+		c, err := s.dialWS("")
+		if err != nil {
+			t.Fatalf("socket %d refused: %v", i, err)
+		}
+		open = append(open, c)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.url, "http")+"/graphql",
+		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a fourth socket from one address: %v %v, want 429", resp, err)
+	}
+	var body struct {
+		Errors []gqlError `json:"errors"`
+	}
+	if json.NewDecoder(resp.Body).Decode(&body) != nil || len(body.Errors) == 0 || body.Errors[0].Extensions["code"] != "RATE_LIMITED" {
+		t.Fatalf("refusal body: %+v", body)
+	}
+	// Ordinary requests from the address are not affected.
+	if r := s.post("", `{__typename}`, nil); len(r.Errors) > 0 {
+		t.Fatalf("a query beside the sockets: %+v", r.Errors)
+	}
+	open[0].conn.Close(websocket.StatusNormalClosure, "")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := s.dialWS("")
+		if err == nil {
+			c.send(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + s.token("zhoushiyue")}})
+			if m, err := c.read(5 * time.Second); err != nil || m.Type != "connection_ack" {
+				t.Fatalf("socket after one closed: %+v %v", m, err)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no room after a socket closed: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
