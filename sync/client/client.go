@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -217,8 +218,14 @@ func (c *Client) Push(ctx context.Context, coll string, r *Report) error {
 	for _, d := range res.Conflicts {
 		conflicts[docID(d)] = d
 	}
-	rejected := map[string]bool{}
+	rejected, again := map[string]bool{}, map[string]bool{}
 	for _, rej := range res.Rejected {
+		if Transient(rej) {
+			// Not a refusal: the row stays queued, mutation id and all, and
+			// the master state the answer carries must not replace the edit.
+			again[rej.ID] = true
+			continue
+		}
 		rejected[rej.ID] = true
 		if rej.ID != "" {
 			b, _ := json.Marshal(rej)
@@ -227,6 +234,9 @@ func (c *Client) Push(ctx context.Context, coll string, r *Report) error {
 	}
 	for _, row := range rows {
 		id := docID(row.New)
+		if again[id] {
+			continue
+		}
 		// An edit made while the push was under way stays queued.
 		if ob, ok := c.S.Get(Outbox, coll, id); ok {
 			var p pending
@@ -261,6 +271,20 @@ func (c *Client) Push(ctx context.Context, coll string, r *Report) error {
 		r.Rejected = append(r.Rejected, res.Rejected...)
 	}
 	return nil
+}
+
+// Transient reports whether a rejection means "send this row again later"
+// rather than a refusal: the row is still being applied by another request
+// (a retry that overtook the first attempt, or an attempt cut short by a
+// crash whose claim has not expired yet), or a write that kept losing races.
+// The server says so in the message of a CONFLICT ("…; retry" or "… retry
+// shortly"), as the RxDB package (clients/rxdb, isTransient) reads it too.
+func Transient(r lqsync.Rejection) bool {
+	if r.Code != "CONFLICT" && r.Code != "conflict" {
+		return false
+	}
+	m := strings.TrimSpace(r.Message)
+	return strings.HasSuffix(m, "; retry") || strings.HasSuffix(m, "retry shortly")
 }
 
 // Rejections lists the rows of coll the server refused (or refused in part)
