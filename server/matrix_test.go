@@ -363,6 +363,8 @@ func (w *world) checkNames(t *testing.T, s *testServer, c caller) {
 		`{l:problems(first:100){edges{node{reportedBy reporterName progressNotes{authorId authorName} history{authorId authorName}}}}}`,
 		`{l:spotChecks(first:100){edges{node{leader}}}}`,
 		`{l:quizzes(first:100){edges{node{leader}}}}`,
+		// The sync copy of the same history: a phone stores what it pulls.
+		`{l:pullProgressNotes(limit:1000,schemaVersion:1){documents{authorId authorName}}}`,
 	} {
 		res := s.post(c.token, q, nil)
 		if res.code() == "FORBIDDEN" {

@@ -2,7 +2,9 @@ package sync
 
 import (
 	"context"
+	"slices"
 
+	"github.com/lianqi/lianqi/auth"
 	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/store"
 )
@@ -40,7 +42,48 @@ func (e *Engine) PushProgressNotes(ctx context.Context, rows []*ProgressNoteRow,
 		return nil, err
 	}
 	e.releaseHeld(ctx, pc)
+	if err := e.nameAuthors(ctx, conflicts); err != nil {
+		return nil, err
+	}
 	return &ProgressNotePushResult{Conflicts: conflicts, Rejected: rejected}, nil
+}
+
+// nameAuthors replaces the author name stored with each note (the name the
+// author had when writing it, a login name for older entries) with the name
+// the caller may see of that person (service.PersonNames): a login name is
+// for those who administer accounts, not for an enterprise's phone. An entry
+// whose author is unknown keeps its stored name only for callers who read
+// everything.
+func (e *Engine) nameAuthors(ctx context.Context, docs []*ProgressNoteDoc) error {
+	var ids []string
+	for _, d := range docs {
+		if d.AuthorID != "" && !d.Deleted {
+			ids = append(ids, d.AuthorID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	slices.Sort(ids)
+	names, err := e.Svc.PersonNames(ctx, slices.Compact(ids))
+	if err != nil {
+		return err
+	}
+	p, err := auth.Authenticate(ctx)
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		if d.AuthorID == "" || d.Deleted {
+			continue
+		}
+		if n, ok := names[d.AuthorID]; ok {
+			d.AuthorName = n
+		} else if !p.Role.ReadsEverything() {
+			d.AuthorName = ""
+		}
+	}
+	return nil
 }
 
 func (e *Engine) noteMaster(ctx context.Context, sc domain.Scope, id string) (*ProgressNoteDoc, error) {

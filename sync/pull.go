@@ -164,6 +164,9 @@ func (e *Engine) PullProgressNotes(ctx context.Context, cp *Checkpoint, limit in
 	docs, err := convert(b, (store.Change).ProgressNote, noteDoc, func(ch store.Change) *ProgressNoteDoc {
 		return &ProgressNoteDoc{ID: ch.ID, EnterpriseID: keyOf(store.CollProgressNotes, ch), Meta: goneMeta(ch)}
 	})
+	if err == nil {
+		err = e.nameAuthors(ctx, docs)
+	}
 	return &ProgressNoteBatch{Documents: docs, Checkpoint: b.checkpoint, Resync: b.reset}, err
 }
 
