@@ -365,6 +365,7 @@ func (w *world) checkNames(t *testing.T, s *testServer, c caller) {
 		`{l:quizzes(first:100){edges{node{leader}}}}`,
 		// The sync copy of the same history: a phone stores what it pulls.
 		`{l:pullProgressNotes(limit:1000,schemaVersion:1){documents{authorId authorName}}}`,
+		`{l:syncConflicts(first:100){edges{node{userId username}}}}`,
 	} {
 		res := s.post(c.token, q, nil)
 		if res.code() == "FORBIDDEN" {

@@ -319,3 +319,42 @@ func TestSyncRefusedCreationsAndHeldChildren(t *testing.T) {
 		}
 	})
 }
+
+// TestSyncConflictNames: a conflict record stores its author's login name; a
+// reader sees the name the rule for people allows (the display name), so an
+// enterprise reading the records of its firm never learns an official's login.
+func TestSyncConflictNames(t *testing.T) {
+	s := startServer(t)
+	var me struct {
+		Me struct{ Enterprise struct{ ID string } }
+	}
+	s.as("moweiliang", `{me{enterprise{id}}}`, nil).decode(t, &me)
+	// A creation refused for bad input (no title) is kept as a REJECTED record.
+	row := map[string]any{"newDocumentState": map[string]any{"id": client.NewID(), "enterpriseId": me.Me.Enterprise.ID, "category": "OTHER", "title": ""}, "mutationId": "names-1"}
+	var push struct {
+		PushProblems struct{ Rejected []struct{ Code string } }
+	}
+	s.as("zhoushiyue", `mutation($rows:[ProblemPushRow!]!){pushProblems(rows:$rows,schemaVersion:1){rejected{code}}}`,
+		map[string]any{"rows": []any{row}}).decode(t, &push)
+	if len(push.PushProblems.Rejected) != 1 {
+		t.Fatalf("the row was not refused: %+v", push)
+	}
+	for _, tc := range []struct{ reader, want string }{
+		{"moweiliang", "周世岳"}, {"zhoushiyue", "周世岳"}, {"maojianguo", "周世岳"},
+	} {
+		var out struct {
+			SyncConflicts struct {
+				Edges []struct{ Node struct{ Username string } }
+			}
+		}
+		s.as(tc.reader, `{syncConflicts(first:10){edges{node{username}}}}`, nil).decode(t, &out)
+		if len(out.SyncConflicts.Edges) == 0 {
+			t.Fatalf("%s reads no record", tc.reader)
+		}
+		for _, e := range out.SyncConflicts.Edges {
+			if e.Node.Username != tc.want {
+				t.Fatalf("%s reads the author as %q, want %q", tc.reader, e.Node.Username, tc.want)
+			}
+		}
+	}
+}
