@@ -145,7 +145,7 @@ func TestSyncOfflineEditsAndConflicts(t *testing.T) {
 			got := map[string]string{}
 			for _, e := range out.SyncConflicts.Edges {
 				got[e.Node.Field] = e.Node.Outcome
-				if e.Node.DeviceID != "zhou-phone" || e.Node.Username != "zhoushiyue" {
+				if e.Node.DeviceID != "zhou-phone" || e.Node.Username != "周世岳" {
 					t.Fatalf("conflict names %s/%s", e.Node.Username, e.Node.DeviceID)
 				}
 			}
