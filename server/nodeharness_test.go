@@ -14,8 +14,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/lianqi/lianqi/store/storetest"
 )
 
 // nodeHarness runs a Node test suite against a server the suite can restart.
@@ -38,16 +36,7 @@ type nodeHarness struct {
 
 func startNodeHarness(t *testing.T) *nodeHarness {
 	t.Helper()
-	if os.Getenv("MONGODB_URI") != "" {
-		t.Skip("restarts the embedded database in place")
-	}
-	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--log-level", "error"}, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.DBName = storetest.DBName(t)
-	cfg.RateAPI, cfg.RateLogin = 1_000_000, 1_000_000
-	h := &nodeHarness{t: t, cfg: cfg}
+	h := &nodeHarness{t: t, cfg: restartConfig(t)}
 	h.proxy = newTCPProxy(t)
 	h.start()
 	t.Cleanup(func() {

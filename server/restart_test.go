@@ -63,9 +63,10 @@ func TestRevocationSurvivesRestart(t *testing.T) {
 	}
 }
 
-// restartable returns a function that starts the program on one data
-// directory, again after each Close, and keeps the tokens across starts.
-func restartable(t *testing.T, edit ...func(*Config)) func() *testServer {
+// restartConfig is the configuration of a program that a test stops and
+// starts again on one data directory: the embedded engine only (a restart
+// reopens it in place), rate limits out of the way.
+func restartConfig(t *testing.T) Config {
 	t.Helper()
 	if os.Getenv("MONGODB_URI") != "" {
 		t.Skip("restarts the embedded database in place")
@@ -76,6 +77,14 @@ func restartable(t *testing.T, edit ...func(*Config)) func() *testServer {
 	}
 	cfg.DBName = storetest.DBName(t)
 	cfg.RateAPI, cfg.RateLogin = 1_000_000, 1_000_000
+	return cfg
+}
+
+// restartable returns a function that starts the program on one data
+// directory, again after each Close, and keeps the tokens across starts.
+func restartable(t *testing.T, edit ...func(*Config)) func() *testServer {
+	t.Helper()
+	cfg := restartConfig(t)
 	for _, e := range edit {
 		e(&cfg)
 	}
