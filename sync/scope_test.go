@@ -175,19 +175,13 @@ func TestChecksumFindsDrift(t *testing.T) {
 // pullAllPairings pulls pairings to the end from cp into the map.
 func pullAllPairings(t testing.TB, ctx context.Context, e *lqsync.Engine, cp *lqsync.Checkpoint, limit int, into map[string]*lqsync.PairingDoc) *lqsync.Checkpoint {
 	t.Helper()
-	for {
+	return drain(t, cp, limit, into, func(cp *lqsync.Checkpoint) ([]*lqsync.PairingDoc, lqsync.Checkpoint, error) {
 		b, err := e.PullPairings(ctx, cp, limit, nil)
 		if err != nil {
-			t.Fatal(err)
+			return nil, lqsync.Checkpoint{}, err
 		}
-		for _, d := range b.Documents {
-			into[d.ID] = d
-		}
-		cp = &b.Checkpoint
-		if len(b.Documents) < limit {
-			return cp
-		}
-	}
+		return b.Documents, b.Checkpoint, nil
+	}, func(d *lqsync.PairingDoc) string { return d.ID })
 }
 
 // TestScopeExitTombstonesEveryDocument: a phone goes offline; a leader edits

@@ -63,16 +63,30 @@ func (v *env) enterpriseOf(t testing.TB, username string) string {
 // pullAll pulls problems to the end from cp and returns the documents by id.
 func pullAll(t testing.TB, ctx context.Context, e *lqsync.Engine, cp *lqsync.Checkpoint, limit int, into map[string]*lqsync.ProblemDoc) *lqsync.Checkpoint {
 	t.Helper()
-	for {
+	return drain(t, cp, limit, into, func(cp *lqsync.Checkpoint) ([]*lqsync.ProblemDoc, lqsync.Checkpoint, error) {
 		b, err := e.PullProblems(ctx, cp, limit, nil)
+		if err != nil {
+			return nil, lqsync.Checkpoint{}, err
+		}
+		return b.Documents, b.Checkpoint, nil
+	}, func(d *lqsync.ProblemDoc) string { return d.ID })
+}
+
+// drain pulls batches of one collection from cp until one is short, keeping
+// the latest state of each document by id, and returns the last checkpoint.
+func drain[D any](t testing.TB, cp *lqsync.Checkpoint, limit int, into map[string]D,
+	pull func(*lqsync.Checkpoint) ([]D, lqsync.Checkpoint, error), id func(D) string) *lqsync.Checkpoint {
+	t.Helper()
+	for {
+		docs, next, err := pull(cp)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, d := range b.Documents {
-			into[d.ID] = d
+		for _, d := range docs {
+			into[id(d)] = d
 		}
-		cp = &b.Checkpoint
-		if len(b.Documents) < limit {
+		cp = &next
+		if len(docs) < limit {
 			return cp
 		}
 	}
