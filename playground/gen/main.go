@@ -65,7 +65,8 @@ var pins = []pkg{
 	}},
 }
 
-const registry = "https://registry.npmjs.org"
+// registry is the npm registry; tests point it at a local server.
+var registry = "https://registry.npmjs.org"
 
 func main() {
 	dir := flag.String("dir", "assets", "the assets directory")
