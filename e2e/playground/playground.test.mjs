@@ -116,21 +116,31 @@ test('a subscription authenticates over WebSocket with the same token', async ()
   await run(); // the button stops a running subscription
 });
 
-test('an expiring access token is renewed with refreshToken', async () => {
+test('an expired access token is renewed with refreshToken', async () => {
   const before = await storedSession();
-  // As if the page had been away until a minute before expiry: it renews on load.
+  // As if the tab had been reopened after its token expired: the page renews
+  // it on load, then asks for the schema again with the new token (the first
+  // request, with the old one, would have been refused).
   await page.evaluate(() => {
     const key = 'lianqi.playground.session';
     const s = JSON.parse(sessionStorage.getItem(key));
-    s.expiresAt = new Date(Date.now() + 1000).toISOString();
+    s.expiresAt = new Date(Date.now() - 1000).toISOString();
     sessionStorage.setItem(key, JSON.stringify(s));
   });
+  const schemaRequests = [];
+  const onRequest = (r) => {
+    if ((r.postData() ?? '').includes('IntrospectionQuery')) schemaRequests.push(r.headers().authorization);
+  };
+  page.on('request', onRequest);
   await page.reload({ waitUntil: 'load' });
   await page.waitForFunction((old) => {
     const s = JSON.parse(sessionStorage.getItem('lianqi.playground.session'));
     return s && s.refreshToken !== old;
   }, before.refreshToken);
   const after = await storedSession();
+  for (let i = 0; i < 50 && !schemaRequests.includes(`Bearer ${after.accessToken}`); i++) await page.waitForTimeout(100);
+  page.off('request', onRequest);
+  assert.ok(schemaRequests.includes(`Bearer ${after.accessToken}`), 'the schema is asked for again with the renewed token');
   assert.notEqual(after.accessToken, before.accessToken);
   assert.match(await page.locator('#who').innerText(), /admin, ADMIN/);
   await page.locator('.graphiql-query-editor .CodeMirror').waitFor();

@@ -138,9 +138,15 @@
       if (session !== current) {
         return;
       }
+      // A token that had already expired (a page reopened after a while)
+      // failed GraphiQL's schema request: a new fetcher makes it ask again.
+      var expired = Date.parse(current.expiresAt) <= Date.now();
       save(data.refreshToken);
       status('');
       schedule();
+      if (expired) {
+        render();
+      }
     }, function (err) {
       if (session !== current) {
         return;
