@@ -17,12 +17,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/rs/cors"
 
 	"github.com/lianqi/lianqi/auth"
 	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/graph"
+	"github.com/lianqi/lianqi/playground"
 	"github.com/lianqi/lianqi/ratelimit"
 	"github.com/lianqi/lianqi/service"
 )
@@ -44,8 +44,12 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 	if cfg.Introspection != "off" {
 		// The page itself is static; in production the schema behind it opens
 		// only to admins (introspection policy), so others see an empty explorer.
-		mux.Handle("GET /playground", playground.Handler("Lianqi GraphQL", "/graphql"))
+		// Its scripts and styles come from the binary (offline intranets).
+		pg := playground.Handler("/graphql")
+		mux.Handle("GET /playground", pg)
+		mux.Handle("GET /playground/", pg)
 	}
+	mux.HandleFunc("GET /{$}", serveIndex(cfg.Introspection != "off"))
 	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
 		jwks := auth.JWKS{Keys: []auth.JWK{}}
 		if ks := tokens.Keys(); ks != nil {
