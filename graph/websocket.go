@@ -397,6 +397,8 @@ func errorMessage(err error) string {
 type subscriptionCaps struct {
 	perSocket, perUser int
 	allow              func(key string) (bool, time.Duration)
+	// refused, if set, is told when a cap refuses a subscription (for metrics).
+	refused func()
 
 	mu    sync.Mutex
 	users map[string]int
@@ -424,6 +426,9 @@ func (c *subscriptionCaps) around(ctx context.Context, next graphql.OperationHan
 		return next(ctx)
 	}
 	refuse := func(code, msg string, ext map[string]any) graphql.ResponseHandler {
+		if code == "TOO_MANY_SUBSCRIPTIONS" && c.refused != nil {
+			c.refused()
+		}
 		e := &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": code}}
 		for k, v := range ext {
 			e.Extensions[k] = v
