@@ -92,7 +92,7 @@ func NewMetrics(b BuildInfo) *Metrics {
 	m.syncPushed = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "lianqi_sync_pushed_rows_total",
 		Help: "Rows received in sync pushes, by collection."}, []string{"collection"})
 	m.syncConflicts = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "lianqi_sync_conflicts_total",
-		Help: "Pushed rows answered with a conflict (the client's assumed master was stale), by collection."}, []string{"collection"})
+		Help: "Documents sent back to pushers as the server's state, by collection: a stale edit's master, or the tombstone of a refused creation."}, []string{"collection"})
 	m.syncRejected = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "lianqi_sync_rejections_total",
 		Help: "Pushed rows refused (invalid, forbidden, not allowed by the workflow), by collection."}, []string{"collection"})
 	m.subscriptions = prometheus.NewGauge(prometheus.GaugeOpts{Name: "lianqi_subscriptions_open",
