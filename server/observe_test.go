@@ -3,19 +3,28 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/lianqi/lianqi/service"
 	"github.com/lianqi/lianqi/store/storetest"
@@ -314,5 +323,102 @@ func TestRequestID(t *testing.T) {
 		if l["path"] == "/healthz" && l["level"] != "DEBUG" {
 			t.Fatalf("health check logged at %v", l["level"])
 		}
+	}
+}
+
+// TestTracing sends one GraphQL request, continuing the caller's trace, to a
+// server whose OTLP endpoint is a receiver on 127.0.0.1: the receiver gets
+// the HTTP span (in the caller's trace), the operation's span under it and
+// the database commands' spans under the operation's.
+func TestTracing(t *testing.T) {
+	var mu sync.Mutex
+	var spans []*tracepb.Span
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != "/v1/traces" {
+			http.NotFound(w, r)
+			return
+		}
+		var body io.Reader = r.Body
+		if r.Header.Get("Content-Encoding") == "gzip" {
+			zr, err := gzip.NewReader(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			body = zr
+		}
+		b, _ := io.ReadAll(body)
+		var req coltracepb.ExportTraceServiceRequest
+		if err := proto.Unmarshal(b, &req); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		for _, rs := range req.ResourceSpans {
+			for _, ss := range rs.ScopeSpans {
+				spans = append(spans, ss.Spans...)
+			}
+		}
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		out, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
+		_, _ = w.Write(out)
+	}))
+	defer recv.Close()
+	s := startServer(t, func(c *Config) { c.Tracing, c.OTLPEndpoint = true, recv.URL+"/v1/traces" })
+	tok := s.token("zhoushiyue")
+
+	const traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+	req, _ := http.NewRequest(http.MethodPost, s.url+"/graphql", strings.NewReader(`{"query":"query Traced { problems(first: 2) { totalCount } }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Traceparent", "00-"+traceID+"-00f067aa0ba902b7-01")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out gqlResponse
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	res.Body.Close()
+	if res.StatusCode != 200 || len(out.Errors) > 0 {
+		t.Fatalf("status %d %+v", res.StatusCode, out.Errors)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.m.tracing.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+	byName := map[string]*tracepb.Span{}
+	for _, sp := range spans {
+		if hex.EncodeToString(sp.TraceId) == traceID {
+			byName[sp.Name] = sp
+		}
+	}
+	httpSpan, op := byName["POST /graphql"], byName["query Traced"]
+	if httpSpan == nil || op == nil {
+		t.Fatalf("spans in the caller's trace: %v", slices.Collect(maps.Keys(byName)))
+	}
+	if !bytes.Equal(op.ParentSpanId, httpSpan.SpanId) {
+		t.Fatal("the operation's span is not a child of the request's")
+	}
+	dbSpans := 0
+	for _, sp := range spans {
+		if hex.EncodeToString(sp.TraceId) != traceID {
+			continue // the login's
+		}
+		for _, a := range sp.Attributes {
+			if a.Key == "db.system" && a.Value.GetStringValue() == "mongodb" {
+				if !bytes.Equal(sp.ParentSpanId, op.SpanId) {
+					t.Errorf("database span %q is not a child of the operation's", sp.Name)
+				}
+				dbSpans++
+			}
+		}
+	}
+	if dbSpans == 0 {
+		t.Fatalf("no database span among %d spans", len(spans))
 	}
 }
