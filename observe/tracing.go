@@ -3,10 +3,12 @@ package observe
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
@@ -28,7 +30,10 @@ type Tracing struct {
 // OTEL_TRACES_SAMPLER, OTEL_BSP_*, OTEL_EXPORTER_OTLP_HEADERS and the
 // exporter's timeouts and certificates. Nothing is sent until a span ends, so
 // an unreachable collector does not stop the start.
-func StartTracing(ctx context.Context, endpoint string, b BuildInfo) (*Tracing, error) {
+func StartTracing(ctx context.Context, endpoint string, b BuildInfo, log *slog.Logger) (*Tracing, error) {
+	// The SDK reports failed exports through a process-wide handler, to the
+	// standard logger by default; they belong in the server's log.
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { log.Warn("tracing", "err", err) }))
 	var opts []otlptracehttp.Option
 	if endpoint != "" {
 		opts = append(opts, otlptracehttp.WithEndpointURL(endpoint))

@@ -302,7 +302,11 @@ func requestLog(log *slog.Logger, metrics *observe.Metrics, route func(*http.Req
 		next.ServeHTTP(sw, r.WithContext(ctx))
 		took := time.Since(start)
 		rt := route(r)
-		metrics.HTTPRequest(strings.TrimPrefix(rt, r.Method+" "), r.Method, sw.status, took)
+		path := rt
+		if _, p, ok := strings.Cut(rt, " "); ok {
+			path = p // the method is a label of its own
+		}
+		metrics.HTTPRequest(path, r.Method, sw.status, took)
 		level := slog.LevelInfo
 		if quietRoutes[rt] {
 			level = slog.LevelDebug

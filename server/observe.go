@@ -31,7 +31,7 @@ func (m *Main) startTelemetry(ctx context.Context, build observe.BuildInfo) erro
 		m.observer.Metrics = observe.NewMetrics(build)
 	}
 	if m.Config.Tracing {
-		t, err := observe.StartTracing(ctx, m.Config.OTLPEndpoint, build)
+		t, err := observe.StartTracing(ctx, m.Config.OTLPEndpoint, build, m.Log)
 		if err != nil {
 			return fmt.Errorf("tracing: %w", err)
 		}
