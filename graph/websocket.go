@@ -21,6 +21,7 @@ import (
 
 	"github.com/lianqi/lianqi/auth"
 	"github.com/lianqi/lianqi/domain"
+	"github.com/lianqi/lianqi/service"
 )
 
 // ErrServerStopping is the cause with which the server cancels its work when it
@@ -432,6 +433,10 @@ func (c *subscriptionCaps) around(ctx context.Context, next graphql.OperationHan
 		e := &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": code}}
 		for k, v := range ext {
 			e.Extensions[k] = v
+		}
+		// Sent as is, not through the error presenter.
+		if id := service.RequestID(ctx); id != "" {
+			e.Extensions["requestId"] = id
 		}
 		transport.AddSubscriptionError(ctx, e)
 		return func(context.Context) *graphql.Response { return nil }

@@ -422,3 +422,40 @@ func TestTracing(t *testing.T) {
 		t.Fatalf("no database span among %d spans", len(spans))
 	}
 }
+
+// TestRefusalMetrics: refusals are counted by the limiter that refused —
+// the per-caller request budget, the WebSockets per address and the
+// subscriptions per socket.
+func TestRefusalMetrics(t *testing.T) {
+	s := startServer(t, func(c *Config) {
+		c.InternalAddr = "127.0.0.1:0"
+		c.RateAPI, c.MaxSocketsPerAddress, c.MaxSubsPerSocket, c.MaxSubsPerUser = 100, 1, 1, 1
+	})
+	s.token("zhoushiyue") // signed in before the address's budget runs out
+	// The budget allows bursts of 25 (a quarter of the rate) per caller.
+	refused := 0
+	for range 30 {
+		if s.post("", `{__typename}`, nil).code() == "RATE_LIMITED" {
+			refused++
+		}
+	}
+	c := s.openWS(t, "zhoushiyue")
+	if _, err := s.dialWS(""); err == nil {
+		t.Fatal("a second WebSocket from the address was accepted")
+	}
+	c.subscribe("1", `subscription { problemChanged { problemId } }`)
+	c.subscribe("2", `subscription { problemChanged { problemId } }`)
+	// The two start concurrently: either may be the one refused.
+	if m := c.nextOf(t); m.Type != "error" || !strings.Contains(string(m.Payload), `"requestId"`) {
+		t.Fatalf("second subscription: %s %s %s", m.Type, m.ID, m.Payload)
+	}
+	_, body := get(t, "http://"+s.m.InternalAddr()+"/metrics")
+	for _, tc := range []struct {
+		limiter string
+		want    float64
+	}{{"api", float64(refused)}, {"sockets", 1}, {"subscriptions", 1}, {"login", 0}} {
+		if got := metric(body, "lianqi_rate_limit_refusals_total", "limiter="+tc.limiter); got != tc.want || tc.limiter == "api" && got < 5 {
+			t.Errorf("refusals by %s = %v, want %v", tc.limiter, got, tc.want)
+		}
+	}
+}
