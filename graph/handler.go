@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"time"
 
@@ -56,6 +57,10 @@ type Options struct {
 	// Allow takes one request from a caller's budget (key "user:<id>"): each
 	// WebSocket and each subscription is one. Nil allows all.
 	Allow func(key string) (bool, time.Duration)
+	// Observer is told about operations, expensive fields, subscriptions,
+	// sync batches and refusals (metrics, traces, the access log); nil
+	// observes nothing.
+	Observer Observer
 }
 
 // NewHandler returns the /graphql endpoint: POST for queries and mutations, GET
@@ -76,6 +81,13 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 	srv.AddTransport(transport.POST{})
 	validated := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(validated)
+	obs := opts.Observer
+	if obs == nil {
+		obs = noObserver{}
+	}
+	// Outermost, so that the operation's span (if traced) is the parent of
+	// everything the resolvers do.
+	srv.AroundResponses(observeResponses(obs))
 	// Every response gets fresh loaders and a fresh scope memo. For queries and
 	// mutations that is what Middleware already gave the request; a subscription
 	// lives as long as its connection and sends many responses, each of which
@@ -105,7 +117,10 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 	srv.AroundFields(dashboardGate(schema.Schema()))
 	expensive := newGate(cmp.Or(opts.MaxExpensive, defaultExpensiveAll), cmp.Or(opts.MaxExpensivePerUser, defaultExpensiveOwner),
 		cmp.Or(opts.ExpensiveWait, DefaultExpensiveWait))
+	expensive.refused = func() { obs.Refused("expensive") }
 	srv.AroundFields(expensive.middleware)
+	// Inside the gate: the time a resolver works, not the time it queued.
+	srv.AroundFields(observeFields(obs))
 	srv.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 		if p := domain.PrincipalFrom(ctx); p != nil && p.Role == domain.RoleDashboard {
 			svc.RecordDashboardUse(ctx, []string{graphql.GetRootFieldContext(ctx).Field.Name})
@@ -113,7 +128,10 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 		return next(ctx)
 	})
 	srv.SetErrorPresenter(errorPresenter(log))
-	srv.AroundOperations(newSubscriptionCaps(opts.MaxSubscriptionsPerSocket, opts.MaxSubscriptionsPerUser, opts.Allow).around)
+	caps := newSubscriptionCaps(opts.MaxSubscriptionsPerSocket, opts.MaxSubscriptionsPerUser, opts.Allow)
+	caps.refused = func() { obs.Refused("subscriptions") }
+	srv.AroundOperations(caps.around)
+	srv.AroundOperations(observeSubscriptions(obs))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		log.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(v))
 		return domain.Errorf(domain.EINTERNAL, "internal error")
@@ -170,6 +188,15 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			log.ErrorContext(ctx, "internal error", "err", err, "path", gerr.Path.String())
 			gerr.Message = "internal error"
 			gerr.Extensions = map[string]any{"code": Codes[domain.EINTERNAL]}
+		}
+		if id := service.RequestID(ctx); id != "" {
+			// A copy: gqlgen may hand the same error to several responses.
+			ext := maps.Clone(gerr.Extensions)
+			if ext == nil {
+				ext = map[string]any{}
+			}
+			ext["requestId"] = id
+			gerr.Extensions = ext
 		}
 		return gerr
 	}

@@ -380,6 +380,8 @@ type gate struct {
 	all      chan struct{}
 	perOwner int
 	wait     time.Duration
+	// refused, if set, is told of each refusal (for metrics).
+	refused func()
 
 	mu     sync.Mutex
 	owners map[string]*ownerSlots
@@ -419,6 +421,9 @@ func (g *gate) enter(ctx context.Context, key string) (func(), error) {
 	timer := time.NewTimer(g.wait)
 	defer timer.Stop()
 	busy := func() error {
+		if g.refused != nil {
+			g.refused()
+		}
 		return domain.Errorf(domain.ERATELIMITED, "the server is busy with expensive requests (statistics, listings); retry in a few seconds")
 	}
 	o := g.owner(key)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/lianqi/lianqi/auth"
 	"github.com/lianqi/lianqi/domain"
+	"github.com/lianqi/lianqi/service"
 )
 
 // ErrServerStopping is the cause with which the server cancels its work when it
@@ -397,6 +398,8 @@ func errorMessage(err error) string {
 type subscriptionCaps struct {
 	perSocket, perUser int
 	allow              func(key string) (bool, time.Duration)
+	// refused, if set, is told when a cap refuses a subscription (for metrics).
+	refused func()
 
 	mu    sync.Mutex
 	users map[string]int
@@ -424,9 +427,16 @@ func (c *subscriptionCaps) around(ctx context.Context, next graphql.OperationHan
 		return next(ctx)
 	}
 	refuse := func(code, msg string, ext map[string]any) graphql.ResponseHandler {
+		if code == "TOO_MANY_SUBSCRIPTIONS" && c.refused != nil {
+			c.refused()
+		}
 		e := &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": code}}
 		for k, v := range ext {
 			e.Extensions[k] = v
+		}
+		// Sent as is, not through the error presenter.
+		if id := service.RequestID(ctx); id != "" {
+			e.Extensions["requestId"] = id
 		}
 		transport.AddSubscriptionError(ctx, e)
 		return func(context.Context) *graphql.Response { return nil }

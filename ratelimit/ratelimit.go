@@ -16,6 +16,9 @@ type Limiter struct {
 	perMinute float64
 	burst     float64
 	now       func() time.Time
+	// Refused, if set, is called on each refusal (for metrics). Set it
+	// before the limiter is used.
+	Refused func()
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
@@ -64,6 +67,9 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 		return true, 0
 	}
 	wait := time.Duration((1 - b.tokens) / l.perMinute * float64(time.Minute))
+	if l.Refused != nil {
+		l.Refused()
+	}
 	return false, wait
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -61,6 +62,17 @@ type Config struct {
 	// signed in or not: a socket waiting for connection_init has no user to
 	// charge yet.
 	MaxSocketsPerAddress int // --max-sockets-per-address, env MAX_SOCKETS_PER_ADDRESS, default 256
+
+	// Observability. The internal address serves /metrics and /debug/pprof/;
+	// it is off by default and never the public listener.
+	InternalAddr string // --internal-addr, env INTERNAL_ADDR, default "" (off)
+	// Tracing follows the standard OpenTelemetry variables only (no flags):
+	// on when OTEL_TRACES_EXPORTER=otlp or an OTLP endpoint is set, off with
+	// OTEL_TRACES_EXPORTER=none or OTEL_SDK_DISABLED=true. OTLPEndpoint is
+	// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, or
+	// OTEL_EXPORTER_OTLP_ENDPOINT + "/v1/traces"; "" is the SDK's default.
+	Tracing      bool
+	OTLPEndpoint string
 }
 
 // MinJWTSecretLen is the minimum length in bytes of a configured JWT secret.
@@ -111,7 +123,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	}
 	var cors, deadlines string
 
-	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs := flag.NewFlagSet("lianqi", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 
 	// settings ties each flag to its environment variable and to a parser
@@ -193,6 +205,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		{"max-subscriptions-per-socket", "MAX_SUBSCRIPTIONS_PER_SOCKET", integer(&c.MaxSubsPerSocket)},
 		{"max-subscriptions-per-user", "MAX_SUBSCRIPTIONS_PER_USER", integer(&c.MaxSubsPerUser)},
 		{"max-sockets-per-address", "MAX_SOCKETS_PER_ADDRESS", integer(&c.MaxSocketsPerAddress)},
+		{"internal-addr", "INTERNAL_ADDR", str(&c.InternalAddr)},
 	}
 	env := make(map[string]string, len(settings))
 	for _, s := range settings {
@@ -235,11 +248,12 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.IntVar(&c.MaxSubsPerSocket, "max-subscriptions-per-socket", c.MaxSubsPerSocket, usage("live subscriptions one WebSocket may hold", "max-subscriptions-per-socket"))
 	fs.IntVar(&c.MaxSubsPerUser, "max-subscriptions-per-user", c.MaxSubsPerUser, usage("live subscriptions one user may hold over all their WebSockets", "max-subscriptions-per-user"))
 	fs.IntVar(&c.MaxSocketsPerAddress, "max-sockets-per-address", c.MaxSocketsPerAddress, usage("WebSockets open at once from one client address (phones behind one NAT share it)", "max-sockets-per-address"))
+	fs.StringVar(&c.InternalAddr, "internal-addr", c.InternalAddr, usage("internal listen address for /metrics (Prometheus) and /debug/pprof/; empty = off. Keep it off the public network: pprof shows the server's internals", "internal-addr"))
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			var b strings.Builder
-			b.WriteString("Usage: server [flags]\n\nFlags (each overrides its environment variable):\n")
+			b.WriteString("Usage: lianqi [flags]\n       lianqi --version\n\nFlags (each overrides its environment variable):\n")
 			fs.SetOutput(&b)
 			fs.PrintDefaults()
 			return Config{}, &helpError{usage: b.String()}
@@ -267,6 +281,10 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		if err := s.fromEnv(v); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", s.env, err))
 		}
+	}
+	var err error
+	if c.Tracing, c.OTLPEndpoint, err = parseOTel(getenv); err != nil {
+		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)
@@ -408,6 +426,13 @@ func (c *Config) validate() []fieldError {
 	}
 	if c.MaxSocketsPerAddress < 1 {
 		add("max-sockets-per-address", "maximum WebSockets per address must be at least 1, got %d", c.MaxSocketsPerAddress)
+	}
+	if c.InternalAddr != "" {
+		if _, _, err := net.SplitHostPort(c.InternalAddr); err != nil {
+			add("internal-addr", "invalid internal address %q: want [host]:port", c.InternalAddr)
+		} else if c.InternalAddr == c.Addr {
+			add("internal-addr", "the internal address must differ from the public one (%s): metrics and pprof are not public", c.Addr)
+		}
 	}
 	if c.MaxSubsPerUser < c.MaxSubsPerSocket {
 		add("max-subscriptions-per-user", "maximum subscriptions per user (%d) must be at least the maximum per socket (%d)", c.MaxSubsPerUser, c.MaxSubsPerSocket)
@@ -557,6 +582,10 @@ func (c Config) String() string {
 	if len(c.CORSOrigins) > 0 {
 		cors = strings.Join(c.CORSOrigins, ",")
 	}
+	tracing := "off"
+	if c.Tracing {
+		tracing = cmp.Or(maskURI(c.OTLPEndpoint), "(OTLP default)")
+	}
 	var b strings.Builder
 	for _, kv := range [][2]string{
 		{"addr", c.Addr},
@@ -585,6 +614,8 @@ func (c Config) String() string {
 		{"max_subscriptions_per_socket", strconv.Itoa(c.MaxSubsPerSocket)},
 		{"max_subscriptions_per_user", strconv.Itoa(c.MaxSubsPerUser)},
 		{"max_sockets_per_address", strconv.Itoa(c.MaxSocketsPerAddress)},
+		{"internal_addr", c.InternalAddr},
+		{"tracing", tracing},
 	} {
 		if b.Len() > 0 {
 			b.WriteByte(' ')
@@ -660,4 +691,42 @@ func maskQuery(q string) string {
 		}
 	}
 	return strings.Join(parts, "&")
+}
+
+// parseOTel reads the standard OpenTelemetry variables that decide whether
+// traces are sent and where. Only the OTLP/HTTP exporter is built in.
+func parseOTel(getenv func(string) string) (on bool, endpoint string, err error) {
+	if v := getenv("OTEL_SDK_DISABLED"); v != "" {
+		if off, perr := strconv.ParseBool(v); perr != nil {
+			return false, "", fmt.Errorf("OTEL_SDK_DISABLED: invalid boolean %q", v)
+		} else if off {
+			return false, "", nil
+		}
+	}
+	endpoint = getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+	if base := getenv("OTEL_EXPORTER_OTLP_ENDPOINT"); endpoint == "" && base != "" {
+		endpoint = strings.TrimRight(base, "/") + "/v1/traces"
+	}
+	switch exp := strings.TrimSpace(getenv("OTEL_TRACES_EXPORTER")); exp {
+	case "none":
+		return false, "", nil
+	case "otlp":
+		on = true
+	case "":
+		on = endpoint != ""
+	default:
+		return false, "", fmt.Errorf("OTEL_TRACES_EXPORTER: unsupported exporter %q: want otlp or none", exp)
+	}
+	if !on {
+		return false, "", nil
+	}
+	if p := cmp.Or(getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"), getenv("OTEL_EXPORTER_OTLP_PROTOCOL")); p != "" && p != "http/protobuf" {
+		return false, "", fmt.Errorf("OTLP protocol %q is not supported: only http/protobuf (port 4318) is built in", p)
+	}
+	if endpoint != "" {
+		if u, perr := url.Parse(endpoint); perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return false, "", fmt.Errorf("OTLP traces endpoint %q: want an http:// or https:// URL", endpoint)
+		}
+	}
+	return true, endpoint, nil
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -22,6 +20,7 @@ import (
 	"github.com/lianqi/lianqi/auth"
 	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/graph"
+	"github.com/lianqi/lianqi/observe"
 	"github.com/lianqi/lianqi/playground"
 	"github.com/lianqi/lianqi/ratelimit"
 	"github.com/lianqi/lianqi/service"
@@ -32,15 +31,21 @@ const maxBodyBytes = 1 << 20
 
 // routes wires the HTTP endpoints. The handler it returns also tracks every
 // running request for the shutdown (see lifecycle).
-func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Logger) *lifecycle {
+func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Logger, obs *observe.Observer, tracing *observe.Tracing) *lifecycle {
 	lc := newLifecycle()
 	mux := http.NewServeMux()
 	apiLimit := ratelimit.New(cfg.RateAPI, max(10, cfg.RateAPI/4), nil)
+	if apiLimit != nil {
+		apiLimit.Refused = func() { obs.Refused("api") }
+	}
 	gql := graph.NewHandler(svc, graph.Options{Introspection: cfg.Introspection, Suggestions: cfg.Dev, MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost,
 		Log: log, Tokens: tokens, AllowedOrigins: cfg.CORSOrigins,
 		Stopping: lc.stopping, MaxSubscriptionsPerSocket: cfg.MaxSubsPerSocket, MaxSubscriptionsPerUser: cfg.MaxSubsPerUser, Allow: apiLimit.Allow,
-		MaxExpensive: cfg.MaxExpensive, MaxExpensivePerUser: cfg.MaxExpensivePerUser, ExpensiveWait: cfg.ExpensiveWait})
-	mux.Handle("/graphql", checkWSOrigin(cfg.CORSOrigins, limitSockets(cfg.MaxSocketsPerAddress, limitBody(tokens.Middleware(limitAPI(apiLimit, gql))))))
+		MaxExpensive: cfg.MaxExpensive, MaxExpensivePerUser: cfg.MaxExpensivePerUser, ExpensiveWait: cfg.ExpensiveWait,
+		Observer: accessObserver{obs}})
+	refusedSocket := func() { obs.Refused("sockets") }
+	mux.Handle("/graphql", checkWSOrigin(cfg.CORSOrigins, limitSockets(cfg.MaxSocketsPerAddress, refusedSocket,
+		limitBody(tokens.Middleware(noteCaller(limitAPI(apiLimit, gql)))))))
 	if cfg.Introspection != "off" {
 		// The page itself is static; in production the schema behind it opens
 		// only to admins (introspection policy), so others see an empty explorer.
@@ -72,10 +77,16 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
+	// route names the pattern a request matches, for metrics and span names:
+	// never the raw path, which the client chooses.
+	route := func(r *http.Request) string {
+		_, pattern := mux.Handler(r)
+		return pattern
+	}
 	if len(cfg.CORSOrigins) == 0 {
 		// rs/cors treats an empty origin list as "allow every origin"; no
 		// configured origin must mean no cross-origin access at all.
-		lc.next = requestLog(log, clientIP(mux))
+		lc.next = tracing.Handler(requestLog(log, obs.Metrics, route, clientIP(mux)), route)
 		return lc
 	}
 	c := cors.New(cors.Options{
@@ -85,7 +96,7 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 		AllowCredentials: true,
 		MaxAge:           600,
 	})
-	lc.next = requestLog(log, c.Handler(clientIP(mux)))
+	lc.next = tracing.Handler(requestLog(log, obs.Metrics, route, c.Handler(clientIP(mux))), route)
 	return lc
 }
 
@@ -159,7 +170,7 @@ func checkWSOrigin(allowed []string, next http.Handler) http.Handler {
 // handler of an upgraded request runs for the socket's whole life, so the
 // count is of open sockets. Over the cap the handshake is refused with 429
 // and RATE_LIMITED; WebSocket clients retry a failed handshake with backoff.
-func limitSockets(maxPerAddress int, next http.Handler) http.Handler {
+func limitSockets(maxPerAddress int, refused func(), next http.Handler) http.Handler {
 	var mu gosync.Mutex
 	open := map[string]int{}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -171,10 +182,11 @@ func limitSockets(maxPerAddress int, next http.Handler) http.Handler {
 		mu.Lock()
 		if open[addr] >= maxPerAddress {
 			mu.Unlock()
+			refused()
 			w.Header().Set("Retry-After", "5")
 			writeJSON(w, http.StatusTooManyRequests, map[string]any{"errors": []map[string]any{{
 				"message":    fmt.Sprintf("too many WebSockets open from this address (at most %d); close one or retry later", maxPerAddress),
-				"extensions": map[string]any{"code": "RATE_LIMITED", "retryAfter": 5},
+				"extensions": map[string]any{"code": "RATE_LIMITED", "retryAfter": 5, "requestId": service.RequestID(r.Context())},
 			}}})
 			return
 		}
@@ -199,7 +211,7 @@ func limitBody(next http.Handler) http.Handler {
 		if r.ContentLength > maxBodyBytes {
 			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{"errors": []map[string]any{{
 				"message":    fmt.Sprintf("request body larger than %d bytes", maxBodyBytes),
-				"extensions": map[string]any{"code": "PAYLOAD_TOO_LARGE"},
+				"extensions": map[string]any{"code": "PAYLOAD_TOO_LARGE", "requestId": service.RequestID(r.Context())},
 			}}})
 			return
 		}
@@ -242,7 +254,7 @@ func limitAPI(l *ratelimit.Limiter, next http.Handler) http.Handler {
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
 			writeJSON(w, http.StatusTooManyRequests, map[string]any{"errors": []map[string]any{{
 				"message":    fmt.Sprintf("too many requests; retry in %d seconds", secs),
-				"extensions": map[string]any{"code": "RATE_LIMITED", "retryAfter": secs},
+				"extensions": map[string]any{"code": "RATE_LIMITED", "retryAfter": secs, "requestId": service.RequestID(r.Context())},
 			}}})
 			return
 		}
@@ -259,6 +271,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	bytes  int64
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -266,20 +279,45 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+func (w *statusWriter) Write(b []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// requestLog gives each request an id (echoed in X-Request-Id) and logs it once
-// when it ends.
-func requestLog(log *slog.Logger, next http.Handler) http.Handler {
+// quietRoutes are polled by load balancers and Prometheus every few seconds:
+// their access lines are debug, the rest info.
+var quietRoutes = map[string]bool{"GET /healthz": true, "GET /readyz": true}
+
+// requestLog gives each request an id (the caller's X-Request-Id if sane, see
+// requestID), echoes it in X-Request-Id and puts it in the context (log lines,
+// error extensions), and when the request ends writes its one access log
+// line and its metrics.
+func requestLog(log *slog.Logger, metrics *observe.Metrics, route func(*http.Request) string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b := make([]byte, 8)
-		_, _ = rand.Read(b)
-		id := hex.EncodeToString(b)
+		id := requestID(r.Header.Get("X-Request-Id"))
 		w.Header().Set("X-Request-Id", id)
+		info := &access{}
+		ctx := service.WithRequestID(context.WithValue(r.Context(), accessKey{}, info), id)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
-		next.ServeHTTP(sw, r)
-		log.LogAttrs(r.Context(), slog.LevelDebug, "request", slog.String("id", id), slog.String("method", r.Method),
-			slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Duration("took", time.Since(start)))
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		took := time.Since(start)
+		rt := route(r)
+		path := rt
+		if _, p, ok := strings.Cut(rt, " "); ok {
+			path = p // the method is a label of its own
+		}
+		metrics.HTTPRequest(path, r.Method, sw.status, took)
+		level := slog.LevelInfo
+		if quietRoutes[rt] {
+			level = slog.LevelDebug
+		}
+		op, role := info.get()
+		log.LogAttrs(ctx, level, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("operation", op), slog.String("role", role), slog.Int("status", sw.status),
+			slog.Duration("took", took), slog.Int64("bytes", sw.bytes))
 	})
 }

@@ -1,8 +1,9 @@
-// Command server runs the Lianqi API: GraphQL at /graphql, a playground at
-// /playground, health checks at /healthz and /readyz. Without MONGODB_URI it
-// embeds FerretDB in the data directory; in dev mode it seeds the demo
-// programme on first start, in production it creates the first admin from
-// LIANQI_ADMIN_PASSWORD.
+// Command lianqi runs the Lianqi API: GraphQL at /graphql, a playground at
+// /playground, health checks at /healthz and /readyz, and with
+// --internal-addr Prometheus metrics and pprof on a separate address. Without
+// MONGODB_URI it embeds FerretDB in the data directory; in dev mode it seeds
+// the demo programme on first start, in production it creates the first
+// admin from LIANQI_ADMIN_PASSWORD. Build it with `go build -o lianqi ./server`.
 package main
 
 import (
@@ -23,13 +24,23 @@ import (
 	"github.com/lianqi/lianqi/demo"
 	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/embedded"
+	"github.com/lianqi/lianqi/observe"
 	"github.com/lianqi/lianqi/ratelimit"
 	"github.com/lianqi/lianqi/service"
 	"github.com/lianqi/lianqi/store"
 )
 
+// version is the release name, set at link time:
+// go build -ldflags "-X main.version=v1.2.3" -o lianqi ./server
+var version string
+
 func main() {
-	cfg, err := ParseConfig(os.Args[1:], os.Getenv)
+	args := os.Args[1:]
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		fmt.Print(observe.Build(version))
+		return
+	}
+	cfg, err := ParseConfig(args, os.Getenv)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Println(err)
 		return
@@ -69,6 +80,14 @@ type Main struct {
 	http     *http.Server
 	ln       net.Listener
 	served   chan error
+
+	// Telemetry: metrics (with --internal-addr), traces (with OTEL_*), and
+	// the internal listener serving /metrics and /debug/pprof/.
+	observer       *observe.Observer
+	tracing        *observe.Tracing
+	internal       *http.Server
+	internalLn     net.Listener
+	internalServed chan error
 	// stopWatch ends the background reload of revoked sessions.
 	stopWatch context.CancelFunc
 }
@@ -82,7 +101,12 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Log == nil { // tests bring their own
 		m.Log = newLogger(m.Config)
 	}
-	m.Log.Info("starting lianqi", "config", m.Config.String())
+	m.Log = slog.New(requestIDHandler{m.Log.Handler()})
+	build := observe.Build(version)
+	m.Log.Info("starting lianqi", "version", build.Version, "revision", build.Revision, "config", m.Config.String())
+	if err := m.startTelemetry(ctx, build); err != nil {
+		return err
+	}
 
 	uri := m.Config.MongoURI
 	if m.Config.Embedded() {
@@ -93,7 +117,11 @@ func (m *Main) Run(ctx context.Context) error {
 		m.embedded, uri = srv, srv.URI()
 		m.Log.Info("embedded FerretDB started", "dir", m.Config.DataDir, "socket", srv.Socket())
 	}
-	db, err := store.Open(ctx, uri, m.Config.DBName, m.Log)
+	var dbOpts []store.Option
+	if m.observer.Metrics != nil || m.observer.Tracer != nil {
+		dbOpts = append(dbOpts, store.WithMonitor(m.observer.CommandMonitor()))
+	}
+	db, err := store.Open(ctx, uri, m.Config.DBName, m.Log, dbOpts...)
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
@@ -118,6 +146,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Service.Revocations = revocations
 	m.Service.LoginLimit = ratelimit.New(m.Config.RateLogin, m.Config.RateLogin, nil)
+	if l := m.Service.LoginLimit; l != nil {
+		l.Refused = func() { m.observer.Refused("login") }
+	}
 	if err := m.Service.LoadRevocations(ctx); err != nil {
 		return fmt.Errorf("load revoked sessions: %w", err)
 	}
@@ -134,7 +165,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	m.http = &http.Server{
-		Handler:           routes(m.Service, tokens, m.Config, m.Log),
+		Handler:           routes(m.Service, tokens, m.Config, m.Log, m.observer, m.tracing),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -143,7 +174,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.http.Serve(m.ln) }()
 	m.Log.Info("listening", "addr", m.Addr(), "graphql", "/graphql", "playground", "/playground")
-	return nil
+	return m.serveInternal()
 }
 
 // tokens builds the token issuer/verifier from the configuration: EdDSA keys
@@ -295,6 +326,15 @@ func (m *Main) Close() error {
 			errs = append(errs, err)
 		}
 	}
+	if m.internal != nil {
+		// Last in line: metrics stay scrapable while the public server drains.
+		ctx, cancel := context.WithTimeout(context.Background(), abortGrace)
+		defer cancel()
+		_ = m.internal.Shutdown(ctx)
+		if err := <-m.internalServed; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, fmt.Errorf("internal listener: %w", err))
+		}
+	}
 	if m.Service != nil {
 		// Subscriptions' watchers end with their sockets; wait for them too.
 		ctx, cancel := context.WithTimeout(context.Background(), abortGrace)
@@ -313,6 +353,15 @@ func (m *Main) Close() error {
 	if m.embedded != nil {
 		if err := m.embedded.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close embedded database: %w", err))
+		}
+	}
+	if m.tracing != nil {
+		// Sends the spans still batched; a collector that is down must not
+		// hold up the stop for long, nor fail it.
+		ctx, cancel := context.WithTimeout(context.Background(), abortGrace)
+		defer cancel()
+		if err := m.tracing.Shutdown(ctx); err != nil {
+			m.Log.Warn("traces not sent at shutdown", "err", err)
 		}
 	}
 	if m.Log != nil && len(errs) == 0 {

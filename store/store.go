@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -70,13 +71,25 @@ type DB struct {
 	keyOnlyWrites bool
 }
 
+// Option adjusts how Open connects.
+type Option func(*options.ClientOptions)
+
+// WithMonitor has the driver report every command to m (metrics, traces).
+func WithMonitor(m *event.CommandMonitor) Option {
+	return func(o *options.ClientOptions) { o.SetMonitor(m) }
+}
+
 // Open connects to uri, checks the database answers, and creates indexes and the
 // change counter if they are missing. It is safe to call on every start.
-func Open(ctx context.Context, uri, dbName string, log *slog.Logger) (*DB, error) {
+func Open(ctx context.Context, uri, dbName string, log *slog.Logger, opts ...Option) (*DB, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetAppName("lianqi"))
+	co := options.Client().ApplyURI(uri).SetAppName("lianqi")
+	for _, o := range opts {
+		o(co)
+	}
+	client, err := mongo.Connect(co)
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
