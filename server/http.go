@@ -61,7 +61,7 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 		defer cancel()
-		if err := svc.DB.Ping(ctx); err != nil {
+		if err := svc.Ping(ctx); err != nil {
 			log.WarnContext(ctx, "readiness check failed", "err", err)
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "database unreachable"})
 			return

@@ -13,7 +13,7 @@ func (s *Service) Official(ctx context.Context, id string) (*domain.Official, er
 	if err != nil {
 		return nil, err
 	}
-	return s.DB.FindOfficialByID(ctx, sc, id)
+	return s.db.FindOfficialByID(ctx, sc, id)
 }
 
 // OfficialsByIDs returns the officials among ids inside the caller's scope.
@@ -22,7 +22,7 @@ func (s *Service) OfficialsByIDs(ctx context.Context, ids []string) ([]*domain.O
 	if err != nil {
 		return nil, err
 	}
-	return s.DB.FindOfficialsByIDs(ctx, sc, ids)
+	return s.db.FindOfficialsByIDs(ctx, sc, ids)
 }
 
 // Officials lists the officials inside the caller's scope.
@@ -31,7 +31,7 @@ func (s *Service) Officials(ctx context.Context, f domain.OfficialFilter, page d
 	if err != nil {
 		return domain.Page[*domain.Official]{}, err
 	}
-	return s.DB.FindOfficials(ctx, sc, f, page)
+	return s.db.FindOfficials(ctx, sc, f, page)
 }
 
 // PostInput is a post an official takes up.
@@ -67,7 +67,7 @@ func (s *Service) CreateOfficial(ctx context.Context, in CreateOfficialInput) (*
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	return o, s.DB.CreateOfficial(ctx, o)
+	return o, s.db.CreateOfficial(ctx, o)
 }
 
 // UpdateOfficialInput changes an official's own details; posts change through
@@ -103,7 +103,7 @@ func (s *Service) editOfficial(ctx context.Context, id string, expectedVersion *
 	if _, err := s.require(ctx, domain.RoleAdmin); err != nil {
 		return nil, err
 	}
-	o, err := s.DB.FindOfficialByID(ctx, domain.Scope{All: true}, id)
+	o, err := s.db.FindOfficialByID(ctx, domain.Scope{All: true}, id)
 	if err != nil {
 		return nil, err
 	}
@@ -116,5 +116,5 @@ func (s *Service) editOfficial(ctx context.Context, id string, expectedVersion *
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	return o, s.DB.UpdateOfficial(ctx, o)
+	return o, s.db.UpdateOfficial(ctx, o)
 }
