@@ -66,8 +66,8 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 		log = slog.Default()
 	}
 	cfg := Config{Resolvers: &Resolver{Svc: svc, Sync: lqsync.New(svc)}}
-	cfg.Directives.HasRole = auth.HasRole
-	cfg.Directives.Grant = auth.Grant
+	cfg.Directives.HasRole = hasRole
+	cfg.Directives.Grant = grant
 	schema := NewExecutableSchema(cfg)
 	srv := handler.New(schema)
 	srv.AddTransport(websocketTransport(opts, svc.Revocations))
