@@ -60,7 +60,11 @@ func (s *Service) CreateOfficial(ctx context.Context, in CreateOfficialInput) (*
 	}
 	o := &domain.Official{ID: id, Name: in.Name, Phone: deref(in.Phone)}
 	if in.Post != nil {
-		if err := o.ChangePost(in.Post.Bureau, in.Post.Title, in.Post.From.UTC()); err != nil {
+		from, err := s.postStart(in.Post.From)
+		if err != nil {
+			return nil, err
+		}
+		if err := o.ChangePost(in.Post.Bureau, in.Post.Title, from); err != nil {
 			return nil, err
 		}
 	}
@@ -91,12 +95,26 @@ func (s *Service) UpdateOfficial(ctx context.Context, id string, expectedVersion
 // and the official's pairings are untouched: the service follows the person.
 func (s *Service) ChangeOfficialPost(ctx context.Context, id string, in PostInput) (*domain.Official, error) {
 	return s.editOfficial(ctx, id, nil, func(o *domain.Official) error {
-		from := in.From.UTC()
-		if from.IsZero() {
-			from = s.now()
+		from, err := s.postStart(in.From)
+		if err != nil {
+			return err
 		}
 		return o.ChangePost(in.Bureau, in.Title, from)
 	})
+}
+
+// postStart is when a new post begins: now when not given, never later than
+// now. Planned posts are not a feature: the current post is the last one
+// entered, so a post starting in 2030 would read as current today.
+func (s *Service) postStart(from time.Time) (time.Time, error) {
+	now := s.now()
+	if from.IsZero() {
+		return now, nil
+	}
+	if from.After(now) {
+		return time.Time{}, domain.Invalid("from", "a post cannot start in the future (%s): record it once it has begun", from.UTC().Format(time.DateOnly))
+	}
+	return from.UTC(), nil
 }
 
 func (s *Service) editOfficial(ctx context.Context, id string, expectedVersion *int, edit func(*domain.Official) error) (*domain.Official, error) {
