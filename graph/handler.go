@@ -41,6 +41,9 @@ type Options struct {
 	// RATE_LIMITED. 0 means the default (4, 2 and 3s).
 	MaxExpensive, MaxExpensivePerUser int
 	ExpensiveWait                     time.Duration
+	// Expensive, when set, is the gate to use instead of one made from the
+	// three settings above: the server shares it with the exports.
+	Expensive *Gate
 	// Tokens verifies the access token sent in a WebSocket's connection_init
 	// payload; without it subscriptions are refused.
 	Tokens *auth.Tokens
@@ -103,9 +106,11 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 	srv.SetParserTokenLimit(opts.MaxTokens)
 	srv.SetDisableSuggestion(!opts.Suggestions)
 	srv.AroundFields(dashboardGate(schema.Schema()))
-	expensive := newGate(cmp.Or(opts.MaxExpensive, defaultExpensiveAll), cmp.Or(opts.MaxExpensivePerUser, defaultExpensiveOwner),
-		cmp.Or(opts.ExpensiveWait, DefaultExpensiveWait))
-	srv.AroundFields(expensive.middleware)
+	expensive := opts.Expensive
+	if expensive == nil {
+		expensive = NewGate(opts.MaxExpensive, opts.MaxExpensivePerUser, opts.ExpensiveWait)
+	}
+	srv.AroundFields(expensive.g.middleware)
 	srv.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 		if p := domain.PrincipalFrom(ctx); p != nil && p.Role == domain.RoleDashboard {
 			svc.RecordDashboardUse(ctx, []string{graphql.GetRootFieldContext(ctx).Field.Name})

@@ -36,11 +36,15 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 	lc := newLifecycle()
 	mux := http.NewServeMux()
 	apiLimit := ratelimit.New(cfg.RateAPI, max(10, cfg.RateAPI/4), nil)
-	gql := graph.NewHandler(svc, graph.Options{Introspection: cfg.Introspection, Suggestions: cfg.Dev, MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost,
+	// Listings and spreadsheet exports share one gate for expensive work.
+	expensive := graph.NewGate(cfg.MaxExpensive, cfg.MaxExpensivePerUser, cfg.ExpensiveWait)
+	gql := graph.NewHandler(svc, graph.Options{Expensive: expensive,
+		Introspection: cfg.Introspection, Suggestions: cfg.Dev, MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost,
 		Log: log, Tokens: tokens, AllowedOrigins: cfg.CORSOrigins,
 		Stopping: lc.stopping, MaxSubscriptionsPerSocket: cfg.MaxSubsPerSocket, MaxSubscriptionsPerUser: cfg.MaxSubsPerUser, Allow: apiLimit.Allow,
 		MaxExpensive: cfg.MaxExpensive, MaxExpensivePerUser: cfg.MaxExpensivePerUser, ExpensiveWait: cfg.ExpensiveWait})
 	mux.Handle("/graphql", checkWSOrigin(cfg.CORSOrigins, limitSockets(cfg.MaxSocketsPerAddress, limitBody(tokens.Middleware(limitAPI(apiLimit, gql))))))
+	mux.Handle("GET /export/{file}", tokens.Middleware(limitAPI(apiLimit, exportHandler(svc, expensive, log))))
 	if cfg.Introspection != "off" {
 		// The page itself is static; in production the schema behind it opens
 		// only to admins (introspection policy), so others see an empty explorer.
