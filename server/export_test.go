@@ -268,10 +268,12 @@ func TestExportRanking(t *testing.T) {
 			}
 			var out struct {
 				OfficialRanking []struct {
-					Rank       int
-					Name       string
-					Total      float64
-					Official   *struct{ CurrentPost *struct{ Bureau, Title string } }
+					Rank     int
+					Name     string
+					Total    float64
+					Official *struct {
+						CurrentPost *struct{ Bureau, Title string }
+					}
 					Components []struct {
 						Name          string
 						Value, Points float64
