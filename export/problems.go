@@ -19,7 +19,7 @@ var ProblemTitles = []string{
 }
 
 // batchSize is how many problems are read, joined and written at a time.
-const batchSize = 500
+var batchSize = 500
 
 // Problems writes the caller's problem listing, with the filter, scope and
 // order of the `problems` query, one row per problem. The official is the
