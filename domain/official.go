@@ -38,6 +38,11 @@ func (o *Official) CurrentPost() *Post {
 }
 
 // ChangePost closes the current post at 'at' and opens a new one, keeping history.
+// Posts follow one another without overlap: the new one must start after the
+// current one began (a post lasting no time is a typing mistake, not history)
+// and not before an earlier post ended, and it must differ from the current one
+// (the same bureau and title again would be a duplicate). Whether 'at' may lie
+// in the future is the caller's rule (service.ChangeOfficialPost: it may not).
 func (o *Official) ChangePost(bureau, title string, at time.Time) error {
 	p := Post{Bureau: strings.TrimSpace(bureau), Title: strings.TrimSpace(title), From: at}
 	if err := p.validate("post"); err != nil {
@@ -46,10 +51,21 @@ func (o *Official) ChangePost(bureau, title string, at time.Time) error {
 	if o.RetiredAt != nil {
 		return Invalid("officialId", "official %s has retired", o.Name)
 	}
-	if cur := o.CurrentPost(); cur != nil {
-		if at.Before(cur.From) {
-			return Invalid("from", "the new post cannot start before the current one (%s)", cur.From.Format(time.DateOnly))
+	cur := o.CurrentPost()
+	if cur != nil {
+		if cur.Bureau == p.Bureau && cur.Title == p.Title {
+			return Invalid("bureau", "%s already holds this post (%s %s since %s)", o.Name, cur.Bureau, cur.Title, cur.From.Format(time.DateOnly))
 		}
+		if !at.After(cur.From) {
+			return Invalid("from", "the new post must start after the current one began (%s)", cur.From.Format(time.DateOnly))
+		}
+	}
+	for _, past := range o.Posts {
+		if past.To != nil && at.Before(*past.To) {
+			return Invalid("from", "the new post cannot start before an earlier post ended (%s)", past.To.Format(time.DateOnly))
+		}
+	}
+	if cur != nil {
 		end := at
 		cur.To = &end
 	}

@@ -42,6 +42,9 @@ type Options struct {
 	// RATE_LIMITED. 0 means the default (4, 2 and 3s).
 	MaxExpensive, MaxExpensivePerUser int
 	ExpensiveWait                     time.Duration
+	// Expensive, when set, is the gate to use instead of one made from the
+	// three settings above: the server shares it with the exports.
+	Expensive *Gate
 	// Tokens verifies the access token sent in a WebSocket's connection_init
 	// payload; without it subscriptions are refused.
 	Tokens *auth.Tokens
@@ -71,8 +74,8 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 		log = slog.Default()
 	}
 	cfg := Config{Resolvers: &Resolver{Svc: svc, Sync: lqsync.New(svc)}}
-	cfg.Directives.HasRole = auth.HasRole
-	cfg.Directives.Grant = auth.Grant
+	cfg.Directives.HasRole = hasRole
+	cfg.Directives.Grant = grant
 	schema := NewExecutableSchema(cfg)
 	srv := handler.New(schema)
 	srv.AddTransport(websocketTransport(opts, svc.Revocations))
@@ -115,10 +118,12 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 	srv.SetParserTokenLimit(opts.MaxTokens)
 	srv.SetDisableSuggestion(!opts.Suggestions)
 	srv.AroundFields(dashboardGate(schema.Schema()))
-	expensive := newGate(cmp.Or(opts.MaxExpensive, defaultExpensiveAll), cmp.Or(opts.MaxExpensivePerUser, defaultExpensiveOwner),
-		cmp.Or(opts.ExpensiveWait, DefaultExpensiveWait))
-	expensive.refused = func() { obs.Refused("expensive") }
-	srv.AroundFields(expensive.middleware)
+	expensive := opts.Expensive
+	if expensive == nil {
+		expensive = NewGate(opts.MaxExpensive, opts.MaxExpensivePerUser, opts.ExpensiveWait)
+	}
+	expensive.g.refused = func() { obs.Refused("expensive") }
+	srv.AroundFields(expensive.g.middleware)
 	// Inside the gate: the time a resolver works, not the time it queued.
 	srv.AroundFields(observeFields(obs))
 	srv.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {

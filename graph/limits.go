@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -471,3 +472,19 @@ func (g *gate) middleware(ctx context.Context, next graphql.Resolver) (any, erro
 	defer done()
 	return next(ctx)
 }
+
+// Gate is the expensive-work gate offered to work outside GraphQL (the
+// spreadsheet exports). Given to NewHandler as Options.Expensive, listings
+// and exports share the same slots, so together they stay within the caps.
+type Gate struct{ g *gate }
+
+// NewGate returns a gate with all slots overall and perOwner per caller; a
+// caller over them waits up to wait, then is refused with RATE_LIMITED.
+// Zero values take the defaults (4, 2 and 3s).
+func NewGate(all, perOwner int, wait time.Duration) *Gate {
+	return &Gate{newGate(cmp.Or(all, defaultExpensiveAll), cmp.Or(perOwner, defaultExpensiveOwner), cmp.Or(wait, DefaultExpensiveWait))}
+}
+
+// Enter takes a slot for key ("user:<id>" or "ip:<address>") and returns the
+// function that gives it back.
+func (g *Gate) Enter(ctx context.Context, key string) (func(), error) { return g.g.enter(ctx, key) }

@@ -38,7 +38,10 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 	if apiLimit != nil {
 		apiLimit.Refused = func() { obs.Refused("api") }
 	}
-	gql := graph.NewHandler(svc, graph.Options{Introspection: cfg.Introspection, Suggestions: cfg.Dev, MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost,
+	// Listings and spreadsheet exports share one gate for expensive work.
+	expensive := graph.NewGate(cfg.MaxExpensive, cfg.MaxExpensivePerUser, cfg.ExpensiveWait)
+	gql := graph.NewHandler(svc, graph.Options{Expensive: expensive,
+		Introspection: cfg.Introspection, Suggestions: cfg.Dev, MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost,
 		Log: log, Tokens: tokens, AllowedOrigins: cfg.CORSOrigins,
 		Stopping: lc.stopping, MaxSubscriptionsPerSocket: cfg.MaxSubsPerSocket, MaxSubscriptionsPerUser: cfg.MaxSubsPerUser, Allow: apiLimit.Allow,
 		MaxExpensive: cfg.MaxExpensive, MaxExpensivePerUser: cfg.MaxExpensivePerUser, ExpensiveWait: cfg.ExpensiveWait,
@@ -46,6 +49,7 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 	refusedSocket := func() { obs.Refused("sockets") }
 	mux.Handle("/graphql", checkWSOrigin(cfg.CORSOrigins, limitSockets(cfg.MaxSocketsPerAddress, refusedSocket,
 		limitBody(tokens.Middleware(noteCaller(limitAPI(apiLimit, gql)))))))
+	mux.Handle("GET /export/{file}", tokens.Middleware(noteCaller(limitAPI(apiLimit, exportHandler(svc, expensive, log)))))
 	if cfg.Introspection != "off" {
 		// The page itself is static; in production the schema behind it opens
 		// only to admins (introspection policy), so others see an empty explorer.
@@ -70,7 +74,7 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 		defer cancel()
-		if err := svc.DB.Ping(ctx); err != nil {
+		if err := svc.Ping(ctx); err != nil {
 			log.WarnContext(ctx, "readiness check failed", "err", err)
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "database unreachable"})
 			return

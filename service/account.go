@@ -37,7 +37,7 @@ func (s *Service) Login(ctx context.Context, username, password string) (*Sessio
 		s.auditAs(ctx, nil, domain.AuditLoginFailed, "", "username "+truncate(username, 64))
 		return nil, bad
 	}
-	u, err := s.DB.FindUserByUsername(ctx, username)
+	u, err := s.db.FindUserByUsername(ctx, username)
 	if err != nil {
 		if domain.ErrorCode(err) != domain.ENOTFOUND {
 			return nil, err
@@ -86,7 +86,7 @@ func (s *Service) Me(ctx context.Context) (*domain.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.DB.FindUserByID(ctx, p.UserID)
+	u, err := s.db.FindUserByID(ctx, p.UserID)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return nil, domain.Errorf(domain.EUNAUTHENTICATED, "the account of this token no longer exists")
 	}
@@ -98,7 +98,7 @@ func (s *Service) Users(ctx context.Context, role domain.Role, page domain.PageR
 	if _, err := s.require(ctx, domain.RoleAdmin); err != nil {
 		return domain.Page[*domain.User]{}, err
 	}
-	return s.DB.FindUsers(ctx, role, page)
+	return s.db.FindUsers(ctx, role, page)
 }
 
 // CreateUserInput is an admin's request for a new account.
@@ -149,7 +149,7 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UpdateUserInput)
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.DB.FindUserByID(ctx, id)
+	u, err := s.db.FindUserByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -210,22 +210,22 @@ func (s *Service) saveUser(ctx context.Context, u *domain.User, create bool) err
 	}
 	all := domain.Scope{All: true}
 	if u.OfficialID != "" {
-		if _, err := s.DB.FindOfficialByID(ctx, all, u.OfficialID); err != nil {
+		if _, err := s.db.FindOfficialByID(ctx, all, u.OfficialID); err != nil {
 			return notFoundAs(err, "officialId")
 		}
 	}
 	if u.EnterpriseID != "" {
-		if _, err := s.DB.FindEnterpriseByID(ctx, all, u.EnterpriseID); err != nil {
+		if _, err := s.db.FindEnterpriseByID(ctx, all, u.EnterpriseID); err != nil {
 			return notFoundAs(err, "enterpriseId")
 		}
 	}
 	if create {
-		if _, err := s.DB.FindUserByUsername(ctx, u.Username); err == nil {
+		if _, err := s.db.FindUserByUsername(ctx, u.Username); err == nil {
 			return &domain.Error{Code: domain.ECONFLICT, Field: "username", Message: "username " + u.Username + " is taken"}
 		}
-		return s.DB.CreateUser(ctx, u)
+		return s.db.CreateUser(ctx, u)
 	}
-	return s.DB.UpdateUser(ctx, u)
+	return s.db.UpdateUser(ctx, u)
 }
 
 // notFoundAs turns a missing referenced record into bad input naming the field.
@@ -280,7 +280,7 @@ func (s *Service) PersonNames(ctx context.Context, ids []string) (map[string]str
 	if p.Role == domain.RoleDashboard {
 		return map[string]string{}, nil
 	}
-	users, err := s.DB.FindUsersByIDs(ctx, ids)
+	users, err := s.db.FindUsersByIDs(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -30,7 +30,7 @@ func (s *Service) auditAs(ctx context.Context, actor *domain.User, action, subje
 
 func (s *Service) auditEvent(ctx context.Context, e *domain.AuditEvent) {
 	// The caller's cancellation must not lose the record of what it did.
-	if err := s.DB.AppendAudit(context.WithoutCancel(ctx), e); err != nil {
+	if err := s.db.AppendAudit(context.WithoutCancel(ctx), e); err != nil {
 		s.Log.ErrorContext(ctx, "audit write failed", "action", e.Action, "actor", e.ActorID, "subject", e.SubjectID, "err", err)
 	}
 }
@@ -40,5 +40,5 @@ func (s *Service) AuditLog(ctx context.Context, f domain.AuditFilter, page domai
 	if _, err := s.require(ctx, domain.RoleAdmin); err != nil {
 		return domain.Page[*domain.AuditEvent]{}, err
 	}
-	return s.DB.FindAudit(ctx, f, page)
+	return s.db.FindAudit(ctx, f, page)
 }

@@ -28,7 +28,7 @@ func (s *Service) problemChanges(ctx context.Context, sc domain.Scope, after, up
 	c := &s.changes
 	c.mu.Lock()
 	if c.batch == nil || c.after != after || c.upTo != upTo {
-		batch, err := s.DB.ProblemChanges(ctx, domain.Scope{All: true}, after, upTo, watchBatch)
+		batch, err := s.db.ProblemChanges(ctx, domain.Scope{All: true}, after, upTo, watchBatch)
 		if err != nil {
 			c.mu.Unlock()
 			return nil, after, err

@@ -38,7 +38,7 @@ func (s *Service) CreateDashboardToken(ctx context.Context, in domain.DashboardT
 	grants = slices.Compact(grants)
 	rec := &domain.Session{ID: domain.NewID(), UserID: p.UserID, Kind: domain.SessionDashboard, Name: in.Name, Grants: grants,
 		Town: strings.TrimSpace(deref(in.Town)), ExpiresAt: in.ExpiresAt.UTC().Truncate(time.Millisecond), CreatedBy: p.Username}
-	if err := s.DB.CreateSession(ctx, rec); err != nil {
+	if err := s.db.CreateSession(ctx, rec); err != nil {
 		return nil, err
 	}
 	tok, _, err := s.Tokens.IssueUntil(domain.Principal{UserID: "dashboard:" + rec.ID, Username: rec.Name, Role: domain.RoleDashboard,
@@ -60,7 +60,7 @@ func (s *Service) DashboardTokens(ctx context.Context, includeInactive bool) ([]
 		now := s.now()
 		f.ActiveAt = &now
 	}
-	return s.DB.FindSessions(ctx, f)
+	return s.db.FindSessions(ctx, f)
 }
 
 // RevokeDashboardToken ends a dashboard token at once (admins only).
@@ -68,7 +68,7 @@ func (s *Service) RevokeDashboardToken(ctx context.Context, id string) (*domain.
 	if _, err := s.require(ctx, domain.RoleAdmin); err != nil {
 		return nil, err
 	}
-	rec, err := s.DB.FindSessionByID(ctx, id)
+	rec, err := s.db.FindSessionByID(ctx, id)
 	if err != nil || rec.Kind != domain.SessionDashboard {
 		return nil, domain.NotFound("dashboard token", id)
 	}
@@ -149,7 +149,7 @@ func (s *Service) dashboardScope(ctx context.Context, p *domain.Principal) (doma
 	sc := domain.Scope{EnterpriseIDs: []string{}, OfficialIDs: []string{}}
 	page := domain.PageRequest{First: domain.MaxPageSize}
 	for {
-		res, err := s.DB.FindEnterprises(ctx, domain.Scope{All: true}, domain.EnterpriseFilter{Town: p.Town}, page)
+		res, err := s.db.FindEnterprises(ctx, domain.Scope{All: true}, domain.EnterpriseFilter{Town: p.Town}, page)
 		if err != nil {
 			return domain.Scope{}, err
 		}

@@ -12,7 +12,7 @@ func (s *Service) Enterprise(ctx context.Context, id string) (*domain.Enterprise
 	if err != nil {
 		return nil, err
 	}
-	return s.DB.FindEnterpriseByID(ctx, sc, id)
+	return s.db.FindEnterpriseByID(ctx, sc, id)
 }
 
 // EnterprisesByIDs returns the enterprises among ids inside the caller's scope
@@ -22,7 +22,7 @@ func (s *Service) EnterprisesByIDs(ctx context.Context, ids []string) ([]*domain
 	if err != nil {
 		return nil, err
 	}
-	return s.DB.FindEnterprisesByIDs(ctx, sc, ids)
+	return s.db.FindEnterprisesByIDs(ctx, sc, ids)
 }
 
 // Enterprises lists the enterprises inside the caller's scope.
@@ -31,7 +31,7 @@ func (s *Service) Enterprises(ctx context.Context, f domain.EnterpriseFilter, pa
 	if err != nil {
 		return domain.Page[*domain.Enterprise]{}, err
 	}
-	return s.DB.FindEnterprises(ctx, sc, f, page)
+	return s.db.FindEnterprises(ctx, sc, f, page)
 }
 
 // ContactInput is a contact person; nil fields stay as they are on update.
@@ -77,7 +77,7 @@ func (s *Service) CreateEnterprise(ctx context.Context, in EnterpriseInput) (*do
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
-	return e, s.DB.CreateEnterprise(ctx, e)
+	return e, s.db.CreateEnterprise(ctx, e)
 }
 
 // UpdateEnterprise changes an enterprise (admins only).
@@ -88,7 +88,7 @@ func (s *Service) UpdateEnterprise(ctx context.Context, id string, expectedVersi
 	if in.ID != nil {
 		return nil, domain.Invalid("id", "an enterprise's id cannot change")
 	}
-	e, err := s.DB.FindEnterpriseByID(ctx, domain.Scope{All: true}, id)
+	e, err := s.db.FindEnterpriseByID(ctx, domain.Scope{All: true}, id)
 	if err != nil {
 		return nil, err
 	}
@@ -103,5 +103,5 @@ func (s *Service) UpdateEnterprise(ctx context.Context, id string, expectedVersi
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
-	return e, s.DB.UpdateEnterprise(ctx, e)
+	return e, s.db.UpdateEnterprise(ctx, e)
 }

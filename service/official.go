@@ -13,7 +13,7 @@ func (s *Service) Official(ctx context.Context, id string) (*domain.Official, er
 	if err != nil {
 		return nil, err
 	}
-	return s.DB.FindOfficialByID(ctx, sc, id)
+	return s.db.FindOfficialByID(ctx, sc, id)
 }
 
 // OfficialsByIDs returns the officials among ids inside the caller's scope.
@@ -22,7 +22,7 @@ func (s *Service) OfficialsByIDs(ctx context.Context, ids []string) ([]*domain.O
 	if err != nil {
 		return nil, err
 	}
-	return s.DB.FindOfficialsByIDs(ctx, sc, ids)
+	return s.db.FindOfficialsByIDs(ctx, sc, ids)
 }
 
 // Officials lists the officials inside the caller's scope.
@@ -31,7 +31,7 @@ func (s *Service) Officials(ctx context.Context, f domain.OfficialFilter, page d
 	if err != nil {
 		return domain.Page[*domain.Official]{}, err
 	}
-	return s.DB.FindOfficials(ctx, sc, f, page)
+	return s.db.FindOfficials(ctx, sc, f, page)
 }
 
 // PostInput is a post an official takes up.
@@ -60,14 +60,18 @@ func (s *Service) CreateOfficial(ctx context.Context, in CreateOfficialInput) (*
 	}
 	o := &domain.Official{ID: id, Name: in.Name, Phone: deref(in.Phone)}
 	if in.Post != nil {
-		if err := o.ChangePost(in.Post.Bureau, in.Post.Title, in.Post.From.UTC()); err != nil {
+		from, err := s.postStart(in.Post.From)
+		if err != nil {
+			return nil, err
+		}
+		if err := o.ChangePost(in.Post.Bureau, in.Post.Title, from); err != nil {
 			return nil, err
 		}
 	}
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	return o, s.DB.CreateOfficial(ctx, o)
+	return o, s.db.CreateOfficial(ctx, o)
 }
 
 // UpdateOfficialInput changes an official's own details; posts change through
@@ -91,19 +95,33 @@ func (s *Service) UpdateOfficial(ctx context.Context, id string, expectedVersion
 // and the official's pairings are untouched: the service follows the person.
 func (s *Service) ChangeOfficialPost(ctx context.Context, id string, in PostInput) (*domain.Official, error) {
 	return s.editOfficial(ctx, id, nil, func(o *domain.Official) error {
-		from := in.From.UTC()
-		if from.IsZero() {
-			from = s.now()
+		from, err := s.postStart(in.From)
+		if err != nil {
+			return err
 		}
 		return o.ChangePost(in.Bureau, in.Title, from)
 	})
+}
+
+// postStart is when a new post begins: now when not given, never later than
+// now. Planned posts are not a feature: the current post is the last one
+// entered, so a post starting in 2030 would read as current today.
+func (s *Service) postStart(from time.Time) (time.Time, error) {
+	now := s.now()
+	if from.IsZero() {
+		return now, nil
+	}
+	if from.After(now) {
+		return time.Time{}, domain.Invalid("from", "a post cannot start in the future (%s): record it once it has begun", from.UTC().Format(time.DateOnly))
+	}
+	return from.UTC(), nil
 }
 
 func (s *Service) editOfficial(ctx context.Context, id string, expectedVersion *int, edit func(*domain.Official) error) (*domain.Official, error) {
 	if _, err := s.require(ctx, domain.RoleAdmin); err != nil {
 		return nil, err
 	}
-	o, err := s.DB.FindOfficialByID(ctx, domain.Scope{All: true}, id)
+	o, err := s.db.FindOfficialByID(ctx, domain.Scope{All: true}, id)
 	if err != nil {
 		return nil, err
 	}
@@ -116,5 +134,5 @@ func (s *Service) editOfficial(ctx context.Context, id string, expectedVersion *
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	return o, s.DB.UpdateOfficial(ctx, o)
+	return o, s.db.UpdateOfficial(ctx, o)
 }

@@ -29,11 +29,11 @@ func (s *Service) OverdueByOfficial(ctx context.Context, officialID *string) ([]
 	if err != nil {
 		return nil, err
 	}
-	overdue, err := s.DB.FindOverdueProblems(ctx, sc)
+	overdue, err := s.db.FindOverdueProblems(ctx, sc)
 	if err != nil {
 		return nil, err
 	}
-	pairings, err := s.DB.FindPairings(ctx, sc, domain.PairingFilter{ActiveOnly: true, OfficialID: deref(officialID)})
+	pairings, err := s.db.FindPairings(ctx, sc, domain.PairingFilter{ActiveOnly: true, OfficialID: deref(officialID)})
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func (s *Service) OverdueByOfficial(ctx context.Context, officialID *string) ([]
 			groups[o] = append(groups[o], pr)
 		}
 	}
-	officials, err := s.DB.FindOfficialsByIDs(ctx, sc, order)
+	officials, err := s.db.FindOfficialsByIDs(ctx, sc, order)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func (s *Service) OverdueByDepartment(ctx context.Context, department *string) (
 	if err != nil {
 		return nil, err
 	}
-	overdue, err := s.DB.FindOverdueProblems(ctx, sc)
+	overdue, err := s.db.FindOverdueProblems(ctx, sc)
 	if err != nil {
 		return nil, err
 	}

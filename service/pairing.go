@@ -14,7 +14,7 @@ func (s *Service) Pairings(ctx context.Context, f domain.PairingFilter) ([]*doma
 	if err != nil {
 		return nil, err
 	}
-	return s.DB.FindPairings(ctx, sc, f)
+	return s.db.FindPairings(ctx, sc, f)
 }
 
 // CreatePairingInput pairs an official with an enterprise.
@@ -42,14 +42,14 @@ func (s *Service) CreatePairing(ctx context.Context, in CreatePairingInput) (*do
 	if err := s.checkPairingRefs(ctx, p); err != nil {
 		return nil, err
 	}
-	active, err := s.DB.FindPairings(ctx, domain.Scope{All: true}, domain.PairingFilter{EnterpriseID: p.EnterpriseID, ActiveOnly: true})
+	active, err := s.db.FindPairings(ctx, domain.Scope{All: true}, domain.PairingFilter{EnterpriseID: p.EnterpriseID, ActiveOnly: true})
 	if err != nil {
 		return nil, err
 	}
 	if len(active) > 0 {
 		return nil, &domain.Error{Code: domain.ECONFLICT, Field: "enterpriseId", Message: "the enterprise already has an active pairing; end it first"}
 	}
-	if err := s.DB.CreatePairing(ctx, p); err != nil {
+	if err := s.db.CreatePairing(ctx, p); err != nil {
 		return nil, err
 	}
 	s.audit(ctx, domain.AuditPairingChanged, p.ID, fmt.Sprintf("created: enterprise %s, lead official %s", p.EnterpriseID, p.LeadOfficialID))
@@ -60,7 +60,7 @@ func (s *Service) CreatePairing(ctx context.Context, in CreatePairingInput) (*do
 // still in the programme.
 func (s *Service) checkPairingRefs(ctx context.Context, p *domain.Pairing) error {
 	all := domain.Scope{All: true}
-	e, err := s.DB.FindEnterpriseByID(ctx, all, p.EnterpriseID)
+	e, err := s.db.FindEnterpriseByID(ctx, all, p.EnterpriseID)
 	if err != nil {
 		return notFoundAs(err, "enterpriseId")
 	}
@@ -72,7 +72,7 @@ func (s *Service) checkPairingRefs(ctx context.Context, p *domain.Pairing) error
 		if i == 0 {
 			field = "leadOfficialId"
 		}
-		o, err := s.DB.FindOfficialByID(ctx, all, id)
+		o, err := s.db.FindOfficialByID(ctx, all, id)
 		if err != nil {
 			return notFoundAs(err, field)
 		}
@@ -106,14 +106,14 @@ func (s *Service) editPairing(ctx context.Context, id, change string, edit func(
 	if _, err := s.require(ctx, domain.RoleAdmin); err != nil {
 		return nil, err
 	}
-	p, err := s.DB.FindPairingByID(ctx, domain.Scope{All: true}, id)
+	p, err := s.db.FindPairingByID(ctx, domain.Scope{All: true}, id)
 	if err != nil {
 		return nil, err
 	}
 	if err := edit(p); err != nil {
 		return nil, err
 	}
-	if err := s.DB.UpdatePairing(ctx, p); err != nil {
+	if err := s.db.UpdatePairing(ctx, p); err != nil {
 		return nil, err
 	}
 	s.audit(ctx, domain.AuditPairingChanged, p.ID, change)

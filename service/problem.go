@@ -12,7 +12,7 @@ func (s *Service) Problem(ctx context.Context, id string) (*domain.Problem, erro
 	if err != nil {
 		return nil, err
 	}
-	return s.DB.FindProblemByID(ctx, sc, id)
+	return s.db.FindProblemByID(ctx, sc, id)
 }
 
 // Problems lists problems inside the caller's scope.
@@ -21,7 +21,7 @@ func (s *Service) Problems(ctx context.Context, f domain.ProblemFilter, sort dom
 	if err != nil {
 		return domain.Page[*domain.Problem]{}, err
 	}
-	return s.DB.FindProblems(ctx, sc, f, sort, page)
+	return s.db.FindProblems(ctx, sc, f, sort, page)
 }
 
 // ProblemsByIDs returns the problems among ids inside the caller's scope.
@@ -30,7 +30,7 @@ func (s *Service) ProblemsByIDs(ctx context.Context, ids []string) ([]*domain.Pr
 	if err != nil {
 		return nil, err
 	}
-	return s.DB.FindProblemsByIDs(ctx, sc, ids)
+	return s.db.FindProblemsByIDs(ctx, sc, ids)
 }
 
 // ProgressNotes returns the progress notes of problems inside the caller's scope.
@@ -39,7 +39,7 @@ func (s *Service) ProgressNotes(ctx context.Context, problemIDs []string) ([]*do
 	if err != nil {
 		return nil, err
 	}
-	return s.DB.FindProgressNotes(ctx, sc, problemIDs)
+	return s.db.FindProgressNotes(ctx, sc, problemIDs)
 }
 
 // ReportProblemInput is a newly reported difficulty.
@@ -78,7 +78,7 @@ func (s *Service) ReportProblem(ctx context.Context, in ReportProblemInput) (*do
 	if enterpriseID == "" {
 		return nil, domain.Invalid("enterpriseId", "enterpriseId is required")
 	}
-	e, err := s.DB.FindEnterpriseByID(ctx, sc, enterpriseID)
+	e, err := s.db.FindEnterpriseByID(ctx, sc, enterpriseID)
 	if err != nil {
 		return nil, notFoundAs(err, "enterpriseId")
 	}
@@ -91,7 +91,7 @@ func (s *Service) ReportProblem(ctx context.Context, in ReportProblemInput) (*do
 		return nil, err
 	}
 	pr.SetDeadlines(now, s.Deadlines)
-	return pr, s.DB.CreateProblem(ctx, pr)
+	return pr, s.db.CreateProblem(ctx, pr)
 }
 
 // UpdateProblemInput edits a problem's content; nil fields stay. Status and level
@@ -115,7 +115,7 @@ func (s *Service) UpdateProblem(ctx context.Context, id string, expectedVersion 
 	if err != nil {
 		return nil, err
 	}
-	pr, err := s.DB.FindProblemByID(ctx, sc, id)
+	pr, err := s.db.FindProblemByID(ctx, sc, id)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +137,7 @@ func (s *Service) UpdateProblem(ctx context.Context, id string, expectedVersion 
 		return nil, err
 	}
 	pr.Clocks = stampClocks(pr.Clocks, in.HLC, s.now(), before, problemContent(pr))
-	return pr, s.DB.UpdateProblem(ctx, pr)
+	return pr, s.db.UpdateProblem(ctx, pr)
 }
 
 // MayEditProblem says whether p may edit the content of pr (in scope): an
@@ -157,12 +157,12 @@ func (s *Service) DeleteProblem(ctx context.Context, id string) (*domain.Problem
 	if _, err := s.require(ctx, domain.RoleAdmin); err != nil {
 		return nil, err
 	}
-	pr, err := s.DB.FindProblemByID(ctx, domain.Scope{All: true}, id)
+	pr, err := s.db.FindProblemByID(ctx, domain.Scope{All: true}, id)
 	if err != nil {
 		return nil, err
 	}
 	pr.Deleted = true
-	return pr, s.DB.UpdateProblem(ctx, pr)
+	return pr, s.db.UpdateProblem(ctx, pr)
 }
 
 // AddProgressNote appends a note to a problem in the caller's scope. Notes are
@@ -175,7 +175,7 @@ func (s *Service) AddProgressNote(ctx context.Context, problemID, text string, c
 	if err != nil {
 		return nil, err
 	}
-	pr, err := s.DB.FindProblemByID(ctx, sc, problemID)
+	pr, err := s.db.FindProblemByID(ctx, sc, problemID)
 	if err != nil {
 		return nil, notFoundAs(err, "problemId")
 	}
@@ -188,13 +188,13 @@ func (s *Service) AddProgressNote(ctx context.Context, problemID, text string, c
 		return nil, err
 	}
 	n.ID = id
-	if err := s.DB.CreateProgressNote(ctx, n); err != nil {
+	if err := s.db.CreateProgressNote(ctx, n); err != nil {
 		return nil, err
 	}
 	// The note is part of the problem's history, which problemChanged
 	// subscribers show: tell them. The note is stored either way; a failure
 	// here only delays the event to the problem's next write.
-	if err := s.DB.TouchProblem(ctx, pr); err != nil {
+	if err := s.db.TouchProblem(ctx, pr); err != nil {
 		s.Log.WarnContext(ctx, "problem not touched after a note", "problem", pr.ID, "note", n.ID, "err", err)
 	}
 	return n, nil

@@ -56,7 +56,7 @@ func (s *Service) Quiz(ctx context.Context, id string) (*domain.Quiz, error) {
 	if err != nil {
 		return nil, err
 	}
-	q, err := s.DB.FindQuizByID(ctx, sc, p.OfficialID, id)
+	q, err := s.db.FindQuizByID(ctx, sc, p.OfficialID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func (s *Service) Quizzes(ctx context.Context, officialID *string, page domain.P
 	if sc.All {
 		who = deref(officialID)
 	}
-	pg, err := s.DB.FindQuizzes(ctx, sc, who, page)
+	pg, err := s.db.FindQuizzes(ctx, sc, who, page)
 	for _, q := range pg.Items {
 		ownResults(q, p)
 	}
@@ -101,7 +101,7 @@ func (s *Service) CreateQuiz(ctx context.Context, in QuizInput) (*domain.Quiz, e
 	if err := s.checkQuiz(ctx, q); err != nil {
 		return nil, err
 	}
-	return q, s.DB.CreateQuiz(ctx, q)
+	return q, s.db.CreateQuiz(ctx, q)
 }
 
 // RecordQuizResult records or corrects one official's result (leaders and admins).
@@ -109,7 +109,7 @@ func (s *Service) RecordQuizResult(ctx context.Context, id string, in QuizResult
 	if _, err := s.require(ctx, domain.RoleLeader, domain.RoleAdmin); err != nil {
 		return nil, err
 	}
-	q, err := s.DB.FindQuizByID(ctx, domain.Scope{All: true}, "", id)
+	q, err := s.db.FindQuizByID(ctx, domain.Scope{All: true}, "", id)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func (s *Service) RecordQuizResult(ctx context.Context, id string, in QuizResult
 	if err := s.checkQuiz(ctx, q); err != nil {
 		return nil, err
 	}
-	return q, s.DB.UpdateQuiz(ctx, q)
+	return q, s.db.UpdateQuiz(ctx, q)
 }
 
 func (s *Service) checkQuiz(ctx context.Context, q *domain.Quiz) error {
@@ -125,7 +125,7 @@ func (s *Service) checkQuiz(ctx context.Context, q *domain.Quiz) error {
 		return err
 	}
 	for _, r := range q.Results {
-		if _, err := s.DB.FindOfficialByID(ctx, domain.Scope{All: true}, r.OfficialID); err != nil {
+		if _, err := s.db.FindOfficialByID(ctx, domain.Scope{All: true}, r.OfficialID); err != nil {
 			return notFoundAs(err, "results.officialId")
 		}
 	}

@@ -14,5 +14,5 @@ func (s *Service) Ratings(ctx context.Context, f domain.RatingFilter) ([]*domain
 	if err != nil {
 		return nil, err
 	}
-	return s.DB.FindRatings(ctx, sc, f)
+	return s.db.FindRatings(ctx, sc, f)
 }

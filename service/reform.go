@@ -27,7 +27,7 @@ func (s *Service) RetireOfficial(ctx context.Context, id string, at *time.Time) 
 		return nil, err
 	}
 	all := domain.Scope{All: true}
-	o, err := s.DB.FindOfficialByID(ctx, all, id)
+	o, err := s.db.FindOfficialByID(ctx, all, id)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +41,7 @@ func (s *Service) RetireOfficial(ctx context.Context, id string, at *time.Time) 
 	if cur := o.CurrentPost(); cur != nil && when.Before(cur.From) {
 		return nil, domain.Invalid("at", "retirement cannot come before the current post began (%s)", cur.From.Format(time.DateOnly))
 	}
-	pairings, err := s.DB.FindPairings(ctx, all, domain.PairingFilter{OfficialID: id, ActiveOnly: true})
+	pairings, err := s.db.FindPairings(ctx, all, domain.PairingFilter{OfficialID: id, ActiveOnly: true})
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func (s *Service) RetireOfficial(ctx context.Context, id string, at *time.Time) 
 		if err != nil {
 			return nil, err
 		}
-		if err := s.DB.UpdatePairing(ctx, p); err != nil {
+		if err := s.db.UpdatePairing(ctx, p); err != nil {
 			return nil, err
 		}
 	}
@@ -62,7 +62,7 @@ func (s *Service) RetireOfficial(ctx context.Context, id string, at *time.Time) 
 		cur.To = &when
 	}
 	o.RetiredAt = &when
-	return o, s.DB.UpdateOfficial(ctx, o)
+	return o, s.db.UpdateOfficial(ctx, o)
 }
 
 // MarkEnterpriseLeft records that an enterprise left the county (admins only):
@@ -73,7 +73,7 @@ func (s *Service) MarkEnterpriseLeft(ctx context.Context, id string, at *time.Ti
 		return nil, err
 	}
 	all := domain.Scope{All: true}
-	e, err := s.DB.FindEnterpriseByID(ctx, all, id)
+	e, err := s.db.FindEnterpriseByID(ctx, all, id)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func (s *Service) MarkEnterpriseLeft(ctx context.Context, id string, at *time.Ti
 		return nil, err
 	}
 	e.Status = domain.EnterpriseLeft
-	return e, s.DB.UpdateEnterprise(ctx, e)
+	return e, s.db.UpdateEnterprise(ctx, e)
 }
 
 // RepairEnterpriseInput names the enterprise's new service.
@@ -120,7 +120,7 @@ func (s *Service) RepairEnterprise(ctx context.Context, in RepairEnterpriseInput
 	if err := s.checkPairingRefs(ctx, next); err != nil {
 		return nil, err
 	}
-	active, err := s.DB.FindPairings(ctx, domain.Scope{All: true}, domain.PairingFilter{EnterpriseID: in.EnterpriseID, ActiveOnly: true})
+	active, err := s.db.FindPairings(ctx, domain.Scope{All: true}, domain.PairingFilter{EnterpriseID: in.EnterpriseID, ActiveOnly: true})
 	if err != nil {
 		return nil, err
 	}
@@ -135,11 +135,11 @@ func (s *Service) RepairEnterprise(ctx context.Context, in RepairEnterpriseInput
 	if err := s.endActivePairings(ctx, in.EnterpriseID, domain.EndRepaired, when); err != nil {
 		return nil, err
 	}
-	return next, s.DB.CreatePairing(ctx, next)
+	return next, s.db.CreatePairing(ctx, next)
 }
 
 func (s *Service) endActivePairings(ctx context.Context, enterpriseID string, reason domain.PairingEndReason, at time.Time) error {
-	active, err := s.DB.FindPairings(ctx, domain.Scope{All: true}, domain.PairingFilter{EnterpriseID: enterpriseID, ActiveOnly: true})
+	active, err := s.db.FindPairings(ctx, domain.Scope{All: true}, domain.PairingFilter{EnterpriseID: enterpriseID, ActiveOnly: true})
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func (s *Service) endActivePairings(ctx context.Context, enterpriseID string, re
 		if err := p.End(reason, at); err != nil {
 			return err
 		}
-		if err := s.DB.UpdatePairing(ctx, p); err != nil {
+		if err := s.db.UpdatePairing(ctx, p); err != nil {
 			return err
 		}
 	}

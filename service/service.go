@@ -20,7 +20,7 @@ import (
 
 // Service is the application layer over one database.
 type Service struct {
-	DB     *store.DB
+	db     *store.DB
 	Tokens *auth.Tokens
 	// Revocations is the in-process set of revoked sessions and live connections.
 	Revocations *auth.Revocations
@@ -45,8 +45,17 @@ func New(db *store.DB, tokens *auth.Tokens, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{DB: db, Tokens: tokens, Revocations: auth.NewRevocations(nil), Log: log, Deadlines: domain.DefaultDeadlines, Now: time.Now}
+	return &Service{db: db, Tokens: tokens, Revocations: auth.NewRevocations(nil), Log: log, Deadlines: domain.DefaultDeadlines, Now: time.Now}
 }
+
+// Ping reports whether the database answers; the readiness probe uses it.
+func (s *Service) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
+
+// SyncStore is the database for the sync engine's own bookkeeping (change log,
+// push receipts, held rows, conflict records), which no use case here owns.
+// Everything else reaches the store through this package's methods, so that
+// authorization and the domain's rules cannot be skipped by accident.
+func (s *Service) SyncStore() *store.DB { return s.db }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
 
@@ -104,7 +113,7 @@ func (s *Service) ScopeOf(ctx context.Context, p *domain.Principal) (domain.Scop
 	case domain.RoleAdmin, domain.RoleLeader:
 		return domain.Scope{All: true, SpotChecks: true}, nil
 	case domain.RoleOfficial:
-		mine, err := s.DB.FindPairings(ctx, domain.Scope{All: true}, domain.PairingFilter{OfficialID: p.OfficialID, ActiveOnly: true})
+		mine, err := s.db.FindPairings(ctx, domain.Scope{All: true}, domain.PairingFilter{OfficialID: p.OfficialID, ActiveOnly: true})
 		if err != nil {
 			return domain.Scope{}, err
 		}
@@ -128,7 +137,7 @@ func (s *Service) withColleagues(ctx context.Context, sc domain.Scope) (domain.S
 	if len(sc.EnterpriseIDs) == 0 {
 		return sc, nil
 	}
-	all, err := s.DB.FindPairings(ctx, sc, domain.PairingFilter{})
+	all, err := s.db.FindPairings(ctx, sc, domain.PairingFilter{})
 	if err != nil {
 		return domain.Scope{}, err
 	}

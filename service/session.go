@@ -55,7 +55,7 @@ func (s *Service) startSession(ctx context.Context, u *domain.User) (*Session, e
 	secret, hash := newRefreshSecret()
 	sess := &domain.Session{ID: domain.NewID(), UserID: u.ID, Kind: domain.SessionLogin, RefreshHash: hash,
 		ExpiresAt: now.Add(RefreshTTL), LastUsedAt: now}
-	if err := s.DB.CreateSession(ctx, sess); err != nil {
+	if err := s.db.CreateSession(ctx, sess); err != nil {
 		return nil, err
 	}
 	return s.issue(u, sess, secret)
@@ -80,7 +80,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 	if !ok {
 		return nil, errBadRefresh
 	}
-	sess, err := s.DB.FindSessionByID(ctx, sid)
+	sess, err := s.db.FindSessionByID(ctx, sid)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.ENOTFOUND {
 			return nil, errBadRefresh
@@ -98,7 +98,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 	if testHookRefreshUserRead != nil {
 		readCtx = testHookRefreshUserRead(ctx)
 	}
-	u, err := s.DB.FindUserByID(readCtx, sess.UserID)
+	u, err := s.db.FindUserByID(readCtx, sess.UserID)
 	switch v, reason := refreshVerdict(u, err); v {
 	case refreshEnd:
 		if err := s.revoke(ctx, sess, reason); err != nil {
@@ -116,7 +116,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 	if limit := sess.CreatedAt.Add(MaxSessionAge); sess.ExpiresAt.After(limit) {
 		sess.ExpiresAt = limit
 	}
-	if err := s.DB.UpdateSession(ctx, sess); err != nil {
+	if err := s.db.UpdateSession(ctx, sess); err != nil {
 		if domain.ErrorCode(err) == domain.ECONFLICT {
 			// Someone rotated this token between our read and write: the same
 			// token was presented twice.
@@ -190,14 +190,14 @@ func (s *Service) revoke(ctx context.Context, sess *domain.Session, reason strin
 		}
 		now := s.now()
 		sess.RevokedAt, sess.RevokedReason = &now, reason
-		err := s.DB.UpdateSession(ctx, sess)
+		err := s.db.UpdateSession(ctx, sess)
 		if err == nil {
 			break
 		}
 		if domain.ErrorCode(err) != domain.ECONFLICT {
 			return err
 		}
-		if sess, err = s.DB.FindSessionByID(ctx, sess.ID); err != nil {
+		if sess, err = s.db.FindSessionByID(ctx, sess.ID); err != nil {
 			return err
 		}
 	}
@@ -218,7 +218,7 @@ func (s *Service) Logout(ctx context.Context, refreshToken *string) error {
 		if !ok {
 			return errBadRefresh
 		}
-		sess, err := s.DB.FindSessionByID(ctx, sid)
+		sess, err := s.db.FindSessionByID(ctx, sid)
 		if err != nil || subtle.ConstantTimeCompare([]byte(hashSecret(secret)), []byte(sess.RefreshHash)) != 1 {
 			// Knowing a session id is not enough to end someone's session.
 			return errBadRefresh
@@ -236,7 +236,7 @@ func (s *Service) Logout(ctx context.Context, refreshToken *string) error {
 	if p.SessionID == "" || p.Role == domain.RoleDashboard {
 		return domain.Invalid("refreshToken", "this credential has no session to sign out of")
 	}
-	sess, err := s.DB.FindSessionByID(ctx, p.SessionID)
+	sess, err := s.db.FindSessionByID(ctx, p.SessionID)
 	if err != nil {
 		return err
 	}
@@ -253,7 +253,7 @@ func (s *Service) RevokeSessions(ctx context.Context, userID string) (int, error
 	if _, err := s.require(ctx, domain.RoleAdmin); err != nil {
 		return 0, err
 	}
-	if _, err := s.DB.FindUserByID(ctx, userID); err != nil {
+	if _, err := s.db.FindUserByID(ctx, userID); err != nil {
 		return 0, err
 	}
 	n, err := s.revokeUserSessions(ctx, userID, "admin")
@@ -266,7 +266,7 @@ func (s *Service) RevokeSessions(ctx context.Context, userID string) (int, error
 
 func (s *Service) revokeUserSessions(ctx context.Context, userID, reason string) (int, error) {
 	now := s.now()
-	sessions, err := s.DB.FindSessions(ctx, store.SessionFilter{UserID: userID, Kind: domain.SessionLogin, ActiveAt: &now})
+	sessions, err := s.db.FindSessions(ctx, store.SessionFilter{UserID: userID, Kind: domain.SessionLogin, ActiveAt: &now})
 	if err != nil {
 		return 0, err
 	}
@@ -285,7 +285,7 @@ func (s *Service) revokeUserSessions(ctx context.Context, userID, reason string)
 func (s *Service) LoadRevocations(ctx context.Context) error {
 	// Access tokens of a session can outlive it by at most their TTL.
 	after := s.now().Add(-s.Tokens.TTL())
-	sessions, err := s.DB.FindSessions(ctx, store.SessionFilter{RevokedOnly: true, ExpiresAfter: &after})
+	sessions, err := s.db.FindSessions(ctx, store.SessionFilter{RevokedOnly: true, ExpiresAfter: &after})
 	if err != nil {
 		return err
 	}
@@ -323,7 +323,7 @@ func (s *Service) MySessions(ctx context.Context) ([]*domain.Session, error) {
 		return []*domain.Session{}, nil
 	}
 	now := s.now()
-	return s.DB.FindSessions(ctx, store.SessionFilter{UserID: p.UserID, Kind: domain.SessionLogin, ActiveAt: &now})
+	return s.db.FindSessions(ctx, store.SessionFilter{UserID: p.UserID, Kind: domain.SessionLogin, ActiveAt: &now})
 }
 
 // RevokeSession ends one login session: the caller's own, or anyone's for an
@@ -333,7 +333,7 @@ func (s *Service) RevokeSession(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	sess, err := s.DB.FindSessionByID(ctx, id)
+	sess, err := s.db.FindSessionByID(ctx, id)
 	if err != nil || sess.Kind != domain.SessionLogin || (sess.UserID != p.UserID && p.Role != domain.RoleAdmin) || p.Role == domain.RoleDashboard {
 		return domain.NotFound("session", id)
 	}

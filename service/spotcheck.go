@@ -26,7 +26,7 @@ func (s *Service) SpotCheck(ctx context.Context, id string) (*domain.SpotCheck, 
 	if err != nil {
 		return nil, err
 	}
-	return s.DB.FindSpotCheckByID(ctx, sc, id)
+	return s.db.FindSpotCheckByID(ctx, sc, id)
 }
 
 // SpotChecks lists spot checks inside the caller's scope.
@@ -35,7 +35,7 @@ func (s *Service) SpotChecks(ctx context.Context, f domain.SpotCheckFilter, page
 	if err != nil {
 		return domain.Page[*domain.SpotCheck]{}, err
 	}
-	return s.DB.FindSpotChecks(ctx, sc, f, page)
+	return s.db.FindSpotChecks(ctx, sc, f, page)
 }
 
 // SpotCheckInput records or edits a spot check; nil fields stay on update.
@@ -82,12 +82,12 @@ func (s *Service) CreateSpotCheck(ctx context.Context, in SpotCheckInput) (*doma
 	if err := c.Validate(s.now()); err != nil {
 		return nil, err
 	}
-	if _, err := s.DB.FindEnterpriseByID(ctx, domain.Scope{All: true}, c.EnterpriseID); err != nil {
+	if _, err := s.db.FindEnterpriseByID(ctx, domain.Scope{All: true}, c.EnterpriseID); err != nil {
 		return nil, notFoundAs(err, "enterpriseId")
 	}
 	// The check judges whoever led the enterprise's service on that day, even if
 	// the enterprise is re-paired later.
-	pairings, err := s.DB.FindPairings(ctx, domain.Scope{All: true}, domain.PairingFilter{EnterpriseID: c.EnterpriseID})
+	pairings, err := s.db.FindPairings(ctx, domain.Scope{All: true}, domain.PairingFilter{EnterpriseID: c.EnterpriseID})
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +96,7 @@ func (s *Service) CreateSpotCheck(ctx context.Context, in SpotCheckInput) (*doma
 			c.OfficialID = pr.LeadOfficialID
 		}
 	}
-	return c, s.DB.CreateSpotCheck(ctx, c)
+	return c, s.db.CreateSpotCheck(ctx, c)
 }
 
 // UpdateSpotCheck edits a spot check; its leader or an admin may.
@@ -132,7 +132,7 @@ func (s *Service) editSpotCheck(ctx context.Context, id string, expectedVersion 
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.DB.FindSpotCheckByID(ctx, domain.Scope{All: true}, id)
+	c, err := s.db.FindSpotCheckByID(ctx, domain.Scope{All: true}, id)
 	if err != nil {
 		return nil, err
 	}
@@ -145,5 +145,5 @@ func (s *Service) editSpotCheck(ctx context.Context, id string, expectedVersion 
 	if err := edit(c); err != nil {
 		return nil, err
 	}
-	return c, s.DB.UpdateSpotCheck(ctx, c)
+	return c, s.db.UpdateSpotCheck(ctx, c)
 }

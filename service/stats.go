@@ -36,7 +36,7 @@ func (s *Service) problemStats(ctx context.Context, sc domain.Scope, period doma
 		return nil, domain.Invalid("to", "the period must end after it starts")
 	}
 	st := &domain.ProblemStats{ComputedAt: s.now()}
-	counts, err := s.DB.CountProblems(ctx, sc, period)
+	counts, err := s.db.CountProblems(ctx, sc, period)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (s *Service) problemStats(ctx context.Context, sc domain.Scope, period doma
 		st.Add(c.Status, c.Count)
 	}
 
-	times, err := s.DB.FindProblemTimes(ctx, sc, period)
+	times, err := s.db.FindProblemTimes(ctx, sc, period)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func (s *Service) towns(ctx context.Context, sc domain.Scope, counts []store.Pro
 	for _, c := range counts {
 		ids = appendNew(ids, c.EnterpriseID)
 	}
-	ents, err := s.DB.FindEnterprisesByIDs(ctx, sc, ids)
+	ents, err := s.db.FindEnterprisesByIDs(ctx, sc, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +149,7 @@ func (s *Service) OfficialRanking(ctx context.Context, period domain.Period) ([]
 	if period.From != nil && period.To != nil && !period.From.Before(*period.To) {
 		return nil, domain.Invalid("to", "the period must end after it starts")
 	}
-	d, err := s.DB.RankingData(ctx)
+	d, err := s.db.RankingData(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ func (s *Service) Visit(ctx context.Context, id string) (*domain.Visit, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.DB.FindVisitByID(ctx, sc, id)
+	return s.db.FindVisitByID(ctx, sc, id)
 }
 
 // Visits lists visits inside the caller's scope.
@@ -22,7 +22,7 @@ func (s *Service) Visits(ctx context.Context, f domain.VisitFilter, page domain.
 	if err != nil {
 		return domain.Page[*domain.Visit]{}, err
 	}
-	return s.DB.FindVisits(ctx, sc, f, page)
+	return s.db.FindVisits(ctx, sc, f, page)
 }
 
 // VisitInput records or edits a visit; nil fields stay as they are on update.
@@ -55,7 +55,7 @@ func (s *Service) CreateVisit(ctx context.Context, in VisitInput) (*domain.Visit
 		}
 		v.OfficialID = p.OfficialID
 	case domain.RoleAdmin:
-		if _, err := s.DB.FindOfficialByID(ctx, sc, v.OfficialID); err != nil {
+		if _, err := s.db.FindOfficialByID(ctx, sc, v.OfficialID); err != nil {
 			return nil, notFoundAs(err, "officialId")
 		}
 	default:
@@ -67,18 +67,18 @@ func (s *Service) CreateVisit(ctx context.Context, in VisitInput) (*domain.Visit
 	if err := s.checkVisit(ctx, sc, v); err != nil {
 		return nil, err
 	}
-	return v, s.DB.CreateVisit(ctx, v)
+	return v, s.db.CreateVisit(ctx, v)
 }
 
 func (s *Service) checkVisit(ctx context.Context, sc domain.Scope, v *domain.Visit) error {
 	if err := v.Validate(s.now()); err != nil {
 		return err
 	}
-	if _, err := s.DB.FindEnterpriseByID(ctx, sc, v.EnterpriseID); err != nil {
+	if _, err := s.db.FindEnterpriseByID(ctx, sc, v.EnterpriseID); err != nil {
 		return notFoundAs(err, "enterpriseId")
 	}
 	if len(v.ProblemIDs) > 0 {
-		found, err := s.DB.FindProblemsByIDs(ctx, sc, v.ProblemIDs)
+		found, err := s.db.FindProblemsByIDs(ctx, sc, v.ProblemIDs)
 		if err != nil {
 			return err
 		}
@@ -127,7 +127,7 @@ func (s *Service) editVisit(ctx context.Context, id string, expectedVersion *int
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.DB.FindVisitByID(ctx, sc, id)
+	v, err := s.db.FindVisitByID(ctx, sc, id)
 	if err != nil {
 		return nil, err
 	}
@@ -140,5 +140,5 @@ func (s *Service) editVisit(ctx context.Context, id string, expectedVersion *int
 	if err := edit(sc, v); err != nil {
 		return nil, err
 	}
-	return v, s.DB.UpdateVisit(ctx, v)
+	return v, s.db.UpdateVisit(ctx, v)
 }

@@ -188,7 +188,7 @@ func (s *Service) watermark(ctx context.Context, woken <-chan struct{}, interval
 	if m.woken == woken && time.Since(m.at) < interval/2 {
 		return m.value, nil
 	}
-	v, err := s.DB.Watermark(ctx)
+	v, err := s.db.Watermark(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -257,7 +257,7 @@ func (s *Service) newWatcher(ctx context.Context) (*watcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	mark, err := s.DB.Watermark(ctx)
+	mark, err := s.db.Watermark(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -276,7 +276,7 @@ func (w *watcher) run(ctx context.Context, pull func(sc domain.Scope, upTo int64
 	for {
 		// Take the commit channel before reading the watermark, so a commit in
 		// between still wakes the next wait.
-		woken := w.s.DB.Committed()
+		woken := w.s.db.Committed()
 		mark, err := w.s.watermark(ctx, woken, interval)
 		if err == nil && mark > w.after {
 			var sc domain.Scope

@@ -27,7 +27,7 @@ func (s *Service) ApplyStep(ctx context.Context, id string, expectedVersion *int
 	if step.Action == domain.ActionNote {
 		return nil, domain.Invalid("action", "add notes with addProgressNote")
 	}
-	pr, err := s.DB.FindProblemByID(ctx, sc, id)
+	pr, err := s.db.FindProblemByID(ctx, sc, id)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +39,7 @@ func (s *Service) ApplyStep(ctx context.Context, id string, expectedVersion *int
 	if err != nil {
 		return nil, err
 	}
-	if err := s.DB.UpdateProblem(ctx, pr); err != nil {
+	if err := s.db.UpdateProblem(ctx, pr); err != nil {
 		return nil, err
 	}
 	entry.ID = domain.HistoryEntryID(pr.ID, pr.Version)
@@ -56,7 +56,7 @@ func (s *Service) ApplyStep(ctx context.Context, id string, expectedVersion *int
 func (s *Service) appendHistory(ctx context.Context, n *domain.ProgressNote) error {
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		err = s.DB.CreateProgressNote(ctx, n)
+		err = s.db.CreateProgressNote(ctx, n)
 		if err == nil || domain.ErrorCode(err) == domain.ECONFLICT {
 			return nil
 		}
@@ -140,12 +140,12 @@ func (s *Service) judge(ctx context.Context, id string, expectedVersion *int, st
 		return pr, err
 	}
 	r.ID, r.ProblemID, r.EnterpriseID, r.At = domain.RatingID(pr.ID, pr.Version), pr.ID, pr.EnterpriseID, s.now()
-	lead, err := s.DB.FindPairings(ctx, domain.Scope{All: true}, domain.PairingFilter{EnterpriseID: pr.EnterpriseID, ActiveOnly: true})
+	lead, err := s.db.FindPairings(ctx, domain.Scope{All: true}, domain.PairingFilter{EnterpriseID: pr.EnterpriseID, ActiveOnly: true})
 	if err == nil && len(lead) > 0 {
 		r.OfficialID = lead[0].LeadOfficialID
 	}
 	if err == nil {
-		err = s.DB.CreateRating(ctx, r)
+		err = s.db.CreateRating(ctx, r)
 	}
 	if err != nil && domain.ErrorCode(err) != domain.ECONFLICT {
 		s.Log.ErrorContext(ctx, "rating lost", "problem", pr.ID, "version", pr.Version, "score", r.Score, "err", err)

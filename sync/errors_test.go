@@ -97,7 +97,7 @@ func TestPushRowErrors(t *testing.T) {
 			t.Errorf("rejection %d = %+v, want code %s", i, r, want[i])
 		}
 	}
-	if _, err := v.svc.DB.FindProblemByID(zhou, domain.Scope{All: true}, good.ID); err != nil {
+	if _, err := v.db.FindProblemByID(zhou, domain.Scope{All: true}, good.ID); err != nil {
 		t.Fatalf("the good row was not applied among bad ones: %v", err)
 	}
 }

@@ -44,7 +44,7 @@ func TestScopeChangeCatchUp(t *testing.T) {
 	}
 
 	// Pairings change: 良盛元 goes to 朱立军, 周世岳 takes the new enterprise.
-	pairings, err := v.svc.DB.FindPairings(context.Background(), domain.Scope{All: true}, domain.PairingFilter{EnterpriseID: oldEnt, ActiveOnly: true})
+	pairings, err := v.db.FindPairings(context.Background(), domain.Scope{All: true}, domain.PairingFilter{EnterpriseID: oldEnt, ActiveOnly: true})
 	if err != nil || len(pairings) != 1 {
 		t.Fatalf("pairings of %s: %v %v", oldEnt, pairings, err)
 	}

@@ -81,7 +81,7 @@ func New(svc *service.Service) *Engine {
 	return &Engine{Svc: svc, Log: svc.Log, StaleReceipt: time.Minute, PollInterval: 2 * time.Second, MaxHeld: DefaultMaxHeld, MaxWalk: 5000}
 }
 
-func (e *Engine) db() *store.DB { return e.Svc.DB }
+func (e *Engine) db() *store.DB { return e.Svc.SyncStore() }
 
 // key returns the checkpoint signing key, read from the database once.
 func (e *Engine) key(ctx context.Context) ([]byte, error) {

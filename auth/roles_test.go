@@ -8,7 +8,7 @@ import (
 	"github.com/lianqi/lianqi/domain"
 )
 
-func TestHasRole(t *testing.T) {
+func TestRequireRole(t *testing.T) {
 	as := func(r domain.Role) context.Context {
 		return domain.WithPrincipal(context.Background(), &domain.Principal{UserID: "u", Role: r})
 	}
@@ -31,23 +31,18 @@ func TestHasRole(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			called := false
-			next := func(ctx context.Context) (any, error) {
-				called = true
-				return "resolved", nil
-			}
-			res, err := HasRole(tt.ctx, nil, next, tt.roles)
+			p, err := RequireRole(tt.ctx, tt.roles)
 			if c := domain.ErrorCode(err); c != tt.wantCode {
 				t.Fatalf("code = %q, want %q (err %v)", c, tt.wantCode, err)
 			}
 			if tt.wantCode == "" {
-				if !called || res != "resolved" {
-					t.Fatalf("next not run: called=%v res=%v", called, res)
+				if p == nil || p.UserID != "u" {
+					t.Fatalf("principal = %+v, want the caller", p)
 				}
 				return
 			}
-			if called {
-				t.Fatal("next ran despite refusal")
+			if p != nil {
+				t.Fatal("a refused caller was returned")
 			}
 			msg := domain.ErrorMessage(err)
 			if tt.wantMsg != "" && msg != tt.wantMsg {
