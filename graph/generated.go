@@ -61,6 +61,14 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	ArticleFigure struct {
+		Article func(childComplexity int) int
+		AsOf    func(childComplexity int) int
+		Key     func(childComplexity int) int
+		Label   func(childComplexity int) int
+		Live    func(childComplexity int) int
+	}
+
 	AuditEvent struct {
 		Action    func(childComplexity int) int
 		ActorID   func(childComplexity int) int
@@ -264,6 +272,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	OfficialLoad struct {
+		Enterprises func(childComplexity int) int
+		Official    func(childComplexity int) int
+	}
+
 	OfficialOverdue struct {
 		Official func(childComplexity int) int
 		Problems func(childComplexity int) int
@@ -414,6 +427,18 @@ type ComplexityRoot struct {
 		Withdrawn             func(childComplexity int) int
 	}
 
+	ProgrammeShape struct {
+		ActivePairings             func(childComplexity int) int
+		ArticleFigures             func(childComplexity int) int
+		Chiefs                     func(childComplexity int) int
+		Firms                      func(childComplexity int) int
+		OfficialsLeadingSeveral    func(childComplexity int) int
+		OfficialsWithoutEnterprise func(childComplexity int) int
+		ProblemsCollected          func(childComplexity int) int
+		ProblemsResolved           func(childComplexity int) int
+		UnpairedEnterprises        func(childComplexity int) int
+	}
+
 	ProgressNote struct {
 		At          func(childComplexity int) int
 		AuthorID    func(childComplexity int) int
@@ -474,6 +499,7 @@ type ComplexityRoot struct {
 		Problem             func(childComplexity int, id string) int
 		ProblemStats        func(childComplexity int, from *time.Time, to *time.Time) int
 		Problems            func(childComplexity int, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) int
+		ProgrammeShape      func(childComplexity int) int
 		PullEnterprises     func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
 		PullOfficials       func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
 		PullPairings        func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
@@ -849,6 +875,7 @@ type QueryResolver interface {
 	Ratings(ctx context.Context, filter *domain.RatingFilter) ([]*domain.Rating, error)
 	Quizzes(ctx context.Context, first *int, after *string, officialID *string) (*model.QuizConnection, error)
 	Quiz(ctx context.Context, id string) (*domain.Quiz, error)
+	ProgrammeShape(ctx context.Context) (*domain.ProgrammeShape, error)
 	AuditLog(ctx context.Context, first *int, after *string, filter *domain.AuditFilter) (*model.AuditEventConnection, error)
 	MySessions(ctx context.Context) ([]*domain.Session, error)
 	DashboardTokens(ctx context.Context, includeInactive *bool) ([]*domain.Session, error)
@@ -924,6 +951,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "ArticleFigure.article":
+		if e.ComplexityRoot.ArticleFigure.Article == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArticleFigure.Article(childComplexity), true
+	case "ArticleFigure.asOf":
+		if e.ComplexityRoot.ArticleFigure.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArticleFigure.AsOf(childComplexity), true
+	case "ArticleFigure.key":
+		if e.ComplexityRoot.ArticleFigure.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArticleFigure.Key(childComplexity), true
+	case "ArticleFigure.label":
+		if e.ComplexityRoot.ArticleFigure.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArticleFigure.Label(childComplexity), true
+	case "ArticleFigure.live":
+		if e.ComplexityRoot.ArticleFigure.Live == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArticleFigure.Live(childComplexity), true
 
 	case "AuditEvent.action":
 		if e.ComplexityRoot.AuditEvent.Action == nil {
@@ -2028,6 +2086,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OfficialEdge.Node(childComplexity), true
 
+	case "OfficialLoad.enterprises":
+		if e.ComplexityRoot.OfficialLoad.Enterprises == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialLoad.Enterprises(childComplexity), true
+	case "OfficialLoad.official":
+		if e.ComplexityRoot.OfficialLoad.Official == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialLoad.Official(childComplexity), true
+
 	case "OfficialOverdue.official":
 		if e.ComplexityRoot.OfficialOverdue.Official == nil {
 			break
@@ -2690,6 +2761,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProblemStats.Withdrawn(childComplexity), true
 
+	case "ProgrammeShape.activePairings":
+		if e.ComplexityRoot.ProgrammeShape.ActivePairings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammeShape.ActivePairings(childComplexity), true
+	case "ProgrammeShape.articleFigures":
+		if e.ComplexityRoot.ProgrammeShape.ArticleFigures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammeShape.ArticleFigures(childComplexity), true
+	case "ProgrammeShape.chiefs":
+		if e.ComplexityRoot.ProgrammeShape.Chiefs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammeShape.Chiefs(childComplexity), true
+	case "ProgrammeShape.firms":
+		if e.ComplexityRoot.ProgrammeShape.Firms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammeShape.Firms(childComplexity), true
+	case "ProgrammeShape.officialsLeadingSeveral":
+		if e.ComplexityRoot.ProgrammeShape.OfficialsLeadingSeveral == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammeShape.OfficialsLeadingSeveral(childComplexity), true
+	case "ProgrammeShape.officialsWithoutEnterprise":
+		if e.ComplexityRoot.ProgrammeShape.OfficialsWithoutEnterprise == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammeShape.OfficialsWithoutEnterprise(childComplexity), true
+	case "ProgrammeShape.problemsCollected":
+		if e.ComplexityRoot.ProgrammeShape.ProblemsCollected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammeShape.ProblemsCollected(childComplexity), true
+	case "ProgrammeShape.problemsResolved":
+		if e.ComplexityRoot.ProgrammeShape.ProblemsResolved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammeShape.ProblemsResolved(childComplexity), true
+	case "ProgrammeShape.unpairedEnterprises":
+		if e.ComplexityRoot.ProgrammeShape.UnpairedEnterprises == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammeShape.UnpairedEnterprises(childComplexity), true
+
 	case "ProgressNote.at":
 		if e.ComplexityRoot.ProgressNote.At == nil {
 			break
@@ -3042,6 +3168,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Problems(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*domain.ProblemFilter), args["orderBy"].(*domain.ProblemSort)), true
+	case "Query.programmeShape":
+		if e.ComplexityRoot.Query.ProgrammeShape == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ProgrammeShape(childComplexity), true
 	case "Query.pullEnterprises":
 		if e.ComplexityRoot.Query.PullEnterprises == nil {
 			break
@@ -4335,7 +4467,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/enterprise.graphqls" "schema/judgement.graphqls" "schema/official.graphqls" "schema/problem.graphqls" "schema/reform.graphqls" "schema/schema.graphqls" "schema/security.graphqls" "schema/stats.graphqls" "schema/subscription.graphqls" "schema/sync.graphqls" "schema/visit.graphqls" "schema/workflow.graphqls"
+//go:embed "schema/enterprise.graphqls" "schema/judgement.graphqls" "schema/official.graphqls" "schema/problem.graphqls" "schema/programme.graphqls" "schema/reform.graphqls" "schema/schema.graphqls" "schema/security.graphqls" "schema/stats.graphqls" "schema/subscription.graphqls" "schema/sync.graphqls" "schema/visit.graphqls" "schema/workflow.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -4351,6 +4483,7 @@ var sources = []*ast.Source{
 	{Name: "schema/judgement.graphqls", Input: sourceData("schema/judgement.graphqls"), BuiltIn: false},
 	{Name: "schema/official.graphqls", Input: sourceData("schema/official.graphqls"), BuiltIn: false},
 	{Name: "schema/problem.graphqls", Input: sourceData("schema/problem.graphqls"), BuiltIn: false},
+	{Name: "schema/programme.graphqls", Input: sourceData("schema/programme.graphqls"), BuiltIn: false},
 	{Name: "schema/reform.graphqls", Input: sourceData("schema/reform.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
 	{Name: "schema/security.graphqls", Input: sourceData("schema/security.graphqls"), BuiltIn: false},
@@ -4365,6 +4498,22 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_ArticleFigure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_ArticleFigure_key(ctx, field)
+	case "label":
+		return ec.fieldContext_ArticleFigure_label(ctx, field)
+	case "article":
+		return ec.fieldContext_ArticleFigure_article(ctx, field)
+	case "asOf":
+		return ec.fieldContext_ArticleFigure_asOf(ctx, field)
+	case "live":
+		return ec.fieldContext_ArticleFigure_live(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ArticleFigure", field.Name)
+}
 
 func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -4682,6 +4831,16 @@ func (ec *executionContext) childFields_OfficialEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type OfficialEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_OfficialLoad(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "official":
+		return ec.fieldContext_OfficialLoad_official(ctx, field)
+	case "enterprises":
+		return ec.fieldContext_OfficialLoad_enterprises(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OfficialLoad", field.Name)
+}
+
 func (ec *executionContext) childFields_OfficialOverdue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "official":
@@ -4980,6 +5139,30 @@ func (ec *executionContext) childFields_ProblemStats(ctx context.Context, field 
 		return ec.fieldContext_ProblemStats_computedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProblemStats", field.Name)
+}
+
+func (ec *executionContext) childFields_ProgrammeShape(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "unpairedEnterprises":
+		return ec.fieldContext_ProgrammeShape_unpairedEnterprises(ctx, field)
+	case "officialsWithoutEnterprise":
+		return ec.fieldContext_ProgrammeShape_officialsWithoutEnterprise(ctx, field)
+	case "officialsLeadingSeveral":
+		return ec.fieldContext_ProgrammeShape_officialsLeadingSeveral(ctx, field)
+	case "chiefs":
+		return ec.fieldContext_ProgrammeShape_chiefs(ctx, field)
+	case "firms":
+		return ec.fieldContext_ProgrammeShape_firms(ctx, field)
+	case "activePairings":
+		return ec.fieldContext_ProgrammeShape_activePairings(ctx, field)
+	case "problemsCollected":
+		return ec.fieldContext_ProgrammeShape_problemsCollected(ctx, field)
+	case "problemsResolved":
+		return ec.fieldContext_ProgrammeShape_problemsResolved(ctx, field)
+	case "articleFigures":
+		return ec.fieldContext_ProgrammeShape_articleFigures(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProgrammeShape", field.Name)
 }
 
 func (ec *executionContext) childFields_ProgressNote(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7675,6 +7858,121 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _ArticleFigure_key(ctx context.Context, field graphql.CollectedField, obj *domain.ArticleFigure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArticleFigure_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArticleFigure_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ArticleFigure", field, false, false, "String")
+}
+
+func (ec *executionContext) _ArticleFigure_label(ctx context.Context, field graphql.CollectedField, obj *domain.ArticleFigure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArticleFigure_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArticleFigure_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ArticleFigure", field, false, false, "String")
+}
+
+func (ec *executionContext) _ArticleFigure_article(ctx context.Context, field graphql.CollectedField, obj *domain.ArticleFigure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArticleFigure_article(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Article, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArticleFigure_article(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ArticleFigure", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ArticleFigure_asOf(ctx context.Context, field graphql.CollectedField, obj *domain.ArticleFigure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArticleFigure_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArticleFigure_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ArticleFigure", field, false, false, "String")
+}
+
+func (ec *executionContext) _ArticleFigure_live(ctx context.Context, field graphql.CollectedField, obj *domain.ArticleFigure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArticleFigure_live(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Live, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArticleFigure_live(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ArticleFigure", field, false, false, "Int")
+}
 
 func (ec *executionContext) _AuditEvent_id(ctx context.Context, field graphql.CollectedField, obj *domain.AuditEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -12894,6 +13192,88 @@ func (ec *executionContext) fieldContext_OfficialEdge_node(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _OfficialLoad_official(ctx context.Context, field graphql.CollectedField, obj *domain.OfficialLoad) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialLoad_official(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Official, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Official) graphql.Marshaler {
+			return ec.marshalNOfficial2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficial(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialLoad_official(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialLoad",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfficialLoad_enterprises(ctx context.Context, field graphql.CollectedField, obj *domain.OfficialLoad) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialLoad_enterprises(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enterprises, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNDashboardGrant2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐGrant(ctx, "PROBLEMS_READ")
+				if err != nil {
+					var zeroVal []*domain.Enterprise
+					return zeroVal, err
+				}
+				if ec.Directives.Grant == nil {
+					var zeroVal []*domain.Enterprise
+					return zeroVal, errors.New("directive grant is not implemented")
+				}
+				return ec.Directives.Grant(ctx, obj, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Enterprise) graphql.Marshaler {
+			return ec.marshalNEnterprise2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterpriseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialLoad_enterprises(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialLoad",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enterprise(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OfficialOverdue_official(ctx context.Context, field graphql.CollectedField, obj *service.OfficialOverdue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15873,6 +16253,267 @@ func (ec *executionContext) fieldContext_ProblemStats_computedAt(_ context.Conte
 	return graphql.NewScalarFieldContext("ProblemStats", field, false, false, "Time")
 }
 
+func (ec *executionContext) _ProgrammeShape_unpairedEnterprises(ctx context.Context, field graphql.CollectedField, obj *domain.ProgrammeShape) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgrammeShape_unpairedEnterprises(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnpairedEnterprises, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNDashboardGrant2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐGrant(ctx, "PROBLEMS_READ")
+				if err != nil {
+					var zeroVal []*domain.Enterprise
+					return zeroVal, err
+				}
+				if ec.Directives.Grant == nil {
+					var zeroVal []*domain.Enterprise
+					return zeroVal, errors.New("directive grant is not implemented")
+				}
+				return ec.Directives.Grant(ctx, obj, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Enterprise) graphql.Marshaler {
+			return ec.marshalNEnterprise2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterpriseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgrammeShape_unpairedEnterprises(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgrammeShape",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enterprise(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProgrammeShape_officialsWithoutEnterprise(ctx context.Context, field graphql.CollectedField, obj *domain.ProgrammeShape) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgrammeShape_officialsWithoutEnterprise(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OfficialsWithoutEnterprise, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Official) graphql.Marshaler {
+			return ec.marshalNOfficial2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficialᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgrammeShape_officialsWithoutEnterprise(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgrammeShape",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProgrammeShape_officialsLeadingSeveral(ctx context.Context, field graphql.CollectedField, obj *domain.ProgrammeShape) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgrammeShape_officialsLeadingSeveral(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OfficialsLeadingSeveral, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.OfficialLoad) graphql.Marshaler {
+			return ec.marshalNOfficialLoad2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficialLoadᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgrammeShape_officialsLeadingSeveral(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgrammeShape",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfficialLoad(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProgrammeShape_chiefs(ctx context.Context, field graphql.CollectedField, obj *domain.ProgrammeShape) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgrammeShape_chiefs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Chiefs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgrammeShape_chiefs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgrammeShape", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgrammeShape_firms(ctx context.Context, field graphql.CollectedField, obj *domain.ProgrammeShape) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgrammeShape_firms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Firms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgrammeShape_firms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgrammeShape", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgrammeShape_activePairings(ctx context.Context, field graphql.CollectedField, obj *domain.ProgrammeShape) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgrammeShape_activePairings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActivePairings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgrammeShape_activePairings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgrammeShape", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgrammeShape_problemsCollected(ctx context.Context, field graphql.CollectedField, obj *domain.ProgrammeShape) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgrammeShape_problemsCollected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProblemsCollected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgrammeShape_problemsCollected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgrammeShape", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgrammeShape_problemsResolved(ctx context.Context, field graphql.CollectedField, obj *domain.ProgrammeShape) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgrammeShape_problemsResolved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProblemsResolved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgrammeShape_problemsResolved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgrammeShape", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgrammeShape_articleFigures(ctx context.Context, field graphql.CollectedField, obj *domain.ProgrammeShape) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgrammeShape_articleFigures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArticleFigures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.ArticleFigure) graphql.Marshaler {
+			return ec.marshalNArticleFigure2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐArticleFigureᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgrammeShape_articleFigures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgrammeShape",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ArticleFigure(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ProgressNote_id(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17501,6 +18142,56 @@ func (ec *executionContext) fieldContext_Query_quiz(ctx context.Context, field g
 	if fc.Args, err = ec.field_Query_quiz_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_programmeShape(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_programmeShape(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ProgrammeShape(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "LEADER"})
+				if err != nil {
+					var zeroVal *domain.ProgrammeShape
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *domain.ProgrammeShape
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.ProgrammeShape) graphql.Marshaler {
+			return ec.marshalNProgrammeShape2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProgrammeShape(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_programmeShape(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgrammeShape(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -26007,6 +26698,59 @@ func UnmarshalVisitPushRow(ctx context.Context, raw any) (sync1.VisitRow, error)
 
 // region    **************************** object.gotpl ****************************
 
+var articleFigureImplementors = []string{"ArticleFigure"}
+
+func (ec *executionContext) _ArticleFigure(ctx context.Context, sel ast.SelectionSet, obj *domain.ArticleFigure) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, articleFigureImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ArticleFigure")
+		case "key":
+			out.Values[i] = ec._ArticleFigure_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._ArticleFigure_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "article":
+			out.Values[i] = ec._ArticleFigure_article(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "asOf":
+			out.Values[i] = ec._ArticleFigure_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "live":
+			out.Values[i] = ec._ArticleFigure_live(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var auditEventImplementors = []string{"AuditEvent"}
 
 func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSet, obj *domain.AuditEvent) graphql.Marshaler {
@@ -27383,6 +28127,44 @@ func (ec *executionContext) _OfficialEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var officialLoadImplementors = []string{"OfficialLoad"}
+
+func (ec *executionContext) _OfficialLoad(ctx context.Context, sel ast.SelectionSet, obj *domain.OfficialLoad) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, officialLoadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OfficialLoad")
+		case "official":
+			out.Values[i] = ec._OfficialLoad_official(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enterprises":
+			out.Values[i] = ec._OfficialLoad_enterprises(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var officialOverdueImplementors = []string{"OfficialOverdue"}
 
 func (ec *executionContext) _OfficialOverdue(ctx context.Context, sel ast.SelectionSet, obj *service.OfficialOverdue) graphql.Marshaler {
@@ -28328,6 +29110,79 @@ func (ec *executionContext) _ProblemStats(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var programmeShapeImplementors = []string{"ProgrammeShape"}
+
+func (ec *executionContext) _ProgrammeShape(ctx context.Context, sel ast.SelectionSet, obj *domain.ProgrammeShape) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, programmeShapeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProgrammeShape")
+		case "unpairedEnterprises":
+			out.Values[i] = ec._ProgrammeShape_unpairedEnterprises(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "officialsWithoutEnterprise":
+			out.Values[i] = ec._ProgrammeShape_officialsWithoutEnterprise(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "officialsLeadingSeveral":
+			out.Values[i] = ec._ProgrammeShape_officialsLeadingSeveral(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "chiefs":
+			out.Values[i] = ec._ProgrammeShape_chiefs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firms":
+			out.Values[i] = ec._ProgrammeShape_firms(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "activePairings":
+			out.Values[i] = ec._ProgrammeShape_activePairings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "problemsCollected":
+			out.Values[i] = ec._ProgrammeShape_problemsCollected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "problemsResolved":
+			out.Values[i] = ec._ProgrammeShape_problemsResolved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "articleFigures":
+			out.Values[i] = ec._ProgrammeShape_articleFigures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var progressNoteImplementors = []string{"ProgressNote"}
 
 func (ec *executionContext) _ProgressNote(ctx context.Context, sel ast.SelectionSet, obj *domain.ProgressNote) graphql.Marshaler {
@@ -28721,6 +29576,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_quiz(ctx, field)
+				})
+		case "programmeShape":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_programmeShape(ctx, field)
 				})
 		case "auditLog":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -30749,6 +31610,26 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNArticleFigure2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐArticleFigure(ctx context.Context, sel ast.SelectionSet, v domain.ArticleFigure) graphql.Marshaler {
+	return ec._ArticleFigure(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNArticleFigure2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐArticleFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.ArticleFigure) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNArticleFigure2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐArticleFigure(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNAuditEvent2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐAuditEvent(ctx context.Context, sel ast.SelectionSet, v *domain.AuditEvent) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuditEvent!")
@@ -30931,6 +31812,22 @@ func (ec *executionContext) marshalNDepartmentOverdue2ᚖgithubᚗcomᚋlianqi�
 		return graphql.Null
 	}
 	return ec._DepartmentOverdue(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEnterprise2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterpriseᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Enterprise) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEnterprise2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterprise(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNEnterprise2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterprise(ctx context.Context, sel ast.SelectionSet, v *domain.Enterprise) graphql.Marshaler {
@@ -31240,6 +32137,30 @@ func (ec *executionContext) marshalNOfficialEdge2ᚖgithubᚗcomᚋlianqiᚋlian
 	return ec._OfficialEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNOfficialLoad2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficialLoadᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.OfficialLoad) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOfficialLoad2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficialLoad(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOfficialLoad2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficialLoad(ctx context.Context, sel ast.SelectionSet, v *domain.OfficialLoad) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OfficialLoad!")
+		return graphql.Null
+	}
+	return ec._OfficialLoad(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNOfficialOverdue2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐOfficialOverdueᚄ(ctx context.Context, sel ast.SelectionSet, v []*service.OfficialOverdue) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -31527,6 +32448,14 @@ func (ec *executionContext) unmarshalNProblemStatus2githubᚗcomᚋlianqiᚋlian
 
 func (ec *executionContext) marshalNProblemStatus2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemStatus(ctx context.Context, sel ast.SelectionSet, v domain.ProblemStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNProgrammeShape2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProgrammeShape(ctx context.Context, sel ast.SelectionSet, v *domain.ProgrammeShape) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProgrammeShape!")
+		return graphql.Null
+	}
+	return ec._ProgrammeShape(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNProgressNote2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProgressNoteᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.ProgressNote) graphql.Marshaler {

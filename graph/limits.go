@@ -54,6 +54,7 @@ const (
 var fieldCosts = map[string]int{
 	"Query.problemStats":        statsCost,
 	"Query.officialRanking":     statsCost,
+	"Query.programmeShape":      statsCost,
 	"Query.overdueByOfficial":   statsCost,
 	"Query.overdueByDepartment": statsCost,
 	"Query.syncChecksum":        statsCost,

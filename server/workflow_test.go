@@ -112,8 +112,8 @@ func TestAdminBuildsAPairingAndTheOfficialServesIt(t *testing.T) {
 		t.Fatalf("after the reform the official lost the enterprise: %q", code)
 	}
 
-	// Ending the pairing takes the enterprise out of the official's scope at once.
-	s.as("admin", `mutation($id:ID!){endPairing(id:$id,reason:OFFICIAL_RETIRED){endedAt}}`, map[string]any{"id": pr.CreatePairing.ID}).decode(t, &struct{}{})
+	// Retirement ends the pairing and takes the enterprise out of the official's scope at once.
+	s.as("admin", `mutation($o:ID!){retireOfficial(id:$o){retiredAt}}`, map[string]any{"o": oid}).decode(t, &struct{}{})
 	if code := s.post(lisi, `query($p:ID!){problem(id:$p){title}}`, map[string]any{"p": p.ID}).code(); code != "NOT_FOUND" {
 		t.Fatalf("after the pairing ended: %q, want NOT_FOUND", code)
 	}
