@@ -48,7 +48,8 @@ func TestAdminBuildsAPairingAndTheOfficialServesIt(t *testing.T) {
 	s.post(lisi, `mutation($e:ID){reportProblem(input:{enterpriseId:$e,category:INFRASTRUCTURE,title:"茶园基地道路硬化",description:"4.1公里机耕路需要硬化",tags:["道路"]}){id status level version}}`,
 		map[string]any{"e": eid}).decode(t, &rep)
 	p := rep.ReportProblem
-	if p.Status != "REPORTED" || p.Level != "L1" || p.Version != 1 {
+	// Recorded by the chief himself: acknowledged by that act.
+	if p.Status != "ACKNOWLEDGED" || p.Level != "L1" || p.Version != 1 {
 		t.Fatalf("new problem = %+v", p)
 	}
 	s.post(lisi, `mutation($p:ID!){addProgressNote(problemId:$p,text:"已联系交通运输局"){id}}`, map[string]any{"p": p.ID}).decode(t, &struct{}{})
