@@ -155,7 +155,7 @@ func TestRankingPerverseCases(t *testing.T) {
 	t.Run("SelfRecordedIsAcknowledgedAndCollected", func(t *testing.T) {
 		var rep struct {
 			ReportProblem struct {
-				ID, Status string
+				ID, Status  string
 				RespondedAt *string
 				History     []struct{ Kind, Text string }
 			}
