@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -396,5 +397,60 @@ func checkWorkflow(t *testing.T, ctx context.Context, db *store.DB) {
 	}
 	if len(qs) != 1 || len(qs[0].Results) < 5 {
 		t.Errorf("quizzes = %+v", qs)
+	}
+}
+
+// TestDemoDoesNotOverclaim: every record the demo creates says where it comes
+// from, every phone number is an obviously fictional one, and a difficulty an
+// official recorded himself stands acknowledged, as the service would leave it.
+func TestDemoDoesNotOverclaim(t *testing.T) {
+	now := time.Date(2026, time.March, 14, 10, 0, 0, 0, cst)
+	d, err := build(now, "$2a$10$notarealhash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sourced := func(kind, name, src string) {
+		if !strings.HasPrefix(src, "article: ") && !strings.HasPrefix(src, "demo: ") {
+			t.Errorf("%s %s: source %q, want article: … or demo: …", kind, name, src)
+		}
+	}
+	fictional := func(who, phone string) {
+		if phone != "" && !strings.HasPrefix(phone, "138-0000-") {
+			t.Errorf("%s has phone %q: not an obviously fictional number", who, phone)
+		}
+	}
+	for _, e := range d.enterprises {
+		sourced("enterprise", e.Name, e.Source)
+		fictional(e.Contact.Name, e.Contact.Phone)
+	}
+	for _, o := range d.officials {
+		sourced("official", o.Name, o.Source)
+		fictional(o.Name, o.Phone)
+	}
+	for _, p := range d.pairings {
+		sourced("pairing", p.ID, p.Source)
+	}
+	officials := map[string]bool{}
+	for _, u := range d.users {
+		officials[u.ID] = u.OfficialID != ""
+	}
+	for _, p := range d.problems {
+		sourced("problem", p.Title, p.Source)
+		if officials[p.ReportedByUserID] && p.Status == domain.StatusReported {
+			t.Errorf("problem %s was recorded by an official but is still REPORTED", p.Title)
+		}
+	}
+	// The article's dated events keep the article's dates.
+	for _, o := range d.officials {
+		if o.Name == "朱宜根" {
+			if cur := o.CurrentPost(); cur == nil || cur.From.Format(time.DateOnly) != "2019-01-18" {
+				t.Errorf("朱宜根's post as 科协书记 from %v, want 2019-01-18", cur)
+			}
+		}
+	}
+	for _, p := range d.pairings {
+		if p.StartedAt.Before(time.Date(2016, time.November, 1, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("pairing %s starts %v, before the programme (2016-11)", p.ID, p.StartedAt)
+		}
 	}
 }

@@ -308,18 +308,19 @@ var problems = []problemSpec{
 
 	// ——— 浙江永上特材有限公司 (尹卫中) ———
 	{
-		Key: "ys-power", Enterprise: "yongshang", Category: domain.CategoryInfrastructure, Level: domain.L3, Status: domain.StatusReported,
+		// Recorded by the chief himself: acknowledged by that act, as the service does.
+		Key: "ys-power", Enterprise: "yongshang", Category: domain.CategoryInfrastructure, Level: domain.L3, Status: domain.StatusAcknowledged,
 		Title:      "新上电炉项目用电增容及双回路供电",
 		Desc:       "新上特种不锈钢电炉项目需要增容并实现双回路供电，报装已一个多月，供电公司尚未答复。",
 		Department: "国网遂昌县供电公司", Tags: []string{"用电增容"},
-		ReportedBy: "yinweizhong", Reported: ago{6, 11, 0},
+		ReportedBy: "yinweizhong", Reported: ago{6, 11, 0}, Responded: 1 * minute,
 	},
 	{
-		Key: "ys-tax", Enterprise: "yongshang", Category: domain.CategoryGovernment, Level: domain.L3, Status: domain.StatusReported,
+		Key: "ys-tax", Enterprise: "yongshang", Category: domain.CategoryGovernment, Level: domain.L3, Status: domain.StatusAcknowledged,
 		Title:      "出口退税办理进度慢",
 		Desc:       "上季度出口退税尚未到账，企业资金周转压力较大，希望税务部门加快审核。",
 		Department: "县税务局", Tags: []string{"出口退税"},
-		ReportedBy: "yinweizhong", Reported: ago{1, 15, 20},
+		ReportedBy: "yinweizhong", Reported: ago{1, 15, 20}, Responded: 1 * minute,
 	},
 
 	// ——— 浙江双彩新材料有限公司 (吴华军) ———

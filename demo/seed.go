@@ -132,7 +132,10 @@ func build(now time.Time, passwordHash string) (*dataset, error) {
 	enterpriseIDs := map[string]string{}
 	for _, s := range enterprises {
 		e := &domain.Enterprise{ID: domain.NewID(), Name: s.Name, Town: s.Town, Park: s.Park, Industry: s.Industry,
-			Contact: domain.Contact{Name: s.ContactName, Phone: s.ContactPhone}, Status: domain.EnterpriseActive}
+			Contact: domain.Contact{Name: s.ContactName, Phone: s.ContactPhone}, Status: domain.EnterpriseActive, Source: enterpriseSources[s.Key]}
+		if e.Source == "" {
+			return nil, fmt.Errorf("demo: enterprise %s: no source (sources.go)", s.Key)
+		}
 		if err := e.Validate(); err != nil {
 			return nil, fmt.Errorf("demo: enterprise %s: %w", s.Key, err)
 		}
@@ -143,7 +146,10 @@ func build(now time.Time, passwordHash string) (*dataset, error) {
 	officialIDs := map[string]string{}
 	officialByKey := map[string]*domain.Official{}
 	for _, s := range officials {
-		o := &domain.Official{ID: domain.NewID(), Name: s.Name, Phone: s.Phone}
+		o := &domain.Official{ID: domain.NewID(), Name: s.Name, Phone: s.Phone, Source: officialSources[s.Key]}
+		if o.Source == "" {
+			return nil, fmt.Errorf("demo: official %s: no source (sources.go)", s.Key)
+		}
 		for _, p := range s.Posts {
 			if err := o.ChangePost(p.Bureau, p.Title, stamp(p.From)); err != nil {
 				return nil, fmt.Errorf("demo: official %s: %w", s.Key, err)
@@ -174,7 +180,11 @@ func build(now time.Time, passwordHash string) (*dataset, error) {
 		if !ok {
 			return nil, fmt.Errorf("demo: pairing: unknown official %q", s.Lead)
 		}
-		p := &domain.Pairing{ID: domain.NewID(), EnterpriseID: eid, LeadOfficialID: lead, TeamMemberIDs: []string{}, StartedAt: stamp(s.Started)}
+		p := &domain.Pairing{ID: domain.NewID(), EnterpriseID: eid, LeadOfficialID: lead, TeamMemberIDs: []string{}, StartedAt: stamp(s.Started),
+			Source: pairingSources[s.Enterprise+"/"+s.Lead]}
+		if p.Source == "" {
+			return nil, fmt.Errorf("demo: pairing %s/%s: no source (sources.go)", s.Enterprise, s.Lead)
+		}
 		for _, m := range s.Team {
 			id, ok := officialIDs[m]
 			if !ok {
@@ -353,7 +363,10 @@ func buildProblem(s problemSpec, now time.Time, enterpriseIDs map[string]string,
 	}
 	p := &domain.Problem{ID: domain.NewID(), EnterpriseID: eid, Category: s.Category, Title: s.Title, Description: s.Desc,
 		Status: s.Status, Level: s.Level, ResponsibleDepartment: s.Department, Tags: tags,
-		ReportedByUserID: reporter, ReportedAt: stamp(s.Reported.before(now))}
+		ReportedByUserID: reporter, ReportedAt: stamp(s.Reported.before(now)), Source: problemSources[s.Key]}
+	if p.Source == "" {
+		return nil, nil, fmt.Errorf("no source (sources.go)")
+	}
 	p.SetDeadlines(p.ReportedAt, domain.DefaultDeadlines)
 
 	switch s.Status {

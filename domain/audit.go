@@ -30,6 +30,9 @@ const (
 	AuditUserCreated     = "user.created"
 	AuditUserChanged     = "user.changed"
 	AuditPairingChanged  = "pairing.changed"
+	AuditOfficialRetired = "official.retired"
+	AuditEnterpriseLeft  = "enterprise.left"
+	AuditRankingConfig   = "ranking.config_changed"
 )
 
 // AuditFilter selects audit events; empty fields match everything. Action

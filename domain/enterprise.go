@@ -37,6 +37,9 @@ type Enterprise struct {
 	Industry string
 	Contact  Contact
 	Status   EnterpriseStatus
+	// Source marks demo records: "article: …" for what the source article
+	// states, "demo: …" for what was invented (docs/domain.md); "" for real data.
+	Source string
 	Meta
 }
 

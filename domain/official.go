@@ -24,6 +24,9 @@ type Official struct {
 	// Posts are ordered oldest first; the last one with To == nil is current.
 	Posts     []Post
 	RetiredAt *time.Time
+	// Source marks demo records: "article: …" for what the source article
+	// states, "demo: …" for what was invented (docs/domain.md); "" for real data.
+	Source string
 	Meta
 }
 

@@ -34,6 +34,9 @@ type Pairing struct {
 	StartedAt      time.Time
 	EndedAt        *time.Time
 	EndReason      PairingEndReason
+	// Source marks demo records: "article: …" for what the source article
+	// states, "demo: …" for what was invented (docs/domain.md); "" for real data.
+	Source string
 	Meta
 }
 

@@ -125,6 +125,9 @@ type Problem struct {
 	ResolveBy   time.Time
 	RespondedAt *time.Time
 	ResolvedAt  *time.Time
+	// Source marks demo records: "article: …" for what the source article
+	// states, "demo: …" for what was invented (docs/domain.md); "" for real data.
+	Source string
 	// Clocks holds, per content field (JSON name), the hybrid logical clock of
 	// the edit that wrote its current value, so that of two offline edits the
 	// later wins whatever order they sync in. Records older than per-field

@@ -9,39 +9,14 @@ import (
 
 // The service ranking (服务成绩排名) turns an official's record into points, one
 // component per thing the programme asks of a chief, each shown with its raw
-// value and its points so that nobody has to trust an opaque total. The rules
-// are in docs/ranking.md; the constants below are the whole formula.
-const (
-	pointsPerVisit        = 1.0
-	maxCountedVisits      = 24 // about two a month: more visits do not buy rank
-	pointsPerAckInTime    = 3.0
-	pointsPerResolved     = 5.0
-	pointsPerConfirmed    = 5.0
-	pointsPerOverdue      = -10.0
-	pointsPerRatingStep   = 10.0 // per star above or below 3
-	spotCheckPass         = 60.0
-	spotCheckDivisor      = 2.0
-	pointsPerMissedAnswer = -2.0
-	quizPass              = 60.0
-	quizDivisor           = 4.0
-)
-
-// Ranking component names.
-const (
-	CompVisits          = "VISITS"
-	CompAckInTime       = "ACKNOWLEDGED_IN_TIME"
-	CompResolved        = "RESOLVED"
-	CompConfirmed       = "CONFIRMED"
-	CompOverdue         = "OVERDUE"
-	CompSatisfaction    = "SATISFACTION"
-	CompSpotChecks      = "SPOT_CHECKS"
-	CompQuestionsMissed = "QUESTIONS_MISSED"
-	CompQuizzes         = "QUIZZES"
-)
+// value and its points so that nobody has to trust an opaque total. The
+// weights are the office's configuration (RankingConfig, rankingconfig.go);
+// docs/ranking.md gives the default and why.
 
 // RankingComponent is one part of an official's score.
 type RankingComponent struct {
-	Name string
+	Name  string
+	Label string
 	// Value is the raw figure: a count, or a mean for ratings and scores.
 	Value float64
 	// Count is how many records the value is made of (e.g. ratings averaged).
@@ -58,6 +33,10 @@ type RankingEntry struct {
 	Name       string
 	Total      float64
 	Components []RankingComponent
+	// ConfigVersion is the version of the configuration the points were computed with.
+	ConfigVersion int
+	// Retired is set for a retired official (listed only when asked for).
+	Retired bool
 }
 
 // RankingData is everything the ranking reads. Records outside Period are
@@ -71,7 +50,20 @@ type RankingData struct {
 	Ratings    []*Rating
 	SpotChecks []*SpotCheck
 	Quizzes    []*Quiz
-	Period     Period
+	// Users map accounts to the officials they act as: a problem an official's
+	// account reported is one he collected.
+	Users []*User
+	// Escalations are the ESCALATE history entries: where each problem was on
+	// the ladder, and since when, to charge a delay to whoever held it.
+	Escalations []*ProgressNote
+	Period      Period
+	// Config is the configuration in force; nil: DefaultRankingConfig.
+	Config *RankingConfig
+	// Deadlines are the programme's per level; nil: DefaultDeadlines.
+	Deadlines map[Level]Deadlines
+	// IncludeRetired lists retired officials too; by default the ranking is
+	// of the chiefs still serving.
+	IncludeRetired bool
 }
 
 // Period is a half-open time range [From, To); nil ends are open.
@@ -92,21 +84,56 @@ func (p Period) overlaps(start time.Time, end *time.Time) bool {
 // Rank scores every official who led a pairing during the period, best first.
 // Equal totals share a rank (1, 2, 2, 4).
 func Rank(d RankingData, now time.Time) []*RankingEntry {
+	cfg := d.Config
+	if cfg == nil {
+		cfg = DefaultRankingConfig()
+	}
+	deadlines := d.Deadlines
+	if deadlines == nil {
+		deadlines = DefaultDeadlines
+	}
+	retired := map[string]bool{}
+	for _, o := range d.Officials {
+		retired[o.ID] = o.RetiredAt != nil
+	}
 	ranked := map[string]*tally{}
 	for _, p := range d.Pairings {
-		if d.Period.overlaps(p.StartedAt, p.EndedAt) {
+		if d.Period.overlaps(p.StartedAt, p.EndedAt) && (d.IncludeRetired || !retired[p.LeadOfficialID]) {
 			ranked[p.LeadOfficialID] = &tally{}
 		}
 	}
+	officialOf := map[string]string{}
+	for _, u := range d.Users {
+		if u.OfficialID != "" {
+			officialOf[u.ID] = u.OfficialID
+		}
+	}
+	// visitedFor: the problems an official linked to his visits, which he
+	// collected whoever typed them in.
+	visitedFor := map[string]map[string]bool{}
 	for _, v := range d.Visits {
 		if t := ranked[v.OfficialID]; t != nil && d.Period.Contains(v.Date) {
 			t.visits++
 		}
+		for _, id := range v.ProblemIDs {
+			if visitedFor[id] == nil {
+				visitedFor[id] = map[string]bool{}
+			}
+			visitedFor[id][v.OfficialID] = true
+		}
+	}
+	ladder := map[string][]*ProgressNote{}
+	for _, n := range d.Escalations {
+		ladder[n.ProblemID] = append(ladder[n.ProblemID], n)
 	}
 	for _, pr := range d.Problems {
-		t := ranked[leadAt(d.Pairings, pr.EnterpriseID, pr.ReportedAt)]
+		lead := leadAt(d.Pairings, pr.EnterpriseID, pr.ReportedAt)
+		t := ranked[lead]
 		if t == nil || !d.Period.Contains(pr.ReportedAt) {
 			continue
+		}
+		if pr.Status != StatusWithdrawn && (officialOf[pr.ReportedByUserID] == lead || visitedFor[pr.ID][lead]) {
+			t.collected++
 		}
 		if pr.RespondedAt != nil && !pr.RespondedAt.After(pr.RespondBy) {
 			t.ackInTime++
@@ -117,7 +144,7 @@ func Rank(d RankingData, now time.Time) []*RankingEntry {
 		if pr.Status == StatusConfirmed {
 			t.confirmed++
 		}
-		if pr.Overdue(now) {
+		if ChiefLate(pr, ladder[pr.ID], deadlines, now) {
 			t.overdue++
 		}
 	}
@@ -150,7 +177,7 @@ func Rank(d RankingData, now time.Time) []*RankingEntry {
 	var out []*RankingEntry
 	for _, o := range d.Officials {
 		if t := ranked[o.ID]; t != nil {
-			e := &RankingEntry{OfficialID: o.ID, Name: o.Name, Components: t.components()}
+			e := &RankingEntry{OfficialID: o.ID, Name: o.Name, Components: t.components(cfg), ConfigVersion: cfg.Version, Retired: retired[o.ID]}
 			for _, c := range e.Components {
 				e.Total += c.Points
 			}
@@ -176,6 +203,36 @@ func Rank(d RankingData, now time.Time) []*RankingEntry {
 	return out
 }
 
+// ChiefLate reports whether the problem ran late while its chief held it: not
+// responded to by its response deadline (responding is always the chief's),
+// or past a resolution deadline while it was at L1 (his own) or L2 (his
+// bureau's). Time it spent at L3 (other departments, by letter or
+// coordination meeting) or L4 (the county executive meeting) is theirs: a
+// chief who escalated in time is not charged for their delays. escalations
+// are the problem's ESCALATE history entries.
+func ChiefLate(pr *Problem, escalations []*ProgressNote, deadlines map[Level]Deadlines, now time.Time) bool {
+	if pr.Status == StatusReported && now.After(pr.RespondBy) {
+		return true
+	}
+	chiefs := func(l Level) bool { return l == L1 || l == L2 }
+	steps := slices.Clone(escalations)
+	slices.SortFunc(steps, func(a, b *ProgressNote) int { return a.At.Compare(b.At) })
+	level, since := pr.Level, pr.ReportedAt
+	if len(steps) > 0 && steps[0].FromLevel != "" {
+		level = steps[0].FromLevel
+	}
+	for _, s := range steps {
+		// He held it at his level until he escalated: late if that was past
+		// the level's resolution deadline.
+		if chiefs(level) && s.At.After(since.Add(deadlines[level].Resolve)) {
+			return true
+		}
+		level, since = s.ToLevel, s.At
+	}
+	// Where it is now: overdue now counts against whoever holds it now.
+	return chiefs(pr.Level) && pr.Status.Open() && now.After(pr.ResolveBy)
+}
+
 // leadAt is the official who led the enterprise's pairing at t, "" if none.
 func leadAt(pairings []*Pairing, enterpriseID string, t time.Time) string {
 	for _, p := range pairings {
@@ -187,11 +244,11 @@ func leadAt(pairings []*Pairing, enterpriseID string, t time.Time) string {
 }
 
 type tally struct {
-	visits, ackInTime, resolved, confirmed, overdue, missed int
-	ratings, spotScores, quizScores                         []float64
+	visits, collected, ackInTime, resolved, confirmed, overdue, missed int
+	ratings, spotScores, quizScores                                    []float64
 }
 
-func (t *tally) components() []RankingComponent {
+func (t *tally) components(cfg *RankingConfig) []RankingComponent {
 	mean := func(xs []float64) float64 {
 		if len(xs) == 0 {
 			return 0
@@ -202,35 +259,34 @@ func (t *tally) components() []RankingComponent {
 		}
 		return round1(s / float64(len(xs)))
 	}
-	scored := func(xs []float64, f func(m float64) float64) float64 {
-		if len(xs) == 0 {
-			return 0
+	counts := map[string]int{CompVisits: t.visits, CompCollected: t.collected, CompAckInTime: t.ackInTime, CompResolved: t.resolved,
+		CompConfirmed: t.confirmed, CompOverdue: t.overdue, CompQuestionsMissed: t.missed}
+	means := map[string][]float64{CompSatisfaction: t.ratings, CompSpotChecks: t.spotScores, CompQuizzes: t.quizScores}
+	out := make([]RankingComponent, 0, len(RankingComponents))
+	for _, spec := range RankingComponents {
+		w := cfg.Weight(spec.Name)
+		c := RankingComponent{Name: spec.Name, Label: spec.Label, Rule: cfg.Rule(spec.Name)}
+		switch spec.Kind {
+		case KindCount:
+			n := counts[spec.Name]
+			c.Value, c.Count = float64(n), n
+			if w.Cap > 0 {
+				n = min(n, w.Cap)
+			}
+			c.Points = round1(w.Weight * float64(n))
+		case KindMean:
+			xs := means[spec.Name]
+			c.Value, c.Count = mean(xs), len(xs)
+			if len(xs) > 0 {
+				c.Points = round1((c.Value - w.Baseline) * w.Weight)
+			}
 		}
-		return round1(f(mean(xs)))
+		if c.Points == 0 {
+			c.Points = 0 // no −0 in answers
+		}
+		out = append(out, c)
 	}
-	return []RankingComponent{
-		{Name: CompVisits, Value: float64(t.visits), Count: t.visits, Points: pointsPerVisit * float64(min(t.visits, maxCountedVisits)),
-			Rule: "1 point per visit, at most 24 visits count"},
-		{Name: CompAckInTime, Value: float64(t.ackInTime), Count: t.ackInTime, Points: pointsPerAckInTime * float64(t.ackInTime),
-			Rule: "3 points per problem acknowledged before its response deadline"},
-		{Name: CompResolved, Value: float64(t.resolved), Count: t.resolved, Points: pointsPerResolved * float64(t.resolved),
-			Rule: "5 points per problem resolved (resolved or confirmed)"},
-		{Name: CompConfirmed, Value: float64(t.confirmed), Count: t.confirmed, Points: pointsPerConfirmed * float64(t.confirmed),
-			Rule: "5 more points per resolution the enterprise confirmed"},
-		{Name: CompOverdue, Value: float64(t.overdue), Count: t.overdue, Points: pointsPerOverdue * float64(t.overdue),
-			Rule: "-10 points per problem open past a deadline now"},
-		{Name: CompSatisfaction, Value: mean(t.ratings), Count: len(t.ratings),
-			Points: scored(t.ratings, func(m float64) float64 { return (m - 3) * pointsPerRatingStep }),
-			Rule:   "(mean rating - 3) x 10; no ratings, no points"},
-		{Name: CompSpotChecks, Value: mean(t.spotScores), Count: len(t.spotScores),
-			Points: scored(t.spotScores, func(m float64) float64 { return (m - spotCheckPass) / spotCheckDivisor }),
-			Rule:   "(mean spot-check score - 60) / 2; no scored checks, no points"},
-		{Name: CompQuestionsMissed, Value: float64(t.missed), Count: t.missed, Points: pointsPerMissedAnswer * float64(t.missed),
-			Rule: "-2 points per spot-check question the official did not know"},
-		{Name: CompQuizzes, Value: mean(t.quizScores), Count: len(t.quizScores),
-			Points: scored(t.quizScores, func(m float64) float64 { return (m - quizPass) / quizDivisor }),
-			Rule:   "(mean quiz score - 60) / 4; no quizzes, no points"},
-	}
+	return out
 }
 
 func round1(x float64) float64 { return math.Round(x*10) / 10 }

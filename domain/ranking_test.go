@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -64,17 +65,17 @@ func TestRank(t *testing.T) {
 		points []float64
 	}
 	wants := []want{
-		// 3 visits; 2 in time x3; 1 resolved x5; 1 confirmed x5; 1 overdue x-10;
+		// 3 visits; nothing collected; 2 in time x3; 1 resolved x5; 1 confirmed x5; 1 overdue x-10;
 		// ratings mean 4.5 → (4.5-3)x10 = 15; spot check 80 → (80-60)/2 = 10;
 		// 1 question missed x-2; quiz 90 → (90-60)/4 = 7.5. Total 39.5.
-		{"甲", 1, 39.5, []float64{3, 6, 5, 5, -10, 15, 10, -2, 7.5}},
+		{"甲", 1, 39.5, []float64{3, 0, 6, 5, 5, -10, 15, 10, -2, 7.5}},
 		// Nothing recorded: 0, sharing rank 2.
-		{"丁", 2, 0, []float64{0, 0, 0, 0, 0, 0, 0, 0, 0}},
-		{"戊", 2, 0, []float64{0, 0, 0, 0, 0, 0, 0, 0, 0}},
+		{"丁", 2, 0, []float64{0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
+		{"戊", 2, 0, []float64{0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
 		// 1 visit; late acknowledgement earns nothing; 1 resolved x5; rating 2 →
 		// -10; an unscored check earns nothing but its missed question -2; quiz 50
 		// → -2.5. Total -8.5.
-		{"乙", 4, -8.5, []float64{1, 0, 5, 0, 0, -10, 0, -2, -2.5}},
+		{"乙", 4, -8.5, []float64{1, 0, 0, 5, 0, 0, -10, 0, -2, -2.5}},
 	}
 	if len(got) != len(wants) {
 		t.Fatalf("%d entries, want %d: %+v", len(got), len(wants), got)
@@ -90,8 +91,8 @@ func TestRank(t *testing.T) {
 			}
 		}
 	}
-	if a := got[0].Components; a[5].Value != 4.5 || a[5].Count != 2 || a[6].Value != 80 {
-		t.Errorf("甲's raw values: satisfaction %v/%d, spot checks %v", a[5].Value, a[5].Count, a[6].Value)
+	if a := got[0].Components; a[6].Value != 4.5 || a[6].Count != 2 || a[7].Value != 80 {
+		t.Errorf("甲's raw values: satisfaction %v/%d, spot checks %v", a[6].Value, a[6].Count, a[7].Value)
 	}
 }
 
@@ -104,5 +105,137 @@ func TestRankPeriod(t *testing.T) {
 	// 1 overdue x-10; ratings 15; spot check 10; missed -2; the quiz was before. 18.
 	if len(got) != 3 || got[0].Name != "甲" || got[0].Total != 18 {
 		t.Fatalf("ranking from day 11 = %+v", got[0])
+	}
+}
+
+// points returns the points of one component of an entry.
+func points(e *domain.RankingEntry, name string) float64 {
+	for _, c := range e.Components {
+		if c.Name == name {
+			return c.Points
+		}
+	}
+	return math.NaN()
+}
+
+func entry(es []*domain.RankingEntry, name string) *domain.RankingEntry {
+	for _, e := range es {
+		if e.Name == name {
+			return e
+		}
+	}
+	return nil
+}
+
+// TestRankRewardsCollecting: the first thing the article asks of a chief is to
+// collect his firm's difficulties. One he recorded himself and one he linked
+// to his visit count; one the enterprise reported on its own does not.
+func TestRankRewardsCollecting(t *testing.T) {
+	d, now := rankingData()
+	at := func(n int) time.Time { return t0.Add(time.Duration(n) * 24 * time.Hour) }
+	d.Users = []*domain.User{{ID: "u-a", OfficialID: "a"}, {ID: "u-e1", EnterpriseID: "e1"}}
+	d.Problems = append(d.Problems,
+		&domain.Problem{ID: "p-self", EnterpriseID: "e1", Status: domain.StatusAcknowledged, ReportedByUserID: "u-a", ReportedAt: at(30), RespondBy: at(31), ResolveBy: at(60), RespondedAt: ptrT(at(30))},
+		&domain.Problem{ID: "p-visit", EnterpriseID: "e1", Status: domain.StatusAcknowledged, ReportedByUserID: "admin", ReportedAt: at(31), RespondBy: at(32), ResolveBy: at(60), RespondedAt: ptrT(at(31))},
+		&domain.Problem{ID: "p-firm", EnterpriseID: "e1", Status: domain.StatusAcknowledged, ReportedByUserID: "u-e1", ReportedAt: at(32), RespondBy: at(33), ResolveBy: at(60), RespondedAt: ptrT(at(32))})
+	d.Visits = append(d.Visits, &domain.Visit{OfficialID: "a", EnterpriseID: "e1", Date: at(31), ProblemIDs: []string{"p-visit"}})
+	a := entry(domain.Rank(d, now), "甲")
+	if got := points(a, domain.CompCollected); got != 4 {
+		t.Fatalf("甲 collected points = %v, want 2 × 2 = 4", got)
+	}
+}
+
+func ptrT(t time.Time) *time.Time { return &t }
+
+// TestChiefLate charges each delay to whoever held the problem when it ran
+// late: the chief for the response and for L1/L2; not for L3 (other
+// departments) or L4 (the county executive meeting) once he escalated in time.
+func TestChiefLate(t *testing.T) {
+	day := 24 * time.Hour
+	at := func(n int) time.Time { return t0.Add(time.Duration(n) * day) }
+	dl := domain.DefaultDeadlines // L1 resolve 3 days, L2 15, L3 30, L4 60
+	esc := func(d int, from, to domain.Level) *domain.ProgressNote {
+		return &domain.ProgressNote{Kind: domain.ActionEscalate, At: at(d), FromLevel: from, ToLevel: to}
+	}
+	for _, tc := range []struct {
+		name  string
+		p     domain.Problem
+		steps []*domain.ProgressNote
+		now   int
+		late  bool
+	}{
+		{"NotRespondedInTime", domain.Problem{Status: domain.StatusReported, Level: domain.L1, ReportedAt: at(0), RespondBy: at(1), ResolveBy: at(3)}, nil, 2, true},
+		{"OverdueAtL1", domain.Problem{Status: domain.StatusInProgress, Level: domain.L1, ReportedAt: at(0), RespondBy: at(1), ResolveBy: at(3)}, nil, 5, true},
+		{"OverdueAtL2", domain.Problem{Status: domain.StatusInProgress, Level: domain.L2, ReportedAt: at(0), RespondBy: at(2), ResolveBy: at(15)}, nil, 20, true},
+		{"OverdueAtL3EscalatedInTime", domain.Problem{Status: domain.StatusInProgress, Level: domain.L3, ReportedAt: at(0), RespondBy: at(1), ResolveBy: at(32)},
+			[]*domain.ProgressNote{esc(2, domain.L1, domain.L3)}, 40, false},
+		{"OverdueAtL4EscalatedInTime", domain.Problem{Status: domain.StatusInProgress, Level: domain.L4, ReportedAt: at(0), RespondBy: at(1), ResolveBy: at(70)},
+			[]*domain.ProgressNote{esc(10, domain.L2, domain.L3), esc(10, domain.L3, domain.L4)}, 90, false},
+		{"EscalatedLateFromL2", domain.Problem{Status: domain.StatusInProgress, Level: domain.L3, ReportedAt: at(0), RespondBy: at(2), ResolveBy: at(50)},
+			[]*domain.ProgressNote{esc(20, domain.L2, domain.L3)}, 30, true},
+		{"ResolvedInTime", domain.Problem{Status: domain.StatusResolved, Level: domain.L1, ReportedAt: at(0), RespondBy: at(1), ResolveBy: at(3)}, nil, 30, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := domain.ChiefLate(&tc.p, tc.steps, dl, at(tc.now)); got != tc.late {
+				t.Fatalf("ChiefLate = %v, want %v", got, tc.late)
+			}
+		})
+	}
+}
+
+// TestRankLeavesOutRetiredChiefs: a retired chief is not in the default
+// ranking; asked for, he is, marked.
+func TestRankLeavesOutRetiredChiefs(t *testing.T) {
+	d, now := rankingData()
+	gone := t0.Add(35 * 24 * time.Hour)
+	d.Officials[3].RetiredAt = &gone // 丁
+	if e := entry(domain.Rank(d, now), "丁"); e != nil {
+		t.Fatalf("retired 丁 ranked: %+v", e)
+	}
+	d.IncludeRetired = true
+	if e := entry(domain.Rank(d, now), "丁"); e == nil || !e.Retired {
+		t.Fatalf("with includeRetired: %+v", e)
+	}
+}
+
+// TestRankUsesTheConfiguration: the office's weights, not constants, make the
+// points, and each entry names the version.
+func TestRankUsesTheConfiguration(t *testing.T) {
+	d, now := rankingData()
+	cfg := domain.DefaultRankingConfig().Apply([]domain.ComponentWeight{{Name: domain.CompVisits, Weight: 2, Cap: 2}, {Name: domain.CompOverdue, Weight: -20}})
+	d.Config = cfg
+	a := entry(domain.Rank(d, now), "甲")
+	if a.ConfigVersion != 1 || points(a, domain.CompVisits) != 4 || points(a, domain.CompOverdue) != -20 || a.Total != 30.5 {
+		t.Fatalf("甲 under version 1: %+v", a)
+	}
+}
+
+func TestValidateRankingChanges(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		changes []domain.ComponentWeight
+		reason  string
+		ok      bool
+	}{
+		{"Fine", []domain.ComponentWeight{{Name: domain.CompVisits, Weight: 2, Cap: 30}}, "多走访", true},
+		{"NoReason", []domain.ComponentWeight{{Name: domain.CompVisits, Weight: 2}}, " ", false},
+		{"Unknown", []domain.ComponentWeight{{Name: "BRIBES", Weight: 2}}, "x", false},
+		{"Twice", []domain.ComponentWeight{{Name: domain.CompVisits, Weight: 2}, {Name: domain.CompVisits, Weight: 3}}, "x", false},
+		{"RewardTurnedPenalty", []domain.ComponentWeight{{Name: domain.CompResolved, Weight: -5}}, "x", false},
+		{"PenaltyTurnedReward", []domain.ComponentWeight{{Name: domain.CompOverdue, Weight: 10}}, "x", false},
+		{"BaselineOffScale", []domain.ComponentWeight{{Name: domain.CompSatisfaction, Weight: 10, Baseline: 7}}, "x", false},
+		{"CapOnMean", []domain.ComponentWeight{{Name: domain.CompQuizzes, Weight: 0.5, Baseline: 60, Cap: 3}}, "x", false},
+		{"NegativeCap", []domain.ComponentWeight{{Name: domain.CompVisits, Weight: 1, Cap: -1}}, "x", false},
+		{"Nothing", nil, "x", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := domain.ValidateChanges(tc.changes, tc.reason)
+			if (err == nil) != tc.ok {
+				t.Fatalf("err = %v, want ok %v", err, tc.ok)
+			}
+			if err != nil && domain.ErrorCode(err) != domain.EINVALID {
+				t.Fatalf("code %q", domain.ErrorCode(err))
+			}
+		})
 	}
 }

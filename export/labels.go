@@ -43,14 +43,6 @@ func ActionLabel(a domain.Action) string {
 	return labelOr(actionLabels, a)
 }
 
-var componentLabels = map[string]string{
-	domain.CompVisits: "走访", domain.CompAckInTime: "按时受理", domain.CompResolved: "办结",
-	domain.CompConfirmed: "企业确认", domain.CompOverdue: "超期", domain.CompSatisfaction: "满意度",
-	domain.CompSpotChecks: "突击抽查", domain.CompQuestionsMissed: "应知未答", domain.CompQuizzes: "临时考试",
-}
-
-// ComponentLabel is the Chinese name of a ranking component.
-func ComponentLabel(name string) string { return labelOr(componentLabels, name) }
 
 // labelOr falls back to the code itself, so that a value added later shows
 // up as its code rather than as an empty cell.

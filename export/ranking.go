@@ -7,19 +7,22 @@ import (
 	"github.com/lianqi/lianqi/service"
 )
 
-// rankingComponents is the order of the component columns: the order of
-// docs/ranking.md's table.
-var rankingComponents = []string{
-	domain.CompVisits, domain.CompAckInTime, domain.CompResolved, domain.CompConfirmed, domain.CompOverdue,
-	domain.CompSatisfaction, domain.CompSpotChecks, domain.CompQuestionsMissed, domain.CompQuizzes,
-}
+// rankingComponents is the order of the component columns: the order the
+// ranking's configuration lists them in (docs/ranking.md).
+var rankingComponents = func() []string {
+	names := make([]string, len(domain.RankingComponents))
+	for i, c := range domain.RankingComponents {
+		names[i] = c.Name
+	}
+	return names
+}()
 
 // RankingTitles are the columns of the ranking (服务成绩排名): for each
 // component its raw value and the points it earned.
 var RankingTitles = func() []string {
 	t := []string{"排名", "姓名", "单位", "职务", "总分"}
 	for _, c := range rankingComponents {
-		t = append(t, ComponentLabel(c)+"（数值）", ComponentLabel(c)+"（得分）")
+		t = append(t, domain.ComponentLabel(c)+"（数值）", domain.ComponentLabel(c)+"（得分）")
 	}
 	return t
 }()
@@ -28,8 +31,8 @@ var RankingTitles = func() []string {
 // query gives it to the caller (same roles, same figures). The post is the
 // official's current one where the caller may read the official, as
 // rankingEntry.official is; otherwise it is left empty.
-func Ranking(ctx context.Context, svc *service.Service, period domain.Period, open Opener) error {
-	entries, err := svc.OfficialRanking(ctx, period)
+func Ranking(ctx context.Context, svc *service.Service, period domain.Period, opts service.RankingOptions, open Opener) error {
+	entries, err := svc.OfficialRanking(ctx, period, opts)
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	ComponentWeight() ComponentWeightResolver
 	DashboardToken() DashboardTokenResolver
 	DashboardTokenPayload() DashboardTokenPayloadResolver
 	Enterprise() EnterpriseResolver
@@ -47,6 +48,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Quiz() QuizResolver
 	QuizResult() QuizResultResolver
+	RankingConfig() RankingConfigResolver
 	RankingEntry() RankingEntryResolver
 	Rating() RatingResolver
 	SpotCheck() SpotCheckResolver
@@ -61,6 +63,14 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	ArticleFigure struct {
+		Article func(childComplexity int) int
+		AsOf    func(childComplexity int) int
+		Key     func(childComplexity int) int
+		Label   func(childComplexity int) int
+		Live    func(childComplexity int) int
+	}
+
 	AuditEvent struct {
 		Action    func(childComplexity int) int
 		ActorID   func(childComplexity int) int
@@ -82,6 +92,19 @@ type ComplexityRoot struct {
 	AuditEventEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ComponentWeight struct {
+		Baseline  func(childComplexity int) int
+		Cap       func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		Label     func(childComplexity int) int
+		MaxWeight func(childComplexity int) int
+		MinWeight func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Unit      func(childComplexity int) int
+		Weight    func(childComplexity int) int
+		Why       func(childComplexity int) int
 	}
 
 	Contact struct {
@@ -120,6 +143,7 @@ type ComplexityRoot struct {
 		Pairings     func(childComplexity int) int
 		Park         func(childComplexity int) int
 		Problems     func(childComplexity int, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) int
+		Source       func(childComplexity int) int
 		Status       func(childComplexity int) int
 		Town         func(childComplexity int) int
 		UpdatedAt    func(childComplexity int) int
@@ -210,6 +234,7 @@ type ComplexityRoot struct {
 		RevokeSession        func(childComplexity int, id string) int
 		RevokeSessions       func(childComplexity int, userID string) int
 		SetPairingTeam       func(childComplexity int, id string, teamMemberIds []string) int
+		SetRankingConfig     func(childComplexity int, input service.RankingConfigInput) int
 		StartProblem         func(childComplexity int, id string, expectedVersion *int, note *string) int
 		UpdateEnterprise     func(childComplexity int, id string, expectedVersion *int, input service.EnterpriseInput) int
 		UpdateOfficial       func(childComplexity int, id string, expectedVersion *int, input service.UpdateOfficialInput) int
@@ -229,6 +254,7 @@ type ComplexityRoot struct {
 		Phone       func(childComplexity int) int
 		Posts       func(childComplexity int) int
 		RetiredAt   func(childComplexity int) int
+		Source      func(childComplexity int) int
 		UpdatedAt   func(childComplexity int) int
 		Version     func(childComplexity int) int
 		Visits      func(childComplexity int, first *int, after *string) int
@@ -264,6 +290,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	OfficialLoad struct {
+		Enterprises func(childComplexity int) int
+		Official    func(childComplexity int) int
+	}
+
 	OfficialOverdue struct {
 		Official func(childComplexity int) int
 		Problems func(childComplexity int) int
@@ -281,6 +312,7 @@ type ComplexityRoot struct {
 		Enterprise   func(childComplexity int) int
 		ID           func(childComplexity int) int
 		LeadOfficial func(childComplexity int) int
+		Source       func(childComplexity int) int
 		StartedAt    func(childComplexity int) int
 		TeamMembers  func(childComplexity int) int
 		UpdatedAt    func(childComplexity int) int
@@ -336,6 +368,7 @@ type ComplexityRoot struct {
 		RespondBy               func(childComplexity int) int
 		RespondedAt             func(childComplexity int) int
 		ResponsibleDepartment   func(childComplexity int) int
+		Source                  func(childComplexity int) int
 		Status                  func(childComplexity int) int
 		Tags                    func(childComplexity int) int
 		Title                   func(childComplexity int) int
@@ -414,6 +447,18 @@ type ComplexityRoot struct {
 		Withdrawn             func(childComplexity int) int
 	}
 
+	ProgrammeShape struct {
+		ActivePairings             func(childComplexity int) int
+		ArticleFigures             func(childComplexity int) int
+		Chiefs                     func(childComplexity int) int
+		Firms                      func(childComplexity int) int
+		OfficialsLeadingSeveral    func(childComplexity int) int
+		OfficialsWithoutEnterprise func(childComplexity int) int
+		ProblemsCollected          func(childComplexity int) int
+		ProblemsResolved           func(childComplexity int) int
+		UnpairedEnterprises        func(childComplexity int) int
+	}
+
 	ProgressNote struct {
 		At          func(childComplexity int) int
 		AuthorID    func(childComplexity int) int
@@ -459,37 +504,40 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AuditLog            func(childComplexity int, first *int, after *string, filter *domain.AuditFilter) int
-		DashboardTokens     func(childComplexity int, includeInactive *bool) int
-		Enterprise          func(childComplexity int, id string) int
-		Enterprises         func(childComplexity int, first *int, after *string, filter *domain.EnterpriseFilter) int
-		Me                  func(childComplexity int) int
-		MySessions          func(childComplexity int) int
-		Official            func(childComplexity int, id string) int
-		OfficialRanking     func(childComplexity int, from *time.Time, to *time.Time) int
-		Officials           func(childComplexity int, first *int, after *string, filter *domain.OfficialFilter) int
-		OverdueByDepartment func(childComplexity int, department *string) int
-		OverdueByOfficial   func(childComplexity int, officialID *string) int
-		Pairings            func(childComplexity int, filter *domain.PairingFilter) int
-		Problem             func(childComplexity int, id string) int
-		ProblemStats        func(childComplexity int, from *time.Time, to *time.Time) int
-		Problems            func(childComplexity int, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) int
-		PullEnterprises     func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
-		PullOfficials       func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
-		PullPairings        func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
-		PullProblems        func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
-		PullProgressNotes   func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
-		PullVisits          func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
-		Quiz                func(childComplexity int, id string) int
-		Quizzes             func(childComplexity int, first *int, after *string, officialID *string) int
-		Ratings             func(childComplexity int, filter *domain.RatingFilter) int
-		SpotCheck           func(childComplexity int, id string) int
-		SpotChecks          func(childComplexity int, first *int, after *string, filter *domain.SpotCheckFilter) int
-		SyncChecksum        func(childComplexity int, collection string, buckets *int, schemaVersion int) int
-		SyncConflicts       func(childComplexity int, first *int, after *string, documentID *string) int
-		Users               func(childComplexity int, first *int, after *string, role *domain.Role) int
-		Visit               func(childComplexity int, id string) int
-		Visits              func(childComplexity int, first *int, after *string, filter *domain.VisitFilter) int
+		AuditLog             func(childComplexity int, first *int, after *string, filter *domain.AuditFilter) int
+		DashboardTokens      func(childComplexity int, includeInactive *bool) int
+		Enterprise           func(childComplexity int, id string) int
+		Enterprises          func(childComplexity int, first *int, after *string, filter *domain.EnterpriseFilter) int
+		Me                   func(childComplexity int) int
+		MySessions           func(childComplexity int) int
+		Official             func(childComplexity int, id string) int
+		OfficialRanking      func(childComplexity int, from *time.Time, to *time.Time, includeRetired *bool, asOf *time.Time) int
+		Officials            func(childComplexity int, first *int, after *string, filter *domain.OfficialFilter) int
+		OverdueByDepartment  func(childComplexity int, department *string) int
+		OverdueByOfficial    func(childComplexity int, officialID *string) int
+		Pairings             func(childComplexity int, filter *domain.PairingFilter) int
+		Problem              func(childComplexity int, id string) int
+		ProblemStats         func(childComplexity int, from *time.Time, to *time.Time) int
+		Problems             func(childComplexity int, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) int
+		ProgrammeShape       func(childComplexity int) int
+		PullEnterprises      func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
+		PullOfficials        func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
+		PullPairings         func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
+		PullProblems         func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
+		PullProgressNotes    func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
+		PullVisits           func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
+		Quiz                 func(childComplexity int, id string) int
+		Quizzes              func(childComplexity int, first *int, after *string, officialID *string) int
+		RankingConfig        func(childComplexity int, asOf *time.Time) int
+		RankingConfigHistory func(childComplexity int) int
+		Ratings              func(childComplexity int, filter *domain.RatingFilter) int
+		SpotCheck            func(childComplexity int, id string) int
+		SpotChecks           func(childComplexity int, first *int, after *string, filter *domain.SpotCheckFilter) int
+		SyncChecksum         func(childComplexity int, collection string, buckets *int, schemaVersion int) int
+		SyncConflicts        func(childComplexity int, first *int, after *string, documentID *string) int
+		Users                func(childComplexity int, first *int, after *string, role *domain.Role) int
+		Visit                func(childComplexity int, id string) int
+		Visits               func(childComplexity int, first *int, after *string, filter *domain.VisitFilter) int
 	}
 
 	Quiz struct {
@@ -523,19 +571,31 @@ type ComplexityRoot struct {
 
 	RankingComponent struct {
 		Count  func(childComplexity int) int
+		Label  func(childComplexity int) int
 		Name   func(childComplexity int) int
 		Points func(childComplexity int) int
 		Rule   func(childComplexity int) int
 		Value  func(childComplexity int) int
 	}
 
+	RankingConfig struct {
+		ChangedAt     func(childComplexity int) int
+		ChangedByName func(childComplexity int) int
+		Changes       func(childComplexity int) int
+		Components    func(childComplexity int) int
+		Reason        func(childComplexity int) int
+		Version       func(childComplexity int) int
+	}
+
 	RankingEntry struct {
-		Components func(childComplexity int) int
-		Name       func(childComplexity int) int
-		Official   func(childComplexity int) int
-		OfficialID func(childComplexity int) int
-		Rank       func(childComplexity int) int
-		Total      func(childComplexity int) int
+		Components    func(childComplexity int) int
+		ConfigVersion func(childComplexity int) int
+		Name          func(childComplexity int) int
+		Official      func(childComplexity int) int
+		OfficialID    func(childComplexity int) int
+		Rank          func(childComplexity int) int
+		Retired       func(childComplexity int) int
+		Total         func(childComplexity int) int
 	}
 
 	Rating struct {
@@ -735,6 +795,15 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type ComponentWeightResolver interface {
+	Label(ctx context.Context, obj *domain.ComponentWeight) (string, error)
+	Kind(ctx context.Context, obj *domain.ComponentWeight) (domain.ComponentKind, error)
+	Unit(ctx context.Context, obj *domain.ComponentWeight) (string, error)
+
+	MinWeight(ctx context.Context, obj *domain.ComponentWeight) (float64, error)
+	MaxWeight(ctx context.Context, obj *domain.ComponentWeight) (float64, error)
+	Why(ctx context.Context, obj *domain.ComponentWeight) (string, error)
+}
 type DashboardTokenResolver interface {
 	Town(ctx context.Context, obj *domain.Session) (*string, error)
 }
@@ -774,6 +843,7 @@ type MutationResolver interface {
 	UpdateUser(ctx context.Context, id string, input service.UpdateUserInput) (*domain.User, error)
 	CreateQuiz(ctx context.Context, input service.QuizInput) (*domain.Quiz, error)
 	RecordQuizResult(ctx context.Context, id string, input service.QuizResultInput) (*domain.Quiz, error)
+	SetRankingConfig(ctx context.Context, input service.RankingConfigInput) (*domain.RankingConfig, error)
 	RetireOfficial(ctx context.Context, id string, at *time.Time) (*domain.Official, error)
 	MarkEnterpriseLeft(ctx context.Context, id string, at *time.Time) (*domain.Enterprise, error)
 	RepairEnterprise(ctx context.Context, input service.RepairEnterpriseInput) (*domain.Pairing, error)
@@ -815,6 +885,7 @@ type ProblemResolver interface {
 	ProgressNotes(ctx context.Context, obj *domain.Problem) ([]*domain.ProgressNote, error)
 
 	Ratings(ctx context.Context, obj *domain.Problem) ([]*domain.Rating, error)
+
 	History(ctx context.Context, obj *domain.Problem) ([]*domain.ProgressNote, error)
 
 	EscalationMode(ctx context.Context, obj *domain.Problem) (*domain.EscalationMode, error)
@@ -849,11 +920,14 @@ type QueryResolver interface {
 	Ratings(ctx context.Context, filter *domain.RatingFilter) ([]*domain.Rating, error)
 	Quizzes(ctx context.Context, first *int, after *string, officialID *string) (*model.QuizConnection, error)
 	Quiz(ctx context.Context, id string) (*domain.Quiz, error)
+	ProgrammeShape(ctx context.Context) (*domain.ProgrammeShape, error)
+	RankingConfig(ctx context.Context, asOf *time.Time) (*domain.RankingConfig, error)
+	RankingConfigHistory(ctx context.Context) ([]*domain.RankingConfig, error)
 	AuditLog(ctx context.Context, first *int, after *string, filter *domain.AuditFilter) (*model.AuditEventConnection, error)
 	MySessions(ctx context.Context) ([]*domain.Session, error)
 	DashboardTokens(ctx context.Context, includeInactive *bool) ([]*domain.Session, error)
 	ProblemStats(ctx context.Context, from *time.Time, to *time.Time) (*domain.ProblemStats, error)
-	OfficialRanking(ctx context.Context, from *time.Time, to *time.Time) ([]*domain.RankingEntry, error)
+	OfficialRanking(ctx context.Context, from *time.Time, to *time.Time, includeRetired *bool, asOf *time.Time) ([]*domain.RankingEntry, error)
 	PullProblems(ctx context.Context, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) (*sync1.ProblemBatch, error)
 	PullProgressNotes(ctx context.Context, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) (*sync1.ProgressNoteBatch, error)
 	PullVisits(ctx context.Context, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) (*sync1.VisitBatch, error)
@@ -870,6 +944,10 @@ type QuizResolver interface {
 }
 type QuizResultResolver interface {
 	Official(ctx context.Context, obj *domain.QuizResult) (*domain.Official, error)
+}
+type RankingConfigResolver interface {
+	ChangedByName(ctx context.Context, obj *domain.RankingConfig) (*string, error)
+	ChangedAt(ctx context.Context, obj *domain.RankingConfig) (*time.Time, error)
 }
 type RankingEntryResolver interface {
 	Official(ctx context.Context, obj *domain.RankingEntry) (*domain.Official, error)
@@ -924,6 +1002,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "ArticleFigure.article":
+		if e.ComplexityRoot.ArticleFigure.Article == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArticleFigure.Article(childComplexity), true
+	case "ArticleFigure.asOf":
+		if e.ComplexityRoot.ArticleFigure.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArticleFigure.AsOf(childComplexity), true
+	case "ArticleFigure.key":
+		if e.ComplexityRoot.ArticleFigure.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArticleFigure.Key(childComplexity), true
+	case "ArticleFigure.label":
+		if e.ComplexityRoot.ArticleFigure.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArticleFigure.Label(childComplexity), true
+	case "ArticleFigure.live":
+		if e.ComplexityRoot.ArticleFigure.Live == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArticleFigure.Live(childComplexity), true
 
 	case "AuditEvent.action":
 		if e.ComplexityRoot.AuditEvent.Action == nil {
@@ -1011,6 +1120,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEventEdge.Node(childComplexity), true
+
+	case "ComponentWeight.baseline":
+		if e.ComplexityRoot.ComponentWeight.Baseline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComponentWeight.Baseline(childComplexity), true
+	case "ComponentWeight.cap":
+		if e.ComplexityRoot.ComponentWeight.Cap == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComponentWeight.Cap(childComplexity), true
+	case "ComponentWeight.kind":
+		if e.ComplexityRoot.ComponentWeight.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComponentWeight.Kind(childComplexity), true
+	case "ComponentWeight.label":
+		if e.ComplexityRoot.ComponentWeight.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComponentWeight.Label(childComplexity), true
+	case "ComponentWeight.maxWeight":
+		if e.ComplexityRoot.ComponentWeight.MaxWeight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComponentWeight.MaxWeight(childComplexity), true
+	case "ComponentWeight.minWeight":
+		if e.ComplexityRoot.ComponentWeight.MinWeight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComponentWeight.MinWeight(childComplexity), true
+	case "ComponentWeight.name":
+		if e.ComplexityRoot.ComponentWeight.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComponentWeight.Name(childComplexity), true
+	case "ComponentWeight.unit":
+		if e.ComplexityRoot.ComponentWeight.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComponentWeight.Unit(childComplexity), true
+	case "ComponentWeight.weight":
+		if e.ComplexityRoot.ComponentWeight.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComponentWeight.Weight(childComplexity), true
+	case "ComponentWeight.why":
+		if e.ComplexityRoot.ComponentWeight.Why == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComponentWeight.Why(childComplexity), true
 
 	case "Contact.name":
 		if e.ComplexityRoot.Contact.Name == nil {
@@ -1159,6 +1329,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Enterprise.Problems(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*domain.ProblemFilter), args["orderBy"].(*domain.ProblemSort)), true
+	case "Enterprise.source":
+		if e.ComplexityRoot.Enterprise.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enterprise.Source(childComplexity), true
 	case "Enterprise.status":
 		if e.ComplexityRoot.Enterprise.Status == nil {
 			break
@@ -1755,6 +1931,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetPairingTeam(childComplexity, args["id"].(string), args["teamMemberIds"].([]string)), true
+	case "Mutation.setRankingConfig":
+		if e.ComplexityRoot.Mutation.SetRankingConfig == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setRankingConfig_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetRankingConfig(childComplexity, args["input"].(service.RankingConfigInput)), true
 	case "Mutation.startProblem":
 		if e.ComplexityRoot.Mutation.StartProblem == nil {
 			break
@@ -1892,6 +2079,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Official.RetiredAt(childComplexity), true
+	case "Official.source":
+		if e.ComplexityRoot.Official.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Official.Source(childComplexity), true
 	case "Official.updatedAt":
 		if e.ComplexityRoot.Official.UpdatedAt == nil {
 			break
@@ -2028,6 +2221,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OfficialEdge.Node(childComplexity), true
 
+	case "OfficialLoad.enterprises":
+		if e.ComplexityRoot.OfficialLoad.Enterprises == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialLoad.Enterprises(childComplexity), true
+	case "OfficialLoad.official":
+		if e.ComplexityRoot.OfficialLoad.Official == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialLoad.Official(childComplexity), true
+
 	case "OfficialOverdue.official":
 		if e.ComplexityRoot.OfficialOverdue.Official == nil {
 			break
@@ -2090,6 +2296,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Pairing.LeadOfficial(childComplexity), true
+	case "Pairing.source":
+		if e.ComplexityRoot.Pairing.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pairing.Source(childComplexity), true
 	case "Pairing.startedAt":
 		if e.ComplexityRoot.Pairing.StartedAt == nil {
 			break
@@ -2352,6 +2564,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Problem.ResponsibleDepartment(childComplexity), true
+	case "Problem.source":
+		if e.ComplexityRoot.Problem.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.Source(childComplexity), true
 	case "Problem.status":
 		if e.ComplexityRoot.Problem.Status == nil {
 			break
@@ -2690,6 +2908,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProblemStats.Withdrawn(childComplexity), true
 
+	case "ProgrammeShape.activePairings":
+		if e.ComplexityRoot.ProgrammeShape.ActivePairings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammeShape.ActivePairings(childComplexity), true
+	case "ProgrammeShape.articleFigures":
+		if e.ComplexityRoot.ProgrammeShape.ArticleFigures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammeShape.ArticleFigures(childComplexity), true
+	case "ProgrammeShape.chiefs":
+		if e.ComplexityRoot.ProgrammeShape.Chiefs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammeShape.Chiefs(childComplexity), true
+	case "ProgrammeShape.firms":
+		if e.ComplexityRoot.ProgrammeShape.Firms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammeShape.Firms(childComplexity), true
+	case "ProgrammeShape.officialsLeadingSeveral":
+		if e.ComplexityRoot.ProgrammeShape.OfficialsLeadingSeveral == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammeShape.OfficialsLeadingSeveral(childComplexity), true
+	case "ProgrammeShape.officialsWithoutEnterprise":
+		if e.ComplexityRoot.ProgrammeShape.OfficialsWithoutEnterprise == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammeShape.OfficialsWithoutEnterprise(childComplexity), true
+	case "ProgrammeShape.problemsCollected":
+		if e.ComplexityRoot.ProgrammeShape.ProblemsCollected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammeShape.ProblemsCollected(childComplexity), true
+	case "ProgrammeShape.problemsResolved":
+		if e.ComplexityRoot.ProgrammeShape.ProblemsResolved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammeShape.ProblemsResolved(childComplexity), true
+	case "ProgrammeShape.unpairedEnterprises":
+		if e.ComplexityRoot.ProgrammeShape.UnpairedEnterprises == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammeShape.UnpairedEnterprises(childComplexity), true
+
 	case "ProgressNote.at":
 		if e.ComplexityRoot.ProgressNote.At == nil {
 			break
@@ -2964,7 +3237,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.OfficialRanking(childComplexity, args["from"].(*time.Time), args["to"].(*time.Time)), true
+		return e.ComplexityRoot.Query.OfficialRanking(childComplexity, args["from"].(*time.Time), args["to"].(*time.Time), args["includeRetired"].(*bool), args["asOf"].(*time.Time)), true
 	case "Query.officials":
 		if e.ComplexityRoot.Query.Officials == nil {
 			break
@@ -3042,6 +3315,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Problems(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*domain.ProblemFilter), args["orderBy"].(*domain.ProblemSort)), true
+	case "Query.programmeShape":
+		if e.ComplexityRoot.Query.ProgrammeShape == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ProgrammeShape(childComplexity), true
 	case "Query.pullEnterprises":
 		if e.ComplexityRoot.Query.PullEnterprises == nil {
 			break
@@ -3130,6 +3409,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Quizzes(childComplexity, args["first"].(*int), args["after"].(*string), args["officialId"].(*string)), true
+	case "Query.rankingConfig":
+		if e.ComplexityRoot.Query.RankingConfig == nil {
+			break
+		}
+
+		args, err := ec.field_Query_rankingConfig_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RankingConfig(childComplexity, args["asOf"].(*time.Time)), true
+	case "Query.rankingConfigHistory":
+		if e.ComplexityRoot.Query.RankingConfigHistory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.RankingConfigHistory(childComplexity), true
 	case "Query.ratings":
 		if e.ComplexityRoot.Query.Ratings == nil {
 			break
@@ -3331,6 +3627,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RankingComponent.Count(childComplexity), true
+	case "RankingComponent.label":
+		if e.ComplexityRoot.RankingComponent.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingComponent.Label(childComplexity), true
 	case "RankingComponent.name":
 		if e.ComplexityRoot.RankingComponent.Name == nil {
 			break
@@ -3356,12 +3658,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RankingComponent.Value(childComplexity), true
 
+	case "RankingConfig.changedAt":
+		if e.ComplexityRoot.RankingConfig.ChangedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingConfig.ChangedAt(childComplexity), true
+	case "RankingConfig.changedByName":
+		if e.ComplexityRoot.RankingConfig.ChangedByName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingConfig.ChangedByName(childComplexity), true
+	case "RankingConfig.changes":
+		if e.ComplexityRoot.RankingConfig.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingConfig.Changes(childComplexity), true
+	case "RankingConfig.components":
+		if e.ComplexityRoot.RankingConfig.Components == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingConfig.Components(childComplexity), true
+	case "RankingConfig.reason":
+		if e.ComplexityRoot.RankingConfig.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingConfig.Reason(childComplexity), true
+	case "RankingConfig.version":
+		if e.ComplexityRoot.RankingConfig.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingConfig.Version(childComplexity), true
+
 	case "RankingEntry.components":
 		if e.ComplexityRoot.RankingEntry.Components == nil {
 			break
 		}
 
 		return e.ComplexityRoot.RankingEntry.Components(childComplexity), true
+	case "RankingEntry.configVersion":
+		if e.ComplexityRoot.RankingEntry.ConfigVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEntry.ConfigVersion(childComplexity), true
 	case "RankingEntry.name":
 		if e.ComplexityRoot.RankingEntry.Name == nil {
 			break
@@ -3386,6 +3731,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RankingEntry.Rank(childComplexity), true
+	case "RankingEntry.retired":
+		if e.ComplexityRoot.RankingEntry.Retired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEntry.Retired(childComplexity), true
 	case "RankingEntry.total":
 		if e.ComplexityRoot.RankingEntry.Total == nil {
 			break
@@ -4209,6 +4560,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AuditFilter", ec.unmarshalInputAuditFilter),
+			graphql.NewInputUnmarshaler("ComponentWeightInput", ec.unmarshalInputComponentWeightInput),
 			graphql.NewInputUnmarshaler("ContactInput", ec.unmarshalInputContactInput),
 			graphql.NewInputUnmarshaler("CreateOfficialInput", ec.unmarshalInputCreateOfficialInput),
 			graphql.NewInputUnmarshaler("CreatePairingInput", ec.unmarshalInputCreatePairingInput),
@@ -4227,6 +4579,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProgressNotePushRow", ec.unmarshalInputProgressNotePushRow),
 			graphql.NewInputUnmarshaler("QuizInput", ec.unmarshalInputQuizInput),
 			graphql.NewInputUnmarshaler("QuizResultInput", ec.unmarshalInputQuizResultInput),
+			graphql.NewInputUnmarshaler("RankingConfigInput", ec.unmarshalInputRankingConfigInput),
 			graphql.NewInputUnmarshaler("RatingFilter", ec.unmarshalInputRatingFilter),
 			graphql.NewInputUnmarshaler("RatingInput", ec.unmarshalInputRatingInput),
 			graphql.NewInputUnmarshaler("RepairEnterpriseInput", ec.unmarshalInputRepairEnterpriseInput),
@@ -4335,7 +4688,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/enterprise.graphqls" "schema/judgement.graphqls" "schema/official.graphqls" "schema/problem.graphqls" "schema/reform.graphqls" "schema/schema.graphqls" "schema/security.graphqls" "schema/stats.graphqls" "schema/subscription.graphqls" "schema/sync.graphqls" "schema/visit.graphqls" "schema/workflow.graphqls"
+//go:embed "schema/enterprise.graphqls" "schema/judgement.graphqls" "schema/official.graphqls" "schema/problem.graphqls" "schema/programme.graphqls" "schema/ranking.graphqls" "schema/reform.graphqls" "schema/schema.graphqls" "schema/security.graphqls" "schema/stats.graphqls" "schema/subscription.graphqls" "schema/sync.graphqls" "schema/visit.graphqls" "schema/workflow.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -4351,6 +4704,8 @@ var sources = []*ast.Source{
 	{Name: "schema/judgement.graphqls", Input: sourceData("schema/judgement.graphqls"), BuiltIn: false},
 	{Name: "schema/official.graphqls", Input: sourceData("schema/official.graphqls"), BuiltIn: false},
 	{Name: "schema/problem.graphqls", Input: sourceData("schema/problem.graphqls"), BuiltIn: false},
+	{Name: "schema/programme.graphqls", Input: sourceData("schema/programme.graphqls"), BuiltIn: false},
+	{Name: "schema/ranking.graphqls", Input: sourceData("schema/ranking.graphqls"), BuiltIn: false},
 	{Name: "schema/reform.graphqls", Input: sourceData("schema/reform.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
 	{Name: "schema/security.graphqls", Input: sourceData("schema/security.graphqls"), BuiltIn: false},
@@ -4365,6 +4720,22 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_ArticleFigure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_ArticleFigure_key(ctx, field)
+	case "label":
+		return ec.fieldContext_ArticleFigure_label(ctx, field)
+	case "article":
+		return ec.fieldContext_ArticleFigure_article(ctx, field)
+	case "asOf":
+		return ec.fieldContext_ArticleFigure_asOf(ctx, field)
+	case "live":
+		return ec.fieldContext_ArticleFigure_live(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ArticleFigure", field.Name)
+}
 
 func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -4410,6 +4781,32 @@ func (ec *executionContext) childFields_AuditEventEdge(ctx context.Context, fiel
 		return ec.fieldContext_AuditEventEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ComponentWeight(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_ComponentWeight_name(ctx, field)
+	case "label":
+		return ec.fieldContext_ComponentWeight_label(ctx, field)
+	case "kind":
+		return ec.fieldContext_ComponentWeight_kind(ctx, field)
+	case "unit":
+		return ec.fieldContext_ComponentWeight_unit(ctx, field)
+	case "weight":
+		return ec.fieldContext_ComponentWeight_weight(ctx, field)
+	case "cap":
+		return ec.fieldContext_ComponentWeight_cap(ctx, field)
+	case "baseline":
+		return ec.fieldContext_ComponentWeight_baseline(ctx, field)
+	case "minWeight":
+		return ec.fieldContext_ComponentWeight_minWeight(ctx, field)
+	case "maxWeight":
+		return ec.fieldContext_ComponentWeight_maxWeight(ctx, field)
+	case "why":
+		return ec.fieldContext_ComponentWeight_why(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ComponentWeight", field.Name)
 }
 
 func (ec *executionContext) childFields_Contact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4494,6 +4891,8 @@ func (ec *executionContext) childFields_Enterprise(ctx context.Context, field gr
 		return ec.fieldContext_Enterprise_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Enterprise_updatedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_Enterprise_source(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Enterprise", field.Name)
 }
@@ -4618,6 +5017,8 @@ func (ec *executionContext) childFields_Official(ctx context.Context, field grap
 		return ec.fieldContext_Official_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Official_updatedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_Official_source(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Official", field.Name)
 }
@@ -4682,6 +5083,16 @@ func (ec *executionContext) childFields_OfficialEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type OfficialEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_OfficialLoad(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "official":
+		return ec.fieldContext_OfficialLoad_official(ctx, field)
+	case "enterprises":
+		return ec.fieldContext_OfficialLoad_enterprises(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OfficialLoad", field.Name)
+}
+
 func (ec *executionContext) childFields_OfficialOverdue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "official":
@@ -4724,6 +5135,8 @@ func (ec *executionContext) childFields_Pairing(ctx context.Context, field graph
 		return ec.fieldContext_Pairing_version(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Pairing_updatedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_Pairing_source(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Pairing", field.Name)
 }
@@ -4830,6 +5243,8 @@ func (ec *executionContext) childFields_Problem(ctx context.Context, field graph
 		return ec.fieldContext_Problem_updatedAt(ctx, field)
 	case "ratings":
 		return ec.fieldContext_Problem_ratings(ctx, field)
+	case "source":
+		return ec.fieldContext_Problem_source(ctx, field)
 	case "history":
 		return ec.fieldContext_Problem_history(ctx, field)
 	case "coordinatingDepartments":
@@ -4982,6 +5397,30 @@ func (ec *executionContext) childFields_ProblemStats(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type ProblemStats", field.Name)
 }
 
+func (ec *executionContext) childFields_ProgrammeShape(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "unpairedEnterprises":
+		return ec.fieldContext_ProgrammeShape_unpairedEnterprises(ctx, field)
+	case "officialsWithoutEnterprise":
+		return ec.fieldContext_ProgrammeShape_officialsWithoutEnterprise(ctx, field)
+	case "officialsLeadingSeveral":
+		return ec.fieldContext_ProgrammeShape_officialsLeadingSeveral(ctx, field)
+	case "chiefs":
+		return ec.fieldContext_ProgrammeShape_chiefs(ctx, field)
+	case "firms":
+		return ec.fieldContext_ProgrammeShape_firms(ctx, field)
+	case "activePairings":
+		return ec.fieldContext_ProgrammeShape_activePairings(ctx, field)
+	case "problemsCollected":
+		return ec.fieldContext_ProgrammeShape_problemsCollected(ctx, field)
+	case "problemsResolved":
+		return ec.fieldContext_ProgrammeShape_problemsResolved(ctx, field)
+	case "articleFigures":
+		return ec.fieldContext_ProgrammeShape_articleFigures(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProgrammeShape", field.Name)
+}
+
 func (ec *executionContext) childFields_ProgressNote(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5132,6 +5571,8 @@ func (ec *executionContext) childFields_RankingComponent(ctx context.Context, fi
 	switch field.Name {
 	case "name":
 		return ec.fieldContext_RankingComponent_name(ctx, field)
+	case "label":
+		return ec.fieldContext_RankingComponent_label(ctx, field)
 	case "value":
 		return ec.fieldContext_RankingComponent_value(ctx, field)
 	case "count":
@@ -5142,6 +5583,24 @@ func (ec *executionContext) childFields_RankingComponent(ctx context.Context, fi
 		return ec.fieldContext_RankingComponent_rule(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RankingComponent", field.Name)
+}
+
+func (ec *executionContext) childFields_RankingConfig(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "version":
+		return ec.fieldContext_RankingConfig_version(ctx, field)
+	case "components":
+		return ec.fieldContext_RankingConfig_components(ctx, field)
+	case "reason":
+		return ec.fieldContext_RankingConfig_reason(ctx, field)
+	case "changedByName":
+		return ec.fieldContext_RankingConfig_changedByName(ctx, field)
+	case "changedAt":
+		return ec.fieldContext_RankingConfig_changedAt(ctx, field)
+	case "changes":
+		return ec.fieldContext_RankingConfig_changes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RankingConfig", field.Name)
 }
 
 func (ec *executionContext) childFields_RankingEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5158,6 +5617,10 @@ func (ec *executionContext) childFields_RankingEntry(ctx context.Context, field 
 		return ec.fieldContext_RankingEntry_total(ctx, field)
 	case "components":
 		return ec.fieldContext_RankingEntry_components(ctx, field)
+	case "configVersion":
+		return ec.fieldContext_RankingEntry_configVersion(ctx, field)
+	case "retired":
+		return ec.fieldContext_RankingEntry_retired(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RankingEntry", field.Name)
 }
@@ -6418,6 +6881,20 @@ func (ec *executionContext) field_Mutation_setPairingTeam_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setRankingConfig_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (service.RankingConfigInput, error) {
+			return ec.unmarshalNRankingConfigInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐRankingConfigInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_startProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6793,6 +7270,22 @@ func (ec *executionContext) field_Query_officialRanking_args(ctx context.Context
 		return nil, err
 	}
 	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "includeRetired",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeRetired"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
 	return args, nil
 }
 
@@ -7225,6 +7718,20 @@ func (ec *executionContext) field_Query_quizzes_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["officialId"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_rankingConfig_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
 	return args, nil
 }
 
@@ -7676,6 +8183,121 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
+func (ec *executionContext) _ArticleFigure_key(ctx context.Context, field graphql.CollectedField, obj *domain.ArticleFigure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArticleFigure_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArticleFigure_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ArticleFigure", field, false, false, "String")
+}
+
+func (ec *executionContext) _ArticleFigure_label(ctx context.Context, field graphql.CollectedField, obj *domain.ArticleFigure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArticleFigure_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArticleFigure_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ArticleFigure", field, false, false, "String")
+}
+
+func (ec *executionContext) _ArticleFigure_article(ctx context.Context, field graphql.CollectedField, obj *domain.ArticleFigure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArticleFigure_article(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Article, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArticleFigure_article(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ArticleFigure", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ArticleFigure_asOf(ctx context.Context, field graphql.CollectedField, obj *domain.ArticleFigure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArticleFigure_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArticleFigure_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ArticleFigure", field, false, false, "String")
+}
+
+func (ec *executionContext) _ArticleFigure_live(ctx context.Context, field graphql.CollectedField, obj *domain.ArticleFigure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArticleFigure_live(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Live, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArticleFigure_live(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ArticleFigure", field, false, false, "Int")
+}
+
 func (ec *executionContext) _AuditEvent_id(ctx context.Context, field graphql.CollectedField, obj *domain.AuditEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8041,6 +8663,236 @@ func (ec *executionContext) fieldContext_AuditEventEdge_node(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ComponentWeight_name(ctx context.Context, field graphql.CollectedField, obj *domain.ComponentWeight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComponentWeight_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComponentWeight_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComponentWeight", field, false, false, "String")
+}
+
+func (ec *executionContext) _ComponentWeight_label(ctx context.Context, field graphql.CollectedField, obj *domain.ComponentWeight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComponentWeight_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ComponentWeight().Label(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComponentWeight_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComponentWeight", field, true, true, "String")
+}
+
+func (ec *executionContext) _ComponentWeight_kind(ctx context.Context, field graphql.CollectedField, obj *domain.ComponentWeight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComponentWeight_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ComponentWeight().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.ComponentKind) graphql.Marshaler {
+			return ec.marshalNComponentKind2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐComponentKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComponentWeight_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComponentWeight", field, true, true, "ComponentKind")
+}
+
+func (ec *executionContext) _ComponentWeight_unit(ctx context.Context, field graphql.CollectedField, obj *domain.ComponentWeight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComponentWeight_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ComponentWeight().Unit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComponentWeight_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComponentWeight", field, true, true, "String")
+}
+
+func (ec *executionContext) _ComponentWeight_weight(ctx context.Context, field graphql.CollectedField, obj *domain.ComponentWeight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComponentWeight_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComponentWeight_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComponentWeight", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ComponentWeight_cap(ctx context.Context, field graphql.CollectedField, obj *domain.ComponentWeight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComponentWeight_cap(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cap, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComponentWeight_cap(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComponentWeight", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ComponentWeight_baseline(ctx context.Context, field graphql.CollectedField, obj *domain.ComponentWeight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComponentWeight_baseline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Baseline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComponentWeight_baseline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComponentWeight", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ComponentWeight_minWeight(ctx context.Context, field graphql.CollectedField, obj *domain.ComponentWeight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComponentWeight_minWeight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ComponentWeight().MinWeight(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComponentWeight_minWeight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComponentWeight", field, true, true, "Float")
+}
+
+func (ec *executionContext) _ComponentWeight_maxWeight(ctx context.Context, field graphql.CollectedField, obj *domain.ComponentWeight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComponentWeight_maxWeight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ComponentWeight().MaxWeight(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComponentWeight_maxWeight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComponentWeight", field, true, true, "Float")
+}
+
+func (ec *executionContext) _ComponentWeight_why(ctx context.Context, field graphql.CollectedField, obj *domain.ComponentWeight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComponentWeight_why(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ComponentWeight().Why(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComponentWeight_why(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComponentWeight", field, true, true, "String")
 }
 
 func (ec *executionContext) _Contact_name(ctx context.Context, field graphql.CollectedField, obj *domain.Contact) (ret graphql.Marshaler) {
@@ -8808,6 +9660,29 @@ func (ec *executionContext) _Enterprise_updatedAt(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Enterprise_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Enterprise", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Enterprise_source(ctx context.Context, field graphql.CollectedField, obj *domain.Enterprise) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enterprise_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enterprise_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enterprise", field, false, false, "String")
 }
 
 func (ec *executionContext) _EnterpriseBatch_documents(ctx context.Context, field graphql.CollectedField, obj *sync1.EnterpriseBatch) (ret graphql.Marshaler) {
@@ -11034,6 +11909,68 @@ func (ec *executionContext) fieldContext_Mutation_recordQuizResult(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setRankingConfig(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setRankingConfig(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetRankingConfig(ctx, fc.Args["input"].(service.RankingConfigInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *domain.RankingConfig
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *domain.RankingConfig
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.RankingConfig) graphql.Marshaler {
+			return ec.marshalNRankingConfig2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRankingConfig(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setRankingConfig(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RankingConfig(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setRankingConfig_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_retireOfficial(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12417,6 +13354,29 @@ func (ec *executionContext) fieldContext_Official_updatedAt(_ context.Context, f
 	return graphql.NewScalarFieldContext("Official", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Official_source(ctx context.Context, field graphql.CollectedField, obj *domain.Official) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Official_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Official_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Official", field, false, false, "String")
+}
+
 func (ec *executionContext) _OfficialBatch_documents(ctx context.Context, field graphql.CollectedField, obj *sync1.OfficialBatch) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12894,6 +13854,88 @@ func (ec *executionContext) fieldContext_OfficialEdge_node(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _OfficialLoad_official(ctx context.Context, field graphql.CollectedField, obj *domain.OfficialLoad) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialLoad_official(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Official, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Official) graphql.Marshaler {
+			return ec.marshalNOfficial2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficial(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialLoad_official(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialLoad",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfficialLoad_enterprises(ctx context.Context, field graphql.CollectedField, obj *domain.OfficialLoad) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialLoad_enterprises(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enterprises, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNDashboardGrant2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐGrant(ctx, "PROBLEMS_READ")
+				if err != nil {
+					var zeroVal []*domain.Enterprise
+					return zeroVal, err
+				}
+				if ec.Directives.Grant == nil {
+					var zeroVal []*domain.Enterprise
+					return zeroVal, errors.New("directive grant is not implemented")
+				}
+				return ec.Directives.Grant(ctx, obj, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Enterprise) graphql.Marshaler {
+			return ec.marshalNEnterprise2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterpriseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialLoad_enterprises(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialLoad",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enterprise(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OfficialOverdue_official(ctx context.Context, field graphql.CollectedField, obj *service.OfficialOverdue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13295,6 +14337,29 @@ func (ec *executionContext) _Pairing_updatedAt(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Pairing_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Pairing", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Pairing_source(ctx context.Context, field graphql.CollectedField, obj *domain.Pairing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pairing_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pairing_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pairing", field, false, false, "String")
 }
 
 func (ec *executionContext) _PairingBatch_documents(ctx context.Context, field graphql.CollectedField, obj *sync1.PairingBatch) (ret graphql.Marshaler) {
@@ -14319,6 +15384,29 @@ func (ec *executionContext) fieldContext_Problem_ratings(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Problem_source(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, false, false, "String")
 }
 
 func (ec *executionContext) _Problem_history(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
@@ -15871,6 +16959,267 @@ func (ec *executionContext) _ProblemStats_computedAt(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_ProblemStats_computedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProblemStats", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProgrammeShape_unpairedEnterprises(ctx context.Context, field graphql.CollectedField, obj *domain.ProgrammeShape) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgrammeShape_unpairedEnterprises(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnpairedEnterprises, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNDashboardGrant2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐGrant(ctx, "PROBLEMS_READ")
+				if err != nil {
+					var zeroVal []*domain.Enterprise
+					return zeroVal, err
+				}
+				if ec.Directives.Grant == nil {
+					var zeroVal []*domain.Enterprise
+					return zeroVal, errors.New("directive grant is not implemented")
+				}
+				return ec.Directives.Grant(ctx, obj, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Enterprise) graphql.Marshaler {
+			return ec.marshalNEnterprise2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterpriseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgrammeShape_unpairedEnterprises(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgrammeShape",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enterprise(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProgrammeShape_officialsWithoutEnterprise(ctx context.Context, field graphql.CollectedField, obj *domain.ProgrammeShape) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgrammeShape_officialsWithoutEnterprise(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OfficialsWithoutEnterprise, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Official) graphql.Marshaler {
+			return ec.marshalNOfficial2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficialᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgrammeShape_officialsWithoutEnterprise(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgrammeShape",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProgrammeShape_officialsLeadingSeveral(ctx context.Context, field graphql.CollectedField, obj *domain.ProgrammeShape) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgrammeShape_officialsLeadingSeveral(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OfficialsLeadingSeveral, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.OfficialLoad) graphql.Marshaler {
+			return ec.marshalNOfficialLoad2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficialLoadᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgrammeShape_officialsLeadingSeveral(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgrammeShape",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfficialLoad(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProgrammeShape_chiefs(ctx context.Context, field graphql.CollectedField, obj *domain.ProgrammeShape) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgrammeShape_chiefs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Chiefs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgrammeShape_chiefs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgrammeShape", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgrammeShape_firms(ctx context.Context, field graphql.CollectedField, obj *domain.ProgrammeShape) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgrammeShape_firms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Firms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgrammeShape_firms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgrammeShape", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgrammeShape_activePairings(ctx context.Context, field graphql.CollectedField, obj *domain.ProgrammeShape) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgrammeShape_activePairings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActivePairings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgrammeShape_activePairings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgrammeShape", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgrammeShape_problemsCollected(ctx context.Context, field graphql.CollectedField, obj *domain.ProgrammeShape) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgrammeShape_problemsCollected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProblemsCollected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgrammeShape_problemsCollected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgrammeShape", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgrammeShape_problemsResolved(ctx context.Context, field graphql.CollectedField, obj *domain.ProgrammeShape) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgrammeShape_problemsResolved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProblemsResolved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgrammeShape_problemsResolved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgrammeShape", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgrammeShape_articleFigures(ctx context.Context, field graphql.CollectedField, obj *domain.ProgrammeShape) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgrammeShape_articleFigures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArticleFigures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.ArticleFigure) graphql.Marshaler {
+			return ec.marshalNArticleFigure2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐArticleFigureᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgrammeShape_articleFigures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgrammeShape",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ArticleFigure(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ProgressNote_id(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
@@ -17505,6 +18854,168 @@ func (ec *executionContext) fieldContext_Query_quiz(ctx context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_programmeShape(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_programmeShape(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ProgrammeShape(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "LEADER"})
+				if err != nil {
+					var zeroVal *domain.ProgrammeShape
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *domain.ProgrammeShape
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.ProgrammeShape) graphql.Marshaler {
+			return ec.marshalNProgrammeShape2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProgrammeShape(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_programmeShape(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgrammeShape(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_rankingConfig(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_rankingConfig(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RankingConfig(ctx, fc.Args["asOf"].(*time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "LEADER", "OFFICIAL"})
+				if err != nil {
+					var zeroVal *domain.RankingConfig
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *domain.RankingConfig
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.RankingConfig) graphql.Marshaler {
+			return ec.marshalNRankingConfig2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRankingConfig(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_rankingConfig(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RankingConfig(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_rankingConfig_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_rankingConfigHistory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_rankingConfigHistory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().RankingConfigHistory(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "LEADER", "OFFICIAL"})
+				if err != nil {
+					var zeroVal []*domain.RankingConfig
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*domain.RankingConfig
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.RankingConfig) graphql.Marshaler {
+			return ec.marshalNRankingConfig2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRankingConfigᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_rankingConfigHistory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RankingConfig(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_auditLog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17745,7 +19256,7 @@ func (ec *executionContext) _Query_officialRanking(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().OfficialRanking(ctx, fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
+			return ec.Resolvers.Query().OfficialRanking(ctx, fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["includeRetired"].(*bool), fc.Args["asOf"].(*time.Time))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -18790,6 +20301,29 @@ func (ec *executionContext) fieldContext_RankingComponent_name(_ context.Context
 	return graphql.NewScalarFieldContext("RankingComponent", field, false, false, "String")
 }
 
+func (ec *executionContext) _RankingComponent_label(ctx context.Context, field graphql.CollectedField, obj *domain.RankingComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingComponent_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingComponent_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingComponent", field, false, false, "String")
+}
+
 func (ec *executionContext) _RankingComponent_value(ctx context.Context, field graphql.CollectedField, obj *domain.RankingComponent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18880,6 +20414,153 @@ func (ec *executionContext) _RankingComponent_rule(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_RankingComponent_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RankingComponent", field, false, false, "String")
+}
+
+func (ec *executionContext) _RankingConfig_version(ctx context.Context, field graphql.CollectedField, obj *domain.RankingConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingConfig_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingConfig_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingConfig", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RankingConfig_components(ctx context.Context, field graphql.CollectedField, obj *domain.RankingConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingConfig_components(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Components, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.ComponentWeight) graphql.Marshaler {
+			return ec.marshalNComponentWeight2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐComponentWeightᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingConfig_components(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RankingConfig",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ComponentWeight(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RankingConfig_reason(ctx context.Context, field graphql.CollectedField, obj *domain.RankingConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingConfig_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingConfig_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _RankingConfig_changedByName(ctx context.Context, field graphql.CollectedField, obj *domain.RankingConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingConfig_changedByName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RankingConfig().ChangedByName(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RankingConfig_changedByName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingConfig", field, true, true, "String")
+}
+
+func (ec *executionContext) _RankingConfig_changedAt(ctx context.Context, field graphql.CollectedField, obj *domain.RankingConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingConfig_changedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RankingConfig().ChangedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RankingConfig_changedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingConfig", field, true, true, "Time")
+}
+
+func (ec *executionContext) _RankingConfig_changes(ctx context.Context, field graphql.CollectedField, obj *domain.RankingConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingConfig_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingConfig_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingConfig", field, false, false, "String")
 }
 
 func (ec *executionContext) _RankingEntry_rank(ctx context.Context, field graphql.CollectedField, obj *domain.RankingEntry) (ret graphql.Marshaler) {
@@ -19036,6 +20717,52 @@ func (ec *executionContext) fieldContext_RankingEntry_components(_ context.Conte
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RankingEntry_configVersion(ctx context.Context, field graphql.CollectedField, obj *domain.RankingEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEntry_configVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConfigVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEntry_configVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RankingEntry_retired(ctx context.Context, field graphql.CollectedField, obj *domain.RankingEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEntry_retired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Retired, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEntry_retired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingEntry", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Rating_id(ctx context.Context, field graphql.CollectedField, obj *domain.Rating) (ret graphql.Marshaler) {
@@ -23647,6 +25374,69 @@ func UnmarshalAuditFilter(ctx context.Context, raw any) (domain.AuditFilter, err
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputComponentWeightInput(ctx context.Context, obj any) (service.ComponentWeightInput, error) {
+	var it service.ComponentWeightInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "weight", "cap", "baseline"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "weight":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weight"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Weight = data
+		case "cap":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cap"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cap = data
+		case "baseline":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("baseline"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Baseline = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalComponentWeightInput unmarshals raw into the ComponentWeightInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalComponentWeightInput(ctx context.Context, raw any) (service.ComponentWeightInput, error) {
+	var out service.ComponentWeightInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ComponentWeightInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputContactInput(ctx context.Context, obj any) (service.ContactInput, error) {
 	var it service.ContactInput
 	if obj == nil {
@@ -24963,6 +26753,62 @@ func UnmarshalQuizResultInput(ctx context.Context, raw any) (service.QuizResultI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRankingConfigInput(ctx context.Context, obj any) (service.RankingConfigInput, error) {
+	var it service.RankingConfigInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"components", "reason", "expectedVersion"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "components":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("components"))
+			data, err := ec.unmarshalNComponentWeightInput2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐComponentWeightInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Components = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRankingConfigInput unmarshals raw into the RankingConfigInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRankingConfigInput(ctx context.Context, raw any) (service.RankingConfigInput, error) {
+	var out service.RankingConfigInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RankingConfigInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRatingFilter(ctx context.Context, obj any) (domain.RatingFilter, error) {
 	var it domain.RatingFilter
 	if obj == nil {
@@ -26007,6 +27853,59 @@ func UnmarshalVisitPushRow(ctx context.Context, raw any) (sync1.VisitRow, error)
 
 // region    **************************** object.gotpl ****************************
 
+var articleFigureImplementors = []string{"ArticleFigure"}
+
+func (ec *executionContext) _ArticleFigure(ctx context.Context, sel ast.SelectionSet, obj *domain.ArticleFigure) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, articleFigureImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ArticleFigure")
+		case "key":
+			out.Values[i] = ec._ArticleFigure_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._ArticleFigure_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "article":
+			out.Values[i] = ec._ArticleFigure_article(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "asOf":
+			out.Values[i] = ec._ArticleFigure_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "live":
+			out.Values[i] = ec._ArticleFigure_live(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var auditEventImplementors = []string{"AuditEvent"}
 
 func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSet, obj *domain.AuditEvent) graphql.Marshaler {
@@ -26144,6 +28043,90 @@ func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var componentWeightImplementors = []string{"ComponentWeight"}
+
+func (ec *executionContext) _ComponentWeight(ctx context.Context, sel ast.SelectionSet, obj *domain.ComponentWeight) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, componentWeightImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ComponentWeight")
+		case "name":
+			out.Values[i] = ec._ComponentWeight_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "label":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ComponentWeight_label(ctx, field, obj)
+				})
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ComponentWeight_kind(ctx, field, obj)
+				})
+		case "unit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ComponentWeight_unit(ctx, field, obj)
+				})
+		case "weight":
+			out.Values[i] = ec._ComponentWeight_weight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cap":
+			out.Values[i] = ec._ComponentWeight_cap(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "baseline":
+			out.Values[i] = ec._ComponentWeight_baseline(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "minWeight":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ComponentWeight_minWeight(ctx, field, obj)
+				})
+		case "maxWeight":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ComponentWeight_maxWeight(ctx, field, obj)
+				})
+		case "why":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ComponentWeight_why(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -26427,6 +28410,11 @@ func (ec *executionContext) _Enterprise(ctx context.Context, sel ast.SelectionSe
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Enterprise_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._Enterprise_source(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -26946,6 +28934,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setRankingConfig":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setRankingConfig(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "retireOfficial":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_retireOfficial(ctx, field)
@@ -27161,6 +29156,11 @@ func (ec *executionContext) _Official(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Official_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._Official_source(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -27383,6 +29383,44 @@ func (ec *executionContext) _OfficialEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var officialLoadImplementors = []string{"OfficialLoad"}
+
+func (ec *executionContext) _OfficialLoad(ctx context.Context, sel ast.SelectionSet, obj *domain.OfficialLoad) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, officialLoadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OfficialLoad")
+		case "official":
+			out.Values[i] = ec._OfficialLoad_official(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enterprises":
+			out.Values[i] = ec._OfficialLoad_enterprises(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var officialOverdueImplementors = []string{"OfficialOverdue"}
 
 func (ec *executionContext) _OfficialOverdue(ctx context.Context, sel ast.SelectionSet, obj *service.OfficialOverdue) graphql.Marshaler {
@@ -27520,6 +29558,11 @@ func (ec *executionContext) _Pairing(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Pairing_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._Pairing_source(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -27847,6 +29890,11 @@ func (ec *executionContext) _Problem(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Problem_ratings(ctx, field, obj)
 				})
+		case "source":
+			out.Values[i] = ec._Problem_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "history":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -28328,6 +30376,79 @@ func (ec *executionContext) _ProblemStats(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var programmeShapeImplementors = []string{"ProgrammeShape"}
+
+func (ec *executionContext) _ProgrammeShape(ctx context.Context, sel ast.SelectionSet, obj *domain.ProgrammeShape) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, programmeShapeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProgrammeShape")
+		case "unpairedEnterprises":
+			out.Values[i] = ec._ProgrammeShape_unpairedEnterprises(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "officialsWithoutEnterprise":
+			out.Values[i] = ec._ProgrammeShape_officialsWithoutEnterprise(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "officialsLeadingSeveral":
+			out.Values[i] = ec._ProgrammeShape_officialsLeadingSeveral(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "chiefs":
+			out.Values[i] = ec._ProgrammeShape_chiefs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firms":
+			out.Values[i] = ec._ProgrammeShape_firms(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "activePairings":
+			out.Values[i] = ec._ProgrammeShape_activePairings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "problemsCollected":
+			out.Values[i] = ec._ProgrammeShape_problemsCollected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "problemsResolved":
+			out.Values[i] = ec._ProgrammeShape_problemsResolved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "articleFigures":
+			out.Values[i] = ec._ProgrammeShape_articleFigures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var progressNoteImplementors = []string{"ProgressNote"}
 
 func (ec *executionContext) _ProgressNote(ctx context.Context, sel ast.SelectionSet, obj *domain.ProgressNote) graphql.Marshaler {
@@ -28722,6 +30843,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_quiz(ctx, field)
 				})
+		case "programmeShape":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_programmeShape(ctx, field)
+				})
+		case "rankingConfig":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_rankingConfig(ctx, field)
+				})
+		case "rankingConfigHistory":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_rankingConfigHistory(ctx, field)
+				})
 		case "auditLog":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -29058,6 +31197,11 @@ func (ec *executionContext) _RankingComponent(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "label":
+			out.Values[i] = ec._RankingComponent_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "value":
 			out.Values[i] = ec._RankingComponent_value(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -29077,6 +31221,66 @@ func (ec *executionContext) _RankingComponent(ctx context.Context, sel ast.Selec
 			out.Values[i] = ec._RankingComponent_rule(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rankingConfigImplementors = []string{"RankingConfig"}
+
+func (ec *executionContext) _RankingConfig(ctx context.Context, sel ast.SelectionSet, obj *domain.RankingConfig) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rankingConfigImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RankingConfig")
+		case "version":
+			out.Values[i] = ec._RankingConfig_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "components":
+			out.Values[i] = ec._RankingConfig_components(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._RankingConfig_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "changedByName":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RankingConfig_changedByName(ctx, field, obj)
+				})
+		case "changedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RankingConfig_changedAt(ctx, field, obj)
+				})
+		case "changes":
+			out.Values[i] = ec._RankingConfig_changes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -29134,6 +31338,16 @@ func (ec *executionContext) _RankingEntry(ctx context.Context, sel ast.Selection
 			}
 		case "components":
 			out.Values[i] = ec._RankingEntry_components(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "configVersion":
+			out.Values[i] = ec._RankingEntry_configVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "retired":
+			out.Values[i] = ec._RankingEntry_retired(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -30749,6 +32963,26 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNArticleFigure2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐArticleFigure(ctx context.Context, sel ast.SelectionSet, v domain.ArticleFigure) graphql.Marshaler {
+	return ec._ArticleFigure(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNArticleFigure2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐArticleFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.ArticleFigure) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNArticleFigure2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐArticleFigure(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNAuditEvent2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐAuditEvent(ctx context.Context, sel ast.SelectionSet, v *domain.AuditEvent) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuditEvent!")
@@ -30801,6 +33035,60 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNComponentKind2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐComponentKind(ctx context.Context, v any) (domain.ComponentKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := domain.ComponentKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNComponentKind2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐComponentKind(ctx context.Context, sel ast.SelectionSet, v domain.ComponentKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ComponentKind!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNComponentWeight2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐComponentWeight(ctx context.Context, sel ast.SelectionSet, v domain.ComponentWeight) graphql.Marshaler {
+	return ec._ComponentWeight(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNComponentWeight2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐComponentWeightᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.ComponentWeight) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNComponentWeight2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐComponentWeight(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNComponentWeightInput2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐComponentWeightInputᚄ(ctx context.Context, v any) ([]*service.ComponentWeightInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*service.ComponentWeightInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNComponentWeightInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐComponentWeightInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNComponentWeightInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐComponentWeightInput(ctx context.Context, v any) (*service.ComponentWeightInput, error) {
+	res, err := ec.unmarshalInputComponentWeightInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNConflictOutcome2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐConflictOutcome(ctx context.Context, v any) (domain.ConflictOutcome, error) {
@@ -30931,6 +33219,22 @@ func (ec *executionContext) marshalNDepartmentOverdue2ᚖgithubᚗcomᚋlianqi�
 		return graphql.Null
 	}
 	return ec._DepartmentOverdue(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEnterprise2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterpriseᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Enterprise) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEnterprise2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterprise(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNEnterprise2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterprise(ctx context.Context, sel ast.SelectionSet, v *domain.Enterprise) graphql.Marshaler {
@@ -31240,6 +33544,30 @@ func (ec *executionContext) marshalNOfficialEdge2ᚖgithubᚗcomᚋlianqiᚋlian
 	return ec._OfficialEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNOfficialLoad2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficialLoadᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.OfficialLoad) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOfficialLoad2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficialLoad(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOfficialLoad2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficialLoad(ctx context.Context, sel ast.SelectionSet, v *domain.OfficialLoad) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OfficialLoad!")
+		return graphql.Null
+	}
+	return ec._OfficialLoad(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNOfficialOverdue2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐOfficialOverdueᚄ(ctx context.Context, sel ast.SelectionSet, v []*service.OfficialOverdue) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -31529,6 +33857,14 @@ func (ec *executionContext) marshalNProblemStatus2githubᚗcomᚋlianqiᚋlianqi
 	return v
 }
 
+func (ec *executionContext) marshalNProgrammeShape2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProgrammeShape(ctx context.Context, sel ast.SelectionSet, v *domain.ProgrammeShape) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProgrammeShape!")
+		return graphql.Null
+	}
+	return ec._ProgrammeShape(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNProgressNote2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProgressNoteᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.ProgressNote) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -31705,6 +34041,35 @@ func (ec *executionContext) marshalNRankingComponent2ᚕgithubᚗcomᚋlianqiᚋ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNRankingConfig2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRankingConfigᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.RankingConfig) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRankingConfig2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRankingConfig(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRankingConfig2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRankingConfig(ctx context.Context, sel ast.SelectionSet, v *domain.RankingConfig) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RankingConfig!")
+		return graphql.Null
+	}
+	return ec._RankingConfig(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRankingConfigInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐRankingConfigInput(ctx context.Context, v any) (service.RankingConfigInput, error) {
+	res, err := ec.unmarshalInputRankingConfigInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNRankingEntry2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRankingEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.RankingEntry) graphql.Marshaler {

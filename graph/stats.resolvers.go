@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lianqi/lianqi/domain"
+	"github.com/lianqi/lianqi/service"
 )
 
 // ProblemStats is the resolver for the problemStats field.
@@ -18,8 +19,8 @@ func (r *queryResolver) ProblemStats(ctx context.Context, from *time.Time, to *t
 }
 
 // OfficialRanking is the resolver for the officialRanking field.
-func (r *queryResolver) OfficialRanking(ctx context.Context, from *time.Time, to *time.Time) ([]*domain.RankingEntry, error) {
-	return r.Svc.OfficialRanking(ctx, domain.Period{From: from, To: to})
+func (r *queryResolver) OfficialRanking(ctx context.Context, from *time.Time, to *time.Time, includeRetired *bool, asOf *time.Time) ([]*domain.RankingEntry, error) {
+	return r.Svc.OfficialRanking(ctx, domain.Period{From: from, To: to}, service.RankingOptions{IncludeRetired: includeRetired != nil && *includeRetired, AsOf: asOf})
 }
 
 // Official is the resolver for the official field.

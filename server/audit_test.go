@@ -13,9 +13,14 @@ func TestAuditLog(t *testing.T) {
 	if c := s.post(victim.AccessToken, meQuery, nil).code(); c != "UNAUTHENTICATED" {
 		t.Fatalf("disabled account's token still works: code %q", c)
 	}
-	var pairings struct{ Pairings []struct{ ID string } }
-	s.as("admin", `{pairings(filter:{activeOnly:true}){id}}`, nil).decode(t, &pairings)
-	s.as("admin", `mutation($id:ID!){endPairing(id:$id,reason:ENTERPRISE_LEFT){id}}`, map[string]any{"id": pairings.Pairings[0].ID}).decode(t, &struct{}{})
+	var pairings struct {
+		Pairings []struct {
+			ID         string
+			Enterprise struct{ ID string }
+		}
+	}
+	s.as("admin", `{pairings(filter:{activeOnly:true}){id enterprise{id}}}`, nil).decode(t, &pairings)
+	s.as("admin", `mutation($e:ID!){markEnterpriseLeft(id:$e){id}}`, map[string]any{"e": pairings.Pairings[0].Enterprise.ID}).decode(t, &struct{}{})
 
 	count := func(action, subject string) int {
 		var out struct{ AuditLog struct{ TotalCount int } }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -70,8 +71,9 @@ func exportHandler(svc *service.Service, gate *graph.Gate, log *slog.Logger) htt
 			}
 		} else {
 			var period domain.Period
-			if period, err = periodQuery(q); err == nil {
-				err = export.Ranking(ctx, svc, period, open)
+			var opts service.RankingOptions
+			if period, opts, err = rankingQuery(q); err == nil {
+				err = export.Ranking(ctx, svc, period, opts, open)
 			}
 		}
 		if err == nil {
@@ -137,19 +139,28 @@ func enumList[T ~string, PT interface {
 	return out, nil
 }
 
-// periodQuery reads officialRanking's from and to (RFC 3339 or a date).
-func periodQuery(q url.Values) (domain.Period, error) {
+// rankingQuery reads officialRanking's arguments: from, to and asOf
+// (RFC 3339 or a date), includeRetired (true or false).
+func rankingQuery(q url.Values) (domain.Period, service.RankingOptions, error) {
 	var p domain.Period
-	for name, dst := range map[string]**time.Time{"from": &p.From, "to": &p.To} {
+	var o service.RankingOptions
+	for name, dst := range map[string]**time.Time{"from": &p.From, "to": &p.To, "asOf": &o.AsOf} {
 		if v := q.Get(name); v != "" {
 			t, err := scalar.UnmarshalTime(v)
 			if err != nil {
-				return p, withField(err, name)
+				return p, o, withField(err, name)
 			}
 			*dst = &t
 		}
 	}
-	return p, nil
+	if v := q.Get("includeRetired"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return p, o, domain.Invalid("includeRetired", "includeRetired must be true or false, not %q", v)
+		}
+		o.IncludeRetired = b
+	}
+	return p, o, nil
 }
 
 func withField(err error, field string) error {

@@ -147,7 +147,7 @@ func TestOfficialRankingShowsItsComponents(t *testing.T) {
 				t.Errorf("%s: component %s has no rule", e.Name, c.Name)
 			}
 		}
-		if len(e.Components) != 9 || math.Abs(sum-e.Total) > 0.05 {
+		if len(e.Components) != 10 || math.Abs(sum-e.Total) > 0.05 {
 			t.Errorf("%s: %d components summing to %v, total %v", e.Name, len(e.Components), sum, e.Total)
 		}
 		if i > 0 && (e.Total > r[i-1].Total || e.Rank < r[i-1].Rank) {

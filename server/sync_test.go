@@ -304,11 +304,14 @@ func TestSyncRefusedCreationsAndHeldChildren(t *testing.T) {
 			t.Fatalf("parent: %+v %v", r, err)
 		}
 		var out struct {
-			Problem struct{ History []struct{ ID, Text string } }
-			Visit   struct{ Problems []struct{ ID string } }
+			Problem struct {
+				History []struct{ ID, Kind, Text string }
+			}
+			Visit struct{ Problems []struct{ ID string } }
 		}
-		s.as("maojianguo", `query($p:ID!,$v:ID!){problem(id:$p){history{id text}} visit(id:$v){problems{id}}}`, map[string]any{"p": pid, "v": vid}).decode(t, &out)
-		if len(out.Problem.History) != 1 || out.Problem.History[0].ID != nid || len(out.Visit.Problems) != 1 || out.Visit.Problems[0].ID != pid {
+		s.as("maojianguo", `query($p:ID!,$v:ID!){problem(id:$p){history{id kind text}} visit(id:$v){problems{id}}}`, map[string]any{"p": pid, "v": vid}).decode(t, &out)
+		// The official's own record is acknowledged by that act: that entry, then the note.
+		if h := out.Problem.History; len(h) != 2 || h[0].Kind != "ACKNOWLEDGE" || h[1].ID != nid || len(out.Visit.Problems) != 1 || out.Visit.Problems[0].ID != pid {
 			t.Fatalf("server has %+v", out)
 		}
 		if cs, err := zhou.Conflicts(ctx, nid); err != nil || len(cs) != 0 {

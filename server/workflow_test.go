@@ -48,7 +48,8 @@ func TestAdminBuildsAPairingAndTheOfficialServesIt(t *testing.T) {
 	s.post(lisi, `mutation($e:ID){reportProblem(input:{enterpriseId:$e,category:INFRASTRUCTURE,title:"茶园基地道路硬化",description:"4.1公里机耕路需要硬化",tags:["道路"]}){id status level version}}`,
 		map[string]any{"e": eid}).decode(t, &rep)
 	p := rep.ReportProblem
-	if p.Status != "REPORTED" || p.Level != "L1" || p.Version != 1 {
+	// Recorded by the chief himself: acknowledged by that act.
+	if p.Status != "ACKNOWLEDGED" || p.Level != "L1" || p.Version != 1 {
 		t.Fatalf("new problem = %+v", p)
 	}
 	s.post(lisi, `mutation($p:ID!){addProgressNote(problemId:$p,text:"已联系交通运输局"){id}}`, map[string]any{"p": p.ID}).decode(t, &struct{}{})
@@ -112,8 +113,8 @@ func TestAdminBuildsAPairingAndTheOfficialServesIt(t *testing.T) {
 		t.Fatalf("after the reform the official lost the enterprise: %q", code)
 	}
 
-	// Ending the pairing takes the enterprise out of the official's scope at once.
-	s.as("admin", `mutation($id:ID!){endPairing(id:$id,reason:OFFICIAL_RETIRED){endedAt}}`, map[string]any{"id": pr.CreatePairing.ID}).decode(t, &struct{}{})
+	// Retirement ends the pairing and takes the enterprise out of the official's scope at once.
+	s.as("admin", `mutation($o:ID!){retireOfficial(id:$o){retiredAt}}`, map[string]any{"o": oid}).decode(t, &struct{}{})
 	if code := s.post(lisi, `query($p:ID!){problem(id:$p){title}}`, map[string]any{"p": p.ID}).code(); code != "NOT_FOUND" {
 		t.Fatalf("after the pairing ended: %q, want NOT_FOUND", code)
 	}

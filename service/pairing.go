@@ -98,9 +98,59 @@ func (s *Service) SetPairingTeam(ctx context.Context, id string, teamMemberIDs [
 }
 
 // EndPairing ends a pairing with a reason (admins only). It stays as history.
+// Each reason must be a fact already recorded, so that 事随人走 cannot be
+// bypassed by naming a reason that is not true: OFFICIAL_RETIRED only once the
+// lead official's retirement is recorded (retireOfficial, which ends his
+// pairings itself; this covers pairings left active by older data),
+// ENTERPRISE_LEFT only for an enterprise recorded as gone (markEnterpriseLeft),
+// and REPAIRED never: a re-pairing starts the successor in the same command
+// (repairEnterprise). Retirement is not recorded here as a side effect: it
+// closes the official's post and every pairing he leads, which is a decision
+// of its own with its own date.
 func (s *Service) EndPairing(ctx context.Context, id string, reason domain.PairingEndReason) (*domain.Pairing, error) {
-	return s.editPairing(ctx, id, "ended: "+string(reason), func(p *domain.Pairing) error { return p.End(reason, s.now()) })
+	if _, err := s.require(ctx, domain.RoleAdmin); err != nil {
+		return nil, err
+	}
+	all := domain.Scope{All: true}
+	p, err := s.db.FindPairingByID(ctx, all, id)
+	if err != nil {
+		return nil, err
+	}
+	at := s.now()
+	switch reason {
+	case domain.EndOfficialRetired:
+		o, err := s.db.FindOfficialByID(ctx, all, p.LeadOfficialID)
+		if err != nil {
+			return nil, err
+		}
+		if o.RetiredAt == nil {
+			return nil, domain.Invalid("reason", "official %s has not retired: record the retirement with retireOfficial, which ends his pairings", o.Name)
+		}
+		at = *o.RetiredAt
+	case domain.EndEnterpriseLeft:
+		e, err := s.db.FindEnterpriseByID(ctx, all, p.EnterpriseID)
+		if err != nil {
+			return nil, err
+		}
+		if e.Status != domain.EnterpriseLeft {
+			return nil, domain.Invalid("reason", "enterprise %s has not left the programme: record it with markEnterpriseLeft, which ends its pairing", e.Name)
+		}
+	case domain.EndRepaired:
+		return nil, domain.Invalid("reason", "re-pair the enterprise with repairEnterprise, which starts the successor pairing in the same step")
+	}
+	note := unpairedNote
+	if reason == domain.EndEnterpriseLeft {
+		note = leftNote
+	}
+	return s.editPairing(ctx, id, "ended: "+string(reason)+note, func(p *domain.Pairing) error { return p.End(reason, at) })
 }
+
+// unpairedNote ends the audit entry of a pairing that ended without a
+// successor: the enterprise has no chief until an admin re-pairs it.
+const (
+	unpairedNote = "; the enterprise is unpaired until re-paired (programmeShape.unpairedEnterprises)"
+	leftNote     = "; the enterprise has left the programme"
+)
 
 func (s *Service) editPairing(ctx context.Context, id, change string, edit func(*domain.Pairing) error) (*domain.Pairing, error) {
 	if _, err := s.require(ctx, domain.RoleAdmin); err != nil {

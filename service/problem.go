@@ -91,8 +91,31 @@ func (s *Service) ReportProblem(ctx context.Context, in ReportProblemInput) (*do
 		return nil, err
 	}
 	pr.SetDeadlines(now, s.Deadlines)
-	return pr, s.db.CreateProblem(ctx, pr)
+	// A chief who records a difficulty himself (at the plant, on a visit) has
+	// taken it up by that act: it is acknowledged, not left REPORTED to go
+	// overdue because he did not also acknowledge what he wrote down.
+	var ack *domain.ProgressNote
+	if p.Role == domain.RoleOfficial {
+		if ack, err = pr.Apply(domain.Step{Action: domain.ActionAcknowledge, Reason: SelfRecordedNote}, p, now, s.Deadlines); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.db.CreateProblem(ctx, pr); err != nil {
+		return nil, err
+	}
+	if ack != nil {
+		ack.ID = domain.HistoryEntryID(pr.ID, pr.Version)
+		if err := s.appendHistory(ctx, ack); err != nil {
+			// The problem stands acknowledged; only the entry saying so is missing.
+			s.Log.ErrorContext(ctx, "history entry lost", "problem", pr.ID, "entryId", ack.ID, "kind", ack.Kind, "err", err)
+		}
+	}
+	return pr, nil
 }
+
+// SelfRecordedNote is the history text of the acknowledgement a chief gives
+// by recording a difficulty himself.
+const SelfRecordedNote = "联系局长本人记录，记录即受理 (recorded by the chief himself: acknowledged by that act)"
 
 // UpdateProblemInput edits a problem's content; nil fields stay. Status and level
 // change only through the workflow commands.

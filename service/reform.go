@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -46,10 +47,12 @@ func (s *Service) RetireOfficial(ctx context.Context, id string, at *time.Time) 
 		return nil, err
 	}
 	for _, p := range pairings {
+		change := "ended: " + string(domain.EndOfficialRetired) + unpairedNote
 		if p.LeadOfficialID == id {
 			err = p.End(domain.EndOfficialRetired, when)
 		} else {
 			p.TeamMemberIDs = slices.DeleteFunc(p.TeamMemberIDs, func(m string) bool { return m == id })
+			change = fmt.Sprintf("team member %s (%s) retired and left the team", o.Name, o.ID)
 		}
 		if err != nil {
 			return nil, err
@@ -57,12 +60,17 @@ func (s *Service) RetireOfficial(ctx context.Context, id string, at *time.Time) 
 		if err := s.db.UpdatePairing(ctx, p); err != nil {
 			return nil, err
 		}
+		s.audit(ctx, domain.AuditPairingChanged, p.ID, change)
 	}
 	if cur := o.CurrentPost(); cur != nil {
 		cur.To = &when
 	}
 	o.RetiredAt = &when
-	return o, s.db.UpdateOfficial(ctx, o)
+	if err := s.db.UpdateOfficial(ctx, o); err != nil {
+		return nil, err
+	}
+	s.audit(ctx, domain.AuditOfficialRetired, o.ID, fmt.Sprintf("%s retired on %s; %d pairing(s) touched", o.Name, when.Format(time.DateOnly), len(pairings)))
+	return o, nil
 }
 
 // MarkEnterpriseLeft records that an enterprise left the county (admins only):
@@ -84,11 +92,15 @@ func (s *Service) MarkEnterpriseLeft(ctx context.Context, id string, at *time.Ti
 	if err != nil {
 		return nil, err
 	}
-	if err := s.endActivePairings(ctx, id, domain.EndEnterpriseLeft, when); err != nil {
+	if err := s.endActivePairings(ctx, id, domain.EndEnterpriseLeft, when, leftNote); err != nil {
 		return nil, err
 	}
 	e.Status = domain.EnterpriseLeft
-	return e, s.db.UpdateEnterprise(ctx, e)
+	if err := s.db.UpdateEnterprise(ctx, e); err != nil {
+		return nil, err
+	}
+	s.audit(ctx, domain.AuditEnterpriseLeft, e.ID, fmt.Sprintf("%s left the programme on %s", e.Name, when.Format(time.DateOnly)))
+	return e, nil
 }
 
 // RepairEnterpriseInput names the enterprise's new service.
@@ -132,13 +144,17 @@ func (s *Service) RepairEnterprise(ctx context.Context, in RepairEnterpriseInput
 			return nil, domain.Invalid("at", "the new pairing cannot start before the current one (%s)", p.StartedAt.Format(time.DateOnly))
 		}
 	}
-	if err := s.endActivePairings(ctx, in.EnterpriseID, domain.EndRepaired, when); err != nil {
+	if err := s.endActivePairings(ctx, in.EnterpriseID, domain.EndRepaired, when, "; successor pairing "+next.ID); err != nil {
 		return nil, err
 	}
-	return next, s.db.CreatePairing(ctx, next)
+	if err := s.db.CreatePairing(ctx, next); err != nil {
+		return nil, err
+	}
+	s.audit(ctx, domain.AuditPairingChanged, next.ID, fmt.Sprintf("created by re-pairing: enterprise %s, lead official %s", next.EnterpriseID, next.LeadOfficialID))
+	return next, nil
 }
 
-func (s *Service) endActivePairings(ctx context.Context, enterpriseID string, reason domain.PairingEndReason, at time.Time) error {
+func (s *Service) endActivePairings(ctx context.Context, enterpriseID string, reason domain.PairingEndReason, at time.Time, note string) error {
 	active, err := s.db.FindPairings(ctx, domain.Scope{All: true}, domain.PairingFilter{EnterpriseID: enterpriseID, ActiveOnly: true})
 	if err != nil {
 		return err
@@ -150,6 +166,7 @@ func (s *Service) endActivePairings(ctx context.Context, enterpriseID string, re
 		if err := s.db.UpdatePairing(ctx, p); err != nil {
 			return err
 		}
+		s.audit(ctx, domain.AuditPairingChanged, p.ID, "ended: "+string(reason)+note)
 	}
 	return nil
 }

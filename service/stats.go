@@ -138,21 +138,3 @@ func fold(counts []store.ProblemCount, key func(store.ProblemCount) string, labe
 	})
 	return out
 }
-
-// OfficialRanking ranks the officials who led a pairing during period (see
-// domain.Rank and docs/ranking.md). It covers the whole programme: officials
-// see where they stand among their peers, as the county publishes the ranking.
-func (s *Service) OfficialRanking(ctx context.Context, period domain.Period) ([]*domain.RankingEntry, error) {
-	if _, err := s.require(ctx, domain.RoleAdmin, domain.RoleLeader, domain.RoleOfficial); err != nil {
-		return nil, err
-	}
-	if period.From != nil && period.To != nil && !period.From.Before(*period.To) {
-		return nil, domain.Invalid("to", "the period must end after it starts")
-	}
-	d, err := s.db.RankingData(ctx)
-	if err != nil {
-		return nil, err
-	}
-	d.Period = period
-	return domain.Rank(d, s.now()), nil
-}

@@ -17,6 +17,7 @@ type officialDoc struct {
 	RetiredAt *time.Time `bson:"retiredAt"`
 	// Bureau duplicates the current post's bureau so listings can filter on it.
 	Bureau string `bson:"bureau"`
+	Source string `bson:"source,omitempty"`
 }
 
 type postDoc struct {
@@ -29,7 +30,7 @@ type postDoc struct {
 func (d *officialDoc) visibleIn(s domain.Scope) bool { return s.HasOfficial(d.ID) }
 
 func officialFromDomain(o *domain.Official) *officialDoc {
-	d := &officialDoc{Stamp: baseFrom(o.ID, o.Meta), Name: o.Name, Phone: o.Phone, RetiredAt: o.RetiredAt, Posts: []postDoc{}}
+	d := &officialDoc{Stamp: baseFrom(o.ID, o.Meta), Name: o.Name, Phone: o.Phone, RetiredAt: o.RetiredAt, Posts: []postDoc{}, Source: o.Source}
 	for _, p := range o.Posts {
 		d.Posts = append(d.Posts, postDoc{Bureau: p.Bureau, Title: p.Title, From: p.From, To: p.To})
 	}
@@ -40,7 +41,7 @@ func officialFromDomain(o *domain.Official) *officialDoc {
 }
 
 func (d *officialDoc) toDomain() *domain.Official {
-	o := &domain.Official{ID: d.ID, Name: d.Name, Phone: d.Phone, RetiredAt: utcPtr(d.RetiredAt), Meta: d.meta()}
+	o := &domain.Official{ID: d.ID, Name: d.Name, Phone: d.Phone, RetiredAt: utcPtr(d.RetiredAt), Source: d.Source, Meta: d.meta()}
 	for _, p := range d.Posts {
 		o.Posts = append(o.Posts, domain.Post{Bureau: p.Bureau, Title: p.Title, From: p.From.UTC(), To: utcPtr(p.To)})
 	}

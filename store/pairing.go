@@ -18,6 +18,7 @@ type pairingDoc struct {
 	EndedAt        *time.Time `bson:"endedAt"`
 	EndReason      string     `bson:"endReason"`
 	Active         bool       `bson:"active"`
+	Source         string     `bson:"source,omitempty"`
 }
 
 func (d *pairingDoc) visibleIn(s domain.Scope) bool { return s.HasEnterprise(d.EnterpriseID) }
@@ -28,12 +29,12 @@ func pairingFromDomain(p *domain.Pairing) *pairingDoc {
 		team = []string{}
 	}
 	return &pairingDoc{Stamp: baseFrom(p.ID, p.Meta), EnterpriseID: p.EnterpriseID, LeadOfficialID: p.LeadOfficialID,
-		TeamMemberIDs: team, StartedAt: p.StartedAt, EndedAt: p.EndedAt, EndReason: string(p.EndReason), Active: p.Active()}
+		TeamMemberIDs: team, StartedAt: p.StartedAt, EndedAt: p.EndedAt, EndReason: string(p.EndReason), Active: p.Active(), Source: p.Source}
 }
 
 func (d *pairingDoc) toDomain() *domain.Pairing {
 	return &domain.Pairing{ID: d.ID, EnterpriseID: d.EnterpriseID, LeadOfficialID: d.LeadOfficialID, TeamMemberIDs: d.TeamMemberIDs,
-		StartedAt: d.StartedAt.UTC(), EndedAt: utcPtr(d.EndedAt), EndReason: domain.PairingEndReason(d.EndReason), Meta: d.meta()}
+		StartedAt: d.StartedAt.UTC(), EndedAt: utcPtr(d.EndedAt), EndReason: domain.PairingEndReason(d.EndReason), Source: d.Source, Meta: d.meta()}
 }
 
 // FindPairingByID returns the pairing if its enterprise is inside scope.

@@ -33,6 +33,8 @@ type problemDoc struct {
 	// DueAt is derived (domain.Problem.DueAt) and stored only so that the
 	// database can sort by it: "overdue first" is a plain ascending sort.
 	DueAt time.Time `bson:"dueAt"`
+	// Source: domain.Problem.Source (demo records only).
+	Source string `bson:"source,omitempty"`
 }
 
 func (d *problemDoc) visibleIn(s domain.Scope) bool { return s.HasEnterprise(d.EnterpriseID) }
@@ -49,7 +51,7 @@ func problemFromDomain(p *domain.Problem) *problemDoc {
 	return &problemDoc{CoordinatingDepts: depts, EscalationMode: string(p.EscalationMode), Stamp: baseFrom(p.ID, p.Meta), EnterpriseID: p.EnterpriseID, Category: string(p.Category), Title: p.Title,
 		Description: p.Description, Status: string(p.Status), Level: string(p.Level), ResponsibleDepartment: p.ResponsibleDepartment,
 		Tags: tags, ReportedByUserID: p.ReportedByUserID, ReportedAt: p.ReportedAt, RespondBy: p.RespondBy, ResolveBy: p.ResolveBy,
-		RespondedAt: p.RespondedAt, ResolvedAt: p.ResolvedAt, Clocks: p.Clocks, DueAt: p.DueAt()}
+		RespondedAt: p.RespondedAt, ResolvedAt: p.ResolvedAt, Clocks: p.Clocks, DueAt: p.DueAt(), Source: p.Source}
 }
 
 func (d *problemDoc) toDomain() *domain.Problem {
@@ -58,7 +60,7 @@ func (d *problemDoc) toDomain() *domain.Problem {
 		ResponsibleDepartment: d.ResponsibleDepartment, CoordinatingDepartments: d.CoordinatingDepts,
 		EscalationMode: domain.EscalationMode(d.EscalationMode), Tags: d.Tags, ReportedByUserID: d.ReportedByUserID,
 		ReportedAt: d.ReportedAt.UTC(), RespondBy: d.RespondBy.UTC(), ResolveBy: d.ResolveBy.UTC(),
-		RespondedAt: utcPtr(d.RespondedAt), ResolvedAt: utcPtr(d.ResolvedAt), Clocks: d.Clocks, Meta: d.meta()}
+		RespondedAt: utcPtr(d.RespondedAt), ResolvedAt: utcPtr(d.ResolvedAt), Clocks: d.Clocks, Source: d.Source, Meta: d.meta()}
 }
 
 // overdueFilter mirrors domain.Problem.Overdue as a query.

@@ -127,6 +127,20 @@ func (db *DB) RankingData(ctx context.Context) (domain.RankingData, error) {
 	if d.SpotChecks, err = findAll(ctx, db, CollSpotChecks, live(), nil, (*spotCheckDoc).toDomain); err != nil {
 		return d, err
 	}
-	d.Quizzes, err = db.FindAllQuizzes(ctx)
-	return d, err
+	if d.Quizzes, err = db.FindAllQuizzes(ctx); err != nil {
+		return d, err
+	}
+	// Only the escalations: they say where on the ladder each problem was
+	// when, which is what charging a delay needs.
+	if d.Escalations, err = findAll(ctx, db, CollProgressNotes, and(live(), bson.D{{Key: "kind", Value: string(domain.ActionEscalate)}}),
+		nil, (*noteDoc).toDomain); err != nil {
+		return d, err
+	}
+	if d.Users, err = findAll(ctx, db, CollUsers, live(), nil, (*userDoc).toDomain); err != nil {
+		return d, err
+	}
+	for _, u := range d.Users {
+		u.PasswordHash = "" // the ranking needs whom an account acts as, nothing more
+	}
+	return d, nil
 }

@@ -224,6 +224,13 @@ func (e *Engine) createProblem(ctx context.Context, pc *pushCtx, nd *ProblemDoc)
 	}
 	pc.created = append(pc.created, created.ID)
 	base := problemDoc(created)
+	if nd.Status == domain.StatusReported {
+		// REPORTED is where a new problem starts, not a step the device asks
+		// for: the server may already have acknowledged it (a chief's own record).
+		st := *nd
+		st.Status = base.Status
+		nd = &st
+	}
 	if nd.Status == "" || nd.Status == base.Status {
 		if nd.Level == "" || nd.Level == base.Level {
 			return nil

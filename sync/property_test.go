@@ -283,15 +283,15 @@ func TestPropertyReplicasConverge(t *testing.T) {
 				} else {
 					repair(zhouOfficial)
 				}
-			case 10: // its pairing ends
-				ps, err := v.svc.Pairings(admin, domain.PairingFilter{EnterpriseID: ent, ActiveOnly: true})
+			case 10: // its pairing ends: a stand-in chief takes it over and retires
+				// (a pairing ends only with its fact: retirement, leaving, re-pairing)
+				stand, err := v.svc.CreateOfficial(admin, service.CreateOfficialInput{Name: "代管局长"})
 				if err != nil {
 					rt.Fatal(err)
 				}
-				for _, p := range ps {
-					if _, err := v.svc.EndPairing(admin, p.ID, domain.EndOfficialRetired); err != nil {
-						rt.Fatal(err)
-					}
+				repair(stand.ID)
+				if _, err := v.svc.RetireOfficial(admin, stand.ID, nil); err != nil {
+					rt.Fatal(err)
 				}
 			}
 		}

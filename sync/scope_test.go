@@ -48,10 +48,7 @@ func TestScopeChangeCatchUp(t *testing.T) {
 	if err != nil || len(pairings) != 1 {
 		t.Fatalf("pairings of %s: %v %v", oldEnt, pairings, err)
 	}
-	if _, err := v.svc.EndPairing(admin, pairings[0].ID, domain.EndRepaired); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := v.svc.CreatePairing(admin, service.CreatePairingInput{EnterpriseID: oldEnt, LeadOfficialID: domain.PrincipalFrom(zhu).OfficialID}); err != nil {
+	if _, err := v.svc.RepairEnterprise(admin, service.RepairEnterpriseInput{EnterpriseID: oldEnt, LeadOfficialID: domain.PrincipalFrom(zhu).OfficialID}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := v.svc.CreatePairing(admin, service.CreatePairingInput{EnterpriseID: ent.ID, LeadOfficialID: zhouP.OfficialID}); err != nil {
@@ -201,8 +198,8 @@ func TestScopeExitTombstonesEveryDocument(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
-		{"EndPairing", false, func(t *testing.T, v *env, admin context.Context, _, pairing string) {
-			if _, err := v.svc.EndPairing(admin, pairing, domain.EndRepaired); err != nil {
+		{"EnterpriseLeaves", false, func(t *testing.T, v *env, admin context.Context, ent, _ string) {
+			if _, err := v.svc.MarkEnterpriseLeft(admin, ent, nil); err != nil {
 				t.Fatal(err)
 			}
 		}},

@@ -148,7 +148,8 @@ test('RxDB replicates problems: offline edit, conflict, deletion, resync', async
   repl.reSync();
   await repl.awaitInSync();
   server = await gql(LEADER, `query($id: ID!) { problem(id: $id) { title tags status } }`, { id: newId });
-  assert.deepEqual(server.problem, { title: 'RxDB 离线上报', tags: ['离线'], status: 'REPORTED' });
+  // Recorded by the chief himself: acknowledged by that act.
+  assert.deepEqual(server.problem, { title: 'RxDB 离线上报', tags: ['离线'], status: 'ACKNOWLEDGED' });
 
   // Deletion on the server arrives as a tombstone and removes the local copy.
   await gql(ADMIN, `mutation($id: ID!) { deleteProblem(id: $id) { id } }`, { id: newId });

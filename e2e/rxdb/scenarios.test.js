@@ -42,7 +42,7 @@ const hasLive = async (p, coll, selector) => (await p.db.collections[coll].find(
 // ---------------------------------------------------------------------------
 // Scope exit
 
-for (const how of ['repairEnterprise', 'endPairing']) {
+for (const how of ['repairEnterprise', 'markEnterpriseLeft']) {
   scenario(`scope exit (${how}): offline edits, and a leader's edit after the phone's checkpoint`, async (t, open) => {
     const [aId, bId] = [await officialId('zhoushiyue'), await officialId('zhulijun')];
     const { enterpriseId: E, pairingId, problemIds } = await freshEnterprise(aId, 2);
@@ -58,7 +58,7 @@ for (const how of ['repairEnterprise', 'endPairing']) {
     if (how === 'repairEnterprise') {
       await gql(admin, 'mutation($e: ID!, $o: ID!) { repairEnterprise(input: { enterpriseId: $e, leadOfficialId: $o }) { id } }', { e: E, o: bId });
     } else {
-      await gql(admin, 'mutation($id: ID!) { endPairing(id: $id, reason: REPAIRED) { id } }', { id: pairingId });
+      await gql(admin, 'mutation($e: ID!) { markEnterpriseLeft(id: $e) { id } }', { e: E });
     }
     A.online();
 
