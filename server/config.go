@@ -58,6 +58,8 @@ type Config struct {
 	MaxSubsPerSocket     int
 	MaxSubsPerUser       int
 	MaxSocketsPerAddress int
+	// PersistedQueries names an allow-list manifest; "" runs any operation.
+	PersistedQueries string
 }
 
 // MinJWTSecretLen is the minimum length in bytes of a configured JWT secret.
@@ -249,6 +251,8 @@ func (c *Config) settings(raw *rawSettings) []setting {
 		// so sockets are bounded per address, signed in or not.
 		{flag: "max-sockets-per-address", env: "MAX_SOCKETS_PER_ADDRESS", def: "256", value: integer(&c.MaxSocketsPerAddress),
 			usage: "WebSockets open at once from one client address (phones behind one NAT share it)"},
+		{flag: "persisted-queries", env: "PERSISTED_QUERIES", value: str(&c.PersistedQueries),
+			usage: "file of an Apollo persisted query manifest (generate-persisted-query-manifest); when set, callers other than admins run only its operations"},
 	}
 }
 

@@ -32,14 +32,15 @@ const maxBodyBytes = 1 << 20
 
 // routes wires the HTTP endpoints. The handler it returns also tracks every
 // running request for the shutdown (see lifecycle).
-func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Logger) *lifecycle {
+func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Logger, manifest *graph.Manifest) *lifecycle {
 	lc := newLifecycle()
 	mux := http.NewServeMux()
 	apiLimit := ratelimit.New(cfg.RateAPI, max(10, cfg.RateAPI/4), nil)
 	gql := graph.NewHandler(svc, graph.Options{Introspection: cfg.Introspection, Suggestions: cfg.Dev, MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost,
 		Log: log, Tokens: tokens, AllowedOrigins: cfg.CORSOrigins,
 		Stopping: lc.stopping, MaxSubscriptionsPerSocket: cfg.MaxSubsPerSocket, MaxSubscriptionsPerUser: cfg.MaxSubsPerUser, Allow: apiLimit.Allow,
-		MaxExpensive: cfg.MaxExpensive, MaxExpensivePerUser: cfg.MaxExpensivePerUser, ExpensiveWait: cfg.ExpensiveWait})
+		MaxExpensive: cfg.MaxExpensive, MaxExpensivePerUser: cfg.MaxExpensivePerUser, ExpensiveWait: cfg.ExpensiveWait,
+		PersistedQueries: manifest})
 	mux.Handle("/graphql", checkWSOrigin(cfg.CORSOrigins, limitSockets(cfg.MaxSocketsPerAddress, limitBody(tokens.Middleware(limitAPI(apiLimit, gql))))))
 	if cfg.Introspection != "off" {
 		// The page itself is static; in production the schema behind it opens

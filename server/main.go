@@ -23,6 +23,7 @@ import (
 	"github.com/lianqi/lianqi/demo"
 	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/embedded"
+	"github.com/lianqi/lianqi/graph"
 	"github.com/lianqi/lianqi/ratelimit"
 	"github.com/lianqi/lianqi/service"
 	"github.com/lianqi/lianqi/store"
@@ -83,6 +84,14 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Log = newLogger(m.Config)
 	}
 	m.Log.Info("starting lianqi", "config", m.Config.String())
+	// A bad allow-list stops the start before anything is opened.
+	manifest, err := graph.LoadManifest(m.Config.PersistedQueries)
+	if err != nil {
+		return fmt.Errorf("persisted queries: %w", err)
+	}
+	if manifest != nil {
+		m.Log.Info("persisted query allow-list", "file", m.Config.PersistedQueries, "operations", manifest.Len())
+	}
 
 	uri := m.Config.MongoURI
 	if m.Config.Embedded() {
@@ -134,7 +143,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	m.http = &http.Server{
-		Handler:           routes(m.Service, tokens, m.Config, m.Log),
+		Handler:           routes(m.Service, tokens, m.Config, m.Log, manifest),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,

@@ -1,0 +1,252 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// rawResponse is an HTTP answer from /graphql, decoded as far as it goes.
+type rawResponse struct {
+	status int
+	header http.Header
+	body   []byte
+	gql    gqlResponse
+}
+
+// do sends any request to /graphql (path and query string appended).
+func (s *testServer) do(t testing.TB, method, query, contentType, token string, body io.Reader) rawResponse {
+	t.Helper()
+	req, err := http.NewRequest(method, s.url+"/graphql"+query, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := rawResponse{status: res.StatusCode, header: res.Header, body: b}
+	_ = json.Unmarshal(b, &out.gql)
+	return out
+}
+
+// postJSON posts v as the JSON body.
+func (s *testServer) postJSON(t testing.TB, token string, v any) rawResponse {
+	t.Helper()
+	b, _ := json.Marshal(v)
+	return s.do(t, http.MethodPost, "", "application/json", token, bytes.NewReader(b))
+}
+
+// getQuery sends a GET with the given query-string parameters (JSON-encoding
+// the non-string ones).
+func (s *testServer) getQuery(t testing.TB, token string, params map[string]any) rawResponse {
+	t.Helper()
+	q := url.Values{}
+	for k, v := range params {
+		if str, ok := v.(string); ok {
+			q.Set(k, str)
+			continue
+		}
+		b, _ := json.Marshal(v)
+		q.Set(k, string(b))
+	}
+	return s.do(t, http.MethodGet, "?"+q.Encode(), "", token, nil)
+}
+
+func sha256Of(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+func persisted(hash string) map[string]any {
+	return map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hash}}
+}
+
+// TestErrorCodes: every way a request can fail answers a GraphQL-shaped error
+// with extensions.code, including those refused before any operation exists.
+func TestErrorCodes(t *testing.T) {
+	s := startServer(t)
+	big := `{"query":"{__typename}","variables":{"x":"` + strings.Repeat("a", maxBodyBytes) + `"}}`
+	tests := []struct {
+		name        string
+		method      string
+		query       string // appended to /graphql
+		contentType string
+		body        io.Reader
+		status      int
+		code        string
+	}{
+		{"mutation over GET", http.MethodGet, "?query=" + url.QueryEscape(`mutation{logout}`), "", nil, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED"},
+		{"malformed JSON", http.MethodPost, "", "application/json", strings.NewReader(`{"query":`), http.StatusBadRequest, "BAD_REQUEST"},
+		{"JSON that is no request", http.MethodPost, "", "application/json", strings.NewReader(`["{__typename}"]`), http.StatusBadRequest, "BAD_REQUEST"},
+		{"unsupported content type", http.MethodPost, "", "text/plain", strings.NewReader(`{"query":"{__typename}"}`), http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE"},
+		{"other method", http.MethodPut, "", "application/json", strings.NewReader(`{"query":"{__typename}"}`), http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED"},
+		{"body too large", http.MethodPost, "", "application/json", strings.NewReader(big), http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE"},
+		// io.MultiReader hides the length: the body goes chunked.
+		{"chunked body too large", http.MethodPost, "", "application/json", io.MultiReader(strings.NewReader(big)), http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE"},
+		{"malformed query string", http.MethodGet, "?query=%zz", "", nil, http.StatusBadRequest, "BAD_REQUEST"},
+		{"malformed variables over GET", http.MethodGet, "?query=%7B__typename%7D&variables=%7B", "", nil, http.StatusBadRequest, "BAD_REQUEST"},
+		{"malformed extensions over GET", http.MethodGet, "?query=%7B__typename%7D&extensions=nope", "", nil, http.StatusBadRequest, "BAD_REQUEST"},
+		{"parse error", http.MethodPost, "", "application/json", strings.NewReader(`{"query":"{"}`), http.StatusUnprocessableEntity, "GRAPHQL_PARSE_FAILED"},
+		{"validation error", http.MethodPost, "", "application/json", strings.NewReader(`{"query":"{nope}"}`), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
+		{"no operation", http.MethodPost, "", "application/json", strings.NewReader(`{}`), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
+		{"unknown operation name", http.MethodPost, "", "application/json", strings.NewReader(`{"query":"query A{__typename}","operationName":"B"}`), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
+		{"variable of the wrong type", http.MethodPost, "", "application/json", strings.NewReader(`{"query":"query($n:Int!){problems(first:$n){totalCount}}","variables":{"n":"x"}}`), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
+		{"bad persisted query extension", http.MethodPost, "", "application/json", strings.NewReader(`{"extensions":{"persistedQuery":{"version":2,"sha256Hash":"ab"}}}`), http.StatusOK, "BAD_REQUEST"},
+		{"unknown persisted query", http.MethodPost, "", "application/json", strings.NewReader(`{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"ab"}}}`), http.StatusOK, "PERSISTED_QUERY_NOT_FOUND"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := s.do(t, tt.method, tt.query, tt.contentType, "", tt.body)
+			if res.status != tt.status || res.gql.code() != tt.code {
+				t.Fatalf("status %d code %q, want %d %q: %s", res.status, res.gql.code(), tt.status, tt.code, res.body)
+			}
+			if ct := res.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				t.Errorf("Content-Type %q", ct)
+			}
+			if len(res.body) > 1000 {
+				t.Errorf("answer of %d bytes echoes the request", len(res.body))
+			}
+		})
+	}
+}
+
+// TestAutomaticPersistedQueries: the Apollo APQ protocol over POST, GET and
+// WebSocket: a hash alone is PERSISTED_QUERY_NOT_FOUND (message
+// PersistedQueryNotFound) until the hash is sent with its query, which is
+// checked; then the hash alone runs the query.
+func TestAutomaticPersistedQueries(t *testing.T) {
+	s := startServer(t)
+	const query = `query Officials{officials(first:3){totalCount}}`
+	hash := sha256Of(query)
+	token := s.token("admin")
+	want := func(t *testing.T, res rawResponse) {
+		t.Helper()
+		var out struct{ Officials struct{ TotalCount int } }
+		res.gql.decode(t, &out)
+		if res.status != http.StatusOK || out.Officials.TotalCount == 0 {
+			t.Fatalf("status %d: %s", res.status, res.body)
+		}
+	}
+	notFound := func(t *testing.T, res rawResponse) {
+		t.Helper()
+		if res.status != http.StatusOK || res.gql.code() != "PERSISTED_QUERY_NOT_FOUND" || res.gql.Errors[0].Message != "PersistedQueryNotFound" {
+			t.Fatalf("hash alone: status %d: %s", res.status, res.body)
+		}
+	}
+
+	t.Run("POST", func(t *testing.T) {
+		notFound(t, s.postJSON(t, token, map[string]any{"extensions": persisted(hash)}))
+		wrong := s.postJSON(t, token, map[string]any{"query": query + " ", "extensions": persisted(hash)})
+		if wrong.gql.code() != "BAD_REQUEST" {
+			t.Fatalf("query not matching its hash: %s", wrong.body)
+		}
+		notFound(t, s.postJSON(t, token, map[string]any{"extensions": persisted(hash)}))
+		want(t, s.postJSON(t, token, map[string]any{"query": query, "extensions": persisted(hash)}))
+		want(t, s.postJSON(t, token, map[string]any{"extensions": persisted(hash)}))
+	})
+	t.Run("GET", func(t *testing.T) {
+		const q = `query OfficialsByGet{officials(first:2){totalCount}}`
+		h := sha256Of(q)
+		notFound(t, s.getQuery(t, token, map[string]any{"extensions": persisted(h)}))
+		want(t, s.getQuery(t, token, map[string]any{"query": q, "extensions": persisted(h)}))
+		want(t, s.getQuery(t, token, map[string]any{"extensions": persisted(h), "operationName": "OfficialsByGet"}))
+		// Registered over POST, found over GET.
+		want(t, s.getQuery(t, token, map[string]any{"extensions": persisted(hash)}))
+	})
+	t.Run("WebSocket", func(t *testing.T) {
+		const q = `query OfficialsBySocket{officials(first:1){totalCount}}`
+		h := sha256Of(q)
+		c := s.openWS(t, "admin")
+		c.send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": "", "extensions": persisted(h)}})
+		// gqlgen answers an operation that cannot start with "next" carrying
+		// the errors, then "complete".
+		m := c.nextOf(t)
+		var p gqlResponse
+		if m.Type != "next" || json.Unmarshal(m.Payload, &p) != nil || p.code() != "PERSISTED_QUERY_NOT_FOUND" {
+			t.Fatalf("hash alone over the socket: %s %s", m.Type, m.Payload)
+		}
+		for m := c.nextOf(t); m.Type != "complete"; m = c.nextOf(t) {
+		}
+		c.send(map[string]any{"id": "2", "type": "subscribe", "payload": map[string]any{"query": q, "extensions": persisted(h)}})
+		if m := c.nextOf(t); m.Type != "next" || !strings.Contains(string(m.Payload), "totalCount") {
+			t.Fatalf("hash with query over the socket: %s %s", m.Type, m.Payload)
+		}
+		for m := c.nextOf(t); m.Type != "complete"; m = c.nextOf(t) {
+		}
+		c.send(map[string]any{"id": "3", "type": "subscribe", "payload": map[string]any{"query": "", "extensions": persisted(h)}})
+		if m := c.nextOf(t); m.Type != "next" || !strings.Contains(string(m.Payload), "totalCount") {
+			t.Fatalf("hash alone over the socket after registering: %s %s", m.Type, m.Payload)
+		}
+	})
+}
+
+// TestPersistedQueryAllowList: with --persisted-queries only the manifest's
+// operations run, by id or by body, for every caller but admins.
+func TestPersistedQueryAllowList(t *testing.T) {
+	const listed = `query Officials{officials(first:3){totalCount}}`
+	const custom = `query Me{me{username}}`
+	manifest := map[string]any{
+		"format": "apollo-persisted-query-manifest", "version": 1,
+		"operations": []map[string]any{
+			{"id": sha256Of(listed), "name": "Officials", "type": "query", "body": listed},
+			{"id": "me-v1", "name": "Me", "type": "query", "body": custom},
+			{"id": sha256Of(loginMutation), "name": "Login", "type": "mutation", "body": loginMutation},
+		},
+	}
+	path := filepath.Join(t.TempDir(), "manifest.json")
+	b, _ := json.Marshal(manifest)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, func(c *Config) { c.PersistedQueries = path })
+	leader := s.token("zhoushiyue") // an official; the login mutation is listed
+
+	tests := []struct {
+		name  string
+		token string
+		body  map[string]any
+		code  string // "" runs
+	}{
+		{"listed by id", leader, map[string]any{"extensions": persisted(sha256Of(listed))}, ""},
+		{"listed by body", leader, map[string]any{"query": listed}, ""},
+		{"listed by body and hash", leader, map[string]any{"query": listed, "extensions": persisted(sha256Of(listed))}, ""},
+		{"listed by a custom id", leader, map[string]any{"extensions": persisted("me-v1")}, ""},
+		{"custom id with its body", leader, map[string]any{"query": custom, "extensions": persisted("me-v1")}, ""},
+		{"unlisted query", leader, map[string]any{"query": `{officials(first:1){totalCount}}`}, "PERSISTED_QUERY_NOT_ALLOWED"},
+		{"unlisted hash", leader, map[string]any{"extensions": persisted(sha256Of("{me{id}}"))}, "PERSISTED_QUERY_NOT_ALLOWED"},
+		{"unlisted query registered by APQ", leader, map[string]any{"query": "{me{id}}", "extensions": persisted(sha256Of("{me{id}}"))}, "PERSISTED_QUERY_NOT_ALLOWED"},
+		{"hash of another query", leader, map[string]any{"query": "{me{id}}", "extensions": persisted(sha256Of(listed))}, "BAD_REQUEST"},
+		{"anonymous unlisted", "", map[string]any{"query": `{__typename}`}, "PERSISTED_QUERY_NOT_ALLOWED"},
+		{"admin bypasses the list", s.token("admin"), map[string]any{"query": `{officials(first:1){totalCount}}`}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := s.postJSON(t, tt.token, tt.body)
+			if res.gql.code() != tt.code || (tt.code == "" && res.gql.Data == nil) {
+				t.Fatalf("code %q, want %q: %s", res.gql.code(), tt.code, res.body)
+			}
+		})
+	}
+}
+
+const loginMutation = `mutation($u:String!,$p:String!){login(username:$u,password:$p){accessToken}}`
