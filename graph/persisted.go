@@ -108,7 +108,7 @@ var _ interface {
 	graphql.OperationParameterMutator
 } = persistedQueries{}
 
-func (persistedQueries) ExtensionName() string                  { return "PersistedQueries" }
+func (persistedQueries) ExtensionName() string                   { return "PersistedQueries" }
 func (persistedQueries) Validate(graphql.ExecutableSchema) error { return nil }
 
 func persistedError(code, format string, args ...any) *gqlerror.Error {
