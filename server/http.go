@@ -72,7 +72,7 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 	if len(cfg.CORSOrigins) == 0 {
 		// rs/cors treats an empty origin list as "allow every origin"; no
 		// configured origin must mean no cross-origin access at all.
-		lc.next = requestLog(log, clientIP(mux))
+		lc.next = requestLog(log, clientIP(compress(mux)))
 		return lc
 	}
 	c := cors.New(cors.Options{
@@ -82,7 +82,7 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 		AllowCredentials: true,
 		MaxAge:           600,
 	})
-	lc.next = requestLog(log, c.Handler(clientIP(mux)))
+	lc.next = requestLog(log, c.Handler(clientIP(compress(mux))))
 	return lc
 }
 
