@@ -10,8 +10,15 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/formatter"
+
+	"github.com/lianqi/lianqi/graph"
 )
 
 // rawResponse is an HTTP answer from /graphql, decoded as far as it goes.
@@ -250,3 +257,98 @@ func TestPersistedQueryAllowList(t *testing.T) {
 }
 
 const loginMutation = `mutation($u:String!,$p:String!){login(username:$u,password:$p){accessToken}}`
+
+var (
+	fencedGraphQL = regexp.MustCompile("(?s)```graphql\n(.*?)```")
+	inlineGraphQL = regexp.MustCompile("`((?:query|mutation|subscription)? ?\\{[^`]*\\})`")
+)
+
+// readmeOperations returns the GraphQL operations README.md shows, fenced or
+// inline, each with every `first` set to the largest page (100).
+func readmeOperations(t testing.TB) []*ast.QueryDocument {
+	t.Helper()
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}}).Schema()
+	var texts []string
+	for _, m := range fencedGraphQL.FindAllSubmatch(b, -1) {
+		texts = append(texts, string(m[1]))
+	}
+	// Inline code that is GraphQL of this schema (not JSON, not a MongoDB filter).
+	for _, m := range inlineGraphQL.FindAllSubmatch(b, -1) {
+		if _, errs := gqlparser.LoadQuery(schema, string(m[1])); errs == nil {
+			texts = append(texts, string(m[1]))
+		}
+	}
+	var docs []*ast.QueryDocument
+	for _, text := range texts {
+		doc, errs := gqlparser.LoadQuery(schema, text)
+		if errs != nil {
+			t.Fatalf("README operation %s: %v", text, errs)
+		}
+		var widen func(ast.SelectionSet)
+		widen = func(set ast.SelectionSet) {
+			for _, sel := range set {
+				switch s := sel.(type) {
+				case *ast.Field:
+					if s.Definition.Arguments.ForName("first") != nil {
+						v := &ast.Value{Kind: ast.IntValue, Raw: "100"}
+						if a := s.Arguments.ForName("first"); a != nil {
+							a.Value = v
+						} else {
+							s.Arguments = append(s.Arguments, &ast.Argument{Name: "first", Value: v})
+						}
+					}
+					widen(s.SelectionSet)
+				case *ast.InlineFragment:
+					widen(s.SelectionSet)
+				}
+			}
+		}
+		for _, op := range doc.Operations {
+			widen(op.SelectionSet)
+		}
+		docs = append(docs, doc)
+	}
+	if len(docs) < 8 {
+		t.Fatalf("found %d operations in README.md", len(docs))
+	}
+	return docs
+}
+
+// TestReadmeQueriesAtFullPageSize: every operation README.md shows, with
+// every page at 100, passes the depth and cost limits with the default
+// settings; the queries answer without errors against the demo programme.
+// So does an officials page with posts and pairings, once refused.
+func TestReadmeQueriesAtFullPageSize(t *testing.T) {
+	s := startServer(t)
+	token := s.token("admin")
+	var ops []string
+	for _, doc := range readmeOperations(t) {
+		var buf bytes.Buffer
+		formatter.NewFormatter(&buf).FormatQueryDocument(doc)
+		if doc.Operations[0].Operation == ast.Subscription {
+			continue // they wait for events; their selections are the same records'
+		}
+		ops = append(ops, buf.String())
+	}
+	// The selection changeOfficialPost shows, for a whole page of officials.
+	const officials = `{ officials(first: 100) { totalCount edges { node { name currentPost { bureau title }
+		posts { bureau title from to } pairings { enterprise { name } active } } } } }`
+	ops = append(ops, officials)
+	for _, op := range ops {
+		t.Run(strings.Join(strings.Fields(op), " ")[:60], func(t *testing.T) {
+			res := s.post(token, op, nil)
+			if c := res.code(); strings.HasPrefix(c, "QUERY_TOO_") || (!strings.HasPrefix(op, "mutation") && c != "") {
+				t.Fatalf("%s\n%s: %+v", op, c, res.Errors)
+			}
+		})
+	}
+	var out struct{ Officials struct{ TotalCount int } }
+	s.post(token, officials, nil).decode(t, &out)
+	if out.Officials.TotalCount < 10 {
+		t.Fatalf("%d officials in the demo programme, want at least ten", out.Officials.TotalCount)
+	}
+}
