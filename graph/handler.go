@@ -76,6 +76,7 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 	cfg.Directives.Grant = auth.Grant
 	schema := NewExecutableSchema(cfg)
 	srv := handler.New(schema)
+	srv.AddTransport(otherUpgrade{})
 	srv.AddTransport(websocketTransport(opts, svc.Revocations))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(getTransport{})

@@ -180,6 +180,19 @@ func (postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	run(w, r, exec, params, false)
 }
 
+// otherUpgrade comes first: gqlgen's WebSocket transport takes any Upgrade
+// header and answers one that is not a WebSocket with a bare 426.
+type otherUpgrade struct{}
+
+func (otherUpgrade) Supports(r *http.Request) bool {
+	u := r.Header.Get("Upgrade")
+	return u != "" && !strings.Contains(strings.ToLower(u), "websocket")
+}
+
+func (otherUpgrade) Do(w http.ResponseWriter, r *http.Request, _ graphql.GraphExecutor) {
+	writeCoded(w, http.StatusBadRequest, codeBadRequest, "unsupported upgrade %q: use a WebSocket with the graphql-transport-ws protocol", r.Header.Get("Upgrade"))
+}
+
 // refusedTransport comes last: whatever no other transport took is answered
 // with a coded error instead of gqlgen's bare "transport not supported".
 type refusedTransport struct{}
@@ -189,7 +202,7 @@ func (refusedTransport) Supports(*http.Request) bool { return true }
 func (refusedTransport) Do(w http.ResponseWriter, r *http.Request, _ graphql.GraphExecutor) {
 	switch {
 	case r.Header.Get("Upgrade") != "":
-		writeCoded(w, http.StatusBadRequest, codeBadRequest, "unsupported upgrade %q: use a WebSocket with the graphql-transport-ws protocol", r.Header.Get("Upgrade"))
+		otherUpgrade{}.Do(w, r, nil)
 	case r.Method == http.MethodPost:
 		writeCoded(w, http.StatusUnsupportedMediaType, codeUnsupportedMedia, "POST bodies must be application/json, not %q", r.Header.Get("Content-Type"))
 	default:

@@ -142,7 +142,10 @@ func checkWSOrigin(allowed []string, next http.Handler) http.Handler {
 		u, err := url.Parse(origin)
 		ok := err == nil && (strings.EqualFold(u.Host, r.Host) || slices.Contains(allowed, strings.ToLower(u.Scheme+"://"+u.Host)))
 		if !ok {
-			http.Error(w, "origin not allowed", http.StatusForbidden)
+			writeJSON(w, http.StatusForbidden, map[string]any{"errors": []map[string]any{{
+				"message":    "origin not allowed",
+				"extensions": map[string]any{"code": "FORBIDDEN"},
+			}}})
 			return
 		}
 		next.ServeHTTP(w, r)

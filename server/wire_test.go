@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/formatter"
@@ -29,12 +31,16 @@ type rawResponse struct {
 	gql    gqlResponse
 }
 
-// do sends any request to /graphql (path and query string appended).
-func (s *testServer) do(t testing.TB, method, query, contentType, token string, body io.Reader) rawResponse {
+// do sends any request to /graphql (path and query string appended), with
+// extra headers if given.
+func (s *testServer) do(t testing.TB, method, query, contentType, token string, body io.Reader, header ...string) rawResponse {
 	t.Helper()
 	req, err := http.NewRequest(method, s.url+"/graphql"+query, body)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -101,29 +107,33 @@ func TestErrorCodes(t *testing.T) {
 		body        io.Reader
 		status      int
 		code        string
+		header      []string
 	}{
-		{"mutation over GET", http.MethodGet, "?query=" + url.QueryEscape(`mutation{logout}`), "", nil, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED"},
-		{"malformed JSON", http.MethodPost, "", "application/json", strings.NewReader(`{"query":`), http.StatusBadRequest, "BAD_REQUEST"},
-		{"JSON that is no request", http.MethodPost, "", "application/json", strings.NewReader(`["{__typename}"]`), http.StatusBadRequest, "BAD_REQUEST"},
-		{"unsupported content type", http.MethodPost, "", "text/plain", strings.NewReader(`{"query":"{__typename}"}`), http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE"},
-		{"other method", http.MethodPut, "", "application/json", strings.NewReader(`{"query":"{__typename}"}`), http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED"},
-		{"body too large", http.MethodPost, "", "application/json", strings.NewReader(big), http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE"},
+		{"mutation over GET", http.MethodGet, "?query=" + url.QueryEscape(`mutation{logout}`), "", nil, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", nil},
+		{"malformed JSON", http.MethodPost, "", "application/json", strings.NewReader(`{"query":`), http.StatusBadRequest, "BAD_REQUEST", nil},
+		{"JSON that is no request", http.MethodPost, "", "application/json", strings.NewReader(`["{__typename}"]`), http.StatusBadRequest, "BAD_REQUEST", nil},
+		{"unsupported content type", http.MethodPost, "", "text/plain", strings.NewReader(`{"query":"{__typename}"}`), http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", nil},
+		{"other method", http.MethodPut, "", "application/json", strings.NewReader(`{"query":"{__typename}"}`), http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", nil},
+		{"body too large", http.MethodPost, "", "application/json", strings.NewReader(big), http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE", nil},
 		// io.MultiReader hides the length: the body goes chunked.
-		{"chunked body too large", http.MethodPost, "", "application/json", io.MultiReader(strings.NewReader(big)), http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE"},
-		{"malformed query string", http.MethodGet, "?query=%zz", "", nil, http.StatusBadRequest, "BAD_REQUEST"},
-		{"malformed variables over GET", http.MethodGet, "?query=%7B__typename%7D&variables=%7B", "", nil, http.StatusBadRequest, "BAD_REQUEST"},
-		{"malformed extensions over GET", http.MethodGet, "?query=%7B__typename%7D&extensions=nope", "", nil, http.StatusBadRequest, "BAD_REQUEST"},
-		{"parse error", http.MethodPost, "", "application/json", strings.NewReader(`{"query":"{"}`), http.StatusUnprocessableEntity, "GRAPHQL_PARSE_FAILED"},
-		{"validation error", http.MethodPost, "", "application/json", strings.NewReader(`{"query":"{nope}"}`), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
-		{"no operation", http.MethodPost, "", "application/json", strings.NewReader(`{}`), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
-		{"unknown operation name", http.MethodPost, "", "application/json", strings.NewReader(`{"query":"query A{__typename}","operationName":"B"}`), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
-		{"variable of the wrong type", http.MethodPost, "", "application/json", strings.NewReader(`{"query":"query($n:Int!){problems(first:$n){totalCount}}","variables":{"n":"x"}}`), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
-		{"bad persisted query extension", http.MethodPost, "", "application/json", strings.NewReader(`{"extensions":{"persistedQuery":{"version":2,"sha256Hash":"ab"}}}`), http.StatusOK, "BAD_REQUEST"},
-		{"unknown persisted query", http.MethodPost, "", "application/json", strings.NewReader(`{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"ab"}}}`), http.StatusOK, "PERSISTED_QUERY_NOT_FOUND"},
+		{"chunked body too large", http.MethodPost, "", "application/json", io.MultiReader(strings.NewReader(big)), http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE", nil},
+		{"malformed query string", http.MethodGet, "?query=%zz", "", nil, http.StatusBadRequest, "BAD_REQUEST", nil},
+		{"malformed variables over GET", http.MethodGet, "?query=%7B__typename%7D&variables=%7B", "", nil, http.StatusBadRequest, "BAD_REQUEST", nil},
+		{"malformed extensions over GET", http.MethodGet, "?query=%7B__typename%7D&extensions=nope", "", nil, http.StatusBadRequest, "BAD_REQUEST", nil},
+		{"parse error", http.MethodPost, "", "application/json", strings.NewReader(`{"query":"{"}`), http.StatusUnprocessableEntity, "GRAPHQL_PARSE_FAILED", nil},
+		{"validation error", http.MethodPost, "", "application/json", strings.NewReader(`{"query":"{nope}"}`), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", nil},
+		{"no operation", http.MethodPost, "", "application/json", strings.NewReader(`{}`), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", nil},
+		{"unknown operation name", http.MethodPost, "", "application/json", strings.NewReader(`{"query":"query A{__typename}","operationName":"B"}`), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", nil},
+		{"variable of the wrong type", http.MethodPost, "", "application/json", strings.NewReader(`{"query":"query($n:Int!){problems(first:$n){totalCount}}","variables":{"n":"x"}}`), http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", nil},
+		{"bad persisted query extension", http.MethodPost, "", "application/json", strings.NewReader(`{"extensions":{"persistedQuery":{"version":2,"sha256Hash":"ab"}}}`), http.StatusOK, "BAD_REQUEST", nil},
+		{"unknown persisted query", http.MethodPost, "", "application/json", strings.NewReader(`{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"ab"}}}`), http.StatusOK, "PERSISTED_QUERY_NOT_FOUND", nil},
+		{"WebSocket from a foreign origin", http.MethodGet, "", "", nil, http.StatusForbidden, "FORBIDDEN",
+			[]string{"Connection", "Upgrade", "Upgrade", "websocket", "Sec-WebSocket-Version", "13", "Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==", "Origin", "https://evil.example.com"}},
+		{"other upgrade", http.MethodGet, "", "", nil, http.StatusBadRequest, "BAD_REQUEST", []string{"Connection", "Upgrade", "Upgrade", "h2c"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := s.do(t, tt.method, tt.query, tt.contentType, "", tt.body)
+			res := s.do(t, tt.method, tt.query, tt.contentType, "", tt.body, tt.header...)
 			if res.status != tt.status || res.gql.code() != tt.code {
 				t.Fatalf("status %d code %q, want %d %q: %s", res.status, res.gql.code(), tt.status, tt.code, res.body)
 			}
@@ -350,5 +360,70 @@ func TestReadmeQueriesAtFullPageSize(t *testing.T) {
 	s.post(token, officials, nil).decode(t, &out)
 	if out.Officials.TotalCount < 10 {
 		t.Fatalf("%d officials in the demo programme, want at least ten", out.Officials.TotalCount)
+	}
+}
+
+// TestReadmeListsEveryErrorCode greps the server's code for the error codes
+// it can emit and checks README.md's error table names each.
+func TestReadmeListsEveryErrorCode(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := map[string]bool{errcode.ParseFailed: true, errcode.ValidationFailed: true}
+	for _, c := range graph.Codes {
+		codes[c] = true
+	}
+	patterns := []*regexp.Regexp{
+		regexp.MustCompile(`"code":\s*"([A-Z_]+)"`),
+		regexp.MustCompile(`refuse\("([A-Z_]+)"`),
+		regexp.MustCompile(`\bcode[A-Za-z]*\s*=\s*"([A-Z_]+)"`),
+	}
+	for _, dir := range []string{"../graph", "../server", "../auth", "../service", "../sync"} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") || strings.HasSuffix(f, "generated.go") {
+				continue
+			}
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, re := range patterns {
+				for _, m := range re.FindAllSubmatch(src, -1) {
+					codes[string(m[1])] = true
+				}
+			}
+		}
+	}
+	if len(codes) < 20 {
+		t.Fatalf("found only %d codes: %v", len(codes), codes)
+	}
+	for c := range codes {
+		if !bytes.Contains(readme, []byte("| `"+c+"`")) && !bytes.Contains(readme, []byte("`"+c+"` /")) && !bytes.Contains(readme, []byte("/ `"+c+"`")) {
+			t.Errorf("README.md's error table lacks %s", c)
+		}
+	}
+}
+
+// TestPersistedQueriesBadManifest: the server does not start on an
+// allow-list it cannot read.
+func TestPersistedQueriesBadManifest(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"format":"relay","version":1}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{filepath.Join(dir, "missing.json"), bad} {
+		cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--log-level", "error", "--persisted-queries", path}, envOf(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := &Main{Config: cfg}
+		err = m.Run(context.Background())
+		m.Close()
+		if err == nil || !strings.Contains(err.Error(), "persisted queries") {
+			t.Fatalf("%s: Run = %v, want a persisted queries error", path, err)
+		}
 	}
 }
