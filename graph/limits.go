@@ -38,8 +38,8 @@ const (
 // scans is worth many scalars, and a statistic (one scan plus grouping in Go)
 // more still.
 const (
-	// scanCost is one filtered read of a collection (pairings of an
-	// enterprise, ratings of a problem, sessions).
+	// scanCost is one filtered read of a collection (ratings of a problem,
+	// pairings by filter, sessions).
 	scanCost = 20
 	// listingCost is a connection: its totalCount and its page are two scans.
 	listingCost = 2 * scanCost
