@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 
 	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/graph/model"
@@ -14,16 +15,20 @@ import (
 
 // Pairings is the resolver for the pairings field.
 func (r *enterpriseResolver) Pairings(ctx context.Context, obj *domain.Enterprise) ([]*domain.Pairing, error) {
-	return r.Svc.Pairings(ctx, domain.PairingFilter{EnterpriseID: obj.ID})
+	return pairings(ctx, enterprisePairings(obj.ID))
 }
 
 // LeadOfficial is the resolver for the leadOfficial field.
 func (r *enterpriseResolver) LeadOfficial(ctx context.Context, obj *domain.Enterprise) (*domain.Official, error) {
-	ps, err := r.Svc.Pairings(ctx, domain.PairingFilter{EnterpriseID: obj.ID, ActiveOnly: true})
-	if err != nil || len(ps) == 0 {
+	ps, err := pairings(ctx, enterprisePairings(obj.ID))
+	if err != nil {
 		return nil, err
 	}
-	o, err := load(ctx, officialLoader, "official", ps[0].LeadOfficialID)
+	i := slices.IndexFunc(ps, (*domain.Pairing).Active)
+	if i < 0 {
+		return nil, nil
+	}
+	o, err := load(ctx, officialLoader, "official", ps[i].LeadOfficialID)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return nil, nil
 	}

@@ -57,6 +57,12 @@ type Options struct {
 	// MaxSubscriptionsPerSocket and MaxSubscriptionsPerUser cap live
 	// subscriptions (0: the defaults).
 	MaxSubscriptionsPerSocket, MaxSubscriptionsPerUser int
+	// PersistedQueries, if set, is the allow-list: callers other than admins
+	// run only its operations. Without it any operation runs, and clients may
+	// still use automatic persisted queries.
+	PersistedQueries *Manifest
+	// APQCacheBytes bounds the automatic persisted query cache (0: DefaultAPQCacheBytes).
+	APQCacheBytes int
 	// Allow takes one request from a caller's budget (key "user:<id>"): each
 	// WebSocket and each subscription is one. Nil allows all.
 	Allow func(key string) (bool, time.Duration)
@@ -78,10 +84,12 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 	cfg.Directives.Grant = grant
 	schema := NewExecutableSchema(cfg)
 	srv := handler.New(schema)
+	srv.AddTransport(otherUpgrade{})
 	srv.AddTransport(websocketTransport(opts, svc.Revocations))
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(getTransport{})
+	srv.AddTransport(postTransport{})
+	srv.AddTransport(refusedTransport{})
 	validated := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(validated)
 	obs := opts.Observer
@@ -111,6 +119,9 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 	opts.MaxQueryBytes = cmp.Or(opts.MaxQueryBytes, DefaultMaxQueryBytes)
 	opts.MaxTokens = cmp.Or(opts.MaxTokens, DefaultMaxTokens)
 	opts.MaxSelections = cmp.Or(opts.MaxSelections, DefaultMaxSelections)
+	// Before the limits: a hash-only request has its document only after this.
+	srv.Use(persistedQueries{cache: newQueryCache(cmp.Or(opts.APQCacheBytes, DefaultAPQCacheBytes)),
+		allow: opts.PersistedQueries, maxQueryBytes: opts.MaxQueryBytes})
 	srv.Use(limits{MaxDepth: opts.MaxDepth, MaxCost: opts.MaxCost, Introspection: opts.Introspection,
 		MaxQueryBytes: opts.MaxQueryBytes, MaxTokens: opts.MaxTokens, MaxSelections: opts.MaxSelections, Validated: validated})
 	// The limits extension counts tokens first and refuses with a clearer
@@ -180,7 +191,21 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 				gerr.Extensions["field"] = field
 			}
 		case gerr.Err == nil || isGQLError(gerr.Err):
-			// Raised by gqlgen itself: already carries a code and a safe message.
+			// Raised by gqlgen itself, with a safe message and mostly a code
+			// (parse, validation). One without a code is still given one: a
+			// request-level error is the caller's, an error on a field is a
+			// fault of ours (a null where the schema promises a value).
+			if _, ok := gerr.Extensions["code"].(string); !ok {
+				code := codeBadRequest
+				if len(gerr.Path) > 0 {
+					log.ErrorContext(ctx, "internal error", "err", gerr.Message, "path", gerr.Path.String())
+					code = Codes[domain.EINTERNAL]
+				}
+				if gerr.Extensions == nil {
+					gerr.Extensions = map[string]any{}
+				}
+				gerr.Extensions["code"] = code
+			}
 		case isArgumentError(ctx, gerr):
 			// A literal validation lets through but the argument's type cannot
 			// take (an object for an Int): the caller's mistake, not ours.

@@ -96,7 +96,8 @@ func TestCost(t *testing.T) {
 		{`{a: problemStats{collected} b: problemStats{collected}}`, 2 * (statsCost + 1)},
 		{`{problems(first:100){edges{node{progressNotes{text}}}}}`, listingCost + 100*(1+1+(1+10*1))},
 		{`{problems(first:10){totalCount}}`, listingCost + 10},
-		{`{enterprises(first:10){edges{node{pairings{id}}}}}`, listingCost + 10*(1+1+(scanCost+10))},
+		{`{enterprises(first:10){edges{node{pairings{id}}}}}`, listingCost + 10*(1+1+(1+listLengths["Enterprise.pairings"]))},
+		{`{problems(first:10){edges{node{enterprise{pairings{id}}}}}}`, listingCost + 10*(1+1+(1+(1+listLengths["Enterprise.pairings"])))},
 		{`{...F} fragment F on Query {me{id}}`, 3},
 		// The dashboard docs/security.md quotes.
 		{`{problemStats{collected resolved byCategory{key collected}} officialRanking{rank name total} problems(first:20){totalCount edges{node{id title status enterprise{name}}}}}`, 1253},

@@ -19,6 +19,8 @@ type loaders struct {
 	official   *dataloadgen.Loader[string, *domain.Official]
 	problem    *dataloadgen.Loader[string, *domain.Problem]
 	notes      *dataloadgen.Loader[string, []*domain.ProgressNote]
+	// pairings by "official:<id>" (led or helped) and "enterprise:<id>".
+	pairings *dataloadgen.Loader[string, []*domain.Pairing]
 	// person maps account ids to the name the caller may see (service.PersonNames).
 	person *dataloadgen.Loader[string, string]
 }
@@ -46,8 +48,54 @@ func newLoaders(svc *service.Service) *loaders {
 			}
 			return out, nil
 		}, dataloadgen.WithWait(loaderWait)),
-		person: dataloadgen.NewMappedLoader(svc.PersonNames, dataloadgen.WithWait(loaderWait)),
+		person:   dataloadgen.NewMappedLoader(svc.PersonNames, dataloadgen.WithWait(loaderWait)),
+		pairings: dataloadgen.NewMappedLoader(pairingsOf(svc), dataloadgen.WithWait(loaderWait)),
 	}
+}
+
+// pairingsOf fetches the pairings of many officials and enterprises with one
+// read of the pairings in the caller's scope (they are few: one or two per
+// enterprise), where one filtered read per official or enterprise would scan
+// the collection each time on the embedded engine. Each list keeps the
+// store's order (oldest first).
+func pairingsOf(svc *service.Service) func(context.Context, []string) (map[string][]*domain.Pairing, error) {
+	return func(ctx context.Context, keys []string) (map[string][]*domain.Pairing, error) {
+		all, err := svc.Pairings(ctx, domain.PairingFilter{})
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string][]*domain.Pairing, len(keys))
+		for _, k := range keys {
+			out[k] = []*domain.Pairing{}
+		}
+		add := func(key string, p *domain.Pairing) {
+			if ps, ok := out[key]; ok {
+				out[key] = append(ps, p)
+			}
+		}
+		for _, p := range all {
+			add(enterprisePairings(p.EnterpriseID), p)
+			add(officialPairings(p.LeadOfficialID), p)
+			for _, id := range p.TeamMemberIDs {
+				if id != p.LeadOfficialID {
+					add(officialPairings(id), p)
+				}
+			}
+		}
+		return out, nil
+	}
+}
+
+func officialPairings(id string) string   { return "official:" + id }
+func enterprisePairings(id string) string { return "enterprise:" + id }
+
+// pairings returns the pairings under key through the request's loader.
+func pairings(ctx context.Context, key string) ([]*domain.Pairing, error) {
+	l := loadersFrom(ctx)
+	if l == nil {
+		return nil, domain.Errorf(domain.EINTERNAL, "request has no loaders")
+	}
+	return l.pairings.Load(ctx, key)
 }
 
 // byID adapts a "find these ids" service call to a loader fetch. Ids the caller

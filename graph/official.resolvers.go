@@ -14,7 +14,7 @@ import (
 
 // Pairings is the resolver for the pairings field.
 func (r *officialResolver) Pairings(ctx context.Context, obj *domain.Official) ([]*domain.Pairing, error) {
-	return r.Svc.Pairings(ctx, domain.PairingFilter{OfficialID: obj.ID})
+	return pairings(ctx, officialPairings(obj.ID))
 }
 
 // Visits is the resolver for the visits field.

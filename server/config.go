@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"os"
@@ -18,59 +17,65 @@ import (
 )
 
 // Config is the server configuration, from command-line flags, environment
-// variables and defaults, in that order of precedence.
+// variables and defaults, in that order of precedence. Each field's flag,
+// environment variable, default and usage are in one row of
+// (*Config).settings, the only place a setting is declared.
 type Config struct {
-	Addr            string        // --addr, env LISTEN_ADDR, default "127.0.0.1:8080" with --dev, ":8080" without
-	DataDir         string        // --data-dir, env DATA_DIR, default "./data"
-	MongoURI        string        // --mongodb-uri, env MONGODB_URI, default "" (embedded FerretDB)
-	DBName          string        // --db, env MONGODB_DB, default "lianqi"
-	JWTSecret       string        // --jwt-secret, env JWT_SECRET, default "" (generated once, kept in the data dir)
-	Demo            bool          // --demo, env LIANQI_DEMO: seed demo data into an empty database; default true in dev mode on the embedded engine without --admin-password
-	AdminUser       string        // --admin-user, env LIANQI_ADMIN_USER, default "admin": the first admin's username
-	AdminPassword   string        // --admin-password, env LIANQI_ADMIN_PASSWORD: creates the first admin in an empty database; never logged
-	CORSOrigins     []string      // --cors-origins, env CORS_ORIGINS: comma separated scheme://host[:port], default none
-	Dev             bool          // --dev, env LIANQI_DEV, default true: text logs, playground and introspection; false = production (JSON logs)
-	LogLevel        string        // --log-level, env LOG_LEVEL, default "info": debug, info, warn or error
-	ShutdownTimeout time.Duration // --shutdown-timeout, env SHUTDOWN_TIMEOUT, default 10s
-	// Deadlines per escalation level: --deadlines, env DEADLINES, e.g.
-	// "L1=24h/72h,L3=72h/720h" (respond/resolve); unnamed levels keep domain.DefaultDeadlines.
+	Addr            string
+	DataDir         string
+	MongoURI        string // "" runs the embedded FerretDB
+	DBName          string
+	JWTSecret       string // "" generates one, kept in the data dir
+	Demo            bool
+	AdminUser       string
+	AdminPassword   string // never logged
+	CORSOrigins     []string
+	Dev             bool
+	LogLevel        string
+	ShutdownTimeout time.Duration
+	// Deadlines per escalation level; nil keeps domain.DefaultDeadlines.
 	Deadlines map[domain.Level]domain.Deadlines
 
-	JWTAlg      string        // --jwt-alg, env JWT_ALG, default "EdDSA" (keys kept in the data dir); "HS256" signs with the secret
-	KeyRotation time.Duration // --jwt-key-rotation, env JWT_KEY_ROTATION, default 720h: a new Ed25519 key on the first start after this
+	JWTAlg      string
+	KeyRotation time.Duration
 	// External identity provider; all three of issuer, audience and JWKS URL or none.
-	OIDCIssuer          string // --oidc-issuer, env OIDC_ISSUER
-	OIDCAudience        string // --oidc-audience, env OIDC_AUDIENCE
-	OIDCJWKSURL         string // --oidc-jwks-url, env OIDC_JWKS_URL
-	OIDCRoleClaim       string // --oidc-role-claim, env OIDC_ROLE_CLAIM, default "roles"
-	OIDCOfficialClaim   string // --oidc-official-claim, env OIDC_OFFICIAL_CLAIM, default "official_id"
-	OIDCEnterpriseClaim string // --oidc-enterprise-claim, env OIDC_ENTERPRISE_CLAIM, default "enterprise_id"
+	OIDCIssuer          string
+	OIDCAudience        string
+	OIDCJWKSURL         string
+	OIDCRoleClaim       string
+	OIDCOfficialClaim   string
+	OIDCEnterpriseClaim string
 
-	Introspection string // --introspection, env INTROSPECTION: all, admin or off; default all in dev, admin in production
-	MaxDepth      int    // --max-depth, env MAX_QUERY_DEPTH, default 12
-	MaxCost       int    // --max-complexity, env MAX_QUERY_COMPLEXITY, default 5000 (page sizes multiply)
-	RateAPI       int    // --rate-api, env RATE_API: requests per minute per user (or per IP when anonymous), default 600; 0 = off
-	RateLogin     int    // --rate-login, env RATE_LOGIN: login attempts per minute per IP and per username, default 10; 0 = off
-	// Expensive resolvers (listings, statistics, rankings, sync pulls) running at once:
-	MaxExpensive        int           // --max-expensive, env MAX_EXPENSIVE, default 4 overall
-	MaxExpensivePerUser int           // --max-expensive-per-user, env MAX_EXPENSIVE_PER_USER, default 2 per caller
-	ExpensiveWait       time.Duration // --expensive-wait, env EXPENSIVE_WAIT, default 3s, then RATE_LIMITED
+	Introspection string
+	MaxDepth      int
+	MaxCost       int
+	RateAPI       int
+	RateLogin     int
+	// Expensive resolvers (listings, statistics, rankings, sync pulls) running at once.
+	MaxExpensive        int
+	MaxExpensivePerUser int
+	ExpensiveWait       time.Duration
 	// Live subscriptions: a socket's and a user's (over all their sockets).
-	MaxSubsPerSocket int // --max-subscriptions-per-socket, env MAX_SUBSCRIPTIONS_PER_SOCKET, default 25
-	MaxSubsPerUser   int // --max-subscriptions-per-user, env MAX_SUBSCRIPTIONS_PER_USER, default 100
-	// MaxSocketsPerAddress bounds the WebSockets open at once from one address,
-	// signed in or not: a socket waiting for connection_init has no user to
-	// charge yet.
-	MaxSocketsPerAddress int // --max-sockets-per-address, env MAX_SOCKETS_PER_ADDRESS, default 256
+	MaxSubsPerSocket     int
+	MaxSubsPerUser       int
+	MaxSocketsPerAddress int
+	// PersistedQueries names an allow-list manifest; "" runs any operation.
+	PersistedQueries string
+	// InternalAddr serves /metrics and /debug/pprof/; "" is off, and it is
+	// never the public listener.
+	InternalAddr string
 
-	// Observability. The internal address serves /metrics and /debug/pprof/;
-	// it is off by default and never the public listener.
-	InternalAddr string // --internal-addr, env INTERNAL_ADDR, default "" (off)
-	// Tracing follows the standard OpenTelemetry variables only (no flags):
-	// on when OTEL_TRACES_EXPORTER=otlp or an OTLP endpoint is set, off with
-	// OTEL_TRACES_EXPORTER=none or OTEL_SDK_DISABLED=true. OTLPEndpoint is
-	// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, or
-	// OTEL_EXPORTER_OTLP_ENDPOINT + "/v1/traces"; "" is the SDK's default.
+	// Telemetry follows the standard OpenTelemetry variables only, not the
+	// table (see parseOTel): they are the names every operator already uses.
+	Telemetry
+}
+
+// Telemetry is what the OTEL_* variables decide. Tracing is on when
+// OTEL_TRACES_EXPORTER=otlp or an OTLP endpoint is set, off with
+// OTEL_TRACES_EXPORTER=none or OTEL_SDK_DISABLED=true. OTLPEndpoint is
+// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, or OTEL_EXPORTER_OTLP_ENDPOINT
+// + "/v1/traces"; "" is the SDK's default.
+type Telemetry struct {
 	Tracing      bool
 	OTLPEndpoint string
 }
@@ -81,12 +86,228 @@ const MinJWTSecretLen = 32
 // maskedPassword replaces passwords in String.
 const maskedPassword = "xxxxx"
 
+// setting is one configuration setting: its flag, its environment variable,
+// its default, its usage and the Config field it fills.
+//
+// Why a table and not a tag library such as caarlos0/env: those read only
+// the environment, so flags would still be declared a second time, and their
+// errors do not name where a bad value came from (--flag, VARIABLE or
+// default), which ours do. A table of plain rows keeps flag > env > default,
+// generates the usage and the start-up log line, and needs no dependency.
+type setting struct {
+	flag, env string
+	// def is the default as it would be written on the command line, parsed
+	// by value.Set; "" leaves the zero value (or a default computed from
+	// other settings, which usage then describes).
+	def   string
+	usage string
+	value value
+	// show renders the final value for the start-up log (masking secrets,
+	// formatting values parsed after the flags); nil uses value.String.
+	show func() string
+}
+
+// value is a flag.Value bound to a Config field (or to a raw string parsed
+// after all settings are read) that can name its type for the usage.
+type value interface {
+	flag.Value
+	typeName() string
+}
+
+type stringValue struct{ p *string }
+
+func (v stringValue) Set(s string) error { *v.p = s; return nil }
+func (v stringValue) String() string     { return deref(v.p) }
+func (stringValue) typeName() string     { return "string" }
+
+type boolValue struct{ p *bool }
+
+func (v boolValue) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("invalid boolean %q", s)
+	}
+	*v.p = b
+	return nil
+}
+func (v boolValue) String() string { return strconv.FormatBool(deref(v.p)) }
+func (boolValue) typeName() string { return "" }
+
+// IsBoolFlag lets a bare --flag mean --flag=true.
+func (boolValue) IsBoolFlag() bool { return true }
+
+type intValue struct{ p *int }
+
+func (v intValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("invalid integer %q", s)
+	}
+	*v.p = n
+	return nil
+}
+func (v intValue) String() string { return strconv.Itoa(deref(v.p)) }
+func (intValue) typeName() string { return "int" }
+
+type durationValue struct{ p *time.Duration }
+
+func (v durationValue) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("invalid duration %q (e.g. 10s, 1m30s)", s)
+	}
+	*v.p = d
+	return nil
+}
+func (v durationValue) String() string { return deref(v.p).String() }
+func (durationValue) typeName() string { return "duration" }
+
+// deref tolerates the nil pointer of the zero value that package flag
+// creates to compare defaults.
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// rawSettings holds the settings whose text is parsed after all flags and
+// variables are read, so that their errors name the flag or variable.
+type rawSettings struct{ cors, deadlines string }
+
+// settings is the table of every setting, bound to the fields of c and raw.
+// Flag and environment names and defaults are contracts with operators:
+// never rename one.
+func (c *Config) settings(raw *rawSettings) []setting {
+	str := func(p *string) value { return stringValue{p} }
+	boolean := func(p *bool) value { return boolValue{p} }
+	integer := func(p *int) value { return intValue{p} }
+	duration := func(p *time.Duration) value { return durationValue{p} }
+	return []setting{
+		{flag: "addr", env: "LISTEN_ADDR", value: str(&c.Addr),
+			usage: "HTTP listen address (default 127.0.0.1:8080 with --dev, :8080 without)"},
+		{flag: "data-dir", env: "DATA_DIR", def: "./data", value: str(&c.DataDir),
+			usage: "data directory (embedded database, generated JWT secret)"},
+		{flag: "mongodb-uri", env: "MONGODB_URI", value: str(&c.MongoURI),
+			usage: "MongoDB URI; empty runs an embedded FerretDB in the data directory",
+			show: func() string {
+				if c.Embedded() {
+					return "(embedded)"
+				}
+				return maskURI(c.MongoURI)
+			}},
+		{flag: "db", env: "MONGODB_DB", def: "lianqi", value: str(&c.DBName),
+			usage: "database name"},
+		{flag: "jwt-secret", env: "JWT_SECRET", value: str(&c.JWTSecret),
+			usage: fmt.Sprintf("JWT signing secret, at least %d bytes; empty generates one once and keeps it in the data directory", MinJWTSecretLen),
+			show:  func() string { return setOr(c.JWTSecret, "(generated)") }},
+		{flag: "demo", env: "LIANQI_DEMO", value: boolean(&c.Demo),
+			usage: "seed the demo programme (accounts with the public password demo1234) into an empty database (default true with --dev on the embedded engine unless --admin-password is given)"},
+		{flag: "admin-user", env: "LIANQI_ADMIN_USER", def: "admin", value: str(&c.AdminUser),
+			usage: "username of the first admin, created with --admin-password"},
+		{flag: "admin-password", env: "LIANQI_ADMIN_PASSWORD", value: str(&c.AdminPassword),
+			usage: "create the first admin with this password when the database has no accounts (prefer the environment variable: flags are visible to other local users)",
+			show:  func() string { return setOr(c.AdminPassword, "(none)") }},
+		{flag: "cors-origins", env: "CORS_ORIGINS", value: str(&raw.cors),
+			usage: "comma-separated allowed CORS origins, scheme://host[:port]",
+			show: func() string {
+				if len(c.CORSOrigins) == 0 {
+					return "(none)"
+				}
+				return strings.Join(c.CORSOrigins, ",")
+			}},
+		{flag: "dev", env: "LIANQI_DEV", def: "true", value: boolean(&c.Dev),
+			usage: "development mode: text logs, GraphQL playground and introspection; false is production (JSON logs)"},
+		{flag: "log-level", env: "LOG_LEVEL", def: "info", value: str(&c.LogLevel),
+			usage: "log level: debug, info, warn or error"},
+		{flag: "deadlines", env: "DEADLINES", value: str(&raw.deadlines),
+			usage: "response/resolution deadlines per escalation level, e.g. L1=24h/72h,L3=72h/720h; unnamed levels keep the defaults (" + formatDeadlines(domain.DefaultDeadlines) + ")",
+			show:  func() string { return formatDeadlines(c.Deadlines) }},
+		{flag: "shutdown-timeout", env: "SHUTDOWN_TIMEOUT", def: "10s", value: duration(&c.ShutdownTimeout),
+			usage: "how long to wait for requests to finish on shutdown"},
+
+		{flag: "jwt-alg", env: "JWT_ALG", def: "EdDSA", value: str(&c.JWTAlg),
+			usage: "access token signature: EdDSA (Ed25519 keys kept in the data directory, published at /.well-known/jwks.json) or HS256 (the JWT secret)"},
+		{flag: "jwt-key-rotation", env: "JWT_KEY_ROTATION", def: "720h", value: duration(&c.KeyRotation),
+			usage: "start signing with a new Ed25519 key on the first start after the newest is this old; 0 never rotates"},
+		{flag: "oidc-issuer", env: "OIDC_ISSUER", value: str(&c.OIDCIssuer),
+			usage: "issuer (iss) of an external identity provider whose tokens are accepted"},
+		{flag: "oidc-audience", env: "OIDC_AUDIENCE", value: str(&c.OIDCAudience),
+			usage: "audience (aud) the external provider's tokens must name"},
+		{flag: "oidc-jwks-url", env: "OIDC_JWKS_URL", value: str(&c.OIDCJWKSURL),
+			usage: "URL of the external provider's JWKS"},
+		// The claims' defaults are applied where tokens are read, so an
+		// unset claim stays "" here (as before the table).
+		{flag: "oidc-role-claim", env: "OIDC_ROLE_CLAIM", value: str(&c.OIDCRoleClaim),
+			usage: "claim holding the caller's role (default roles)"},
+		{flag: "oidc-official-claim", env: "OIDC_OFFICIAL_CLAIM", value: str(&c.OIDCOfficialClaim),
+			usage: "claim holding an OFFICIAL's official id (default official_id)"},
+		{flag: "oidc-enterprise-claim", env: "OIDC_ENTERPRISE_CLAIM", value: str(&c.OIDCEnterpriseClaim),
+			usage: "claim holding an ENTERPRISE caller's enterprise id (default enterprise_id)"},
+		{flag: "introspection", env: "INTROSPECTION", value: str(&c.Introspection),
+			usage: "who may introspect the schema and use the playground: all, admin or off (default all with --dev, admin otherwise)"},
+		{flag: "max-depth", env: "MAX_QUERY_DEPTH", def: "12", value: integer(&c.MaxDepth),
+			usage: "maximum query depth"},
+		{flag: "max-complexity", env: "MAX_QUERY_COMPLEXITY", def: "5000", value: integer(&c.MaxCost),
+			usage: "maximum query complexity (each field costs 1, multiplied by the page sizes above it)"},
+		{flag: "rate-api", env: "RATE_API", def: "600", value: integer(&c.RateAPI),
+			usage: "GraphQL requests per minute per user, or per IP address for anonymous callers; 0 disables"},
+		{flag: "rate-login", env: "RATE_LOGIN", def: "10", value: integer(&c.RateLogin),
+			usage: "login attempts per minute per IP address and per username; 0 disables"},
+		{flag: "max-expensive", env: "MAX_EXPENSIVE", def: "4", value: integer(&c.MaxExpensive),
+			usage: "expensive resolvers (listings, statistics, rankings, sync pulls) running at once; on the embedded engine each decodes a whole collection in memory"},
+		{flag: "max-expensive-per-user", env: "MAX_EXPENSIVE_PER_USER", def: "2", value: integer(&c.MaxExpensivePerUser),
+			usage: "expensive resolvers running at once for one user (or one address, anonymously)"},
+		{flag: "expensive-wait", env: "EXPENSIVE_WAIT", def: "3s", value: duration(&c.ExpensiveWait),
+			usage: "how long an expensive resolver waits for a slot before it is refused with RATE_LIMITED"},
+		{flag: "max-subscriptions-per-socket", env: "MAX_SUBSCRIPTIONS_PER_SOCKET", def: "25", value: integer(&c.MaxSubsPerSocket),
+			usage: "live subscriptions one WebSocket may hold"},
+		{flag: "max-subscriptions-per-user", env: "MAX_SUBSCRIPTIONS_PER_USER", def: "100", value: integer(&c.MaxSubsPerUser),
+			usage: "live subscriptions one user may hold over all their WebSockets"},
+		// A socket waiting for connection_init has no user to charge yet,
+		// so sockets are bounded per address, signed in or not.
+		{flag: "max-sockets-per-address", env: "MAX_SOCKETS_PER_ADDRESS", def: "256", value: integer(&c.MaxSocketsPerAddress),
+			usage: "WebSockets open at once from one client address (phones behind one NAT share it)"},
+		{flag: "persisted-queries", env: "PERSISTED_QUERIES", value: str(&c.PersistedQueries),
+			usage: "file of an Apollo persisted query manifest (generate-persisted-query-manifest); when set, callers other than admins run only its operations"},
+		{flag: "internal-addr", env: "INTERNAL_ADDR", value: str(&c.InternalAddr),
+			usage: "internal listen address for /metrics (Prometheus) and /debug/pprof/; empty = off. Keep it off the public network: pprof shows the server's internals"},
+	}
+}
+
+// setOr renders a secret as "(set)", or absent when it is empty.
+func setOr(secret, absent string) string {
+	if secret != "" {
+		return "(set)"
+	}
+	return absent
+}
+
 // helpError is returned by ParseConfig for -h/--help: its message is the
 // usage text and it wraps flag.ErrHelp.
 type helpError struct{ usage string }
 
 func (e *helpError) Error() string { return e.usage }
 func (e *helpError) Unwrap() error { return flag.ErrHelp }
+
+// usage renders the help text from the settings table.
+func usage(settings []setting) string {
+	var b strings.Builder
+	b.WriteString("Usage: lianqi [flags]\n       lianqi --version\n\nFlags (each overrides its environment variable):\n")
+	for _, s := range settings {
+		fmt.Fprintf(&b, "  -%s", s.flag)
+		if t := s.value.typeName(); t != "" {
+			fmt.Fprintf(&b, " %s", t)
+		}
+		fmt.Fprintf(&b, "\n    \t%s (env %s)", s.usage, s.env)
+		if s.def != "" {
+			fmt.Fprintf(&b, " (default %s)", s.def)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
 
 // ParseConfig parses args (without the program name), falling back to the
 // environment (through getenv; nil means os.Getenv) for flags not given, then
@@ -98,165 +319,24 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		getenv = os.Getenv
 	}
 
-	c := Config{
-		DataDir:         "./data",
-		DBName:          "lianqi",
-		AdminUser:       "admin",
-		Dev:             true,
-		LogLevel:        "info",
-		ShutdownTimeout: 10 * time.Second,
-		JWTAlg:          "EdDSA",
-		KeyRotation:     30 * 24 * time.Hour,
-		MaxDepth:        12,
-		MaxCost:         5000,
-		RateAPI:         600,
-		RateLogin:       10,
-		// Expensive work at once (see graph.Options).
-		MaxExpensive:        4,
-		MaxExpensivePerUser: 2,
-		ExpensiveWait:       3 * time.Second,
-
-		MaxSubsPerSocket: 25,
-		MaxSubsPerUser:   100,
-
-		MaxSocketsPerAddress: 256,
-	}
-	var cors, deadlines string
-
+	var c Config
+	var raw rawSettings
+	settings := c.settings(&raw)
 	fs := flag.NewFlagSet("lianqi", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-
-	// settings ties each flag to its environment variable and to a parser
-	// for values from the environment.
-	type setting struct {
-		flag, env string
-		fromEnv   func(string) error
-	}
-	str := func(p *string) func(string) error {
-		return func(v string) error { *p = v; return nil }
-	}
-	boolean := func(p *bool) func(string) error {
-		return func(v string) error {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return fmt.Errorf("invalid boolean %q", v)
-			}
-			*p = b
-			return nil
-		}
-	}
-	integer := func(p *int) func(string) error {
-		return func(v string) error {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return fmt.Errorf("invalid integer %q", v)
-			}
-			*p = n
-			return nil
-		}
-	}
-	duration := func(p *time.Duration) func(string) error {
-		return func(v string) error {
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				return fmt.Errorf("invalid duration %q (e.g. 10s, 1m30s)", v)
-			}
-			*p = d
-			return nil
-		}
-	}
-	settings := []setting{
-		{"addr", "LISTEN_ADDR", str(&c.Addr)},
-		{"data-dir", "DATA_DIR", str(&c.DataDir)},
-		{"mongodb-uri", "MONGODB_URI", str(&c.MongoURI)},
-		{"db", "MONGODB_DB", str(&c.DBName)},
-		{"jwt-secret", "JWT_SECRET", str(&c.JWTSecret)},
-		{"demo", "LIANQI_DEMO", boolean(&c.Demo)},
-		{"admin-user", "LIANQI_ADMIN_USER", str(&c.AdminUser)},
-		{"admin-password", "LIANQI_ADMIN_PASSWORD", str(&c.AdminPassword)},
-		{"cors-origins", "CORS_ORIGINS", str(&cors)},
-		{"dev", "LIANQI_DEV", boolean(&c.Dev)},
-		{"log-level", "LOG_LEVEL", str(&c.LogLevel)},
-		{"deadlines", "DEADLINES", str(&deadlines)},
-		{"shutdown-timeout", "SHUTDOWN_TIMEOUT", func(v string) error {
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				return fmt.Errorf("invalid duration %q (e.g. 10s, 1m30s)", v)
-			}
-			c.ShutdownTimeout = d
-			return nil
-		}},
-		{"jwt-alg", "JWT_ALG", str(&c.JWTAlg)},
-		{"jwt-key-rotation", "JWT_KEY_ROTATION", duration(&c.KeyRotation)},
-		{"oidc-issuer", "OIDC_ISSUER", str(&c.OIDCIssuer)},
-		{"oidc-audience", "OIDC_AUDIENCE", str(&c.OIDCAudience)},
-		{"oidc-jwks-url", "OIDC_JWKS_URL", str(&c.OIDCJWKSURL)},
-		{"oidc-role-claim", "OIDC_ROLE_CLAIM", str(&c.OIDCRoleClaim)},
-		{"oidc-official-claim", "OIDC_OFFICIAL_CLAIM", str(&c.OIDCOfficialClaim)},
-		{"oidc-enterprise-claim", "OIDC_ENTERPRISE_CLAIM", str(&c.OIDCEnterpriseClaim)},
-		{"introspection", "INTROSPECTION", str(&c.Introspection)},
-		{"max-depth", "MAX_QUERY_DEPTH", integer(&c.MaxDepth)},
-		{"max-complexity", "MAX_QUERY_COMPLEXITY", integer(&c.MaxCost)},
-		{"rate-api", "RATE_API", integer(&c.RateAPI)},
-		{"rate-login", "RATE_LOGIN", integer(&c.RateLogin)},
-		{"max-expensive", "MAX_EXPENSIVE", integer(&c.MaxExpensive)},
-		{"max-expensive-per-user", "MAX_EXPENSIVE_PER_USER", integer(&c.MaxExpensivePerUser)},
-		{"expensive-wait", "EXPENSIVE_WAIT", duration(&c.ExpensiveWait)},
-		{"max-subscriptions-per-socket", "MAX_SUBSCRIPTIONS_PER_SOCKET", integer(&c.MaxSubsPerSocket)},
-		{"max-subscriptions-per-user", "MAX_SUBSCRIPTIONS_PER_USER", integer(&c.MaxSubsPerUser)},
-		{"max-sockets-per-address", "MAX_SOCKETS_PER_ADDRESS", integer(&c.MaxSocketsPerAddress)},
-		{"internal-addr", "INTERNAL_ADDR", str(&c.InternalAddr)},
-	}
-	env := make(map[string]string, len(settings))
+	fs.Usage = func() {} // the help text comes from usage(settings)
+	fs.SetOutput(discard{})
 	for _, s := range settings {
-		env[s.flag] = s.env
+		if s.def != "" {
+			if err := s.value.Set(s.def); err != nil {
+				panic(fmt.Sprintf("setting %s: bad default: %v", s.flag, err))
+			}
+		}
+		fs.Var(s.value, s.flag, s.usage)
 	}
-	usage := func(u string, flagName string) string {
-		return fmt.Sprintf("%s (env %s)", u, env[flagName])
-	}
-
-	fs.StringVar(&c.Addr, "addr", c.Addr, usage("HTTP listen address (default 127.0.0.1:8080 with --dev, :8080 without)", "addr"))
-	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, usage("data directory (embedded database, generated JWT secret)", "data-dir"))
-	fs.StringVar(&c.MongoURI, "mongodb-uri", c.MongoURI, usage("MongoDB URI; empty runs an embedded FerretDB in the data directory", "mongodb-uri"))
-	fs.StringVar(&c.DBName, "db", c.DBName, usage("database name", "db"))
-	fs.StringVar(&c.JWTSecret, "jwt-secret", c.JWTSecret, usage(fmt.Sprintf("JWT signing secret, at least %d bytes; empty generates one once and keeps it in the data directory", MinJWTSecretLen), "jwt-secret"))
-	fs.BoolVar(&c.Demo, "demo", c.Demo, usage("seed the demo programme (accounts with the public password demo1234) into an empty database (default true with --dev on the embedded engine unless --admin-password is given)", "demo"))
-	fs.StringVar(&c.AdminUser, "admin-user", c.AdminUser, usage("username of the first admin, created with --admin-password", "admin-user"))
-	fs.StringVar(&c.AdminPassword, "admin-password", c.AdminPassword, usage("create the first admin with this password when the database has no accounts (prefer the environment variable: flags are visible to other local users)", "admin-password"))
-	fs.StringVar(&cors, "cors-origins", cors, usage("comma-separated allowed CORS origins, scheme://host[:port]", "cors-origins"))
-	fs.BoolVar(&c.Dev, "dev", c.Dev, usage("development mode: text logs, GraphQL playground and introspection; false is production (JSON logs)", "dev"))
-	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, usage("log level: debug, info, warn or error", "log-level"))
-	fs.StringVar(&deadlines, "deadlines", deadlines, usage("response/resolution deadlines per escalation level, e.g. L1=24h/72h,L3=72h/720h; unnamed levels keep the defaults ("+formatDeadlines(domain.DefaultDeadlines)+")", "deadlines"))
-	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, usage("how long to wait for requests to finish on shutdown", "shutdown-timeout"))
-
-	fs.StringVar(&c.JWTAlg, "jwt-alg", c.JWTAlg, usage("access token signature: EdDSA (Ed25519 keys kept in the data directory, published at /.well-known/jwks.json) or HS256 (the JWT secret)", "jwt-alg"))
-	fs.DurationVar(&c.KeyRotation, "jwt-key-rotation", c.KeyRotation, usage("start signing with a new Ed25519 key on the first start after the newest is this old; 0 never rotates", "jwt-key-rotation"))
-	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", c.OIDCIssuer, usage("issuer (iss) of an external identity provider whose tokens are accepted", "oidc-issuer"))
-	fs.StringVar(&c.OIDCAudience, "oidc-audience", c.OIDCAudience, usage("audience (aud) the external provider's tokens must name", "oidc-audience"))
-	fs.StringVar(&c.OIDCJWKSURL, "oidc-jwks-url", c.OIDCJWKSURL, usage("URL of the external provider's JWKS", "oidc-jwks-url"))
-	fs.StringVar(&c.OIDCRoleClaim, "oidc-role-claim", c.OIDCRoleClaim, usage("claim holding the caller's role (default roles)", "oidc-role-claim"))
-	fs.StringVar(&c.OIDCOfficialClaim, "oidc-official-claim", c.OIDCOfficialClaim, usage("claim holding an OFFICIAL's official id (default official_id)", "oidc-official-claim"))
-	fs.StringVar(&c.OIDCEnterpriseClaim, "oidc-enterprise-claim", c.OIDCEnterpriseClaim, usage("claim holding an ENTERPRISE caller's enterprise id (default enterprise_id)", "oidc-enterprise-claim"))
-	fs.StringVar(&c.Introspection, "introspection", c.Introspection, usage("who may introspect the schema and use the playground: all, admin or off (default all with --dev, admin otherwise)", "introspection"))
-	fs.IntVar(&c.MaxDepth, "max-depth", c.MaxDepth, usage("maximum query depth", "max-depth"))
-	fs.IntVar(&c.MaxCost, "max-complexity", c.MaxCost, usage("maximum query complexity (each field costs 1, multiplied by the page sizes above it)", "max-complexity"))
-	fs.IntVar(&c.RateAPI, "rate-api", c.RateAPI, usage("GraphQL requests per minute per user, or per IP address for anonymous callers; 0 disables", "rate-api"))
-	fs.IntVar(&c.RateLogin, "rate-login", c.RateLogin, usage("login attempts per minute per IP address and per username; 0 disables", "rate-login"))
-	fs.IntVar(&c.MaxExpensive, "max-expensive", c.MaxExpensive, usage("expensive resolvers (listings, statistics, rankings, sync pulls) running at once; on the embedded engine each decodes a whole collection in memory", "max-expensive"))
-	fs.IntVar(&c.MaxExpensivePerUser, "max-expensive-per-user", c.MaxExpensivePerUser, usage("expensive resolvers running at once for one user (or one address, anonymously)", "max-expensive-per-user"))
-	fs.DurationVar(&c.ExpensiveWait, "expensive-wait", c.ExpensiveWait, usage("how long an expensive resolver waits for a slot before it is refused with RATE_LIMITED", "expensive-wait"))
-	fs.IntVar(&c.MaxSubsPerSocket, "max-subscriptions-per-socket", c.MaxSubsPerSocket, usage("live subscriptions one WebSocket may hold", "max-subscriptions-per-socket"))
-	fs.IntVar(&c.MaxSubsPerUser, "max-subscriptions-per-user", c.MaxSubsPerUser, usage("live subscriptions one user may hold over all their WebSockets", "max-subscriptions-per-user"))
-	fs.IntVar(&c.MaxSocketsPerAddress, "max-sockets-per-address", c.MaxSocketsPerAddress, usage("WebSockets open at once from one client address (phones behind one NAT share it)", "max-sockets-per-address"))
-	fs.StringVar(&c.InternalAddr, "internal-addr", c.InternalAddr, usage("internal listen address for /metrics (Prometheus) and /debug/pprof/; empty = off. Keep it off the public network: pprof shows the server's internals", "internal-addr"))
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			var b strings.Builder
-			b.WriteString("Usage: lianqi [flags]\n       lianqi --version\n\nFlags (each overrides its environment variable):\n")
-			fs.SetOutput(&b)
-			fs.PrintDefaults()
-			return Config{}, &helpError{usage: b.String()}
+			return Config{}, &helpError{usage: usage(settings)}
 		}
 		return Config{}, fmt.Errorf("%w (see --help)", err)
 	}
@@ -278,7 +358,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 			continue
 		}
 		source[s.flag] = s.env
-		if err := s.fromEnv(v); err != nil {
+		if err := s.value.Set(v); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", s.env, err))
 		}
 	}
@@ -315,12 +395,12 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		}
 		return err
 	}
-	origins, err := parseCORSOrigins(cors)
+	origins, err := parseCORSOrigins(raw.cors)
 	if err != nil {
 		errs = append(errs, from("cors-origins", err))
 	}
 	c.CORSOrigins = origins
-	if c.Deadlines, err = parseDeadlines(deadlines); err != nil {
+	if c.Deadlines, err = parseDeadlines(raw.deadlines); err != nil {
 		errs = append(errs, from("deadlines", err))
 	}
 	for _, fe := range c.validate() {
@@ -331,6 +411,11 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	}
 	return c, nil
 }
+
+// discard swallows package flag's own messages: ParseConfig returns them.
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // fieldError is a validation error for the setting with the given flag name.
 type fieldError struct {
@@ -561,73 +646,33 @@ func (c Config) Embedded() bool {
 	return c.MongoURI == ""
 }
 
-// String renders c on one line for the start-up log, with secrets masked:
-// the JWT secret as "(set)" or "(generated)", the first admin's password as
-// "(set)" or "(none)", and the password in the MongoDB
-// URI (and secret-bearing URI options) as "xxxxx".
+// String renders c on one line for the start-up log, one key per setting
+// (its flag name with underscores), with secrets masked: the JWT secret as
+// "(set)" or "(generated)", the first admin's password as "(set)" or
+// "(none)", and the password in the MongoDB URI (and secret-bearing URI
+// options) as "xxxxx".
 func (c Config) String() string {
-	secret := "(generated)"
-	if c.JWTSecret != "" {
-		secret = "(set)"
-	}
-	mongo := "(embedded)"
-	if !c.Embedded() {
-		mongo = maskURI(c.MongoURI)
-	}
-	adminPassword := "(none)"
-	if c.AdminPassword != "" {
-		adminPassword = "(set)"
-	}
-	cors := "(none)"
-	if len(c.CORSOrigins) > 0 {
-		cors = strings.Join(c.CORSOrigins, ",")
-	}
-	tracing := "off"
-	if c.Tracing {
-		tracing = cmp.Or(maskURI(c.OTLPEndpoint), "(OTLP default)")
-	}
 	var b strings.Builder
-	for _, kv := range [][2]string{
-		{"addr", c.Addr},
-		{"data_dir", c.DataDir},
-		{"mongodb_uri", mongo},
-		{"db", c.DBName},
-		{"jwt_secret", secret},
-		{"demo", strconv.FormatBool(c.Demo)},
-		{"admin_user", c.AdminUser},
-		{"admin_password", adminPassword},
-		{"cors_origins", cors},
-		{"dev", strconv.FormatBool(c.Dev)},
-		{"log_level", c.LogLevel},
-		{"shutdown_timeout", c.ShutdownTimeout.String()},
-		{"deadlines", formatDeadlines(c.Deadlines)},
-		{"jwt_alg", c.JWTAlg},
-		{"oidc_issuer", c.OIDCIssuer},
-		{"introspection", c.Introspection},
-		{"max_depth", strconv.Itoa(c.MaxDepth)},
-		{"max_complexity", strconv.Itoa(c.MaxCost)},
-		{"rate_api", strconv.Itoa(c.RateAPI)},
-		{"rate_login", strconv.Itoa(c.RateLogin)},
-		{"max_expensive", strconv.Itoa(c.MaxExpensive)},
-		{"max_expensive_per_user", strconv.Itoa(c.MaxExpensivePerUser)},
-		{"expensive_wait", c.ExpensiveWait.String()},
-		{"max_subscriptions_per_socket", strconv.Itoa(c.MaxSubsPerSocket)},
-		{"max_subscriptions_per_user", strconv.Itoa(c.MaxSubsPerUser)},
-		{"max_sockets_per_address", strconv.Itoa(c.MaxSocketsPerAddress)},
-		{"internal_addr", c.InternalAddr},
-		{"tracing", tracing},
-	} {
+	for _, s := range c.settings(&rawSettings{}) {
 		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(kv[0])
+		b.WriteString(strings.ReplaceAll(s.flag, "-", "_"))
 		b.WriteByte('=')
-		v := kv[1]
+		v := s.value.String()
+		if s.show != nil {
+			v = s.show()
+		}
 		if v == "" || strings.ContainsAny(v, " \t\r\n\"\\") {
 			v = strconv.Quote(v)
 		}
 		b.WriteString(v)
 	}
+	tracing := "off"
+	if c.Tracing {
+		tracing = cmp.Or(maskURI(c.OTLPEndpoint), "(OTLP default)")
+	}
+	b.WriteString(" tracing=" + strconv.Quote(tracing))
 	return b.String()
 }
 

@@ -484,3 +484,59 @@ func TestEmbedded(t *testing.T) {
 		})
 	}
 }
+
+// TestSettingsTable keeps the table the one declaration of each setting:
+// names unique, defaults valid, every Config field bound by exactly one row
+// (CORSOrigins and Deadlines through their raw text), and usage and the
+// start-up log line generated from every row.
+func TestSettingsTable(t *testing.T) {
+	var c Config
+	var raw rawSettings
+	settings := c.settings(&raw)
+
+	fields := make(map[uintptr]string)
+	cv := reflect.ValueOf(&c).Elem()
+	for i := range cv.NumField() {
+		fields[cv.Field(i).Addr().Pointer()] = cv.Type().Field(i).Name
+	}
+	fields[reflect.ValueOf(&raw.cors).Pointer()] = "CORSOrigins"
+	fields[reflect.ValueOf(&raw.deadlines).Pointer()] = "Deadlines"
+
+	flags, envs, bound := map[string]bool{}, map[string]bool{}, map[string]string{}
+	help := usage(settings)
+	line := defaults().String()
+	for _, s := range settings {
+		if s.flag == "" || s.env == "" || s.usage == "" {
+			t.Errorf("setting %+v lacks a flag, variable or usage", s)
+		}
+		if flags[s.flag] || envs[s.env] {
+			t.Errorf("setting %s/%s declared twice", s.flag, s.env)
+		}
+		flags[s.flag], envs[s.env] = true, true
+		if s.def != "" {
+			if err := s.value.Set(s.def); err != nil {
+				t.Errorf("setting %s: default %q: %v", s.flag, s.def, err)
+			}
+		}
+		p := reflect.ValueOf(s.value).Field(0).Pointer()
+		name, ok := fields[p]
+		if !ok {
+			t.Errorf("setting %s is bound to no Config field", s.flag)
+		} else if other, dup := bound[name]; dup {
+			t.Errorf("Config.%s bound by both %s and %s", name, other, s.flag)
+		}
+		bound[name] = s.flag
+		if !strings.Contains(help, "  -"+s.flag) || !strings.Contains(help, "(env "+s.env+")") {
+			t.Errorf("usage lacks %s or %s", s.flag, s.env)
+		}
+		if key := strings.ReplaceAll(s.flag, "-", "_") + "="; !strings.Contains(line, key) {
+			t.Errorf("String() lacks %s", key)
+		}
+	}
+	for i := range cv.NumField() {
+		// Telemetry comes from the standard OTEL_* variables (parseOTel).
+		if name := cv.Type().Field(i).Name; bound[name] == "" && name != "Telemetry" {
+			t.Errorf("Config.%s has no setting", name)
+		}
+	}
+}

@@ -31,7 +31,7 @@ const maxBodyBytes = 1 << 20
 
 // routes wires the HTTP endpoints. The handler it returns also tracks every
 // running request for the shutdown (see lifecycle).
-func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Logger, obs *observe.Observer, tracing *observe.Tracing) *lifecycle {
+func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Logger, obs *observe.Observer, tracing *observe.Tracing, manifest *graph.Manifest) *lifecycle {
 	lc := newLifecycle()
 	mux := http.NewServeMux()
 	apiLimit := ratelimit.New(cfg.RateAPI, max(10, cfg.RateAPI/4), nil)
@@ -45,7 +45,7 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 		Log: log, Tokens: tokens, AllowedOrigins: cfg.CORSOrigins,
 		Stopping: lc.stopping, MaxSubscriptionsPerSocket: cfg.MaxSubsPerSocket, MaxSubscriptionsPerUser: cfg.MaxSubsPerUser, Allow: apiLimit.Allow,
 		MaxExpensive: cfg.MaxExpensive, MaxExpensivePerUser: cfg.MaxExpensivePerUser, ExpensiveWait: cfg.ExpensiveWait,
-		Observer: accessObserver{obs}})
+		Observer: accessObserver{obs}, PersistedQueries: manifest})
 	refusedSocket := func() { obs.Refused("sockets") }
 	mux.Handle("/graphql", checkWSOrigin(cfg.CORSOrigins, limitSockets(cfg.MaxSocketsPerAddress, refusedSocket,
 		limitBody(tokens.Middleware(noteCaller(limitAPI(apiLimit, gql)))))))
@@ -90,7 +90,7 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 	if len(cfg.CORSOrigins) == 0 {
 		// rs/cors treats an empty origin list as "allow every origin"; no
 		// configured origin must mean no cross-origin access at all.
-		lc.next = tracing.Handler(requestLog(log, obs.Metrics, route, clientIP(mux)), route)
+		lc.next = tracing.Handler(requestLog(log, obs.Metrics, route, clientIP(compress(mux))), route)
 		return lc
 	}
 	c := cors.New(cors.Options{
@@ -100,7 +100,7 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 		AllowCredentials: true,
 		MaxAge:           600,
 	})
-	lc.next = tracing.Handler(requestLog(log, obs.Metrics, route, c.Handler(clientIP(mux))), route)
+	lc.next = tracing.Handler(requestLog(log, obs.Metrics, route, c.Handler(clientIP(compress(mux)))), route)
 	return lc
 }
 
@@ -160,7 +160,10 @@ func checkWSOrigin(allowed []string, next http.Handler) http.Handler {
 		u, err := url.Parse(origin)
 		ok := err == nil && (strings.EqualFold(u.Host, r.Host) || slices.Contains(allowed, strings.ToLower(u.Scheme+"://"+u.Host)))
 		if !ok {
-			http.Error(w, "origin not allowed", http.StatusForbidden)
+			writeJSON(w, http.StatusForbidden, map[string]any{"errors": []map[string]any{{
+				"message":    "origin not allowed",
+				"extensions": map[string]any{"code": "FORBIDDEN"},
+			}}})
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -24,6 +24,7 @@ import (
 	"github.com/lianqi/lianqi/demo"
 	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/embedded"
+	"github.com/lianqi/lianqi/graph"
 	"github.com/lianqi/lianqi/observe"
 	"github.com/lianqi/lianqi/ratelimit"
 	"github.com/lianqi/lianqi/service"
@@ -104,10 +105,18 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Log = slog.New(requestIDHandler{m.Log.Handler()})
 	build := observe.Build(version)
 	m.Log.Info("starting lianqi", "version", build.Version, "revision", build.Revision, "config", m.Config.String())
+	// A bad allow-list stops the start before anything is opened.
+	manifest, err := graph.LoadManifest(m.Config.PersistedQueries)
+	if err != nil {
+		return fmt.Errorf("persisted queries: %w", err)
+	}
+	if manifest != nil {
+		m.Log.Info("persisted query allow-list", "file", m.Config.PersistedQueries, "operations", manifest.Len())
+	}
+
 	if err := m.startTelemetry(ctx, build); err != nil {
 		return err
 	}
-
 	uri := m.Config.MongoURI
 	if m.Config.Embedded() {
 		srv, err := embedded.Start(ctx, embedded.Options{Dir: m.Config.DataDir, Logger: m.Log})
@@ -165,7 +174,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	m.http = &http.Server{
-		Handler:           routes(m.Service, tokens, m.Config, m.Log, m.observer, m.tracing),
+		Handler:           routes(m.Service, tokens, m.Config, m.Log, m.observer, m.tracing, manifest),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
