@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/lianqi/lianqi/auth"
+	"github.com/lianqi/lianqi/datalife"
 	"github.com/lianqi/lianqi/demo"
 	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/embedded"
@@ -29,6 +30,10 @@ import (
 )
 
 func main() {
+	// Sub-commands (backup, restore, migrate) run instead of the server.
+	if handled, code := datalife.Main(os.Args[1:], os.Getenv, os.Stdout, os.Stderr); handled {
+		os.Exit(code)
+	}
 	cfg, err := ParseConfig(os.Args[1:], os.Getenv)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Println(err)
