@@ -17,6 +17,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/lianqi/lianqi/datalife"
+	"github.com/lianqi/lianqi/embedded"
 	"github.com/lianqi/lianqi/store"
 	"github.com/lianqi/lianqi/sync/client"
 )
@@ -263,4 +264,83 @@ func TestBackupUnderWritesRestores(t *testing.T) {
 		t.Fatal(res.Errors)
 	}
 	checkCoherent(t, rawDB(t, r.m.embedded.URI(), r.m.Config.DBName), "0000b0c0")
+}
+
+// TestMigrateToMongoDB moves a county's embedded database into another
+// engine over the MongoDB protocol (a second embedded FerretDB stands in for
+// MongoDB, which this machine lacks), refuses to overwrite it unless forced,
+// and starts the program on it with MONGODB_URI: the data is coherent, old
+// tokens work, and a phone's checkpoint from before the move pulls the
+// changes made since without a resync.
+func TestMigrateToMongoDB(t *testing.T) {
+	cfg := restartConfig(t)
+	m := &Main{Config: cfg}
+	if err := m.Run(context.Background()); err != nil {
+		m.Close()
+		t.Fatal(err)
+	}
+	s := &testServer{t: t, m: m, url: "http://" + m.Addr(), tokens: map[string]string{}}
+	phone := s.device("zhoushiyue", "phone")
+	mustSync(t, phone)
+	problems := phoneProblems(phone)
+	for i := 1; i <= 3; i++ {
+		res := s.as("zhoushiyue", `mutation($p:ID!,$id:ID){addProgressNote(problemId:$p,text:"before the move",id:$id){id}}`,
+			map[string]any{"p": problems[0], "id": noteID("00000316", i)})
+		if len(res.Errors) > 0 {
+			t.Fatal(res.Errors)
+		}
+	}
+	// migrate needs the data directory to itself.
+	opts := datalife.MigrateOptions{DataDir: cfg.DataDir, DB: cfg.DBName}
+	target := embedded.MustStart(t)
+	opts.To = target.URI()
+	if _, err := datalife.Migrate(context.Background(), opts); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("migrate while the server runs: %v, want refused", err)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	reports, err := datalife.Migrate(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]datalife.CollectionReport{}
+	for _, r := range reports {
+		byName[r.Name] = r
+	}
+	for _, coll := range []string{store.CollProblems, store.CollProgressNotes, store.CollUsers, "changeLog", "changeSeqs", "sessions"} {
+		if byName[coll].Docs == 0 {
+			t.Errorf("%s: nothing copied (%+v)", coll, byName[coll])
+		}
+	}
+	if byName[store.CollProblems].SyncHash == "" || byName[store.CollUsers].Indexes == 0 {
+		t.Errorf("problems' sync checksum or users' indexes missing: %+v %+v", byName[store.CollProblems], byName[store.CollUsers])
+	}
+	if _, err := datalife.Migrate(context.Background(), opts); err == nil || !strings.Contains(err.Error(), "--force") {
+		t.Fatalf("migrate into a non-empty target: %v, want refused", err)
+	}
+	opts.Force = true
+	if _, err := datalife.Migrate(context.Background(), opts); err != nil {
+		t.Fatalf("migrate --force: %v", err)
+	}
+
+	r := startOn(t, cfg.DataDir, cfg.DBName, target.URI())
+	checkCoherent(t, rawDB(t, target.URI(), cfg.DBName), "00000316")
+	phone.T = &client.HTTP{URL: r.url + "/graphql", Token: s.token("zhoushiyue")}
+	for _, coll := range []string{store.CollProblems, store.CollProgressNotes} {
+		res, err := phone.T.Pull(context.Background(), coll, phone.S.Checkpoint(coll), 100)
+		if err != nil {
+			t.Fatalf("pull %s from a checkpoint of before the move: %v", coll, err)
+		}
+		if res.Resync {
+			t.Fatalf("pull %s after the move asks for a resync", coll)
+		}
+		phone.Apply(coll, res)
+	}
+	for i := 1; i <= 3; i++ {
+		if _, ok := phone.Doc(store.CollProgressNotes, noteID("00000316", i)); !ok {
+			t.Fatalf("note %d written before the move did not reach the phone", i)
+		}
+	}
 }
