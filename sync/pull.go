@@ -64,6 +64,11 @@ func (e *Engine) pull(ctx context.Context, coll string, cp *Checkpoint, limit in
 	if c != nil && c.V == legacyVersion {
 		c, out.reset = nil, true
 	}
+	if c != nil {
+		if err := e.checkExpiry(ctx, c); err != nil {
+			return nil, err
+		}
+	}
 	if c != nil && c.rescope(sc.All, keys) {
 		c, out.reset = nil, true
 	}
