@@ -61,6 +61,15 @@ type Config struct {
 	// signed in or not: a socket waiting for connection_init has no user to
 	// charge yet.
 	MaxSocketsPerAddress int // --max-sockets-per-address, env MAX_SOCKETS_PER_ADDRESS, default 256
+
+	// Retention (store.RetentionPolicy): how long each kind of record is
+	// kept, 0 = forever; a periodic job prunes, one process at a time.
+	RetainTombstones  time.Duration // --retain-tombstones, env RETAIN_TOMBSTONES, default 4320h (180 days): change log and deleted documents; older phone checkpoints get CHECKPOINT_EXPIRED
+	RetainReceipts    time.Duration // --retain-receipts, env RETAIN_RECEIPTS, default 720h (30 days): finished push receipts
+	RetainConflicts   time.Duration // --retain-conflicts, env RETAIN_CONFLICTS, default 8760h (365 days): conflict records (not PENDING ones)
+	RetainHeld        time.Duration // --retain-held, env RETAIN_HELD, default 8760h (365 days): rows held for a parent that never came, refused-creation marks
+	RetainAudit       time.Duration // --retain-audit, env RETAIN_AUDIT, default 17520h (2 years): audit events
+	RetentionInterval time.Duration // --retention-interval, env RETENTION_INTERVAL, default 24h: how often the job runs; 0 = never
 }
 
 // MinJWTSecretLen is the minimum length in bytes of a configured JWT secret.
@@ -108,6 +117,13 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		MaxSubsPerUser:   100,
 
 		MaxSocketsPerAddress: 256,
+
+		RetainTombstones:  180 * 24 * time.Hour,
+		RetainReceipts:    30 * 24 * time.Hour,
+		RetainConflicts:   365 * 24 * time.Hour,
+		RetainHeld:        365 * 24 * time.Hour,
+		RetainAudit:       2 * 365 * 24 * time.Hour,
+		RetentionInterval: 24 * time.Hour,
 	}
 	var cors, deadlines string
 
@@ -193,6 +209,12 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		{"max-subscriptions-per-socket", "MAX_SUBSCRIPTIONS_PER_SOCKET", integer(&c.MaxSubsPerSocket)},
 		{"max-subscriptions-per-user", "MAX_SUBSCRIPTIONS_PER_USER", integer(&c.MaxSubsPerUser)},
 		{"max-sockets-per-address", "MAX_SOCKETS_PER_ADDRESS", integer(&c.MaxSocketsPerAddress)},
+		{"retain-tombstones", "RETAIN_TOMBSTONES", duration(&c.RetainTombstones)},
+		{"retain-receipts", "RETAIN_RECEIPTS", duration(&c.RetainReceipts)},
+		{"retain-conflicts", "RETAIN_CONFLICTS", duration(&c.RetainConflicts)},
+		{"retain-held", "RETAIN_HELD", duration(&c.RetainHeld)},
+		{"retain-audit", "RETAIN_AUDIT", duration(&c.RetainAudit)},
+		{"retention-interval", "RETENTION_INTERVAL", duration(&c.RetentionInterval)},
 	}
 	env := make(map[string]string, len(settings))
 	for _, s := range settings {
@@ -235,6 +257,12 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.IntVar(&c.MaxSubsPerSocket, "max-subscriptions-per-socket", c.MaxSubsPerSocket, usage("live subscriptions one WebSocket may hold", "max-subscriptions-per-socket"))
 	fs.IntVar(&c.MaxSubsPerUser, "max-subscriptions-per-user", c.MaxSubsPerUser, usage("live subscriptions one user may hold over all their WebSockets", "max-subscriptions-per-user"))
 	fs.IntVar(&c.MaxSocketsPerAddress, "max-sockets-per-address", c.MaxSocketsPerAddress, usage("WebSockets open at once from one client address (phones behind one NAT share it)", "max-sockets-per-address"))
+	fs.DurationVar(&c.RetainTombstones, "retain-tombstones", c.RetainTombstones, usage("keep the sync change log and deleted documents this long; a phone whose checkpoint is older must pull from scratch (CHECKPOINT_EXPIRED); 0 keeps them forever", "retain-tombstones"))
+	fs.DurationVar(&c.RetainReceipts, "retain-receipts", c.RetainReceipts, usage("keep finished push receipts (what makes a retried row apply once) this long; 0 keeps them forever", "retain-receipts"))
+	fs.DurationVar(&c.RetainConflicts, "retain-conflicts", c.RetainConflicts, usage("keep sync conflict records this long (PENDING ones stay while their row is held); 0 keeps them forever", "retain-conflicts"))
+	fs.DurationVar(&c.RetainHeld, "retain-held", c.RetainHeld, usage("keep pushed rows waiting for a problem that never came this long, then refuse them (their content stays in a REJECTED record); 0 keeps them forever", "retain-held"))
+	fs.DurationVar(&c.RetainAudit, "retain-audit", c.RetainAudit, usage("keep audit events this long; 0 keeps them forever", "retain-audit"))
+	fs.DurationVar(&c.RetentionInterval, "retention-interval", c.RetentionInterval, usage("how often the retention job prunes (one server process at a time); 0 never prunes", "retention-interval"))
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -408,6 +436,15 @@ func (c *Config) validate() []fieldError {
 	}
 	if c.MaxSocketsPerAddress < 1 {
 		add("max-sockets-per-address", "maximum WebSockets per address must be at least 1, got %d", c.MaxSocketsPerAddress)
+	}
+	for _, r := range []struct {
+		flag string
+		d    time.Duration
+	}{{"retain-tombstones", c.RetainTombstones}, {"retain-receipts", c.RetainReceipts}, {"retain-conflicts", c.RetainConflicts},
+		{"retain-held", c.RetainHeld}, {"retain-audit", c.RetainAudit}, {"retention-interval", c.RetentionInterval}} {
+		if r.d != 0 && r.d < time.Hour {
+			add(r.flag, "%s must be 0 (never) or at least 1h, got %v", r.flag, r.d)
+		}
 	}
 	if c.MaxSubsPerUser < c.MaxSubsPerSocket {
 		add("max-subscriptions-per-user", "maximum subscriptions per user (%d) must be at least the maximum per socket (%d)", c.MaxSubsPerUser, c.MaxSubsPerSocket)
@@ -585,6 +622,12 @@ func (c Config) String() string {
 		{"max_subscriptions_per_socket", strconv.Itoa(c.MaxSubsPerSocket)},
 		{"max_subscriptions_per_user", strconv.Itoa(c.MaxSubsPerUser)},
 		{"max_sockets_per_address", strconv.Itoa(c.MaxSocketsPerAddress)},
+		{"retain_tombstones", c.RetainTombstones.String()},
+		{"retain_receipts", c.RetainReceipts.String()},
+		{"retain_conflicts", c.RetainConflicts.String()},
+		{"retain_held", c.RetainHeld.String()},
+		{"retain_audit", c.RetainAudit.String()},
+		{"retention_interval", c.RetentionInterval.String()},
 	} {
 		if b.Len() > 0 {
 			b.WriteByte(' ')

@@ -129,6 +129,7 @@ func (m *Main) Run(ctx context.Context) error {
 	watchCtx, stopWatch := context.WithCancel(context.Background())
 	m.stopWatch = stopWatch
 	go m.Service.WatchRevocations(watchCtx, 15*time.Second)
+	m.startRetention()
 
 	if err := m.seed(ctx); err != nil {
 		return err
