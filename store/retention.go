@@ -32,10 +32,10 @@ import (
 const (
 	collRetention = "retention"
 	// collMarks holds one mark per run of Prune; few, scanned whole.
-	collMarks    = "retentionMarks"
-	leaseID      = "lease"
-	leaseFor     = time.Hour
-	floorPrefix  = "floor:"
+	collMarks   = "retentionMarks"
+	leaseID     = "lease"
+	leaseFor    = time.Hour
+	floorPrefix = "floor:"
 )
 
 // RetentionPolicy is how long each kind of record is kept; zero keeps it
@@ -62,7 +62,7 @@ type PruneReport struct {
 	Skipped bool
 	// Horizon is the time of the mark up to which logs and tombstones were
 	// pruned (zero: no mark old enough yet).
-	Horizon                                                 time.Time
+	Horizon                                                  time.Time
 	LogEntries, Tombstones, Receipts, Conflicts, Held, Audit int64
 }
 
