@@ -14,8 +14,8 @@ import (
 
 // retentionDelay is how long after start the first retention pass runs: not
 // at once, so that a start is not slowed and a server restarted in a loop
-// does not prune in a loop.
-const retentionDelay = time.Minute
+// does not prune in a loop. Tests shorten it.
+var retentionDelay = time.Minute
 
 // retentionPolicy is the configured store.RetentionPolicy.
 func (m *Main) retentionPolicy() store.RetentionPolicy {

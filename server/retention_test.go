@@ -191,3 +191,36 @@ func TestRetentionAndFullResync(t *testing.T) {
 		t.Fatalf("audit events older than two years: %d left of %d", n, before)
 	}
 }
+
+// TestRetentionJob: the server runs the pass by itself after start (it
+// records a mark), and a server with the interval at 0 never does.
+func TestRetentionJob(t *testing.T) {
+	old := retentionDelay
+	retentionDelay = 20 * time.Millisecond
+	t.Cleanup(func() { retentionDelay = old })
+	marks := func(s *testServer) int64 {
+		t.Helper()
+		uri := s.m.Config.MongoURI
+		if s.m.embedded != nil {
+			uri = s.m.embedded.URI()
+		}
+		n, err := rawDB(t, uri, s.m.Config.DBName).Collection("retentionMarks").CountDocuments(context.Background(), bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	on := startServer(t, func(c *Config) { c.RetentionInterval = time.Hour })
+	off := startServer(t, func(c *Config) { c.RetentionInterval = 0 })
+	deadline := time.Now().Add(20 * time.Second)
+	for marks(on) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the retention job did not run")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := marks(off); n != 0 {
+		t.Fatalf("a server with --retention-interval=0 pruned (%d marks)", n)
+	}
+}
