@@ -109,10 +109,10 @@ func (db *DB) Prune(ctx context.Context, p RetentionPolicy, owner string) (Prune
 	defer db.dropLease(owner)
 	now := db.now()
 
-	if err := db.recordMark(ctx, now); err != nil {
-		return r, err
-	}
 	if p.Tombstones > 0 {
+		if err := db.recordMark(ctx, now); err != nil {
+			return r, err
+		}
 		if err := db.pruneLogs(ctx, now.Add(-p.Tombstones), &r); err != nil {
 			return r, err
 		}
