@@ -217,6 +217,9 @@ func TestBackupUnderWritesRestores(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+	// This phone syncs after the backup: it holds writes the restore loses.
+	late := s.device("zhoushiyue", "late-phone")
+	mustSync(t, late)
 	if !slices.Contains(m.Secrets, "jwt-ed25519.json") {
 		t.Fatalf("the backup lacks the JWT keys: %+v", m)
 	}
@@ -264,6 +267,22 @@ func TestBackupUnderWritesRestores(t *testing.T) {
 		t.Fatal(res.Errors)
 	}
 	checkCoherent(t, rawDB(t, r.m.embedded.URI(), r.m.Config.DBName), "0000b0c0")
+
+	// The phone that synced after the backup is told its checkpoint is ahead
+	// of the restored history (even now that a new write took a number it
+	// had seen), and after starting over it holds none of the lost writes.
+	late.T = &client.HTTP{URL: r.url + "/graphql", Token: s.token("zhoushiyue")}
+	for _, coll := range []string{"problems", "progressNotes"} {
+		if _, err := late.T.Pull(context.Background(), coll, late.S.Checkpoint(coll), 100); !client.Expired(err) {
+			t.Fatalf("pull %s from a checkpoint newer than the backup: %v, want CHECKPOINT_EXPIRED", coll, err)
+		}
+	}
+	mustSync(t, late)
+	for i := 1; i <= int(n.Load()); i++ {
+		if d, ok := late.Doc("progressNotes", noteID("0000b0c0", i)); (i <= got) != (ok && d["deleted"] != true) {
+			t.Fatalf("after the resync, note %d (of %d restored) on the late phone: %v", i, got, ok)
+		}
+	}
 }
 
 // TestMigrateToMongoDB moves a county's embedded database into another

@@ -103,6 +103,9 @@ func (e *Engine) start(ctx context.Context, coll, user string, all bool, keys []
 		return nil, err
 	}
 	c := &cursor{V: cursorVersion, Coll: coll, User: user, N: head, All: all, Keys: keys}
+	if c.E, err = e.entrySeq(ctx, coll, head); err != nil {
+		return nil, err
+	}
 	if list {
 		c.List, c.Full = newListID(), true
 	}
