@@ -28,7 +28,8 @@ type MigrateOptions struct {
 	ToDB    string // database name on the target; DB when empty
 	// Force empties a target database that already holds collections.
 	Force bool
-	Log   *slog.Logger
+	// Log gets a line per copied collection; nil discards them.
+	Log *slog.Logger
 }
 
 // CollectionReport is what was copied of one collection and how it was
@@ -62,7 +63,7 @@ var synced = []string{store.CollProblems, store.CollProgressNotes, store.CollVis
 // which the server on MongoDB keeps using (--data-dir).
 func Migrate(ctx context.Context, opts MigrateOptions) ([]CollectionReport, error) {
 	if opts.Log == nil {
-		opts.Log = slog.Default()
+		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	if opts.DB == "" {
 		opts.DB = "lianqi"
