@@ -18,6 +18,9 @@ const (
 	ERATELIMITED = "rate_limited"
 	// EUPGRADE says the client is too old for the server (sync schema version).
 	EUPGRADE = "upgrade_required"
+	// EEXPIRED refuses a sync checkpoint older than the server keeps change
+	// history for: the replica drops it and pulls from scratch.
+	EEXPIRED = "checkpoint_expired"
 )
 
 // Error is an error a caller is meant to read. Field names the input field that

@@ -165,6 +165,7 @@ var Codes = map[string]string{
 	domain.EINTERNAL:        "INTERNAL_SERVER_ERROR",
 	domain.ERATELIMITED:     "RATE_LIMITED",
 	domain.EUPGRADE:         "UPGRADE_REQUIRED",
+	domain.EEXPIRED:         "CHECKPOINT_EXPIRED",
 }
 
 // errorPresenter gives every error a code. Domain errors keep their message (and

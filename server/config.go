@@ -65,6 +65,15 @@ type Config struct {
 	// never the public listener.
 	InternalAddr string
 
+	// Retention (store.RetentionPolicy): how long each kind of record is
+	// kept, 0 = forever; a periodic job prunes, one process at a time.
+	RetainTombstones  time.Duration
+	RetainReceipts    time.Duration
+	RetainConflicts   time.Duration
+	RetainHeld        time.Duration
+	RetainAudit       time.Duration
+	RetentionInterval time.Duration
+
 	// Telemetry follows the standard OpenTelemetry variables only, not the
 	// table (see parseOTel): they are the names every operator already uses.
 	Telemetry
@@ -273,6 +282,18 @@ func (c *Config) settings(raw *rawSettings) []setting {
 			usage: "file of an Apollo persisted query manifest (generate-persisted-query-manifest); when set, callers other than admins run only its operations"},
 		{flag: "internal-addr", env: "INTERNAL_ADDR", value: str(&c.InternalAddr),
 			usage: "internal listen address for /metrics (Prometheus) and /debug/pprof/; empty = off. Keep it off the public network: pprof shows the server's internals"},
+		{flag: "retain-tombstones", env: "RETAIN_TOMBSTONES", def: "4320h", value: duration(&c.RetainTombstones),
+			usage: "keep the sync change log and deleted documents this long; a phone whose checkpoint is older must pull from scratch (CHECKPOINT_EXPIRED); 0 keeps them forever"},
+		{flag: "retain-receipts", env: "RETAIN_RECEIPTS", def: "720h", value: duration(&c.RetainReceipts),
+			usage: "keep finished push receipts (what makes a retried row apply once) this long; 0 keeps them forever"},
+		{flag: "retain-conflicts", env: "RETAIN_CONFLICTS", def: "8760h", value: duration(&c.RetainConflicts),
+			usage: "keep sync conflict records this long (PENDING ones stay while their row is held); 0 keeps them forever"},
+		{flag: "retain-held", env: "RETAIN_HELD", def: "8760h", value: duration(&c.RetainHeld),
+			usage: "keep pushed rows waiting for a problem that never came this long, then refuse them (their content stays in a REJECTED record); 0 keeps them forever"},
+		{flag: "retain-audit", env: "RETAIN_AUDIT", def: "17520h", value: duration(&c.RetainAudit),
+			usage: "keep audit events this long; 0 keeps them forever"},
+		{flag: "retention-interval", env: "RETENTION_INTERVAL", def: "24h", value: duration(&c.RetentionInterval),
+			usage: "how often the retention job prunes (one server process at a time); 0 never prunes"},
 	}
 }
 
@@ -517,6 +538,15 @@ func (c *Config) validate() []fieldError {
 			add("internal-addr", "invalid internal address %q: want [host]:port", c.InternalAddr)
 		} else if c.InternalAddr == c.Addr {
 			add("internal-addr", "the internal address must differ from the public one (%s): metrics and pprof are not public", c.Addr)
+		}
+	}
+	for _, r := range []struct {
+		flag string
+		d    time.Duration
+	}{{"retain-tombstones", c.RetainTombstones}, {"retain-receipts", c.RetainReceipts}, {"retain-conflicts", c.RetainConflicts},
+		{"retain-held", c.RetainHeld}, {"retain-audit", c.RetainAudit}, {"retention-interval", c.RetentionInterval}} {
+		if r.d != 0 && r.d < time.Hour {
+			add(r.flag, "%s must be 0 (never) or at least 1h, got %v", r.flag, r.d)
 		}
 	}
 	if c.MaxSubsPerUser < c.MaxSubsPerSocket {

@@ -42,6 +42,13 @@ func defaults() Config {
 		MaxSubsPerUser:   100,
 
 		MaxSocketsPerAddress: 256,
+
+		RetainTombstones:  180 * 24 * time.Hour,
+		RetainReceipts:    30 * 24 * time.Hour,
+		RetainConflicts:   365 * 24 * time.Hour,
+		RetainHeld:        365 * 24 * time.Hour,
+		RetainAudit:       2 * 365 * 24 * time.Hour,
+		RetentionInterval: 24 * time.Hour,
 	}
 }
 
@@ -234,6 +241,15 @@ func TestParseConfig(t *testing.T) {
 			want: func(c *Config) { c.MaxSubsPerSocket, c.MaxSubsPerUser = 6, 12 },
 		},
 		{
+			name: "retention windows",
+			args: []string{"--retain-tombstones=2160h", "--retain-audit=0", "--retention-interval=6h"},
+			env:  map[string]string{"RETAIN_RECEIPTS": "168h", "RETAIN_CONFLICTS": "0", "RETAIN_HELD": "720h", "RETAIN_TOMBSTONES": "1h"},
+			want: func(c *Config) {
+				c.RetainTombstones, c.RetainAudit, c.RetentionInterval = 90*24*time.Hour, 0, 6*time.Hour
+				c.RetainReceipts, c.RetainConflicts, c.RetainHeld = 7*24*time.Hour, 0, 30*24*time.Hour
+			},
+		},
+		{
 			name: "jwt secret of exactly 32 bytes",
 			args: []string{"--jwt-secret", secret32},
 			want: func(c *Config) { c.JWTSecret = secret32 },
@@ -273,6 +289,9 @@ func TestParseConfigErrors(t *testing.T) {
 		{name: "no subscriptions per socket", env: map[string]string{"MAX_SUBSCRIPTIONS_PER_SOCKET": "0"}, want: []string{"MAX_SUBSCRIPTIONS_PER_SOCKET", "at least 1"}},
 		{name: "fewer subscriptions per user than per socket", args: []string{"--max-subscriptions-per-user=10"}, want: []string{"--max-subscriptions-per-user", "at least the maximum per socket"}},
 		{name: "bad integer env", env: map[string]string{"MAX_QUERY_DEPTH": "deep"}, want: []string{"MAX_QUERY_DEPTH", `invalid integer "deep"`}},
+		{name: "retention window under an hour", args: []string{"--retain-tombstones=30m"}, want: []string{"--retain-tombstones", "at least 1h"}},
+		{name: "retention interval under an hour env", env: map[string]string{"RETENTION_INTERVAL": "1s"}, want: []string{"RETENTION_INTERVAL", "at least 1h"}},
+		{name: "negative retention window", args: []string{"--retain-receipts=-1h"}, want: []string{"--retain-receipts", "at least 1h"}},
 		{name: "positional argument", args: []string{"serve"}, want: []string{`unexpected argument "serve"`}},
 		{name: "bad bool flag", args: []string{"--dev=maybe"}, want: []string{"invalid boolean value", "-dev"}},
 		{name: "bad bool env", env: map[string]string{"LIANQI_DEMO": "yes please"}, want: []string{"LIANQI_DEMO", `invalid boolean "yes please"`}},

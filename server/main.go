@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/lianqi/lianqi/auth"
+	"github.com/lianqi/lianqi/datalife"
 	"github.com/lianqi/lianqi/demo"
 	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/embedded"
@@ -40,6 +41,10 @@ func main() {
 	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
 		fmt.Print(observe.Build(version))
 		return
+	}
+	// Sub-commands (backup, restore, migrate) run instead of the server.
+	if handled, code := datalife.Main(args, os.Getenv, os.Stdout, os.Stderr); handled {
+		os.Exit(code)
 	}
 	cfg, err := ParseConfig(args, os.Getenv)
 	if errors.Is(err, flag.ErrHelp) {
@@ -164,6 +169,7 @@ func (m *Main) Run(ctx context.Context) error {
 	watchCtx, stopWatch := context.WithCancel(context.Background())
 	m.stopWatch = stopWatch
 	go m.Service.WatchRevocations(watchCtx, 15*time.Second)
+	m.startRetention()
 
 	if err := m.seed(ctx); err != nil {
 		return err

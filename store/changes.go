@@ -240,7 +240,8 @@ func (db *DB) LogEntry(ctx context.Context, coll string, n int64) (e LogEntry, o
 
 // LogHead returns the number of the last entry of coll's log (0 for none). It
 // starts from the highest entry this process knows of and probes forward,
-// doubling, then bisects: a few lookups by key however long the log is.
+// doubling, then bisects: a few lookups by key however long the log is, and
+// one more for the floor of a pruned log (retention.go).
 func (db *DB) LogHead(ctx context.Context, coll string) (int64, error) {
 	db.clog.mu.Lock()
 	lo := db.clog.heads[coll]
@@ -274,6 +275,16 @@ func (db *DB) LogHead(ctx context.Context, coll string) (int64, error) {
 		} else {
 			hi = mid
 		}
+	}
+	// Entries below the floor were pruned (the floor is written first): a
+	// probe that started below it found a gap, not the end.
+	floor, err := db.LogFloor(ctx, coll)
+	if err != nil {
+		return 0, err
+	}
+	if lo < floor.N {
+		db.logHint(coll, floor.N)
+		return db.LogHead(ctx, coll)
 	}
 	db.logHint(coll, lo)
 	return lo, nil

@@ -38,6 +38,10 @@ type cursor struct {
 	// delivered, for display.
 	N   int64 `json:"n"`
 	Seq int64 `json:"s"`
+	// E is the sequence of log entry N (0 when unknown): after a restore
+	// from an older backup the log is shorter, and a later write may take
+	// number N again; E tells that entry apart (see checkExpiry).
+	E int64 `json:"e,omitempty"`
 	// All is set when the scope was unrestricted; Keys lists it otherwise
 	// (enterprise ids, or official ids for the officials collection).
 	All  bool     `json:"a,omitempty"`

@@ -197,7 +197,7 @@ func (e *Engine) logBatch(ctx context.Context, c *cursor, limit int, out *batch)
 			if len(out.changes) == limit {
 				return nil
 			}
-			c.N = en.N
+			c.N, c.E = en.N, en.Seq
 			// Only a document's last write is sent: an entry it has moved on
 			// from is covered by a later entry, one it never reached was a
 			// write that failed.
@@ -220,6 +220,9 @@ func (e *Engine) logBatch(ctx context.Context, c *cursor, limit int, out *batch)
 func (e *Engine) relist(ctx context.Context, c *cursor, limit int, out *batch) error {
 	head, err := e.db().LogHead(ctx, c.Coll)
 	if err != nil {
+		return err
+	}
+	if c.E, err = e.entrySeq(ctx, c.Coll, head); err != nil {
 		return err
 	}
 	c.N, c.List, c.Full, c.Done, c.In, c.Out = head, newListID(), true, 0, nil, nil

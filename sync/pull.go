@@ -64,6 +64,11 @@ func (e *Engine) pull(ctx context.Context, coll string, cp *Checkpoint, limit in
 	if c != nil && c.V == legacyVersion {
 		c, out.reset = nil, true
 	}
+	if c != nil {
+		if err := e.checkExpiry(ctx, c); err != nil {
+			return nil, err
+		}
+	}
 	if c != nil && c.rescope(sc.All, keys) {
 		c, out.reset = nil, true
 	}
@@ -98,6 +103,9 @@ func (e *Engine) start(ctx context.Context, coll, user string, all bool, keys []
 		return nil, err
 	}
 	c := &cursor{V: cursorVersion, Coll: coll, User: user, N: head, All: all, Keys: keys}
+	if c.E, err = e.entrySeq(ctx, coll, head); err != nil {
+		return nil, err
+	}
 	if list {
 		c.List, c.Full = newListID(), true
 	}

@@ -45,8 +45,16 @@ func stream[B any](ctx context.Context, e *Engine, coll string, cp *Checkpoint,
 	if err != nil {
 		return nil, err
 	}
-	if _, err := decodeCursor(cp, coll, p.UserID, key); err != nil {
+	c, err := decodeCursor(cp, coll, p.UserID, key)
+	if err != nil {
 		return nil, err
+	}
+	// Refused at subscription, with its code, rather than by a stream that
+	// ends at its first pull.
+	if c != nil && c.V == cursorVersion {
+		if err := e.checkExpiry(ctx, c); err != nil {
+			return nil, err
+		}
 	}
 	if cp == nil || cp.Cursor == "" {
 		var err error

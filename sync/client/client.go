@@ -8,6 +8,7 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/lianqi/lianqi/domain"
 	lqsync "github.com/lianqi/lianqi/sync"
 )
 
@@ -357,6 +359,17 @@ func (c *Client) Pull(ctx context.Context, coll string) error {
 		cp := c.S.Checkpoint(coll)
 		c.mu.Unlock()
 		res, err := c.T.Pull(ctx, coll, cp, c.Limit)
+		if err != nil && cp != nil && Expired(err) {
+			// Offline for longer than the server keeps deletions: start over
+			// from no checkpoint, and let the first batch drop every copy the
+			// server may have deleted meanwhile (pending edits stay queued).
+			c.mu.Lock()
+			c.S.SetCheckpoint(coll, nil)
+			c.mu.Unlock()
+			if res, err = c.T.Pull(ctx, coll, nil, c.Limit); err == nil {
+				res.Resync = true
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("pull %s: %w", coll, err)
 		}
@@ -367,7 +380,20 @@ func (c *Client) Pull(ctx context.Context, coll string) error {
 	}
 }
 
-// Apply stores a pulled (or streamed) batch.
+// Expired reports whether err is the server's CHECKPOINT_EXPIRED: the
+// checkpoint is older than the change history it keeps. Pull reacts by
+// pulling from scratch; an app that applies streamed batches itself
+// resubscribes without a checkpoint after a Pull.
+func Expired(err error) bool {
+	var ge *GraphQLError
+	if errors.As(err, &ge) {
+		return ge.Code() == "CHECKPOINT_EXPIRED"
+	}
+	return domain.ErrorCode(err) == domain.EEXPIRED
+}
+
+// Apply stores a pulled (or streamed) batch. With Resync, the copies of
+// every document without a pending edit are dropped first.
 func (c *Client) Apply(coll string, res *PullResult) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

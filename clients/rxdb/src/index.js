@@ -371,6 +371,33 @@ export function replicateLianqi(db, opts) {
   };
   if (onRejected) rejected$.subscribe(onRejected);
 
+  // The answer to CHECKPOINT_EXPIRED: pull the collection from no checkpoint
+  // to the end, and hand RxDB every document the server sent plus a
+  // tombstone for each local document it did not (deleted while the phone
+  // was away, its tombstone since pruned), so no ghost stays. A document
+  // with local changes not yet pushed keeps them: RxDB only moves its
+  // assumed master state, and the push goes on (a deleted one comes back
+  // in rejected$ as NOT_FOUND).
+  async function fullResync(name, meta, collection, pullQuery, batchSize) {
+    const byId = new Map();
+    let cp = null;
+    for (;;) {
+      const data = await request(pullQuery, { cp, limit: batchSize });
+      const batch = data[meta.pull];
+      for (const d of batch.documents) byId.set(d.id, d);
+      cp = { cursor: batch.checkpoint.cursor, seq: batch.checkpoint.seq };
+      if (batch.documents.length < batchSize) break;
+    }
+    const local = await collection.find().exec();
+    for (const doc of local) {
+      if (!byId.has(doc.primary)) byId.set(doc.primary, { ...doc.toJSON(), deleted: true });
+    }
+    delete lastCheckpoint[name];
+    recordCheckpoint(name, cp);
+    error$.next(new LianqiError(`${meta.pull}: the checkpoint expired; pulled ${name} from scratch`, { code: 'CHECKPOINT_EXPIRED' }));
+    return { documents: [...byId.values()], checkpoint: cp };
+  }
+
   const replications = {};
   for (const name of collections) {
     const meta = COLLECTIONS[name];
@@ -388,7 +415,16 @@ export function replicateLianqi(db, opts) {
     const pull = {
       batchSize: pullBatchSize,
       async handler(checkpoint, batchSize) {
-        const data = await request(pullQuery, { cp: checkpoint ? { cursor: checkpoint.cursor, seq: checkpoint.seq } : null, limit: batchSize });
+        let data;
+        try {
+          data = await request(pullQuery, { cp: checkpoint ? { cursor: checkpoint.cursor, seq: checkpoint.seq } : null, limit: batchSize });
+        } catch (err) {
+          if (!checkpoint || err?.code !== 'CHECKPOINT_EXPIRED') throw err;
+          // Offline for longer than the server keeps deletions: start over.
+          const res = await fullResync(name, meta, collection, pullQuery, batchSize);
+          resolveFirst();
+          return res;
+        }
         const batch = data[meta.pull];
         recordCheckpoint(name, batch.checkpoint);
         resolveFirst();
@@ -515,6 +551,14 @@ export function replicateLianqi(db, opts) {
                 // Retrying cannot help: the app must act (sign in as someone
                 // else, update). Pull and push go on over HTTP.
                 error$.next(new LianqiError(`stream ${meta.stream} refused`, { code: gqlCode ?? code, errors: Array.isArray(err) ? err : undefined }));
+                return;
+              }
+              if (gqlCode === 'CHECKPOINT_EXPIRED') {
+                // The pull that follows meets the same answer and starts
+                // over; the stream then resumes from its checkpoint.
+                delete lastCheckpoint[name];
+                streams[name].next('RESYNC');
+                retry();
                 return;
               }
               if (gqlCode === 'TOO_MANY_SUBSCRIPTIONS') {
