@@ -93,7 +93,12 @@ func (m *Main) Run(ctx context.Context) error {
 		m.embedded, uri = srv, srv.URI()
 		m.Log.Info("embedded FerretDB started", "dir", m.Config.DataDir, "socket", srv.Socket())
 	}
-	db, err := store.Open(ctx, uri, m.Config.DBName, m.Log)
+	var storeOpts []store.Option
+	if m.embedded != nil {
+		// The data directory's lock makes this process the database's only writer.
+		storeOpts = append(storeOpts, store.SoleWriter())
+	}
+	db, err := store.Open(ctx, uri, m.Config.DBName, m.Log, storeOpts...)
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}

@@ -137,8 +137,8 @@ func (db *DB) UpdateProblem(ctx context.Context, p *domain.Problem) error {
 // grew, and pulls send it again. If it was written meanwhile, that write's
 // sequence already does the same.
 func (db *DB) TouchProblem(ctx context.Context, p *domain.Problem) error {
-	db.writeMu.Lock()
-	defer db.writeMu.Unlock()
+	unlock := db.lockWrites()
+	defer unlock()
 	defer db.committed.broadcast()
 	return db.restamp(ctx, CollProblems, &Stamp{ID: p.ID, Version: p.Version}, ChangeRef{Coll: CollProblems, ID: p.ID, Key: p.EnterpriseID})
 }

@@ -182,6 +182,7 @@ func fetchByID[D any, PD interface {
 		return nil, domain.NotFound(singular(coll), id)
 	}
 	var d D
+	gen := db.versions.generation()
 	if err := db.coll(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
 		if err := translate("find "+singular(coll), err); domain.ErrorCode(err) != domain.ENOTFOUND {
 			return nil, err
@@ -189,6 +190,10 @@ func fetchByID[D any, PD interface {
 		return nil, domain.NotFound(singular(coll), id)
 	}
 	pd := PD(&d)
+	if db.soleWriter() {
+		// The caller is likely to write it next: its version check is then free.
+		db.versions.observe(coll, id, pd.stamp().Version, gen)
+	}
 	if (pd.stamp().Deleted && !withDeleted) || !pd.visibleIn(scope) {
 		return nil, domain.NotFound(singular(coll), id)
 	}
