@@ -89,7 +89,7 @@ func (c *cursor) after(sort sortSpec) bson.D {
 }
 
 // findPage runs one page of a listing: filter, keyset cursor, sort, limit, and
-// the total count of the filter without the cursor.
+// the total count of the filter without the cursor unless page.SkipCount.
 func findPage[D any, T any](ctx context.Context, db *DB, coll string, filter bson.D, sort sortSpec, page domain.PageRequest, conv func(*D) T) (domain.Page[T], error) {
 	var out domain.Page[T]
 	if err := page.Normalize(); err != nil {
@@ -103,11 +103,13 @@ func findPage[D any, T any](ctx context.Context, db *DB, coll string, filter bso
 		}
 		q = and(filter, c.after(sort))
 	}
-	total, err := db.coll(coll).CountDocuments(ctx, filter)
-	if err != nil {
-		return out, translate("count "+coll, err)
+	if !page.SkipCount {
+		total, err := db.coll(coll).CountDocuments(ctx, filter)
+		if err != nil {
+			return out, translate("count "+coll, err)
+		}
+		out.TotalCount = total
 	}
-	out.TotalCount = total
 	cur, err := db.coll(coll).Find(ctx, q, options.Find().SetSort(sort.bson()).SetLimit(int64(page.First)+1))
 	if err != nil {
 		return out, translate("find "+coll, err)

@@ -64,6 +64,8 @@ type DB struct {
 	// seq and versions serve a SoleWriter (seqmem.go, versions.go).
 	seq      seqMem
 	versions versions
+
+	commands commandCounts
 }
 
 // Open connects to uri, checks the database answers, and creates indexes and the
@@ -76,15 +78,13 @@ func Open(ctx context.Context, uri, dbName string, log *slog.Logger, opts ...Opt
 	for _, opt := range opts {
 		opt(&o)
 	}
-	co := options.Client().ApplyURI(uri).SetAppName("lianqi")
-	if o.monitor != nil {
-		co.SetMonitor(o.monitor)
-	}
+	db := &DB{log: log, Now: time.Now, lease: 30 * time.Second}
+	co := options.Client().ApplyURI(uri).SetAppName("lianqi").SetMonitor(db.commands.monitor(o.monitor))
 	client, err := mongo.Connect(co)
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
-	db := &DB{client: client, db: client.Database(dbName), log: log, Now: time.Now, lease: 30 * time.Second}
+	db.client, db.db = client, client.Database(dbName)
 	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	if err := db.Ping(pctx); err != nil {
