@@ -163,6 +163,10 @@ func refOf(coll string, doc stamped) ChangeRef {
 	if coll == CollEnterprises || coll == CollOfficials {
 		return ChangeRef{Coll: coll, ID: id, Key: id}
 	}
+	if k, ok := doc.(interface{ scopeKey() string }); ok {
+		// The hot documents say it without being marshalled once more.
+		return ChangeRef{Coll: coll, ID: id, Key: k.scopeKey()}
+	}
 	raw, err := bson.Marshal(doc)
 	if err != nil {
 		return ChangeRef{Coll: coll, ID: id}

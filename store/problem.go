@@ -37,6 +37,8 @@ type problemDoc struct {
 
 func (d *problemDoc) visibleIn(s domain.Scope) bool { return s.HasEnterprise(d.EnterpriseID) }
 
+func (d *problemDoc) scopeKey() string { return d.EnterpriseID }
+
 func problemFromDomain(p *domain.Problem) *problemDoc {
 	tags := p.Tags
 	if tags == nil {
@@ -161,6 +163,8 @@ type noteDoc struct {
 }
 
 func (d *noteDoc) visibleIn(s domain.Scope) bool { return s.HasEnterprise(d.EnterpriseID) }
+
+func (d *noteDoc) scopeKey() string { return d.EnterpriseID }
 
 func (d *noteDoc) toDomain() *domain.ProgressNote {
 	return &domain.ProgressNote{ID: d.ID, ProblemID: d.ProblemID, EnterpriseID: d.EnterpriseID, AuthorUserID: d.AuthorUserID,

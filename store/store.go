@@ -127,6 +127,9 @@ func (db *DB) Close(ctx context.Context) error {
 	return db.client.Disconnect(ctx)
 }
 
+// Name is the database's name.
+func (db *DB) Name() string { return db.db.Name() }
+
 // Drop removes the whole database; tests against a shared MongoDB use it.
 func (db *DB) Drop(ctx context.Context) error {
 	return db.db.Drop(ctx)
