@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -175,9 +177,38 @@ func (d *noteDoc) toDomain() *domain.ProgressNote {
 }
 
 // FindProgressNotes returns the notes of the given problems inside scope, oldest first.
+// The notes of given problems are read by key (children.go): the list of each
+// problem's notes, then each note; without problems, every note in scope.
 func (db *DB) FindProgressNotes(ctx context.Context, scope domain.Scope, problemIDs []string) ([]*domain.ProgressNote, error) {
-	return findAll(ctx, db, CollProgressNotes, and(live(), inIf("problemId", problemIDs), inScope(scope, "enterpriseId")),
-		bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}, (*noteDoc).toDomain)
+	if len(problemIDs) == 0 {
+		return findAll(ctx, db, CollProgressNotes, and(live(), inScope(scope, "enterpriseId")),
+			bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}, (*noteDoc).toDomain)
+	}
+	ids, err := db.children(ctx, CollProgressNotes, problemIDs)
+	if err != nil {
+		return nil, err
+	}
+	notes, err := findByIDs(ctx, db, CollProgressNotes, ids, scope, false, (*noteDoc).toDomain)
+	if err != nil {
+		return nil, err
+	}
+	want := make(map[string]bool, len(problemIDs))
+	for _, id := range problemIDs {
+		want[id] = true
+	}
+	out := notes[:0]
+	for _, n := range notes {
+		if want[n.ProblemID] {
+			out = append(out, n)
+		}
+	}
+	slices.SortFunc(out, func(a, b *domain.ProgressNote) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
 }
 
 // CreateProgressNote appends a note. Notes are never updated: the log is append-only.
@@ -191,6 +222,9 @@ func (db *DB) CreateProgressNote(ctx context.Context, n *domain.ProgressNote) er
 	}
 	if d.Departments == nil {
 		d.Departments = []string{}
+	}
+	if err := db.addChild(ctx, CollProgressNotes, n.ProblemID, n.ID); err != nil {
+		return err
 	}
 	return save(ctx, db, CollProgressNotes, d, 0, &n.Meta)
 }
