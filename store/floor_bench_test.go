@@ -74,14 +74,17 @@ func BenchmarkFloor(b *testing.B) {
 				var docs []bson.Raw
 				return cur.All(ctx, &docs)
 			}
+			// A few listings per iteration at 1,000 problems, for more samples
+			// in the same time; one at 10,000.
+			lists := max(1, 4000/n)
 			b.Run("ListWithoutTotalCount", func(b *testing.B) {
-				pair(b, 1, func(int) error {
+				pair(b, lists, func(int) error {
 					_, err := db.FindProblems(ctx, all, domain.ProblemFilter{}, domain.SortReportedAtDesc, domain.PageRequest{First: 20, SkipCount: true})
 					return err
 				}, bareFind)
 			})
 			b.Run("ListWithTotalCount", func(b *testing.B) {
-				pair(b, 1, func(int) error {
+				pair(b, lists, func(int) error {
 					_, err := db.FindProblems(ctx, all, domain.ProblemFilter{}, domain.SortReportedAtDesc, domain.PageRequest{First: 20})
 					return err
 				}, bareFind)
