@@ -23,11 +23,6 @@ type Engine struct {
 	// before writing by key.
 	Isolated bool
 
-	// KeyOnly: only a filter that is exactly {_id: …} is answered by key;
-	// every other filter, a conditional write's included, decodes the whole
-	// collection (FerretDB with SQLite, see ../shared notes in docs/performance.md).
-	KeyOnly bool
-
 	// SoleWriter: no other process writes to this database while it is open.
 	// The server asks for it on the embedded engine, whose data-directory lock
 	// (an flock held while the process runs) makes it true; it is ignored when
@@ -65,7 +60,7 @@ func detectEngine(ctx context.Context, c *mongo.Client, o openOptions) (Engine, 
 	if _, ferret := info["ferretdbFeatures"]; !ferret {
 		return Engine{Name: "mongodb", Isolated: true}, nil
 	}
-	return Engine{Name: "ferretdb", KeyOnly: true, SoleWriter: o.soleWriter}, nil
+	return Engine{Name: "ferretdb", SoleWriter: o.soleWriter}, nil
 }
 
 // Engine returns the engine profile the store runs with.
