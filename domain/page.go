@@ -10,6 +10,10 @@ const DefaultPageSize = 20
 type PageRequest struct {
 	First int
 	After string
+	// SkipCount: the caller does not read TotalCount (GraphQL did not select
+	// it), so the store does not count; counting is a second pass over the
+	// collection on the embedded engine. TotalCount is then 0.
+	SkipCount bool
 }
 
 // Normalize applies defaults and rejects sizes outside 0..MaxPageSize.

@@ -3,13 +3,18 @@ package graph
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/graph/model"
 	lqsync "github.com/lianqi/lianqi/sync"
 )
 
-func pageReq(first *int, after *string) domain.PageRequest {
-	p := domain.PageRequest{First: domain.DefaultPageSize}
+// pageReq is the page a connection field asks for. The count is skipped
+// unless the query selects totalCount on the connection (fragments included):
+// on the embedded engine it costs a second pass over the collection.
+func pageReq(ctx context.Context, first *int, after *string) domain.PageRequest {
+	p := domain.PageRequest{First: domain.DefaultPageSize, SkipCount: !selects(ctx, "totalCount")}
 	if first != nil {
 		p.First = *first
 		if p.First == 0 {
@@ -21,6 +26,20 @@ func pageReq(first *int, after *string) domain.PageRequest {
 		p.After = *after
 	}
 	return p
+}
+
+// selects reports whether the current field's selection asks for the child
+// field name. Without a field context (a direct call) it answers yes.
+func selects(ctx context.Context, name string) bool {
+	if graphql.GetFieldContext(ctx) == nil || !graphql.HasOperationContext(ctx) {
+		return true
+	}
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // edgesOf turns a page into connection edges and page info.

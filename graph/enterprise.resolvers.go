@@ -39,13 +39,13 @@ func (r *enterpriseResolver) LeadOfficial(ctx context.Context, obj *domain.Enter
 func (r *enterpriseResolver) Problems(ctx context.Context, obj *domain.Enterprise, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) (*model.ProblemConnection, error) {
 	f := derefOr(filter)
 	f.EnterpriseID = obj.ID
-	p, err := r.Svc.Problems(ctx, f, derefOr(orderBy), pageReq(first, after))
+	p, err := r.Svc.Problems(ctx, f, derefOr(orderBy), pageReq(ctx, first, after))
 	return connOf(p, err, problemConnection)
 }
 
 // Visits is the resolver for the visits field.
 func (r *enterpriseResolver) Visits(ctx context.Context, obj *domain.Enterprise, first *int, after *string) (*model.VisitConnection, error) {
-	p, err := r.Svc.Visits(ctx, domain.VisitFilter{EnterpriseID: obj.ID}, pageReq(first, after))
+	p, err := r.Svc.Visits(ctx, domain.VisitFilter{EnterpriseID: obj.ID}, pageReq(ctx, first, after))
 	return connOf(p, err, visitConnection)
 }
 

@@ -35,7 +35,7 @@ func (r *queryResolver) Ratings(ctx context.Context, filter *domain.RatingFilter
 
 // Quizzes is the resolver for the quizzes field.
 func (r *queryResolver) Quizzes(ctx context.Context, first *int, after *string, officialID *string) (*model.QuizConnection, error) {
-	p, err := r.Svc.Quizzes(ctx, officialID, pageReq(first, after))
+	p, err := r.Svc.Quizzes(ctx, officialID, pageReq(ctx, first, after))
 	return connOf(p, err, quizConnection)
 }
 

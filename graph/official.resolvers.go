@@ -19,7 +19,7 @@ func (r *officialResolver) Pairings(ctx context.Context, obj *domain.Official) (
 
 // Visits is the resolver for the visits field.
 func (r *officialResolver) Visits(ctx context.Context, obj *domain.Official, first *int, after *string) (*model.VisitConnection, error) {
-	p, err := r.Svc.Visits(ctx, domain.VisitFilter{OfficialID: obj.ID}, pageReq(first, after))
+	p, err := r.Svc.Visits(ctx, domain.VisitFilter{OfficialID: obj.ID}, pageReq(ctx, first, after))
 	return connOf(p, err, visitConnection)
 }
 

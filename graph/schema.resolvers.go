@@ -125,7 +125,7 @@ func (r *queryResolver) Me(ctx context.Context) (*domain.User, error) {
 
 // Enterprises is the resolver for the enterprises field.
 func (r *queryResolver) Enterprises(ctx context.Context, first *int, after *string, filter *domain.EnterpriseFilter) (*model.EnterpriseConnection, error) {
-	p, err := r.Svc.Enterprises(ctx, derefOr(filter), pageReq(first, after))
+	p, err := r.Svc.Enterprises(ctx, derefOr(filter), pageReq(ctx, first, after))
 	return connOf(p, err, enterpriseConnection)
 }
 
@@ -136,7 +136,7 @@ func (r *queryResolver) Enterprise(ctx context.Context, id string) (*domain.Ente
 
 // Officials is the resolver for the officials field.
 func (r *queryResolver) Officials(ctx context.Context, first *int, after *string, filter *domain.OfficialFilter) (*model.OfficialConnection, error) {
-	p, err := r.Svc.Officials(ctx, derefOr(filter), pageReq(first, after))
+	p, err := r.Svc.Officials(ctx, derefOr(filter), pageReq(ctx, first, after))
 	return connOf(p, err, officialConnection)
 }
 
@@ -147,7 +147,7 @@ func (r *queryResolver) Official(ctx context.Context, id string) (*domain.Offici
 
 // Problems is the resolver for the problems field.
 func (r *queryResolver) Problems(ctx context.Context, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) (*model.ProblemConnection, error) {
-	p, err := r.Svc.Problems(ctx, derefOr(filter), derefOr(orderBy), pageReq(first, after))
+	p, err := r.Svc.Problems(ctx, derefOr(filter), derefOr(orderBy), pageReq(ctx, first, after))
 	return connOf(p, err, problemConnection)
 }
 
@@ -158,7 +158,7 @@ func (r *queryResolver) Problem(ctx context.Context, id string) (*domain.Problem
 
 // Visits is the resolver for the visits field.
 func (r *queryResolver) Visits(ctx context.Context, first *int, after *string, filter *domain.VisitFilter) (*model.VisitConnection, error) {
-	p, err := r.Svc.Visits(ctx, derefOr(filter), pageReq(first, after))
+	p, err := r.Svc.Visits(ctx, derefOr(filter), pageReq(ctx, first, after))
 	return connOf(p, err, visitConnection)
 }
 
@@ -169,7 +169,7 @@ func (r *queryResolver) Visit(ctx context.Context, id string) (*domain.Visit, er
 
 // SpotChecks is the resolver for the spotChecks field.
 func (r *queryResolver) SpotChecks(ctx context.Context, first *int, after *string, filter *domain.SpotCheckFilter) (*model.SpotCheckConnection, error) {
-	p, err := r.Svc.SpotChecks(ctx, derefOr(filter), pageReq(first, after))
+	p, err := r.Svc.SpotChecks(ctx, derefOr(filter), pageReq(ctx, first, after))
 	return connOf(p, err, spotCheckConnection)
 }
 
@@ -185,7 +185,7 @@ func (r *queryResolver) Pairings(ctx context.Context, filter *domain.PairingFilt
 
 // Users is the resolver for the users field.
 func (r *queryResolver) Users(ctx context.Context, first *int, after *string, role *domain.Role) (*model.UserConnection, error) {
-	p, err := r.Svc.Users(ctx, derefOr(role), pageReq(first, after))
+	p, err := r.Svc.Users(ctx, derefOr(role), pageReq(ctx, first, after))
 	return connOf(p, err, userConnection)
 }
 

@@ -70,7 +70,7 @@ func (r *mutationResolver) RevokeDashboardToken(ctx context.Context, id string) 
 
 // AuditLog is the resolver for the auditLog field.
 func (r *queryResolver) AuditLog(ctx context.Context, first *int, after *string, filter *domain.AuditFilter) (*model.AuditEventConnection, error) {
-	p, err := r.Svc.AuditLog(ctx, derefOr(filter), pageReq(first, after))
+	p, err := r.Svc.AuditLog(ctx, derefOr(filter), pageReq(ctx, first, after))
 	return connOf(p, err, auditConnection)
 }
 

@@ -111,7 +111,7 @@ func (r *queryResolver) SyncChecksum(ctx context.Context, collection string, buc
 
 // SyncConflicts is the resolver for the syncConflicts field.
 func (r *queryResolver) SyncConflicts(ctx context.Context, first *int, after *string, documentID *string) (*model.SyncConflictConnection, error) {
-	p, err := r.Sync.Conflicts(ctx, documentID, pageReq(first, after))
+	p, err := r.Sync.Conflicts(ctx, documentID, pageReq(ctx, first, after))
 	if err != nil {
 		return nil, err
 	}

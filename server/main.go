@@ -135,6 +135,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.observer.Metrics != nil || m.observer.Tracer != nil {
 		dbOpts = append(dbOpts, store.WithMonitor(m.observer.CommandMonitor()))
 	}
+	if m.embedded != nil {
+		// The data directory's lock makes this process the database's only writer.
+		dbOpts = append(dbOpts, store.SoleWriter())
+	}
 	db, err := store.Open(ctx, uri, m.Config.DBName, m.Log, dbOpts...)
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)

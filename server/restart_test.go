@@ -122,6 +122,7 @@ func TestStreamResumesAfterGracefulRestart(t *testing.T) {
 	s := start()
 	c := s.openWS(t, "zhoushiyue")
 	c.send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": streamWithCheckpoint}})
+	settleSubscription()
 	var before struct{ ReportProblem struct{ ID string } }
 	s.as("moweiliang", `mutation{reportProblem(input:{category:SAFETY,title:"重启前的问题"}){id}}`, nil).decode(t, &before)
 	var b streamBatch

@@ -147,7 +147,7 @@ func (s *Service) dashboardScope(ctx context.Context, p *domain.Principal) (doma
 		return domain.Scope{All: true}, nil
 	}
 	sc := domain.Scope{EnterpriseIDs: []string{}, OfficialIDs: []string{}}
-	page := domain.PageRequest{First: domain.MaxPageSize}
+	page := domain.PageRequest{First: domain.MaxPageSize, SkipCount: true}
 	for {
 		res, err := s.db.FindEnterprises(ctx, domain.Scope{All: true}, domain.EnterpriseFilter{Town: p.Town}, page)
 		if err != nil {

@@ -163,6 +163,10 @@ func refOf(coll string, doc stamped) ChangeRef {
 	if coll == CollEnterprises || coll == CollOfficials {
 		return ChangeRef{Coll: coll, ID: id, Key: id}
 	}
+	if k, ok := doc.(interface{ scopeKey() string }); ok {
+		// The hot documents say it without being marshalled once more.
+		return ChangeRef{Coll: coll, ID: id, Key: k.scopeKey()}
+	}
 	raw, err := bson.Marshal(doc)
 	if err != nil {
 		return ChangeRef{Coll: coll, ID: id}
@@ -175,10 +179,15 @@ func refOf(coll string, doc stamped) ChangeRef {
 // engine's _id lookup index (added to the collections that exist once the
 // store is open) covers it.
 func (db *DB) ensureChangeLog(ctx context.Context) error {
-	err := db.db.CreateCollection(ctx, collChangeLog)
+	return db.ensureCollection(ctx, collChangeLog)
+}
+
+// ensureCollection creates coll if it is missing.
+func (db *DB) ensureCollection(ctx context.Context, coll string) error {
+	err := db.db.CreateCollection(ctx, coll)
 	var ce mongo.CommandError
 	if err != nil && !(errors.As(err, &ce) && (ce.Code == 48 || ce.Name == "NamespaceExists")) {
-		return fmt.Errorf("create change log: %w", err)
+		return fmt.Errorf("create %s: %w", coll, err)
 	}
 	return nil
 }

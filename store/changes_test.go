@@ -93,9 +93,10 @@ func TestChangeLogOnlySyncedCollections(t *testing.T) {
 // TestChangeLogAbandonedWriter: a writer takes a sequence, writes its
 // document and dies before its log entry is appended. When its marker expires,
 // the pruning that removes it appends the entry, so log readers see the write.
+// (A sole writer has no markers: TestSoleWriterSequencesAcrossRestarts.)
 func TestChangeLogAbandonedWriter(t *testing.T) {
 	ctx := context.Background()
-	db := storetest.Open(t)
+	db := openNamed(t, storetest.DBName(t))
 	e := &domain.Enterprise{ID: domain.NewID(), Name: "中途掉线", Status: domain.EnterpriseActive}
 	seq, err := db.AbandonedEnterprise(ctx, e)
 	if err != nil {

@@ -35,3 +35,38 @@ func (db *DB) SeedLog(ctx context.Context, coll string, n int) error {
 	_, err := db.coll(collChangeLog).InsertMany(ctx, docs)
 	return err
 }
+
+// ForceEngine runs the store with the engine profile e whatever the server
+// is, so that the MongoDB branches run on the embedded engine where their
+// semantics allow (one writer at a time).
+func ForceEngine(e Engine) Option {
+	return func(o *openOptions) { o.engine = &e }
+}
+
+// CrashedWrite stores e as a sole writer that dies after its write and before
+// its log entry: the sequence is taken from memory, the document written, and
+// nothing else.
+func (db *DB) CrashedWrite(ctx context.Context, e *domain.Enterprise) (int64, error) {
+	doc := enterpriseFromDomain(e)
+	seq, err := db.allocate(ctx, db.now(), refOf(CollEnterprises, doc))
+	if err != nil {
+		return 0, err
+	}
+	doc.Version, doc.Seq = 1, seq.Seq
+	_, err = db.coll(CollEnterprises).InsertOne(ctx, doc)
+	return seq.Seq, err
+}
+
+// Disconnect drops the connection without Close's bookkeeping, as a process
+// that dies does.
+func (db *DB) Disconnect(ctx context.Context) error { return db.client.Disconnect(ctx) }
+
+// HoldSequence takes a change sequence as a write would and returns its
+// release.
+func (db *DB) HoldSequence(ctx context.Context) (func(), error) {
+	p, err := db.allocate(ctx, db.now(), ChangeRef{})
+	if err != nil {
+		return nil, err
+	}
+	return func() { db.release(p) }, nil
+}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -38,6 +40,8 @@ type problemDoc struct {
 }
 
 func (d *problemDoc) visibleIn(s domain.Scope) bool { return s.HasEnterprise(d.EnterpriseID) }
+
+func (d *problemDoc) scopeKey() string { return d.EnterpriseID }
 
 func problemFromDomain(p *domain.Problem) *problemDoc {
 	tags := p.Tags
@@ -139,8 +143,8 @@ func (db *DB) UpdateProblem(ctx context.Context, p *domain.Problem) error {
 // grew, and pulls send it again. If it was written meanwhile, that write's
 // sequence already does the same.
 func (db *DB) TouchProblem(ctx context.Context, p *domain.Problem) error {
-	db.writeMu.Lock()
-	defer db.writeMu.Unlock()
+	unlock := db.lockWrites()
+	defer unlock()
 	defer db.committed.broadcast()
 	return db.restamp(ctx, CollProblems, &Stamp{ID: p.ID, Version: p.Version}, ChangeRef{Coll: CollProblems, ID: p.ID, Key: p.EnterpriseID})
 }
@@ -164,6 +168,8 @@ type noteDoc struct {
 
 func (d *noteDoc) visibleIn(s domain.Scope) bool { return s.HasEnterprise(d.EnterpriseID) }
 
+func (d *noteDoc) scopeKey() string { return d.EnterpriseID }
+
 func (d *noteDoc) toDomain() *domain.ProgressNote {
 	return &domain.ProgressNote{ID: d.ID, ProblemID: d.ProblemID, EnterpriseID: d.EnterpriseID, AuthorUserID: d.AuthorUserID,
 		AuthorName: d.AuthorName, Kind: domain.Action(d.Kind), Text: d.Text, At: d.At.UTC(),
@@ -173,9 +179,38 @@ func (d *noteDoc) toDomain() *domain.ProgressNote {
 }
 
 // FindProgressNotes returns the notes of the given problems inside scope, oldest first.
+// The notes of given problems are read by key (children.go): the list of each
+// problem's notes, then each note; without problems, every note in scope.
 func (db *DB) FindProgressNotes(ctx context.Context, scope domain.Scope, problemIDs []string) ([]*domain.ProgressNote, error) {
-	return findAll(ctx, db, CollProgressNotes, and(live(), inIf("problemId", problemIDs), inScope(scope, "enterpriseId")),
-		bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}, (*noteDoc).toDomain)
+	if len(problemIDs) == 0 {
+		return findAll(ctx, db, CollProgressNotes, and(live(), inScope(scope, "enterpriseId")),
+			bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}, (*noteDoc).toDomain)
+	}
+	ids, err := db.children(ctx, CollProgressNotes, problemIDs)
+	if err != nil {
+		return nil, err
+	}
+	notes, err := findByIDs(ctx, db, CollProgressNotes, ids, scope, false, (*noteDoc).toDomain)
+	if err != nil {
+		return nil, err
+	}
+	want := make(map[string]bool, len(problemIDs))
+	for _, id := range problemIDs {
+		want[id] = true
+	}
+	out := notes[:0]
+	for _, n := range notes {
+		if want[n.ProblemID] {
+			out = append(out, n)
+		}
+	}
+	slices.SortFunc(out, func(a, b *domain.ProgressNote) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
 }
 
 // CreateProgressNote appends a note. Notes are never updated: the log is append-only.
@@ -189,6 +224,9 @@ func (db *DB) CreateProgressNote(ctx context.Context, n *domain.ProgressNote) er
 	}
 	if d.Departments == nil {
 		d.Departments = []string{}
+	}
+	if err := db.addChild(ctx, CollProgressNotes, n.ProblemID, n.ID); err != nil {
+		return err
 	}
 	return save(ctx, db, CollProgressNotes, d, 0, &n.Meta)
 }

@@ -89,7 +89,7 @@ func (c *cursor) after(sort sortSpec) bson.D {
 }
 
 // findPage runs one page of a listing: filter, keyset cursor, sort, limit, and
-// the total count of the filter without the cursor.
+// the total count of the filter without the cursor unless page.SkipCount.
 func findPage[D any, T any](ctx context.Context, db *DB, coll string, filter bson.D, sort sortSpec, page domain.PageRequest, conv func(*D) T) (domain.Page[T], error) {
 	var out domain.Page[T]
 	if err := page.Normalize(); err != nil {
@@ -103,11 +103,13 @@ func findPage[D any, T any](ctx context.Context, db *DB, coll string, filter bso
 		}
 		q = and(filter, c.after(sort))
 	}
-	total, err := db.coll(coll).CountDocuments(ctx, filter)
-	if err != nil {
-		return out, translate("count "+coll, err)
+	if !page.SkipCount {
+		total, err := db.coll(coll).CountDocuments(ctx, filter)
+		if err != nil {
+			return out, translate("count "+coll, err)
+		}
+		out.TotalCount = total
 	}
-	out.TotalCount = total
 	cur, err := db.coll(coll).Find(ctx, q, options.Find().SetSort(sort.bson()).SetLimit(int64(page.First)+1))
 	if err != nil {
 		return out, translate("find "+coll, err)
@@ -182,6 +184,7 @@ func fetchByID[D any, PD interface {
 		return nil, domain.NotFound(singular(coll), id)
 	}
 	var d D
+	gen := db.versions.generation()
 	if err := db.coll(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
 		if err := translate("find "+singular(coll), err); domain.ErrorCode(err) != domain.ENOTFOUND {
 			return nil, err
@@ -189,6 +192,10 @@ func fetchByID[D any, PD interface {
 		return nil, domain.NotFound(singular(coll), id)
 	}
 	pd := PD(&d)
+	if db.soleWriter() {
+		// The caller is likely to write it next: its version check is then free.
+		db.versions.observe(coll, id, pd.stamp().Version, gen)
+	}
 	if (pd.stamp().Deleted && !withDeleted) || !pd.visibleIn(scope) {
 		return nil, domain.NotFound(singular(coll), id)
 	}

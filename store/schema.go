@@ -98,5 +98,8 @@ func (db *DB) ensureSchema(ctx context.Context) error {
 	if err := db.ensureChangeLog(ctx); err != nil {
 		return err
 	}
+	if err := db.ensureChildren(ctx); err != nil {
+		return err
+	}
 	return db.migrateCounter(ctx)
 }

@@ -62,6 +62,9 @@ func (db *DB) highest(ctx context.Context) (int64, error) {
 // allocate takes the next change sequence for the write ref names and
 // registers it as pending.
 func (db *DB) allocate(ctx context.Context, now time.Time, ref ChangeRef) (pendingSeq, error) {
+	if db.soleWriter() {
+		return db.allocateSole(ctx, now, ref)
+	}
 	next, err := db.highest(ctx)
 	if err != nil {
 		return pendingSeq{}, err
@@ -90,6 +93,10 @@ const pruneEvery = 64
 // cannot be appended the marker stays pending, so that pruning appends it once
 // the lease is over.
 func (db *DB) release(p pendingSeq) {
+	if db.soleWriter() {
+		db.releaseSole(p)
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := db.appendLog(ctx, p.Seq, p.Ref); err != nil {
@@ -143,6 +150,9 @@ func (db *DB) logAbandoned(ctx context.Context, seq, expired int64) error {
 // Watermark returns the highest change sequence below which every change is
 // committed: a pull may safely advance its checkpoint up to it and no further.
 func (db *DB) Watermark(ctx context.Context) (int64, error) {
+	if db.soleWriter() {
+		return db.watermarkSole(), nil
+	}
 	mark, err := db.highest(ctx)
 	if err != nil {
 		return 0, err

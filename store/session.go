@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -66,6 +68,11 @@ func (d *sessionDoc) visibleIn(domain.Scope) bool { return true }
 
 // CreateSession stores a new session.
 func (db *DB) CreateSession(ctx context.Context, s *domain.Session) error {
+	if s.UserID != "" {
+		if err := db.addChild(ctx, CollSessions, s.UserID, s.ID); err != nil {
+			return err
+		}
+	}
 	return save(ctx, db, CollSessions, sessionFromDomain(s), 0, &s.Meta)
 }
 
@@ -84,8 +91,47 @@ type SessionFilter struct {
 	ExpiresAfter *time.Time
 }
 
-// FindSessions lists sessions, newest first.
+// matches is the filter of FindSessions applied to a live session read by key.
+func (f SessionFilter) matches(s *domain.Session) bool {
+	switch {
+	case f.UserID != "" && s.UserID != f.UserID, f.Kind != "" && s.Kind != f.Kind:
+		return false
+	case f.ActiveAt != nil && (s.RevokedAt != nil || !s.ExpiresAt.After(*f.ActiveAt)):
+		return false
+	case f.RevokedOnly && s.RevokedAt == nil:
+		return false
+	case f.ExpiresAfter != nil && !s.ExpiresAt.After(*f.ExpiresAfter):
+		return false
+	}
+	return true
+}
+
+// FindSessions lists sessions, newest first. A user's sessions are read by
+// key (children.go) and filtered here; other filters read the collection.
 func (db *DB) FindSessions(ctx context.Context, f SessionFilter) ([]*domain.Session, error) {
+	if f.UserID != "" {
+		ids, err := db.children(ctx, CollSessions, []string{f.UserID})
+		if err != nil {
+			return nil, err
+		}
+		all, err := findByIDs(ctx, db, CollSessions, ids, domain.Scope{All: true}, false, (*sessionDoc).toDomain)
+		if err != nil {
+			return nil, err
+		}
+		out := []*domain.Session{}
+		for _, s := range all {
+			if f.matches(s) {
+				out = append(out, s)
+			}
+		}
+		slices.SortFunc(out, func(a, b *domain.Session) int {
+			if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+				return c
+			}
+			return strings.Compare(b.ID, a.ID)
+		})
+		return out, nil
+	}
 	filter := and(live(), eqIf("userId", f.UserID), eqIf("kind", f.Kind))
 	if f.ActiveAt != nil {
 		filter = and(filter, bson.D{{Key: "revokedAt", Value: nil}, {Key: "expiresAt", Value: bson.D{{Key: "$gt", Value: *f.ActiveAt}}}})

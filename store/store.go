@@ -13,8 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -46,12 +44,14 @@ type DB struct {
 	// Now is the clock used for stamps; tests replace it.
 	Now func() time.Time
 
-	// writeMu serialises this process's writes. The embedded engine performs
-	// read-modify-write updates ($inc, conditional updates) without isolation, so
-	// two concurrent writers would both succeed; a single process owns the embedded
-	// database, so one lock here makes its writes atomic. Against MongoDB the same
-	// conditional updates are atomic on the server and also protect writers in other
-	// processes.
+	// engine is what the engine underneath can do (engine.go).
+	engine Engine
+
+	// writeMu serialises this process's writes on an engine that is not
+	// Isolated: the embedded engine performs read-modify-write updates ($inc,
+	// conditional updates) without isolation, so two concurrent writers would
+	// both succeed. Against MongoDB the conditional write is the guard, and
+	// it also protects writers in other processes, so no lock is taken.
 	writeMu sync.Mutex
 
 	// lease is how long an allocated but uncommitted change sequence holds back
@@ -61,22 +61,11 @@ type DB struct {
 	committed signal
 	clog      logState
 
-	// keyOnlyWrites is set for the embedded engine, which uses its primary key
-	// only for a filter that is exactly {_id: …}: a conditional replace
-	// {_id, version} there scans the whole collection (measured: 16 ms at 1,000
-	// problems, 125 ms at 10,000). Its writes are already serialised by writeMu,
-	// so checking the version first and replacing by _id alone is as safe. On
-	// MongoDB the version stays in the filter, which keeps writers in other
-	// processes honest.
-	keyOnlyWrites bool
-}
+	// seq and versions serve a SoleWriter (seqmem.go, versions.go).
+	seq      seqMem
+	versions versions
 
-// Option adjusts how Open connects.
-type Option func(*options.ClientOptions)
-
-// WithMonitor has the driver report every command to m (metrics, traces).
-func WithMonitor(m *event.CommandMonitor) Option {
-	return func(o *options.ClientOptions) { o.SetMonitor(m) }
+	commands commandCounts
 }
 
 // Open connects to uri, checks the database answers, and creates indexes and the
@@ -85,22 +74,24 @@ func Open(ctx context.Context, uri, dbName string, log *slog.Logger, opts ...Opt
 	if log == nil {
 		log = slog.Default()
 	}
-	co := options.Client().ApplyURI(uri).SetAppName("lianqi")
-	for _, o := range opts {
-		o(co)
+	var o openOptions
+	for _, opt := range opts {
+		opt(&o)
 	}
+	db := &DB{log: log, Now: time.Now, lease: 30 * time.Second}
+	co := options.Client().ApplyURI(uri).SetAppName("lianqi").SetMonitor(db.commands.monitor(o.monitor))
 	client, err := mongo.Connect(co)
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
-	db := &DB{client: client, db: client.Database(dbName), log: log, Now: time.Now, lease: 30 * time.Second}
+	db.client, db.db = client, client.Database(dbName)
 	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	if err := db.Ping(pctx); err != nil {
 		_ = client.Disconnect(ctx)
 		return nil, fmt.Errorf("ping: %w", err)
 	}
-	if db.keyOnlyWrites, err = isFerretDB(ctx, db.client); err != nil {
+	if db.engine, err = detectEngine(ctx, db.client, o); err != nil {
 		_ = client.Disconnect(ctx)
 		return nil, fmt.Errorf("buildInfo: %w", err)
 	}
@@ -108,19 +99,18 @@ func Open(ctx context.Context, uri, dbName string, log *slog.Logger, opts ...Opt
 		_ = client.Disconnect(ctx)
 		return nil, err
 	}
+	if db.soleWriter() {
+		if err := db.startSole(ctx); err != nil {
+			_ = client.Disconnect(ctx)
+			return nil, err
+		}
+	}
 	return db, nil
 }
 
-// isFerretDB reports whether the server is FerretDB, which announces itself in
-// buildInfo.
-func isFerretDB(ctx context.Context, c *mongo.Client) (bool, error) {
-	var info bson.M
-	if err := c.Database("admin").RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
-		return false, err
-	}
-	_, ok := info["ferretdbFeatures"]
-	return ok, nil
-}
+// soleWriter reports whether sequences and version checks are served from
+// this process's memory.
+func (db *DB) soleWriter() bool { return db.engine.SoleWriter && !db.engine.Isolated }
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
@@ -129,8 +119,16 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close disconnects from the database.
 func (db *DB) Close(ctx context.Context) error {
+	if db.soleWriter() {
+		if err := db.closeSole(ctx); err != nil {
+			db.log.Error("close change sequences", "err", err)
+		}
+	}
 	return db.client.Disconnect(ctx)
 }
+
+// Name is the database's name.
+func (db *DB) Name() string { return db.db.Name() }
 
 // Drop removes the whole database; tests against a shared MongoDB use it.
 func (db *DB) Drop(ctx context.Context) error {

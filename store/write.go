@@ -44,8 +44,8 @@ type stamped interface{ stamp() *Stamp }
 // version is still expectedVersion (optimistic concurrency). A lost race is an
 // ECONFLICT error. On success doc's stamps hold what was stored.
 func (db *DB) commit(ctx context.Context, coll string, doc stamped, expectedVersion int64) error {
-	db.writeMu.Lock()
-	defer db.writeMu.Unlock()
+	unlock := db.lockWrites()
+	defer unlock()
 
 	b := doc.stamp()
 	now := db.now()
@@ -71,9 +71,13 @@ func (db *DB) commit(ctx context.Context, coll string, doc stamped, expectedVers
 		}
 	}
 	if err != nil {
+		if domain.ErrorCode(err) != domain.ECONFLICT {
+			db.versions.wrote(coll, b.ID, 0) // the outcome is unknown
+		}
 		*b = old
 		return translate("write "+singular(coll), err)
 	}
+	db.versions.wrote(coll, b.ID, b.Version)
 
 	// A writer that stalled past the lease may have been presumed dead, and a pull
 	// may have moved past its sequence. Restamping with a fresh sequence makes the
@@ -100,11 +104,31 @@ func (db *DB) replaceVersion(ctx context.Context, coll string, doc stamped, id s
 	return r.MatchedCount, nil
 }
 
+// lockWrites takes writeMu where the engine does not isolate conditional
+// writes, and returns its release.
+func (db *DB) lockWrites() func() {
+	if db.engine.Isolated {
+		return func() {}
+	}
+	db.writeMu.Lock()
+	return db.writeMu.Unlock
+}
+
 // versionFilter returns the filter that selects the document only at the
-// expected version, or nil if it is not at that version. Callers hold writeMu.
+// expected version, or nil if it is not at that version. Callers hold
+// lockWrites.
 func (db *DB) versionFilter(ctx context.Context, coll, id string, expectedVersion int64) (bson.D, error) {
-	if !db.keyOnlyWrites {
+	if db.engine.Isolated {
 		return bson.D{{Key: "_id", Value: id}, {Key: "version", Value: expectedVersion}}, nil
+	}
+	// Not isolated: the version is checked before a write by key alone (on
+	// the embedded engine {_id, version} would decode the whole collection),
+	// which writeMu makes atomic. A sole writer knows the stored version of
+	// what it wrote or read; a mismatch is confirmed by a read.
+	if db.soleWriter() {
+		if v, ok := db.versions.lookup(coll, id); ok && v == expectedVersion {
+			return bson.D{{Key: "_id", Value: id}}, nil
+		}
 	}
 	var cur Stamp
 	err := db.coll(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&cur)
@@ -113,6 +137,9 @@ func (db *DB) versionFilter(ctx context.Context, coll, id string, expectedVersio
 	}
 	if err != nil {
 		return nil, err
+	}
+	if db.soleWriter() {
+		db.versions.observe(coll, id, cur.Version, db.versions.generation())
 	}
 	return bson.D{{Key: "_id", Value: id}}, nil
 }

@@ -67,7 +67,8 @@ func Open(tb testing.TB) *store.DB {
 	tb.Helper()
 	ctx := context.Background()
 	name := DBName(tb)
-	db, err := store.Open(ctx, URI(tb), name, nil)
+	// Like the server: a fresh database here has one writer, this handle.
+	db, err := store.Open(ctx, URI(tb), name, nil, store.SoleWriter())
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
@@ -84,4 +85,10 @@ func Open(tb testing.TB) *store.DB {
 		_ = db.Close(ctx)
 	})
 	return db
+}
+
+// Embedded reports whether tests run on the embedded engine.
+func Embedded(tb testing.TB) bool {
+	URI(tb)
+	return srv != nil
 }
