@@ -36,7 +36,9 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	DashboardToken() DashboardTokenResolver
 	DashboardTokenPayload() DashboardTokenPayloadResolver
+	DepartmentReply() DepartmentReplyResolver
 	Enterprise() EnterpriseResolver
+	ExecutiveDecision() ExecutiveDecisionResolver
 	LoginSession() LoginSessionResolver
 	Mutation() MutationResolver
 	Official() OfficialResolver
@@ -89,6 +91,12 @@ type ComplexityRoot struct {
 		Phone func(childComplexity int) int
 	}
 
+	CoordinationMeeting struct {
+		Date        func(childComplexity int) int
+		Decisions   func(childComplexity int) int
+		Departments func(childComplexity int) int
+	}
+
 	DashboardToken struct {
 		CreatedAt func(childComplexity int) int
 		CreatedBy func(childComplexity int) int
@@ -108,6 +116,15 @@ type ComplexityRoot struct {
 	DepartmentOverdue struct {
 		Department func(childComplexity int) int
 		Problems   func(childComplexity int) int
+	}
+
+	DepartmentReply struct {
+		Department func(childComplexity int) int
+		Overdue    func(childComplexity int) int
+		RepliedAt  func(childComplexity int) int
+		RepliedBy  func(childComplexity int) int
+		Reply      func(childComplexity int) int
+		ReplyBy    func(childComplexity int) int
 	}
 
 	Enterprise struct {
@@ -159,6 +176,21 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	EscalationLetter struct {
+		Reference func(childComplexity int) int
+		SentAt    func(childComplexity int) int
+		To        func(childComplexity int) int
+	}
+
+	ExecutiveDecision struct {
+		Assignee   func(childComplexity int) int
+		Date       func(childComplexity int) int
+		Deadline   func(childComplexity int) int
+		Decision   func(childComplexity int) int
+		Overdue    func(childComplexity int) int
+		RecordedBy func(childComplexity int) int
+	}
+
 	LoginPayload struct {
 		AccessToken      func(childComplexity int) int
 		ExpiresAt        func(childComplexity int) int
@@ -176,48 +208,51 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AcknowledgeProblem   func(childComplexity int, id string, expectedVersion *int, note *string) int
-		AddProgressNote      func(childComplexity int, problemID string, text string, id *string) int
-		ChangeOfficialPost   func(childComplexity int, id string, input service.PostInput) int
-		ConfirmProblem       func(childComplexity int, id string, expectedVersion *int, comment *string, rating *service.RatingInput) int
-		CreateDashboardToken func(childComplexity int, input domain.DashboardTokenInput) int
-		CreateEnterprise     func(childComplexity int, input service.EnterpriseInput) int
-		CreateOfficial       func(childComplexity int, input service.CreateOfficialInput) int
-		CreatePairing        func(childComplexity int, input service.CreatePairingInput) int
-		CreateQuiz           func(childComplexity int, input service.QuizInput) int
-		CreateSpotCheck      func(childComplexity int, input service.SpotCheckInput) int
-		CreateUser           func(childComplexity int, input service.CreateUserInput) int
-		CreateVisit          func(childComplexity int, input service.VisitInput) int
-		DeleteProblem        func(childComplexity int, id string) int
-		DeleteSpotCheck      func(childComplexity int, id string) int
-		DeleteVisit          func(childComplexity int, id string) int
-		EndPairing           func(childComplexity int, id string, reason domain.PairingEndReason) int
-		EscalateProblem      func(childComplexity int, id string, expectedVersion *int, input service.EscalateProblemInput) int
-		Login                func(childComplexity int, username string, password string) int
-		Logout               func(childComplexity int, refreshToken *string) int
-		MarkEnterpriseLeft   func(childComplexity int, id string, at *time.Time) int
-		PushProblems         func(childComplexity int, rows []*sync1.ProblemRow, deviceID *string, schemaVersion int) int
-		PushProgressNotes    func(childComplexity int, rows []*sync1.ProgressNoteRow, deviceID *string, schemaVersion int) int
-		PushVisits           func(childComplexity int, rows []*sync1.VisitRow, deviceID *string, schemaVersion int) int
-		RecordQuizResult     func(childComplexity int, id string, input service.QuizResultInput) int
-		RefreshToken         func(childComplexity int, refreshToken string) int
-		ReopenProblem        func(childComplexity int, id string, expectedVersion *int, reason string, rating *service.RatingInput) int
-		RepairEnterprise     func(childComplexity int, input service.RepairEnterpriseInput) int
-		ReportProblem        func(childComplexity int, input service.ReportProblemInput) int
-		ResolveProblem       func(childComplexity int, id string, expectedVersion *int, summary string) int
-		RetireOfficial       func(childComplexity int, id string, at *time.Time) int
-		RevokeDashboardToken func(childComplexity int, id string) int
-		RevokeSession        func(childComplexity int, id string) int
-		RevokeSessions       func(childComplexity int, userID string) int
-		SetPairingTeam       func(childComplexity int, id string, teamMemberIds []string) int
-		StartProblem         func(childComplexity int, id string, expectedVersion *int, note *string) int
-		UpdateEnterprise     func(childComplexity int, id string, expectedVersion *int, input service.EnterpriseInput) int
-		UpdateOfficial       func(childComplexity int, id string, expectedVersion *int, input service.UpdateOfficialInput) int
-		UpdateProblem        func(childComplexity int, id string, expectedVersion *int, input service.UpdateProblemInput) int
-		UpdateSpotCheck      func(childComplexity int, id string, expectedVersion *int, input service.SpotCheckInput) int
-		UpdateUser           func(childComplexity int, id string, input service.UpdateUserInput) int
-		UpdateVisit          func(childComplexity int, id string, expectedVersion *int, input service.VisitInput) int
-		WithdrawProblem      func(childComplexity int, id string, expectedVersion *int, reason string) int
+		AcknowledgeProblem      func(childComplexity int, id string, expectedVersion *int, note *string) int
+		AddProgressNote         func(childComplexity int, problemID string, text string, id *string) int
+		ChangeOfficialPost      func(childComplexity int, id string, input service.PostInput) int
+		ConfirmProblem          func(childComplexity int, id string, expectedVersion *int, comment *string, rating *service.RatingInput) int
+		CreateDashboardToken    func(childComplexity int, input domain.DashboardTokenInput) int
+		CreateEnterprise        func(childComplexity int, input service.EnterpriseInput) int
+		CreateOfficial          func(childComplexity int, input service.CreateOfficialInput) int
+		CreatePairing           func(childComplexity int, input service.CreatePairingInput) int
+		CreateQuiz              func(childComplexity int, input service.QuizInput) int
+		CreateSpotCheck         func(childComplexity int, input service.SpotCheckInput) int
+		CreateUser              func(childComplexity int, input service.CreateUserInput) int
+		CreateVisit             func(childComplexity int, input service.VisitInput) int
+		DeleteProblem           func(childComplexity int, id string) int
+		DeleteSpotCheck         func(childComplexity int, id string) int
+		DeleteVisit             func(childComplexity int, id string) int
+		EndPairing              func(childComplexity int, id string, reason domain.PairingEndReason) int
+		EscalateProblem         func(childComplexity int, id string, expectedVersion *int, input service.EscalateProblemInput) int
+		Login                   func(childComplexity int, username string, password string) int
+		Logout                  func(childComplexity int, refreshToken *string) int
+		MarkEnterpriseLeft      func(childComplexity int, id string, at *time.Time) int
+		PushProblems            func(childComplexity int, rows []*sync1.ProblemRow, deviceID *string, schemaVersion int) int
+		PushProgressNotes       func(childComplexity int, rows []*sync1.ProgressNoteRow, deviceID *string, schemaVersion int) int
+		PushVisits              func(childComplexity int, rows []*sync1.VisitRow, deviceID *string, schemaVersion int) int
+		RecordCoordination      func(childComplexity int, id string, expectedVersion *int, letter *service.EscalationLetterInput, meeting *service.CoordinationMeetingInput, note *string) int
+		RecordDepartmentReply   func(childComplexity int, id string, expectedVersion *int, department string, reply string) int
+		RecordExecutiveDecision func(childComplexity int, id string, expectedVersion *int, input service.ExecutiveDecisionInput) int
+		RecordQuizResult        func(childComplexity int, id string, input service.QuizResultInput) int
+		RefreshToken            func(childComplexity int, refreshToken string) int
+		ReopenProblem           func(childComplexity int, id string, expectedVersion *int, reason string, rating *service.RatingInput) int
+		RepairEnterprise        func(childComplexity int, input service.RepairEnterpriseInput) int
+		ReportProblem           func(childComplexity int, input service.ReportProblemInput) int
+		ResolveProblem          func(childComplexity int, id string, expectedVersion *int, summary string) int
+		RetireOfficial          func(childComplexity int, id string, at *time.Time) int
+		RevokeDashboardToken    func(childComplexity int, id string) int
+		RevokeSession           func(childComplexity int, id string) int
+		RevokeSessions          func(childComplexity int, userID string) int
+		SetPairingTeam          func(childComplexity int, id string, teamMemberIds []string) int
+		StartProblem            func(childComplexity int, id string, expectedVersion *int, note *string) int
+		UpdateEnterprise        func(childComplexity int, id string, expectedVersion *int, input service.EnterpriseInput) int
+		UpdateOfficial          func(childComplexity int, id string, expectedVersion *int, input service.UpdateOfficialInput) int
+		UpdateProblem           func(childComplexity int, id string, expectedVersion *int, input service.UpdateProblemInput) int
+		UpdateSpotCheck         func(childComplexity int, id string, expectedVersion *int, input service.SpotCheckInput) int
+		UpdateUser              func(childComplexity int, id string, input service.UpdateUserInput) int
+		UpdateVisit             func(childComplexity int, id string, expectedVersion *int, input service.VisitInput) int
+		WithdrawProblem         func(childComplexity int, id string, expectedVersion *int, reason string) int
 	}
 
 	Official struct {
@@ -319,13 +354,18 @@ type ComplexityRoot struct {
 		CategoryLabel           func(childComplexity int) int
 		CoordinatingDepartments func(childComplexity int) int
 		CreatedAt               func(childComplexity int) int
+		DepartmentReplies       func(childComplexity int) int
 		Description             func(childComplexity int) int
 		Enterprise              func(childComplexity int) int
 		EscalationMode          func(childComplexity int) int
+		ExecutiveDecision       func(childComplexity int) int
 		History                 func(childComplexity int) int
 		ID                      func(childComplexity int) int
+		Letter                  func(childComplexity int) int
 		Level                   func(childComplexity int) int
+		Meeting                 func(childComplexity int) int
 		Overdue                 func(childComplexity int) int
+		OverdueDepartments      func(childComplexity int) int
 		ProgressNotes           func(childComplexity int) int
 		Ratings                 func(childComplexity int) int
 		ReportedAt              func(childComplexity int) int
@@ -362,9 +402,18 @@ type ComplexityRoot struct {
 		Description             func(childComplexity int) int
 		EnterpriseID            func(childComplexity int) int
 		EscalationMode          func(childComplexity int) int
+		ExecutiveAssignee       func(childComplexity int) int
+		ExecutiveDeadline       func(childComplexity int) int
+		ExecutiveDecision       func(childComplexity int) int
 		HLC                     func(childComplexity int) int
 		ID                      func(childComplexity int) int
+		LetterReference         func(childComplexity int) int
+		LetterSentAt            func(childComplexity int) int
+		LetterTo                func(childComplexity int) int
 		Level                   func(childComplexity int) int
+		MeetingDate             func(childComplexity int) int
+		MeetingDecisions        func(childComplexity int) int
+		MeetingDepartments      func(childComplexity int) int
 		ReportedAt              func(childComplexity int) int
 		ReportedBy              func(childComplexity int) int
 		ResolveBy               func(childComplexity int) int
@@ -741,11 +790,19 @@ type DashboardTokenResolver interface {
 type DashboardTokenPayloadResolver interface {
 	DashboardToken(ctx context.Context, obj *service.DashboardToken) (*domain.Session, error)
 }
+type DepartmentReplyResolver interface {
+	RepliedBy(ctx context.Context, obj *domain.DepartmentReply) (string, error)
+	Overdue(ctx context.Context, obj *domain.DepartmentReply) (bool, error)
+}
 type EnterpriseResolver interface {
 	Pairings(ctx context.Context, obj *domain.Enterprise) ([]*domain.Pairing, error)
 	LeadOfficial(ctx context.Context, obj *domain.Enterprise) (*domain.Official, error)
 	Problems(ctx context.Context, obj *domain.Enterprise, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) (*model.ProblemConnection, error)
 	Visits(ctx context.Context, obj *domain.Enterprise, first *int, after *string) (*model.VisitConnection, error)
+}
+type ExecutiveDecisionResolver interface {
+	RecordedBy(ctx context.Context, obj *domain.ExecutiveDecision) (string, error)
+	Overdue(ctx context.Context, obj *domain.ExecutiveDecision) (bool, error)
 }
 type LoginSessionResolver interface {
 	Current(ctx context.Context, obj *domain.Session) (bool, error)
@@ -793,6 +850,9 @@ type MutationResolver interface {
 	ConfirmProblem(ctx context.Context, id string, expectedVersion *int, comment *string, rating *service.RatingInput) (*domain.Problem, error)
 	ReopenProblem(ctx context.Context, id string, expectedVersion *int, reason string, rating *service.RatingInput) (*domain.Problem, error)
 	WithdrawProblem(ctx context.Context, id string, expectedVersion *int, reason string) (*domain.Problem, error)
+	RecordCoordination(ctx context.Context, id string, expectedVersion *int, letter *service.EscalationLetterInput, meeting *service.CoordinationMeetingInput, note *string) (*domain.Problem, error)
+	RecordDepartmentReply(ctx context.Context, id string, expectedVersion *int, department string, reply string) (*domain.Problem, error)
+	RecordExecutiveDecision(ctx context.Context, id string, expectedVersion *int, input service.ExecutiveDecisionInput) (*domain.Problem, error)
 }
 type OfficialResolver interface {
 	Pairings(ctx context.Context, obj *domain.Official) ([]*domain.Pairing, error)
@@ -815,6 +875,9 @@ type ProblemResolver interface {
 	ProgressNotes(ctx context.Context, obj *domain.Problem) ([]*domain.ProgressNote, error)
 
 	Ratings(ctx context.Context, obj *domain.Problem) ([]*domain.Rating, error)
+
+	OverdueDepartments(ctx context.Context, obj *domain.Problem) ([]string, error)
+
 	History(ctx context.Context, obj *domain.Problem) ([]*domain.ProgressNote, error)
 
 	EscalationMode(ctx context.Context, obj *domain.Problem) (*domain.EscalationMode, error)
@@ -1025,6 +1088,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Contact.Phone(childComplexity), true
 
+	case "CoordinationMeeting.date":
+		if e.ComplexityRoot.CoordinationMeeting.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoordinationMeeting.Date(childComplexity), true
+	case "CoordinationMeeting.decisions":
+		if e.ComplexityRoot.CoordinationMeeting.Decisions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoordinationMeeting.Decisions(childComplexity), true
+	case "CoordinationMeeting.departments":
+		if e.ComplexityRoot.CoordinationMeeting.Departments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoordinationMeeting.Departments(childComplexity), true
+
 	case "DashboardToken.createdAt":
 		if e.ComplexityRoot.DashboardToken.CreatedAt == nil {
 			break
@@ -1099,6 +1181,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DepartmentOverdue.Problems(childComplexity), true
+
+	case "DepartmentReply.department":
+		if e.ComplexityRoot.DepartmentReply.Department == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DepartmentReply.Department(childComplexity), true
+	case "DepartmentReply.overdue":
+		if e.ComplexityRoot.DepartmentReply.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DepartmentReply.Overdue(childComplexity), true
+	case "DepartmentReply.repliedAt":
+		if e.ComplexityRoot.DepartmentReply.RepliedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DepartmentReply.RepliedAt(childComplexity), true
+	case "DepartmentReply.repliedBy":
+		if e.ComplexityRoot.DepartmentReply.RepliedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DepartmentReply.RepliedBy(childComplexity), true
+	case "DepartmentReply.reply":
+		if e.ComplexityRoot.DepartmentReply.Reply == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DepartmentReply.Reply(childComplexity), true
+	case "DepartmentReply.replyBy":
+		if e.ComplexityRoot.DepartmentReply.ReplyBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DepartmentReply.ReplyBy(childComplexity), true
 
 	case "Enterprise.contact":
 		if e.ComplexityRoot.Enterprise.Contact == nil {
@@ -1318,6 +1437,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EnterpriseEdge.Node(childComplexity), true
+
+	case "EscalationLetter.reference":
+		if e.ComplexityRoot.EscalationLetter.Reference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationLetter.Reference(childComplexity), true
+	case "EscalationLetter.sentAt":
+		if e.ComplexityRoot.EscalationLetter.SentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationLetter.SentAt(childComplexity), true
+	case "EscalationLetter.to":
+		if e.ComplexityRoot.EscalationLetter.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationLetter.To(childComplexity), true
+
+	case "ExecutiveDecision.assignee":
+		if e.ComplexityRoot.ExecutiveDecision.Assignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutiveDecision.Assignee(childComplexity), true
+	case "ExecutiveDecision.date":
+		if e.ComplexityRoot.ExecutiveDecision.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutiveDecision.Date(childComplexity), true
+	case "ExecutiveDecision.deadline":
+		if e.ComplexityRoot.ExecutiveDecision.Deadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutiveDecision.Deadline(childComplexity), true
+	case "ExecutiveDecision.decision":
+		if e.ComplexityRoot.ExecutiveDecision.Decision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutiveDecision.Decision(childComplexity), true
+	case "ExecutiveDecision.overdue":
+		if e.ComplexityRoot.ExecutiveDecision.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutiveDecision.Overdue(childComplexity), true
+	case "ExecutiveDecision.recordedBy":
+		if e.ComplexityRoot.ExecutiveDecision.RecordedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutiveDecision.RecordedBy(childComplexity), true
 
 	case "LoginPayload.accessToken":
 		if e.ComplexityRoot.LoginPayload.AccessToken == nil {
@@ -1634,6 +1809,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PushVisits(childComplexity, args["rows"].([]*sync1.VisitRow), args["deviceId"].(*string), args["schemaVersion"].(int)), true
+	case "Mutation.recordCoordination":
+		if e.ComplexityRoot.Mutation.RecordCoordination == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordCoordination_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordCoordination(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["letter"].(*service.EscalationLetterInput), args["meeting"].(*service.CoordinationMeetingInput), args["note"].(*string)), true
+	case "Mutation.recordDepartmentReply":
+		if e.ComplexityRoot.Mutation.RecordDepartmentReply == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordDepartmentReply_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordDepartmentReply(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["department"].(string), args["reply"].(string)), true
+	case "Mutation.recordExecutiveDecision":
+		if e.ComplexityRoot.Mutation.RecordExecutiveDecision == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordExecutiveDecision_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordExecutiveDecision(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["input"].(service.ExecutiveDecisionInput)), true
 	case "Mutation.recordQuizResult":
 		if e.ComplexityRoot.Mutation.RecordQuizResult == nil {
 			break
@@ -2250,6 +2458,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Problem.CreatedAt(childComplexity), true
+	case "Problem.departmentReplies":
+		if e.ComplexityRoot.Problem.DepartmentReplies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.DepartmentReplies(childComplexity), true
 	case "Problem.description":
 		if e.ComplexityRoot.Problem.Description == nil {
 			break
@@ -2268,6 +2482,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Problem.EscalationMode(childComplexity), true
+	case "Problem.executiveDecision":
+		if e.ComplexityRoot.Problem.ExecutiveDecision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.ExecutiveDecision(childComplexity), true
 	case "Problem.history":
 		if e.ComplexityRoot.Problem.History == nil {
 			break
@@ -2280,18 +2500,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Problem.ID(childComplexity), true
+	case "Problem.letter":
+		if e.ComplexityRoot.Problem.Letter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.Letter(childComplexity), true
 	case "Problem.level":
 		if e.ComplexityRoot.Problem.Level == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Problem.Level(childComplexity), true
+	case "Problem.meeting":
+		if e.ComplexityRoot.Problem.Meeting == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.Meeting(childComplexity), true
 	case "Problem.overdue":
 		if e.ComplexityRoot.Problem.Overdue == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Problem.Overdue(childComplexity), true
+	case "Problem.overdueDepartments":
+		if e.ComplexityRoot.Problem.OverdueDepartments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.OverdueDepartments(childComplexity), true
 	case "Problem.progressNotes":
 		if e.ComplexityRoot.Problem.ProgressNotes == nil {
 			break
@@ -2457,6 +2695,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProblemDoc.EscalationMode(childComplexity), true
+	case "ProblemDoc.executiveAssignee":
+		if e.ComplexityRoot.ProblemDoc.ExecutiveAssignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.ExecutiveAssignee(childComplexity), true
+	case "ProblemDoc.executiveDeadline":
+		if e.ComplexityRoot.ProblemDoc.ExecutiveDeadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.ExecutiveDeadline(childComplexity), true
+	case "ProblemDoc.executiveDecision":
+		if e.ComplexityRoot.ProblemDoc.ExecutiveDecision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.ExecutiveDecision(childComplexity), true
 	case "ProblemDoc.hlc":
 		if e.ComplexityRoot.ProblemDoc.HLC == nil {
 			break
@@ -2469,12 +2725,48 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProblemDoc.ID(childComplexity), true
+	case "ProblemDoc.letterReference":
+		if e.ComplexityRoot.ProblemDoc.LetterReference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.LetterReference(childComplexity), true
+	case "ProblemDoc.letterSentAt":
+		if e.ComplexityRoot.ProblemDoc.LetterSentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.LetterSentAt(childComplexity), true
+	case "ProblemDoc.letterTo":
+		if e.ComplexityRoot.ProblemDoc.LetterTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.LetterTo(childComplexity), true
 	case "ProblemDoc.level":
 		if e.ComplexityRoot.ProblemDoc.Level == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ProblemDoc.Level(childComplexity), true
+	case "ProblemDoc.meetingDate":
+		if e.ComplexityRoot.ProblemDoc.MeetingDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.MeetingDate(childComplexity), true
+	case "ProblemDoc.meetingDecisions":
+		if e.ComplexityRoot.ProblemDoc.MeetingDecisions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.MeetingDecisions(childComplexity), true
+	case "ProblemDoc.meetingDepartments":
+		if e.ComplexityRoot.ProblemDoc.MeetingDepartments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.MeetingDepartments(childComplexity), true
 	case "ProblemDoc.reportedAt":
 		if e.ComplexityRoot.ProblemDoc.ReportedAt == nil {
 			break
@@ -4210,6 +4502,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AuditFilter", ec.unmarshalInputAuditFilter),
 			graphql.NewInputUnmarshaler("ContactInput", ec.unmarshalInputContactInput),
+			graphql.NewInputUnmarshaler("CoordinationMeetingInput", ec.unmarshalInputCoordinationMeetingInput),
 			graphql.NewInputUnmarshaler("CreateOfficialInput", ec.unmarshalInputCreateOfficialInput),
 			graphql.NewInputUnmarshaler("CreatePairingInput", ec.unmarshalInputCreatePairingInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
@@ -4217,6 +4510,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("EnterpriseFilter", ec.unmarshalInputEnterpriseFilter),
 			graphql.NewInputUnmarshaler("EnterpriseInput", ec.unmarshalInputEnterpriseInput),
 			graphql.NewInputUnmarshaler("EscalateProblemInput", ec.unmarshalInputEscalateProblemInput),
+			graphql.NewInputUnmarshaler("EscalationLetterInput", ec.unmarshalInputEscalationLetterInput),
+			graphql.NewInputUnmarshaler("ExecutiveDecisionInput", ec.unmarshalInputExecutiveDecisionInput),
 			graphql.NewInputUnmarshaler("OfficialFilter", ec.unmarshalInputOfficialFilter),
 			graphql.NewInputUnmarshaler("PairingFilter", ec.unmarshalInputPairingFilter),
 			graphql.NewInputUnmarshaler("PostInput", ec.unmarshalInputPostInput),
@@ -4422,6 +4717,18 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Contact", field.Name)
 }
 
+func (ec *executionContext) childFields_CoordinationMeeting(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "date":
+		return ec.fieldContext_CoordinationMeeting_date(ctx, field)
+	case "departments":
+		return ec.fieldContext_CoordinationMeeting_departments(ctx, field)
+	case "decisions":
+		return ec.fieldContext_CoordinationMeeting_decisions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CoordinationMeeting", field.Name)
+}
+
 func (ec *executionContext) childFields_DashboardToken(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4462,6 +4769,24 @@ func (ec *executionContext) childFields_DepartmentOverdue(ctx context.Context, f
 		return ec.fieldContext_DepartmentOverdue_problems(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DepartmentOverdue", field.Name)
+}
+
+func (ec *executionContext) childFields_DepartmentReply(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "department":
+		return ec.fieldContext_DepartmentReply_department(ctx, field)
+	case "replyBy":
+		return ec.fieldContext_DepartmentReply_replyBy(ctx, field)
+	case "repliedAt":
+		return ec.fieldContext_DepartmentReply_repliedAt(ctx, field)
+	case "reply":
+		return ec.fieldContext_DepartmentReply_reply(ctx, field)
+	case "repliedBy":
+		return ec.fieldContext_DepartmentReply_repliedBy(ctx, field)
+	case "overdue":
+		return ec.fieldContext_DepartmentReply_overdue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DepartmentReply", field.Name)
 }
 
 func (ec *executionContext) childFields_Enterprise(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4560,6 +4885,36 @@ func (ec *executionContext) childFields_EnterpriseEdge(ctx context.Context, fiel
 		return ec.fieldContext_EnterpriseEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EnterpriseEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_EscalationLetter(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "to":
+		return ec.fieldContext_EscalationLetter_to(ctx, field)
+	case "sentAt":
+		return ec.fieldContext_EscalationLetter_sentAt(ctx, field)
+	case "reference":
+		return ec.fieldContext_EscalationLetter_reference(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EscalationLetter", field.Name)
+}
+
+func (ec *executionContext) childFields_ExecutiveDecision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "date":
+		return ec.fieldContext_ExecutiveDecision_date(ctx, field)
+	case "decision":
+		return ec.fieldContext_ExecutiveDecision_decision(ctx, field)
+	case "assignee":
+		return ec.fieldContext_ExecutiveDecision_assignee(ctx, field)
+	case "deadline":
+		return ec.fieldContext_ExecutiveDecision_deadline(ctx, field)
+	case "recordedBy":
+		return ec.fieldContext_ExecutiveDecision_recordedBy(ctx, field)
+	case "overdue":
+		return ec.fieldContext_ExecutiveDecision_overdue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExecutiveDecision", field.Name)
 }
 
 func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4830,6 +5185,16 @@ func (ec *executionContext) childFields_Problem(ctx context.Context, field graph
 		return ec.fieldContext_Problem_updatedAt(ctx, field)
 	case "ratings":
 		return ec.fieldContext_Problem_ratings(ctx, field)
+	case "letter":
+		return ec.fieldContext_Problem_letter(ctx, field)
+	case "meeting":
+		return ec.fieldContext_Problem_meeting(ctx, field)
+	case "departmentReplies":
+		return ec.fieldContext_Problem_departmentReplies(ctx, field)
+	case "overdueDepartments":
+		return ec.fieldContext_Problem_overdueDepartments(ctx, field)
+	case "executiveDecision":
+		return ec.fieldContext_Problem_executiveDecision(ctx, field)
 	case "history":
 		return ec.fieldContext_Problem_history(ctx, field)
 	case "coordinatingDepartments":
@@ -4900,6 +5265,24 @@ func (ec *executionContext) childFields_ProblemDoc(ctx context.Context, field gr
 		return ec.fieldContext_ProblemDoc_respondedAt(ctx, field)
 	case "resolvedAt":
 		return ec.fieldContext_ProblemDoc_resolvedAt(ctx, field)
+	case "letterTo":
+		return ec.fieldContext_ProblemDoc_letterTo(ctx, field)
+	case "letterSentAt":
+		return ec.fieldContext_ProblemDoc_letterSentAt(ctx, field)
+	case "letterReference":
+		return ec.fieldContext_ProblemDoc_letterReference(ctx, field)
+	case "meetingDate":
+		return ec.fieldContext_ProblemDoc_meetingDate(ctx, field)
+	case "meetingDepartments":
+		return ec.fieldContext_ProblemDoc_meetingDepartments(ctx, field)
+	case "meetingDecisions":
+		return ec.fieldContext_ProblemDoc_meetingDecisions(ctx, field)
+	case "executiveDecision":
+		return ec.fieldContext_ProblemDoc_executiveDecision(ctx, field)
+	case "executiveAssignee":
+		return ec.fieldContext_ProblemDoc_executiveAssignee(ctx, field)
+	case "executiveDeadline":
+		return ec.fieldContext_ProblemDoc_executiveDeadline(ctx, field)
 	case "version":
 		return ec.fieldContext_ProblemDoc_version(ctx, field)
 	case "updatedAt":
@@ -6197,6 +6580,120 @@ func (ec *executionContext) field_Mutation_pushVisits_args(ctx context.Context, 
 		return nil, err
 	}
 	args["schemaVersion"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordCoordination_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "letter",
+		func(ctx context.Context, v any) (*service.EscalationLetterInput, error) {
+			return ec.unmarshalOEscalationLetterInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐEscalationLetterInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["letter"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "meeting",
+		func(ctx context.Context, v any) (*service.CoordinationMeetingInput, error) {
+			return ec.unmarshalOCoordinationMeetingInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐCoordinationMeetingInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["meeting"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordDepartmentReply_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "department",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["department"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "reply",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reply"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordExecutiveDecision_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (service.ExecutiveDecisionInput, error) {
+			return ec.unmarshalNExecutiveDecisionInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐExecutiveDecisionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg2
 	return args, nil
 }
 
@@ -8089,6 +8586,75 @@ func (ec *executionContext) fieldContext_Contact_phone(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Contact", field, false, false, "String")
 }
 
+func (ec *executionContext) _CoordinationMeeting_date(ctx context.Context, field graphql.CollectedField, obj *domain.CoordinationMeeting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoordinationMeeting_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoordinationMeeting_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoordinationMeeting", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CoordinationMeeting_departments(ctx context.Context, field graphql.CollectedField, obj *domain.CoordinationMeeting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoordinationMeeting_departments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Departments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoordinationMeeting_departments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoordinationMeeting", field, false, false, "String")
+}
+
+func (ec *executionContext) _CoordinationMeeting_decisions(ctx context.Context, field graphql.CollectedField, obj *domain.CoordinationMeeting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoordinationMeeting_decisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decisions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoordinationMeeting_decisions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoordinationMeeting", field, false, false, "String")
+}
+
 func (ec *executionContext) _DashboardToken_id(ctx context.Context, field graphql.CollectedField, obj *domain.Session) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8399,6 +8965,144 @@ func (ec *executionContext) fieldContext_DepartmentOverdue_problems(_ context.Co
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentReply_department(ctx context.Context, field graphql.CollectedField, obj *domain.DepartmentReply) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DepartmentReply_department(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Department, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DepartmentReply_department(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DepartmentReply", field, false, false, "String")
+}
+
+func (ec *executionContext) _DepartmentReply_replyBy(ctx context.Context, field graphql.CollectedField, obj *domain.DepartmentReply) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DepartmentReply_replyBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReplyBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DepartmentReply_replyBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DepartmentReply", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DepartmentReply_repliedAt(ctx context.Context, field graphql.CollectedField, obj *domain.DepartmentReply) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DepartmentReply_repliedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RepliedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DepartmentReply_repliedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DepartmentReply", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DepartmentReply_reply(ctx context.Context, field graphql.CollectedField, obj *domain.DepartmentReply) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DepartmentReply_reply(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reply, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DepartmentReply_reply(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DepartmentReply", field, false, false, "String")
+}
+
+func (ec *executionContext) _DepartmentReply_repliedBy(ctx context.Context, field graphql.CollectedField, obj *domain.DepartmentReply) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DepartmentReply_repliedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DepartmentReply().RepliedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DepartmentReply_repliedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DepartmentReply", field, true, true, "String")
+}
+
+func (ec *executionContext) _DepartmentReply_overdue(ctx context.Context, field graphql.CollectedField, obj *domain.DepartmentReply) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DepartmentReply_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DepartmentReply().Overdue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DepartmentReply_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DepartmentReply", field, true, true, "Boolean")
 }
 
 func (ec *executionContext) _Enterprise_id(ctx context.Context, field graphql.CollectedField, obj *domain.Enterprise) (ret graphql.Marshaler) {
@@ -9349,6 +10053,213 @@ func (ec *executionContext) fieldContext_EnterpriseEdge_node(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _EscalationLetter_to(ctx context.Context, field graphql.CollectedField, obj *domain.EscalationLetter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EscalationLetter_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EscalationLetter_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EscalationLetter", field, false, false, "String")
+}
+
+func (ec *executionContext) _EscalationLetter_sentAt(ctx context.Context, field graphql.CollectedField, obj *domain.EscalationLetter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EscalationLetter_sentAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SentAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EscalationLetter_sentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EscalationLetter", field, false, false, "Time")
+}
+
+func (ec *executionContext) _EscalationLetter_reference(ctx context.Context, field graphql.CollectedField, obj *domain.EscalationLetter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EscalationLetter_reference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EscalationLetter_reference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EscalationLetter", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExecutiveDecision_date(ctx context.Context, field graphql.CollectedField, obj *domain.ExecutiveDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutiveDecision_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutiveDecision_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutiveDecision", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ExecutiveDecision_decision(ctx context.Context, field graphql.CollectedField, obj *domain.ExecutiveDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutiveDecision_decision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutiveDecision_decision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutiveDecision", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExecutiveDecision_assignee(ctx context.Context, field graphql.CollectedField, obj *domain.ExecutiveDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutiveDecision_assignee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Assignee, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutiveDecision_assignee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutiveDecision", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExecutiveDecision_deadline(ctx context.Context, field graphql.CollectedField, obj *domain.ExecutiveDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutiveDecision_deadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deadline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutiveDecision_deadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutiveDecision", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ExecutiveDecision_recordedBy(ctx context.Context, field graphql.CollectedField, obj *domain.ExecutiveDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutiveDecision_recordedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ExecutiveDecision().RecordedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutiveDecision_recordedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutiveDecision", field, true, true, "String")
+}
+
+func (ec *executionContext) _ExecutiveDecision_overdue(ctx context.Context, field graphql.CollectedField, obj *domain.ExecutiveDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutiveDecision_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ExecutiveDecision().Overdue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutiveDecision_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutiveDecision", field, true, true, "Boolean")
 }
 
 func (ec *executionContext) _LoginPayload_accessToken(ctx context.Context, field graphql.CollectedField, obj *service.Session) (ret graphql.Marshaler) {
@@ -12116,6 +13027,192 @@ func (ec *executionContext) fieldContext_Mutation_withdrawProblem(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_recordCoordination(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordCoordination(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordCoordination(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["letter"].(*service.EscalationLetterInput), fc.Args["meeting"].(*service.CoordinationMeetingInput), fc.Args["note"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNDashboardGrant2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐGrant(ctx, "PROBLEMS_READ")
+				if err != nil {
+					var zeroVal *domain.Problem
+					return zeroVal, err
+				}
+				if ec.Directives.Grant == nil {
+					var zeroVal *domain.Problem
+					return zeroVal, errors.New("directive grant is not implemented")
+				}
+				return ec.Directives.Grant(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordCoordination(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordCoordination_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordDepartmentReply(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordDepartmentReply(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordDepartmentReply(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["department"].(string), fc.Args["reply"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNDashboardGrant2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐGrant(ctx, "PROBLEMS_READ")
+				if err != nil {
+					var zeroVal *domain.Problem
+					return zeroVal, err
+				}
+				if ec.Directives.Grant == nil {
+					var zeroVal *domain.Problem
+					return zeroVal, errors.New("directive grant is not implemented")
+				}
+				return ec.Directives.Grant(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordDepartmentReply(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordDepartmentReply_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordExecutiveDecision(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordExecutiveDecision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordExecutiveDecision(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["input"].(service.ExecutiveDecisionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNDashboardGrant2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐGrant(ctx, "PROBLEMS_READ")
+				if err != nil {
+					var zeroVal *domain.Problem
+					return zeroVal, err
+				}
+				if ec.Directives.Grant == nil {
+					var zeroVal *domain.Problem
+					return zeroVal, errors.New("directive grant is not implemented")
+				}
+				return ec.Directives.Grant(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordExecutiveDecision(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordExecutiveDecision_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Official_id(ctx context.Context, field graphql.CollectedField, obj *domain.Official) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14321,6 +15418,157 @@ func (ec *executionContext) fieldContext_Problem_ratings(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Problem_letter(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_letter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Letter, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.EscalationLetter) graphql.Marshaler {
+			return ec.marshalOEscalationLetter2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEscalationLetter(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_letter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Problem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EscalationLetter(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Problem_meeting(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_meeting(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Meeting, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.CoordinationMeeting) graphql.Marshaler {
+			return ec.marshalOCoordinationMeeting2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐCoordinationMeeting(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_meeting(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Problem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoordinationMeeting(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Problem_departmentReplies(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_departmentReplies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DepartmentReplies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.DepartmentReply) graphql.Marshaler {
+			return ec.marshalNDepartmentReply2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐDepartmentReplyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_departmentReplies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Problem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DepartmentReply(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Problem_overdueDepartments(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_overdueDepartments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Problem().OverdueDepartments(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_overdueDepartments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, true, true, "String")
+}
+
+func (ec *executionContext) _Problem_executiveDecision(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_executiveDecision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExecutiveDecision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.ExecutiveDecision) graphql.Marshaler {
+			return ec.marshalOExecutiveDecision2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐExecutiveDecision(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_executiveDecision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Problem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExecutiveDecision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Problem_history(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15015,6 +16263,213 @@ func (ec *executionContext) _ProblemDoc_resolvedAt(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_ProblemDoc_resolvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProblemDoc_letterTo(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_letterTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LetterTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_letterTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemDoc_letterSentAt(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_letterSentAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LetterSentAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_letterSentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProblemDoc_letterReference(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_letterReference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LetterReference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_letterReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemDoc_meetingDate(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_meetingDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeetingDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_meetingDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProblemDoc_meetingDepartments(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_meetingDepartments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeetingDepartments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_meetingDepartments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemDoc_meetingDecisions(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_meetingDecisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeetingDecisions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_meetingDecisions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemDoc_executiveDecision(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_executiveDecision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExecutiveDecision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_executiveDecision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemDoc_executiveAssignee(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_executiveAssignee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExecutiveAssignee, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_executiveAssignee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemDoc_executiveDeadline(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_executiveDeadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExecutiveDeadline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_executiveDeadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "Time")
 }
 
@@ -23696,6 +25151,62 @@ func UnmarshalContactInput(ctx context.Context, raw any) (service.ContactInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCoordinationMeetingInput(ctx context.Context, obj any) (service.CoordinationMeetingInput, error) {
+	var it service.CoordinationMeetingInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"date", "departments", "decisions"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "date":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("date"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Date = data
+		case "departments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departments"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Departments = data
+		case "decisions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decisions"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Decisions = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCoordinationMeetingInput unmarshals raw into the CoordinationMeetingInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCoordinationMeetingInput(ctx context.Context, raw any) (service.CoordinationMeetingInput, error) {
+	var out service.CoordinationMeetingInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CoordinationMeetingInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateOfficialInput(ctx context.Context, obj any) (service.CreateOfficialInput, error) {
 	var it service.CreateOfficialInput
 	if obj == nil {
@@ -24113,7 +25624,7 @@ func (ec *executionContext) unmarshalInputEscalateProblemInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"level", "mode", "departments", "reason"}
+	fieldsInOrder := [...]string{"level", "mode", "departments", "reason", "letter", "meeting", "replyBy"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -24148,6 +25659,27 @@ func (ec *executionContext) unmarshalInputEscalateProblemInput(ctx context.Conte
 				return it, err
 			}
 			it.Reason = data
+		case "letter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("letter"))
+			data, err := ec.unmarshalOEscalationLetterInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐEscalationLetterInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Letter = data
+		case "meeting":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("meeting"))
+			data, err := ec.unmarshalOCoordinationMeetingInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐCoordinationMeetingInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Meeting = data
+		case "replyBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replyBy"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReplyBy = data
 		}
 	}
 	return it, nil
@@ -24162,6 +25694,125 @@ func (ec *executionContext) unmarshalInputEscalateProblemInput(ctx context.Conte
 func UnmarshalEscalateProblemInput(ctx context.Context, raw any) (service.EscalateProblemInput, error) {
 	var out service.EscalateProblemInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "EscalateProblemInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEscalationLetterInput(ctx context.Context, obj any) (service.EscalationLetterInput, error) {
+	var it service.EscalationLetterInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"to", "sentAt", "reference"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "sentAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sentAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SentAt = data
+		case "reference":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reference"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reference = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEscalationLetterInput unmarshals raw into the EscalationLetterInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEscalationLetterInput(ctx context.Context, raw any) (service.EscalationLetterInput, error) {
+	var out service.EscalationLetterInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EscalationLetterInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputExecutiveDecisionInput(ctx context.Context, obj any) (service.ExecutiveDecisionInput, error) {
+	var it service.ExecutiveDecisionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"date", "decision", "assignee", "deadline"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "date":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("date"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Date = data
+		case "decision":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decision"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Decision = data
+		case "assignee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assignee"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Assignee = data
+		case "deadline":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadline"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Deadline = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalExecutiveDecisionInput unmarshals raw into the ExecutiveDecisionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalExecutiveDecisionInput(ctx context.Context, raw any) (service.ExecutiveDecisionInput, error) {
+	var out service.ExecutiveDecisionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ExecutiveDecisionInput", raw, &out)
 	return out, err
 }
 
@@ -24337,7 +25988,7 @@ func (ec *executionContext) unmarshalInputProblemDocInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "enterpriseId", "category", "title", "description", "status", "level", "responsibleDepartment", "coordinatingDepartments", "escalationMode", "tags", "statusReason", "reportedBy", "reportedAt", "respondBy", "resolveBy", "respondedAt", "resolvedAt", "version", "updatedAt", "hlc", "deleted"}
+	fieldsInOrder := [...]string{"id", "enterpriseId", "category", "title", "description", "status", "level", "responsibleDepartment", "coordinatingDepartments", "escalationMode", "tags", "statusReason", "reportedBy", "reportedAt", "respondBy", "resolveBy", "respondedAt", "resolvedAt", "letterTo", "letterSentAt", "letterReference", "meetingDate", "meetingDepartments", "meetingDecisions", "executiveDecision", "executiveAssignee", "executiveDeadline", "version", "updatedAt", "hlc", "deleted"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -24470,6 +26121,69 @@ func (ec *executionContext) unmarshalInputProblemDocInput(ctx context.Context, o
 				return it, err
 			}
 			it.ResolvedAt = data
+		case "letterTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("letterTo"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LetterTo = data
+		case "letterSentAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("letterSentAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LetterSentAt = data
+		case "letterReference":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("letterReference"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LetterReference = data
+		case "meetingDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("meetingDate"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MeetingDate = data
+		case "meetingDepartments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("meetingDepartments"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MeetingDepartments = data
+		case "meetingDecisions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("meetingDecisions"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MeetingDecisions = data
+		case "executiveDecision":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("executiveDecision"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExecutiveDecision = data
+		case "executiveAssignee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("executiveAssignee"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExecutiveAssignee = data
+		case "executiveDeadline":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("executiveDeadline"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExecutiveDeadline = data
 		case "version":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
 			data, err := ec.unmarshalOInt2int64(ctx, v)
@@ -26199,6 +27913,49 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var coordinationMeetingImplementors = []string{"CoordinationMeeting"}
+
+func (ec *executionContext) _CoordinationMeeting(ctx context.Context, sel ast.SelectionSet, obj *domain.CoordinationMeeting) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, coordinationMeetingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CoordinationMeeting")
+		case "date":
+			out.Values[i] = ec._CoordinationMeeting_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "departments":
+			out.Values[i] = ec._CoordinationMeeting_departments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decisions":
+			out.Values[i] = ec._CoordinationMeeting_decisions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var dashboardTokenImplementors = []string{"DashboardToken"}
 
 func (ec *executionContext) _DashboardToken(ctx context.Context, sel ast.SelectionSet, obj *domain.Session) graphql.Marshaler {
@@ -26328,6 +28085,66 @@ func (ec *executionContext) _DepartmentOverdue(ctx context.Context, sel ast.Sele
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var departmentReplyImplementors = []string{"DepartmentReply"}
+
+func (ec *executionContext) _DepartmentReply(ctx context.Context, sel ast.SelectionSet, obj *domain.DepartmentReply) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, departmentReplyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DepartmentReply")
+		case "department":
+			out.Values[i] = ec._DepartmentReply_department(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "replyBy":
+			out.Values[i] = ec._DepartmentReply_replyBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "repliedAt":
+			out.Values[i] = ec._DepartmentReply_repliedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reply":
+			out.Values[i] = ec._DepartmentReply_reply(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "repliedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DepartmentReply_repliedBy(ctx, field, obj)
+				})
+		case "overdue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DepartmentReply_overdue(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -26642,6 +28459,109 @@ func (ec *executionContext) _EnterpriseEdge(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var escalationLetterImplementors = []string{"EscalationLetter"}
+
+func (ec *executionContext) _EscalationLetter(ctx context.Context, sel ast.SelectionSet, obj *domain.EscalationLetter) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, escalationLetterImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EscalationLetter")
+		case "to":
+			out.Values[i] = ec._EscalationLetter_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sentAt":
+			out.Values[i] = ec._EscalationLetter_sentAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reference":
+			out.Values[i] = ec._EscalationLetter_reference(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var executiveDecisionImplementors = []string{"ExecutiveDecision"}
+
+func (ec *executionContext) _ExecutiveDecision(ctx context.Context, sel ast.SelectionSet, obj *domain.ExecutiveDecision) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, executiveDecisionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExecutiveDecision")
+		case "date":
+			out.Values[i] = ec._ExecutiveDecision_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decision":
+			out.Values[i] = ec._ExecutiveDecision_decision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "assignee":
+			out.Values[i] = ec._ExecutiveDecision_assignee(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deadline":
+			out.Values[i] = ec._ExecutiveDecision_deadline(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ExecutiveDecision_recordedBy(ctx, field, obj)
+				})
+		case "overdue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ExecutiveDecision_overdue(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -27075,6 +28995,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "withdrawProblem":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_withdrawProblem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordCoordination":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordCoordination(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordDepartmentReply":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordDepartmentReply(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordExecutiveDecision":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordExecutiveDecision(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -27847,6 +29788,32 @@ func (ec *executionContext) _Problem(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Problem_ratings(ctx, field, obj)
 				})
+		case "letter":
+			out.Values[i] = ec._Problem_letter(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "meeting":
+			out.Values[i] = ec._Problem_meeting(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "departmentReplies":
+			out.Values[i] = ec._Problem_departmentReplies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "overdueDepartments":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Problem_overdueDepartments(ctx, field, obj)
+				})
+		case "executiveDecision":
+			out.Values[i] = ec._Problem_executiveDecision(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "history":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -28060,6 +30027,51 @@ func (ec *executionContext) _ProblemDoc(ctx context.Context, sel ast.SelectionSe
 			}
 		case "resolvedAt":
 			out.Values[i] = ec._ProblemDoc_resolvedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "letterTo":
+			out.Values[i] = ec._ProblemDoc_letterTo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "letterSentAt":
+			out.Values[i] = ec._ProblemDoc_letterSentAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "letterReference":
+			out.Values[i] = ec._ProblemDoc_letterReference(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "meetingDate":
+			out.Values[i] = ec._ProblemDoc_meetingDate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "meetingDepartments":
+			out.Values[i] = ec._ProblemDoc_meetingDepartments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "meetingDecisions":
+			out.Values[i] = ec._ProblemDoc_meetingDecisions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "executiveDecision":
+			out.Values[i] = ec._ProblemDoc_executiveDecision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "executiveAssignee":
+			out.Values[i] = ec._ProblemDoc_executiveAssignee(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "executiveDeadline":
+			out.Values[i] = ec._ProblemDoc_executiveDeadline(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -30933,6 +32945,26 @@ func (ec *executionContext) marshalNDepartmentOverdue2ᚖgithubᚗcomᚋlianqi�
 	return ec._DepartmentOverdue(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDepartmentReply2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐDepartmentReply(ctx context.Context, sel ast.SelectionSet, v domain.DepartmentReply) graphql.Marshaler {
+	return ec._DepartmentReply(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDepartmentReply2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐDepartmentReplyᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.DepartmentReply) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDepartmentReply2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐDepartmentReply(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNEnterprise2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterprise(ctx context.Context, sel ast.SelectionSet, v *domain.Enterprise) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Enterprise!")
@@ -31033,6 +33065,11 @@ func (ec *executionContext) unmarshalNEscalationLevel2githubᚗcomᚋlianqiᚋli
 
 func (ec *executionContext) marshalNEscalationLevel2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐLevel(ctx context.Context, sel ast.SelectionSet, v domain.Level) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNExecutiveDecisionInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐExecutiveDecisionInput(ctx context.Context, v any) (service.ExecutiveDecisionInput, error) {
+	res, err := ec.unmarshalInputExecutiveDecisionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
@@ -32404,6 +34441,21 @@ func (ec *executionContext) unmarshalOContactInput2ᚖgithubᚗcomᚋlianqiᚋli
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOCoordinationMeeting2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐCoordinationMeeting(ctx context.Context, sel ast.SelectionSet, v *domain.CoordinationMeeting) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CoordinationMeeting(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCoordinationMeetingInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐCoordinationMeetingInput(ctx context.Context, v any) (*service.CoordinationMeetingInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCoordinationMeetingInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOEnterprise2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterprise(ctx context.Context, sel ast.SelectionSet, v *domain.Enterprise) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -32443,6 +34495,21 @@ func (ec *executionContext) marshalOEnterpriseStatus2ᚖgithubᚗcomᚋlianqiᚋ
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOEscalationLetter2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEscalationLetter(ctx context.Context, sel ast.SelectionSet, v *domain.EscalationLetter) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EscalationLetter(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOEscalationLetterInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐEscalationLetterInput(ctx context.Context, v any) (*service.EscalationLetterInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEscalationLetterInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOEscalationLevel2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐLevel(ctx context.Context, v any) (domain.Level, error) {
@@ -32521,6 +34588,13 @@ func (ec *executionContext) marshalOEscalationMode2ᚖgithubᚗcomᚋlianqiᚋli
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOExecutiveDecision2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐExecutiveDecision(ctx context.Context, sel ast.SelectionSet, v *domain.ExecutiveDecision) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ExecutiveDecision(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
