@@ -124,8 +124,8 @@ type Problem struct {
 	DepartmentReplies []DepartmentReply
 	ExecutiveDecision *ExecutiveDecision
 	Tags              []string
-	ReportedByUserID        string
-	ReportedAt              time.Time
+	ReportedByUserID  string
+	ReportedAt        time.Time
 	// RespondBy and ResolveBy are the deadlines of the current level.
 	RespondBy   time.Time
 	ResolveBy   time.Time

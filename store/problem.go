@@ -11,27 +11,27 @@ import (
 
 type problemDoc struct {
 	Stamp                 `bson:",inline"`
-	EnterpriseID          string     `bson:"enterpriseId"`
-	Category              string     `bson:"category"`
-	Title                 string     `bson:"title"`
-	Description           string     `bson:"description"`
-	Status                string     `bson:"status"`
-	Level                 string     `bson:"level"`
-	ResponsibleDepartment string     `bson:"responsibleDepartment"`
-	CoordinatingDepts     []string   `bson:"coordinatingDepartments"`
-	EscalationMode        string     `bson:"escalationMode"`
+	EnterpriseID          string   `bson:"enterpriseId"`
+	Category              string   `bson:"category"`
+	Title                 string   `bson:"title"`
+	Description           string   `bson:"description"`
+	Status                string   `bson:"status"`
+	Level                 string   `bson:"level"`
+	ResponsibleDepartment string   `bson:"responsibleDepartment"`
+	CoordinatingDepts     []string `bson:"coordinatingDepartments"`
+	EscalationMode        string   `bson:"escalationMode"`
 	// The ladder's paper trail; absent on problems that never needed one.
 	Letter            *letterDoc   `bson:"letter,omitempty"`
 	Meeting           *meetingDoc  `bson:"meeting,omitempty"`
 	DepartmentReplies []replyDoc   `bson:"departmentReplies,omitempty"`
 	ExecutiveDecision *decisionDoc `bson:"executiveDecision,omitempty"`
-	Tags                  []string   `bson:"tags"`
-	ReportedByUserID      string     `bson:"reportedBy"`
-	ReportedAt            time.Time  `bson:"reportedAt"`
-	RespondBy             time.Time  `bson:"respondBy"`
-	ResolveBy             time.Time  `bson:"resolveBy"`
-	RespondedAt           *time.Time `bson:"respondedAt"`
-	ResolvedAt            *time.Time `bson:"resolvedAt"`
+	Tags              []string     `bson:"tags"`
+	ReportedByUserID  string       `bson:"reportedBy"`
+	ReportedAt        time.Time    `bson:"reportedAt"`
+	RespondBy         time.Time    `bson:"respondBy"`
+	ResolveBy         time.Time    `bson:"resolveBy"`
+	RespondedAt       *time.Time   `bson:"respondedAt"`
+	ResolvedAt        *time.Time   `bson:"resolvedAt"`
 	// Clocks: the hybrid logical clock of the edit behind each content
 	// field's value (domain.Problem.Clocks); absent on older documents.
 	Clocks map[string]string `bson:"clocks,omitempty"`
