@@ -30,6 +30,8 @@ const (
 	AuditUserCreated     = "user.created"
 	AuditUserChanged     = "user.changed"
 	AuditPairingChanged  = "pairing.changed"
+	// AuditProblemDeleted: a problem was deleted; the statistics list it.
+	AuditProblemDeleted = "problem.deleted"
 )
 
 // AuditFilter selects audit events; empty fields match everything. Action

@@ -44,6 +44,7 @@ type ResolverRoot interface {
 	Official() OfficialResolver
 	Pairing() PairingResolver
 	Problem() ProblemResolver
+	ProblemDeletion() ProblemDeletionResolver
 	ProblemEvent() ProblemEventResolver
 	ProgressNote() ProgressNoteResolver
 	Query() QueryResolver
@@ -395,6 +396,15 @@ type ComplexityRoot struct {
 		TotalCount func(childComplexity int) int
 	}
 
+	ProblemDeletion struct {
+		DeletedAt    func(childComplexity int) int
+		DeletedBy    func(childComplexity int) int
+		EnterpriseID func(childComplexity int) int
+		ProblemID    func(childComplexity int) int
+		ReportedAt   func(childComplexity int) int
+		Title        func(childComplexity int) int
+	}
+
 	ProblemDoc struct {
 		Category                func(childComplexity int) int
 		CoordinatingDepartments func(childComplexity int) int
@@ -455,6 +465,8 @@ type ComplexityRoot struct {
 		Collected             func(childComplexity int) int
 		ComputedAt            func(childComplexity int) int
 		Confirmed             func(childComplexity int) int
+		Deleted               func(childComplexity int) int
+		Deletions             func(childComplexity int) int
 		MedianResolutionHours func(childComplexity int) int
 		MedianResponseHours   func(childComplexity int) int
 		Open                  func(childComplexity int) int
@@ -881,6 +893,9 @@ type ProblemResolver interface {
 	History(ctx context.Context, obj *domain.Problem) ([]*domain.ProgressNote, error)
 
 	EscalationMode(ctx context.Context, obj *domain.Problem) (*domain.EscalationMode, error)
+}
+type ProblemDeletionResolver interface {
+	DeletedBy(ctx context.Context, obj *domain.ProblemDeletion) (string, error)
 }
 type ProblemEventResolver interface {
 	Problem(ctx context.Context, obj *service.ProblemEvent) (*domain.Problem, error)
@@ -2659,6 +2674,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProblemConnection.TotalCount(childComplexity), true
 
+	case "ProblemDeletion.deletedAt":
+		if e.ComplexityRoot.ProblemDeletion.DeletedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDeletion.DeletedAt(childComplexity), true
+	case "ProblemDeletion.deletedBy":
+		if e.ComplexityRoot.ProblemDeletion.DeletedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDeletion.DeletedBy(childComplexity), true
+	case "ProblemDeletion.enterpriseId":
+		if e.ComplexityRoot.ProblemDeletion.EnterpriseID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDeletion.EnterpriseID(childComplexity), true
+	case "ProblemDeletion.problemId":
+		if e.ComplexityRoot.ProblemDeletion.ProblemID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDeletion.ProblemID(childComplexity), true
+	case "ProblemDeletion.reportedAt":
+		if e.ComplexityRoot.ProblemDeletion.ReportedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDeletion.ReportedAt(childComplexity), true
+	case "ProblemDeletion.title":
+		if e.ComplexityRoot.ProblemDeletion.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDeletion.Title(childComplexity), true
+
 	case "ProblemDoc.category":
 		if e.ComplexityRoot.ProblemDoc.Category == nil {
 			break
@@ -2945,6 +2997,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProblemStats.Confirmed(childComplexity), true
+	case "ProblemStats.deleted":
+		if e.ComplexityRoot.ProblemStats.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.Deleted(childComplexity), true
+	case "ProblemStats.deletions":
+		if e.ComplexityRoot.ProblemStats.Deletions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.Deletions(childComplexity), true
 	case "ProblemStats.medianResolutionHours":
 		if e.ComplexityRoot.ProblemStats.MedianResolutionHours == nil {
 			break
@@ -5229,6 +5293,24 @@ func (ec *executionContext) childFields_ProblemConnection(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type ProblemConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_ProblemDeletion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "problemId":
+		return ec.fieldContext_ProblemDeletion_problemId(ctx, field)
+	case "title":
+		return ec.fieldContext_ProblemDeletion_title(ctx, field)
+	case "enterpriseId":
+		return ec.fieldContext_ProblemDeletion_enterpriseId(ctx, field)
+	case "reportedAt":
+		return ec.fieldContext_ProblemDeletion_reportedAt(ctx, field)
+	case "deletedAt":
+		return ec.fieldContext_ProblemDeletion_deletedAt(ctx, field)
+	case "deletedBy":
+		return ec.fieldContext_ProblemDeletion_deletedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProblemDeletion", field.Name)
+}
+
 func (ec *executionContext) childFields_ProblemDoc(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5361,6 +5443,10 @@ func (ec *executionContext) childFields_ProblemStats(ctx context.Context, field 
 		return ec.fieldContext_ProblemStats_medianResolutionHours(ctx, field)
 	case "computedAt":
 		return ec.fieldContext_ProblemStats_computedAt(ctx, field)
+	case "deleted":
+		return ec.fieldContext_ProblemStats_deleted(ctx, field)
+	case "deletions":
+		return ec.fieldContext_ProblemStats_deletions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProblemStats", field.Name)
 }
@@ -15875,6 +15961,144 @@ func (ec *executionContext) fieldContext_ProblemConnection_totalCount(_ context.
 	return graphql.NewScalarFieldContext("ProblemConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _ProblemDeletion_problemId(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemDeletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDeletion_problemId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProblemID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDeletion_problemId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDeletion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProblemDeletion_title(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemDeletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDeletion_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDeletion_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDeletion", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemDeletion_enterpriseId(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemDeletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDeletion_enterpriseId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EnterpriseID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDeletion_enterpriseId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDeletion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProblemDeletion_reportedAt(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemDeletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDeletion_reportedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReportedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDeletion_reportedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDeletion", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProblemDeletion_deletedAt(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemDeletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDeletion_deletedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDeletion_deletedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDeletion", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProblemDeletion_deletedBy(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemDeletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDeletion_deletedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProblemDeletion().DeletedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDeletion_deletedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDeletion", field, true, true, "String")
+}
+
 func (ec *executionContext) _ProblemDoc_id(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17326,6 +17550,79 @@ func (ec *executionContext) _ProblemStats_computedAt(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_ProblemStats_computedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProblemStats", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProblemStats_deleted(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_deleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deleted(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemStats", field, true, false, "Int")
+}
+
+func (ec *executionContext) _ProblemStats_deletions(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_deletions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deletions, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNDashboardGrant2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐGrant(ctx, "STATS_READ")
+				if err != nil {
+					var zeroVal []domain.ProblemDeletion
+					return zeroVal, err
+				}
+				if ec.Directives.Grant == nil {
+					var zeroVal []domain.ProblemDeletion
+					return zeroVal, errors.New("directive grant is not implemented")
+				}
+				return ec.Directives.Grant(ctx, obj, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.ProblemDeletion) graphql.Marshaler {
+			return ec.marshalNProblemDeletion2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemDeletionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_deletions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemDeletion(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ProgressNote_id(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
@@ -29934,6 +30231,65 @@ func (ec *executionContext) _ProblemConnection(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var problemDeletionImplementors = []string{"ProblemDeletion"}
+
+func (ec *executionContext) _ProblemDeletion(ctx context.Context, sel ast.SelectionSet, obj *domain.ProblemDeletion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, problemDeletionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProblemDeletion")
+		case "problemId":
+			out.Values[i] = ec._ProblemDeletion_problemId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._ProblemDeletion_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enterpriseId":
+			out.Values[i] = ec._ProblemDeletion_enterpriseId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reportedAt":
+			out.Values[i] = ec._ProblemDeletion_reportedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deletedAt":
+			out.Values[i] = ec._ProblemDeletion_deletedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deletedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProblemDeletion_deletedBy(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var problemDocImplementors = []string{"ProblemDoc"}
 
 func (ec *executionContext) _ProblemDoc(ctx context.Context, sel ast.SelectionSet, obj *sync1.ProblemDoc) graphql.Marshaler {
@@ -30320,6 +30676,16 @@ func (ec *executionContext) _ProblemStats(ctx context.Context, sel ast.Selection
 			}
 		case "computedAt":
 			out.Values[i] = ec._ProblemStats_computedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleted":
+			out.Values[i] = ec._ProblemStats_deleted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deletions":
+			out.Values[i] = ec._ProblemStats_deletions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -33458,6 +33824,26 @@ func (ec *executionContext) marshalNProblemConnection2ᚖgithubᚗcomᚋlianqi�
 		return graphql.Null
 	}
 	return ec._ProblemConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProblemDeletion2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemDeletion(ctx context.Context, sel ast.SelectionSet, v domain.ProblemDeletion) graphql.Marshaler {
+	return ec._ProblemDeletion(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNProblemDeletion2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemDeletionᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.ProblemDeletion) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProblemDeletion2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemDeletion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNProblemDoc2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProblemDocᚄ(ctx context.Context, sel ast.SelectionSet, v []*sync1.ProblemDoc) graphql.Marshaler {

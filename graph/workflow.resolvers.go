@@ -104,6 +104,11 @@ func (r *problemResolver) EscalationMode(ctx context.Context, obj *domain.Proble
 	return nonEmpty(obj.EscalationMode), nil
 }
 
+// DeletedBy is the resolver for the deletedBy field.
+func (r *problemDeletionResolver) DeletedBy(ctx context.Context, obj *domain.ProblemDeletion) (string, error) {
+	return personName(ctx, obj.DeletedByUserID)
+}
+
 // FromStatus is the resolver for the fromStatus field.
 func (r *progressNoteResolver) FromStatus(ctx context.Context, obj *domain.ProgressNote) (*domain.ProblemStatus, error) {
 	return nonEmpty(obj.FromStatus), nil
@@ -147,7 +152,11 @@ func (r *Resolver) ExecutiveDecision() ExecutiveDecisionResolver {
 	return &executiveDecisionResolver{r}
 }
 
+// ProblemDeletion returns ProblemDeletionResolver implementation.
+func (r *Resolver) ProblemDeletion() ProblemDeletionResolver { return &problemDeletionResolver{r} }
+
 type (
 	departmentReplyResolver   struct{ *Resolver }
 	executiveDecisionResolver struct{ *Resolver }
+	problemDeletionResolver   struct{ *Resolver }
 )

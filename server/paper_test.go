@@ -162,3 +162,64 @@ func TestLadderPaperTrail(t *testing.T) {
 		}
 	}
 }
+
+// TestStatsCountCoordinatingDepartmentsAndDeletions: byDepartment counts a
+// problem under every department an L3 escalation asked, and a deleted problem
+// is audited and listed in the statistics instead of silently vanishing.
+func TestStatsCountCoordinatingDepartmentsAndDeletions(t *testing.T) {
+	s := startServer(t)
+	type stats struct {
+		ProblemStats struct {
+			Collected, Deleted int
+			ByDepartment       []struct {
+				Key       string
+				Collected int
+			}
+			Deletions []struct{ ProblemID, Title, DeletedBy string }
+		}
+	}
+	const q = `{problemStats{collected deleted byDepartment{key collected} deletions{problemId title deletedBy}}}`
+	var before stats
+	s.as("maojianguo", q, nil).decode(t, &before)
+
+	var me struct {
+		Me struct{ Enterprise struct{ ID string } }
+	}
+	s.as("moweiliang", `{me{enterprise{id}}}`, nil).decode(t, &me)
+	report := func(title string) string {
+		var out struct{ ReportProblem struct{ ID string } }
+		s.as("zhoushiyue", `mutation($e:ID,$t:String!){reportProblem(input:{enterpriseId:$e,category:OTHER,title:$t,responsibleDepartment:"县市场监管局"}){id}}`,
+			map[string]any{"e": me.Me.Enterprise.ID, "t": title}).decode(t, &out)
+		return out.ReportProblem.ID
+	}
+	shared, mistaken := report("天然气管道安装"), report("录入错误")
+	s.as("zhoushiyue", `mutation($id:ID!){escalateProblem(id:$id,input:{level:L3,mode:MEETING,departments:["测试协调局"],reason:"需协调",
+		meeting:{date:"2026-11-20T00:00:00Z",decisions:"协调局负责接管"}}){id}}`, map[string]any{"id": shared}).decode(t, &struct{}{})
+	s.as("admin", `mutation($id:ID!){deleteProblem(id:$id){id}}`, map[string]any{"id": mistaken}).decode(t, &struct{}{})
+
+	var after stats
+	s.as("maojianguo", q, nil).decode(t, &after)
+	st := after.ProblemStats
+	if st.Collected != before.ProblemStats.Collected+1 || st.Deleted != before.ProblemStats.Deleted+1 {
+		t.Fatalf("collected %d → %d, deleted %d → %d", before.ProblemStats.Collected, st.Collected, before.ProblemStats.Deleted, st.Deleted)
+	}
+	counted := map[string]int{}
+	for _, b := range st.ByDepartment {
+		counted[b.Key] = b.Collected
+	}
+	if counted["测试协调局"] != 1 {
+		t.Fatalf("the coordinating department counts %d problems, want 1: %v", counted["测试协调局"], counted)
+	}
+	if len(st.Deletions) == 0 || st.Deletions[0].ProblemID != mistaken || st.Deletions[0].Title != "录入错误" || st.Deletions[0].DeletedBy != "系统管理员" {
+		t.Fatalf("deletions = %+v", st.Deletions)
+	}
+	var audit struct {
+		AuditLog struct {
+			Edges []struct{ Node struct{ SubjectID string } }
+		}
+	}
+	s.as("admin", `{auditLog(first:5,filter:{action:"problem.deleted"}){edges{node{subjectId}}}}`, nil).decode(t, &audit)
+	if len(audit.AuditLog.Edges) != 1 || audit.AuditLog.Edges[0].Node.SubjectID != mistaken {
+		t.Fatalf("audit = %+v", audit)
+	}
+}

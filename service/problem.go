@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/lianqi/lianqi/domain"
 )
@@ -162,7 +164,11 @@ func (s *Service) DeleteProblem(ctx context.Context, id string) (*domain.Problem
 		return nil, err
 	}
 	pr.Deleted = true
-	return pr, s.DB.UpdateProblem(ctx, pr)
+	if err := s.DB.UpdateProblem(ctx, pr); err != nil {
+		return nil, err
+	}
+	s.audit(ctx, domain.AuditProblemDeleted, pr.ID, fmt.Sprintf("%s (enterprise %s, reported %s)", pr.Title, pr.EnterpriseID, pr.ReportedAt.Format(time.DateOnly)))
+	return pr, nil
 }
 
 // AddProgressNote appends a note to a problem in the caller's scope. Notes are
