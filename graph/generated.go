@@ -43,6 +43,7 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Official() OfficialResolver
 	Pairing() PairingResolver
+	PeriodicRating() PeriodicRatingResolver
 	Problem() ProblemResolver
 	ProblemDeletion() ProblemDeletionResolver
 	ProblemEvent() ProblemEventResolver
@@ -232,6 +233,7 @@ type ComplexityRoot struct {
 		PushProblems            func(childComplexity int, rows []*sync1.ProblemRow, deviceID *string, schemaVersion int) int
 		PushProgressNotes       func(childComplexity int, rows []*sync1.ProgressNoteRow, deviceID *string, schemaVersion int) int
 		PushVisits              func(childComplexity int, rows []*sync1.VisitRow, deviceID *string, schemaVersion int) int
+		RateChief               func(childComplexity int, input service.PeriodicRatingInput) int
 		RecordCoordination      func(childComplexity int, id string, expectedVersion *int, letter *service.EscalationLetterInput, meeting *service.CoordinationMeetingInput, note *string) int
 		RecordDepartmentReply   func(childComplexity int, id string, expectedVersion *int, department string, reply string) int
 		RecordExecutiveDecision func(childComplexity int, id string, expectedVersion *int, input service.ExecutiveDecisionInput) int
@@ -341,6 +343,17 @@ type ComplexityRoot struct {
 		TeamMemberIDs  func(childComplexity int) int
 		UpdatedAt      func(childComplexity int) int
 		Version        func(childComplexity int) int
+	}
+
+	PeriodicRating struct {
+		At         func(childComplexity int) int
+		By         func(childComplexity int) int
+		Comment    func(childComplexity int) int
+		Enterprise func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Official   func(childComplexity int) int
+		Period     func(childComplexity int) int
+		Score      func(childComplexity int) int
 	}
 
 	Post struct {
@@ -532,6 +545,7 @@ type ComplexityRoot struct {
 		OverdueByDepartment func(childComplexity int, department *string) int
 		OverdueByOfficial   func(childComplexity int, officialID *string) int
 		Pairings            func(childComplexity int, filter *domain.PairingFilter) int
+		PeriodicRatings     func(childComplexity int, filter *domain.PeriodicRatingFilter) int
 		Problem             func(childComplexity int, id string) int
 		ProblemStats        func(childComplexity int, from *time.Time, to *time.Time) int
 		Problems            func(childComplexity int, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) int
@@ -601,6 +615,7 @@ type ComplexityRoot struct {
 
 	Rating struct {
 		At         func(childComplexity int) int
+		By         func(childComplexity int) int
 		Comment    func(childComplexity int) int
 		Confirmed  func(childComplexity int) int
 		Enterprise func(childComplexity int) int
@@ -841,6 +856,7 @@ type MutationResolver interface {
 	DeleteSpotCheck(ctx context.Context, id string) (*domain.SpotCheck, error)
 	CreateUser(ctx context.Context, input service.CreateUserInput) (*domain.User, error)
 	UpdateUser(ctx context.Context, id string, input service.UpdateUserInput) (*domain.User, error)
+	RateChief(ctx context.Context, input service.PeriodicRatingInput) (*domain.PeriodicRating, error)
 	CreateQuiz(ctx context.Context, input service.QuizInput) (*domain.Quiz, error)
 	RecordQuizResult(ctx context.Context, id string, input service.QuizResultInput) (*domain.Quiz, error)
 	RetireOfficial(ctx context.Context, id string, at *time.Time) (*domain.Official, error)
@@ -874,6 +890,12 @@ type PairingResolver interface {
 	Enterprise(ctx context.Context, obj *domain.Pairing) (*domain.Enterprise, error)
 	LeadOfficial(ctx context.Context, obj *domain.Pairing) (*domain.Official, error)
 	TeamMembers(ctx context.Context, obj *domain.Pairing) ([]*domain.Official, error)
+}
+type PeriodicRatingResolver interface {
+	Enterprise(ctx context.Context, obj *domain.PeriodicRating) (*domain.Enterprise, error)
+	Official(ctx context.Context, obj *domain.PeriodicRating) (*domain.Official, error)
+
+	By(ctx context.Context, obj *domain.PeriodicRating) (string, error)
 }
 type ProblemResolver interface {
 	Enterprise(ctx context.Context, obj *domain.Problem) (*domain.Enterprise, error)
@@ -925,6 +947,7 @@ type QueryResolver interface {
 	Pairings(ctx context.Context, filter *domain.PairingFilter) ([]*domain.Pairing, error)
 	Users(ctx context.Context, first *int, after *string, role *domain.Role) (*model.UserConnection, error)
 	Ratings(ctx context.Context, filter *domain.RatingFilter) ([]*domain.Rating, error)
+	PeriodicRatings(ctx context.Context, filter *domain.PeriodicRatingFilter) ([]*domain.PeriodicRating, error)
 	Quizzes(ctx context.Context, first *int, after *string, officialID *string) (*model.QuizConnection, error)
 	Quiz(ctx context.Context, id string) (*domain.Quiz, error)
 	AuditLog(ctx context.Context, first *int, after *string, filter *domain.AuditFilter) (*model.AuditEventConnection, error)
@@ -956,6 +979,8 @@ type RatingResolver interface {
 	Problem(ctx context.Context, obj *domain.Rating) (*domain.Problem, error)
 	Enterprise(ctx context.Context, obj *domain.Rating) (*domain.Enterprise, error)
 	Official(ctx context.Context, obj *domain.Rating) (*domain.Official, error)
+
+	By(ctx context.Context, obj *domain.Rating) (string, error)
 }
 type SpotCheckResolver interface {
 	Enterprise(ctx context.Context, obj *domain.SpotCheck) (*domain.Enterprise, error)
@@ -1824,6 +1849,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PushVisits(childComplexity, args["rows"].([]*sync1.VisitRow), args["deviceId"].(*string), args["schemaVersion"].(int)), true
+	case "Mutation.rateChief":
+		if e.ComplexityRoot.Mutation.RateChief == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rateChief_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RateChief(childComplexity, args["input"].(service.PeriodicRatingInput)), true
 	case "Mutation.recordCoordination":
 		if e.ComplexityRoot.Mutation.RecordCoordination == nil {
 			break
@@ -2423,6 +2459,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PairingDoc.Version(childComplexity), true
+
+	case "PeriodicRating.at":
+		if e.ComplexityRoot.PeriodicRating.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicRating.At(childComplexity), true
+	case "PeriodicRating.by":
+		if e.ComplexityRoot.PeriodicRating.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicRating.By(childComplexity), true
+	case "PeriodicRating.comment":
+		if e.ComplexityRoot.PeriodicRating.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicRating.Comment(childComplexity), true
+	case "PeriodicRating.enterprise":
+		if e.ComplexityRoot.PeriodicRating.Enterprise == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicRating.Enterprise(childComplexity), true
+	case "PeriodicRating.id":
+		if e.ComplexityRoot.PeriodicRating.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicRating.ID(childComplexity), true
+	case "PeriodicRating.official":
+		if e.ComplexityRoot.PeriodicRating.Official == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicRating.Official(childComplexity), true
+	case "PeriodicRating.period":
+		if e.ComplexityRoot.PeriodicRating.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicRating.Period(childComplexity), true
+	case "PeriodicRating.score":
+		if e.ComplexityRoot.PeriodicRating.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicRating.Score(childComplexity), true
 
 	case "Post.bureau":
 		if e.ComplexityRoot.Post.Bureau == nil {
@@ -3365,6 +3450,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Pairings(childComplexity, args["filter"].(*domain.PairingFilter)), true
+	case "Query.periodicRatings":
+		if e.ComplexityRoot.Query.PeriodicRatings == nil {
+			break
+		}
+
+		args, err := ec.field_Query_periodicRatings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PeriodicRatings(childComplexity, args["filter"].(*domain.PeriodicRatingFilter)), true
 	case "Query.problem":
 		if e.ComplexityRoot.Query.Problem == nil {
 			break
@@ -3755,6 +3851,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Rating.At(childComplexity), true
+	case "Rating.by":
+		if e.ComplexityRoot.Rating.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.By(childComplexity), true
 	case "Rating.comment":
 		if e.ComplexityRoot.Rating.Comment == nil {
 			break
@@ -4578,6 +4680,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ExecutiveDecisionInput", ec.unmarshalInputExecutiveDecisionInput),
 			graphql.NewInputUnmarshaler("OfficialFilter", ec.unmarshalInputOfficialFilter),
 			graphql.NewInputUnmarshaler("PairingFilter", ec.unmarshalInputPairingFilter),
+			graphql.NewInputUnmarshaler("PeriodicRatingFilter", ec.unmarshalInputPeriodicRatingFilter),
+			graphql.NewInputUnmarshaler("PeriodicRatingInput", ec.unmarshalInputPeriodicRatingInput),
 			graphql.NewInputUnmarshaler("PostInput", ec.unmarshalInputPostInput),
 			graphql.NewInputUnmarshaler("ProblemDocInput", ec.unmarshalInputProblemDocInput),
 			graphql.NewInputUnmarshaler("ProblemFilter", ec.unmarshalInputProblemFilter),
@@ -5187,6 +5291,28 @@ func (ec *executionContext) childFields_PairingDoc(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type PairingDoc", field.Name)
 }
 
+func (ec *executionContext) childFields_PeriodicRating(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PeriodicRating_id(ctx, field)
+	case "enterprise":
+		return ec.fieldContext_PeriodicRating_enterprise(ctx, field)
+	case "official":
+		return ec.fieldContext_PeriodicRating_official(ctx, field)
+	case "period":
+		return ec.fieldContext_PeriodicRating_period(ctx, field)
+	case "score":
+		return ec.fieldContext_PeriodicRating_score(ctx, field)
+	case "comment":
+		return ec.fieldContext_PeriodicRating_comment(ctx, field)
+	case "by":
+		return ec.fieldContext_PeriodicRating_by(ctx, field)
+	case "at":
+		return ec.fieldContext_PeriodicRating_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PeriodicRating", field.Name)
+}
+
 func (ec *executionContext) childFields_Post(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "bureau":
@@ -5649,6 +5775,8 @@ func (ec *executionContext) childFields_Rating(ctx context.Context, field graphq
 		return ec.fieldContext_Rating_comment(ctx, field)
 	case "at":
 		return ec.fieldContext_Rating_at(ctx, field)
+	case "by":
+		return ec.fieldContext_Rating_by(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Rating", field.Name)
 }
@@ -6669,6 +6797,20 @@ func (ec *executionContext) field_Mutation_pushVisits_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_rateChief_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (service.PeriodicRatingInput, error) {
+			return ec.unmarshalNPeriodicRatingInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐPeriodicRatingInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_recordCoordination_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7457,6 +7599,20 @@ func (ec *executionContext) field_Query_pairings_args(ctx context.Context, rawAr
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*domain.PairingFilter, error) {
 			return ec.unmarshalOPairingFilter2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐPairingFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_periodicRatings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*domain.PeriodicRatingFilter, error) {
+			return ec.unmarshalOPeriodicRatingFilter2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐPeriodicRatingFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11907,6 +12063,68 @@ func (ec *executionContext) fieldContext_Mutation_updateUser(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_rateChief(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rateChief(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RateChief(ctx, fc.Args["input"].(service.PeriodicRatingInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ENTERPRISE"})
+				if err != nil {
+					var zeroVal *domain.PeriodicRating
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *domain.PeriodicRating
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.PeriodicRating) graphql.Marshaler {
+			return ec.marshalNPeriodicRating2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐPeriodicRating(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rateChief(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PeriodicRating(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rateChief_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createQuiz(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14818,6 +15036,226 @@ func (ec *executionContext) _PairingDoc_deleted(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PairingDoc_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PairingDoc", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PeriodicRating_id(ctx context.Context, field graphql.CollectedField, obj *domain.PeriodicRating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicRating_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicRating_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodicRating", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PeriodicRating_enterprise(ctx context.Context, field graphql.CollectedField, obj *domain.PeriodicRating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicRating_enterprise(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PeriodicRating().Enterprise(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNDashboardGrant2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐGrant(ctx, "PROBLEMS_READ")
+				if err != nil {
+					var zeroVal *domain.Enterprise
+					return zeroVal, err
+				}
+				if ec.Directives.Grant == nil {
+					var zeroVal *domain.Enterprise
+					return zeroVal, errors.New("directive grant is not implemented")
+				}
+				return ec.Directives.Grant(ctx, obj, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Enterprise) graphql.Marshaler {
+			return ec.marshalNEnterprise2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterprise(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicRating_enterprise(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PeriodicRating",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enterprise(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PeriodicRating_official(ctx context.Context, field graphql.CollectedField, obj *domain.PeriodicRating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicRating_official(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PeriodicRating().Official(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Official) graphql.Marshaler {
+			return ec.marshalOOfficial2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficial(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicRating_official(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PeriodicRating",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PeriodicRating_period(ctx context.Context, field graphql.CollectedField, obj *domain.PeriodicRating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicRating_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicRating_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodicRating", field, false, false, "String")
+}
+
+func (ec *executionContext) _PeriodicRating_score(ctx context.Context, field graphql.CollectedField, obj *domain.PeriodicRating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicRating_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicRating_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodicRating", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PeriodicRating_comment(ctx context.Context, field graphql.CollectedField, obj *domain.PeriodicRating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicRating_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicRating_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodicRating", field, false, false, "String")
+}
+
+func (ec *executionContext) _PeriodicRating_by(ctx context.Context, field graphql.CollectedField, obj *domain.PeriodicRating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicRating_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PeriodicRating().By(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicRating_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodicRating", field, true, true, "String")
+}
+
+func (ec *executionContext) _PeriodicRating_at(ctx context.Context, field graphql.CollectedField, obj *domain.PeriodicRating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicRating_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicRating_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodicRating", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Post_bureau(ctx context.Context, field graphql.CollectedField, obj *domain.Post) (ret graphql.Marshaler) {
@@ -19133,6 +19571,68 @@ func (ec *executionContext) fieldContext_Query_ratings(ctx context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_periodicRatings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_periodicRatings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PeriodicRatings(ctx, fc.Args["filter"].(*domain.PeriodicRatingFilter))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "LEADER", "OFFICIAL", "ENTERPRISE"})
+				if err != nil {
+					var zeroVal []*domain.PeriodicRating
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*domain.PeriodicRating
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.PeriodicRating) graphql.Marshaler {
+			return ec.marshalNPeriodicRating2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐPeriodicRatingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_periodicRatings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PeriodicRating(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_periodicRatings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_quizzes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21035,6 +21535,29 @@ func (ec *executionContext) _Rating_at(ctx context.Context, field graphql.Collec
 }
 func (ec *executionContext) fieldContext_Rating_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Rating", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Rating_by(ctx context.Context, field graphql.CollectedField, obj *domain.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Rating().By(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rating", field, true, true, "String")
 }
 
 func (ec *executionContext) _SpotCheck_id(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheck) (ret graphql.Marshaler) {
@@ -26218,6 +26741,118 @@ func UnmarshalPairingFilter(ctx context.Context, raw any) (domain.PairingFilter,
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPeriodicRatingFilter(ctx context.Context, obj any) (domain.PeriodicRatingFilter, error) {
+	var it domain.PeriodicRatingFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"officialId", "enterpriseId", "period"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "officialId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialId"))
+			data, err := ec.unmarshalOID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialID = data
+		case "enterpriseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enterpriseId"))
+			data, err := ec.unmarshalOID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnterpriseID = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPeriodicRatingFilter unmarshals raw into the PeriodicRatingFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPeriodicRatingFilter(ctx context.Context, raw any) (domain.PeriodicRatingFilter, error) {
+	var out domain.PeriodicRatingFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PeriodicRatingFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPeriodicRatingInput(ctx context.Context, obj any) (service.PeriodicRatingInput, error) {
+	var it service.PeriodicRatingInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"score", "comment", "period"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "score":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("score"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Score = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPeriodicRatingInput unmarshals raw into the PeriodicRatingInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPeriodicRatingInput(ctx context.Context, raw any) (service.PeriodicRatingInput, error) {
+	var out service.PeriodicRatingInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PeriodicRatingInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPostInput(ctx context.Context, obj any) (service.PostInput, error) {
 	var it service.PostInput
 	if obj == nil {
@@ -29149,6 +29784,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "rateChief":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rateChief(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createQuiz":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createQuiz(ctx, field)
@@ -29886,6 +30528,77 @@ func (ec *executionContext) _PairingDoc(ctx context.Context, sel ast.SelectionSe
 			out.Values[i] = ec._PairingDoc_deleted(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var periodicRatingImplementors = []string{"PeriodicRating"}
+
+func (ec *executionContext) _PeriodicRating(ctx context.Context, sel ast.SelectionSet, obj *domain.PeriodicRating) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, periodicRatingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PeriodicRating")
+		case "id":
+			out.Values[i] = ec._PeriodicRating_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enterprise":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PeriodicRating_enterprise(ctx, field, obj)
+				})
+		case "official":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PeriodicRating_official(ctx, field, obj)
+				})
+		case "period":
+			out.Values[i] = ec._PeriodicRating_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "score":
+			out.Values[i] = ec._PeriodicRating_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "comment":
+			out.Values[i] = ec._PeriodicRating_comment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "by":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PeriodicRating_by(ctx, field, obj)
+				})
+		case "at":
+			out.Values[i] = ec._PeriodicRating_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -31088,6 +31801,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_ratings(ctx, field)
 				})
+		case "periodicRatings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_periodicRatings(ctx, field)
+				})
 		case "quizzes":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -31586,6 +32305,12 @@ func (ec *executionContext) _Rating(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "by":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Rating_by(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -33741,6 +34466,35 @@ func (ec *executionContext) marshalNPairingEndReason2githubᚗcomᚋlianqiᚋlia
 	return v
 }
 
+func (ec *executionContext) marshalNPeriodicRating2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐPeriodicRatingᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.PeriodicRating) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPeriodicRating2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐPeriodicRating(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPeriodicRating2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐPeriodicRating(ctx context.Context, sel ast.SelectionSet, v *domain.PeriodicRating) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PeriodicRating!")
+		return graphql.Null
+	}
+	return ec._PeriodicRating(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPeriodicRatingInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐPeriodicRatingInput(ctx context.Context, v any) (service.PeriodicRatingInput, error) {
+	res, err := ec.unmarshalInputPeriodicRatingInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNPost2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐPost(ctx context.Context, sel ast.SelectionSet, v domain.Post) graphql.Marshaler {
 	return ec._Post(ctx, sel, &v)
 }
@@ -35125,6 +35879,14 @@ func (ec *executionContext) unmarshalOPairingFilter2ᚖgithubᚗcomᚋlianqiᚋl
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputPairingFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPeriodicRatingFilter2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐPeriodicRatingFilter(ctx context.Context, v any) (*domain.PeriodicRatingFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPeriodicRatingFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

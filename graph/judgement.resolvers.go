@@ -13,6 +13,11 @@ import (
 	"github.com/lianqi/lianqi/service"
 )
 
+// RateChief is the resolver for the rateChief field.
+func (r *mutationResolver) RateChief(ctx context.Context, input service.PeriodicRatingInput) (*domain.PeriodicRating, error) {
+	return r.Svc.RateChief(ctx, input)
+}
+
 // CreateQuiz is the resolver for the createQuiz field.
 func (r *mutationResolver) CreateQuiz(ctx context.Context, input service.QuizInput) (*domain.Quiz, error) {
 	return r.Svc.CreateQuiz(ctx, input)
@@ -23,6 +28,21 @@ func (r *mutationResolver) RecordQuizResult(ctx context.Context, id string, inpu
 	return r.Svc.RecordQuizResult(ctx, id, input)
 }
 
+// Enterprise is the resolver for the enterprise field.
+func (r *periodicRatingResolver) Enterprise(ctx context.Context, obj *domain.PeriodicRating) (*domain.Enterprise, error) {
+	return load(ctx, enterpriseLoader, "enterprise", obj.EnterpriseID)
+}
+
+// Official is the resolver for the official field.
+func (r *periodicRatingResolver) Official(ctx context.Context, obj *domain.PeriodicRating) (*domain.Official, error) {
+	return optionalOfficial(ctx, obj.OfficialID)
+}
+
+// By is the resolver for the by field.
+func (r *periodicRatingResolver) By(ctx context.Context, obj *domain.PeriodicRating) (string, error) {
+	return personName(ctx, obj.ByUserID)
+}
+
 // Ratings is the resolver for the ratings field.
 func (r *problemResolver) Ratings(ctx context.Context, obj *domain.Problem) ([]*domain.Rating, error) {
 	return r.Svc.Ratings(ctx, domain.RatingFilter{ProblemID: obj.ID})
@@ -31,6 +51,11 @@ func (r *problemResolver) Ratings(ctx context.Context, obj *domain.Problem) ([]*
 // Ratings is the resolver for the ratings field.
 func (r *queryResolver) Ratings(ctx context.Context, filter *domain.RatingFilter) ([]*domain.Rating, error) {
 	return r.Svc.Ratings(ctx, derefOr(filter))
+}
+
+// PeriodicRatings is the resolver for the periodicRatings field.
+func (r *queryResolver) PeriodicRatings(ctx context.Context, filter *domain.PeriodicRatingFilter) ([]*domain.PeriodicRating, error) {
+	return r.Svc.PeriodicRatings(ctx, derefOr(filter))
 }
 
 // Quizzes is the resolver for the quizzes field.
@@ -69,10 +94,18 @@ func (r *ratingResolver) Official(ctx context.Context, obj *domain.Rating) (*dom
 	return optionalOfficial(ctx, obj.OfficialID)
 }
 
+// By is the resolver for the by field.
+func (r *ratingResolver) By(ctx context.Context, obj *domain.Rating) (string, error) {
+	return personName(ctx, obj.ByUserID)
+}
+
 // Official is the resolver for the official field.
 func (r *spotCheckResolver) Official(ctx context.Context, obj *domain.SpotCheck) (*domain.Official, error) {
 	return optionalOfficial(ctx, obj.OfficialID)
 }
+
+// PeriodicRating returns PeriodicRatingResolver implementation.
+func (r *Resolver) PeriodicRating() PeriodicRatingResolver { return &periodicRatingResolver{r} }
 
 // Quiz returns QuizResolver implementation.
 func (r *Resolver) Quiz() QuizResolver { return &quizResolver{r} }
@@ -84,7 +117,8 @@ func (r *Resolver) QuizResult() QuizResultResolver { return &quizResultResolver{
 func (r *Resolver) Rating() RatingResolver { return &ratingResolver{r} }
 
 type (
-	quizResolver       struct{ *Resolver }
-	quizResultResolver struct{ *Resolver }
-	ratingResolver     struct{ *Resolver }
+	periodicRatingResolver struct{ *Resolver }
+	quizResolver           struct{ *Resolver }
+	quizResultResolver     struct{ *Resolver }
+	ratingResolver         struct{ *Resolver }
 )

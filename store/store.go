@@ -33,6 +33,8 @@ const (
 	CollUsers         = "users"
 	CollRatings       = "ratings"
 	CollQuizzes       = "quizzes"
+	// CollPeriodicRatings holds the enterprises' ratings of their chief per quarter.
+	CollPeriodicRatings = "periodicRatings"
 	collCounters      = "counters"
 )
 
