@@ -35,7 +35,7 @@ const (
 	CollQuizzes       = "quizzes"
 	// CollPeriodicRatings holds the enterprises' ratings of their chief per quarter.
 	CollPeriodicRatings = "periodicRatings"
-	collCounters      = "counters"
+	collCounters        = "counters"
 )
 
 // DB is a connection to one Lianqi database.
