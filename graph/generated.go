@@ -54,6 +54,7 @@ type ResolverRoot interface {
 	RankingEntry() RankingEntryResolver
 	Rating() RatingResolver
 	SpotCheck() SpotCheckResolver
+	SpotCheckDemand() SpotCheckDemandResolver
 	Subscription() SubscriptionResolver
 	User() UserResolver
 	Visit() VisitResolver
@@ -130,20 +131,24 @@ type ComplexityRoot struct {
 	}
 
 	Enterprise struct {
-		Contact      func(childComplexity int) int
-		CreatedAt    func(childComplexity int) int
-		ID           func(childComplexity int) int
-		Industry     func(childComplexity int) int
-		LeadOfficial func(childComplexity int) int
-		Name         func(childComplexity int) int
-		Pairings     func(childComplexity int) int
-		Park         func(childComplexity int) int
-		Problems     func(childComplexity int, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) int
-		Status       func(childComplexity int) int
-		Town         func(childComplexity int) int
-		UpdatedAt    func(childComplexity int) int
-		Version      func(childComplexity int) int
-		Visits       func(childComplexity int, first *int, after *string) int
+		Contact          func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		Employees        func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Industry         func(childComplexity int) int
+		LastVisitAt      func(childComplexity int) int
+		LeadOfficial     func(childComplexity int) int
+		Name             func(childComplexity int) int
+		Pairings         func(childComplexity int) int
+		Park             func(childComplexity int) int
+		Problems         func(childComplexity int, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) int
+		RevenueBand      func(childComplexity int) int
+		RevenueBandLabel func(childComplexity int) int
+		Status           func(childComplexity int) int
+		Town             func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
+		Version          func(childComplexity int) int
+		Visits           func(childComplexity int, first *int, after *string) int
 	}
 
 	EnterpriseBatch struct {
@@ -212,6 +217,8 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AcknowledgeProblem      func(childComplexity int, id string, expectedVersion *int, note *string) int
 		AddProgressNote         func(childComplexity int, problemID string, text string, id *string) int
+		AddSpotCheckDemand      func(childComplexity int, spotCheckID string, input service.SpotCheckDemandInput) int
+		AnswerSpotCheckDemand   func(childComplexity int, spotCheckID string, demandID string, answer string) int
 		ChangeOfficialPost      func(childComplexity int, id string, input service.PostInput) int
 		ConfirmProblem          func(childComplexity int, id string, expectedVersion *int, comment *string, rating *service.RatingInput) int
 		CreateDashboardToken    func(childComplexity int, input domain.DashboardTokenInput) int
@@ -533,38 +540,40 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AuditLog            func(childComplexity int, first *int, after *string, filter *domain.AuditFilter) int
-		DashboardTokens     func(childComplexity int, includeInactive *bool) int
-		Enterprise          func(childComplexity int, id string) int
-		Enterprises         func(childComplexity int, first *int, after *string, filter *domain.EnterpriseFilter) int
-		Me                  func(childComplexity int) int
-		MySessions          func(childComplexity int) int
-		Official            func(childComplexity int, id string) int
-		OfficialRanking     func(childComplexity int, from *time.Time, to *time.Time) int
-		Officials           func(childComplexity int, first *int, after *string, filter *domain.OfficialFilter) int
-		OverdueByDepartment func(childComplexity int, department *string) int
-		OverdueByOfficial   func(childComplexity int, officialID *string) int
-		Pairings            func(childComplexity int, filter *domain.PairingFilter) int
-		PeriodicRatings     func(childComplexity int, filter *domain.PeriodicRatingFilter) int
-		Problem             func(childComplexity int, id string) int
-		ProblemStats        func(childComplexity int, from *time.Time, to *time.Time) int
-		Problems            func(childComplexity int, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) int
-		PullEnterprises     func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
-		PullOfficials       func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
-		PullPairings        func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
-		PullProblems        func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
-		PullProgressNotes   func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
-		PullVisits          func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
-		Quiz                func(childComplexity int, id string) int
-		Quizzes             func(childComplexity int, first *int, after *string, officialID *string) int
-		Ratings             func(childComplexity int, filter *domain.RatingFilter) int
-		SpotCheck           func(childComplexity int, id string) int
-		SpotChecks          func(childComplexity int, first *int, after *string, filter *domain.SpotCheckFilter) int
-		SyncChecksum        func(childComplexity int, collection string, buckets *int, schemaVersion int) int
-		SyncConflicts       func(childComplexity int, first *int, after *string, documentID *string) int
-		Users               func(childComplexity int, first *int, after *string, role *domain.Role) int
-		Visit               func(childComplexity int, id string) int
-		Visits              func(childComplexity int, first *int, after *string, filter *domain.VisitFilter) int
+		AuditLog             func(childComplexity int, first *int, after *string, filter *domain.AuditFilter) int
+		DashboardTokens      func(childComplexity int, includeInactive *bool) int
+		Enterprise           func(childComplexity int, id string) int
+		Enterprises          func(childComplexity int, first *int, after *string, filter *domain.EnterpriseFilter) int
+		Me                   func(childComplexity int) int
+		MySessions           func(childComplexity int) int
+		Official             func(childComplexity int, id string) int
+		OfficialRanking      func(childComplexity int, from *time.Time, to *time.Time) int
+		Officials            func(childComplexity int, first *int, after *string, filter *domain.OfficialFilter) int
+		OverdueByDepartment  func(childComplexity int, department *string) int
+		OverdueByOfficial    func(childComplexity int, officialID *string) int
+		Pairings             func(childComplexity int, filter *domain.PairingFilter) int
+		PeriodicRatings      func(childComplexity int, filter *domain.PeriodicRatingFilter) int
+		Problem              func(childComplexity int, id string) int
+		ProblemStats         func(childComplexity int, from *time.Time, to *time.Time) int
+		Problems             func(childComplexity int, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) int
+		PullEnterprises      func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
+		PullOfficials        func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
+		PullPairings         func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
+		PullProblems         func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
+		PullProgressNotes    func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
+		PullVisits           func(childComplexity int, checkpoint *sync1.Checkpoint, limit *int, schemaVersion int, bucket *sync1.Bucket) int
+		Quiz                 func(childComplexity int, id string) int
+		Quizzes              func(childComplexity int, first *int, after *string, officialID *string) int
+		Ratings              func(childComplexity int, filter *domain.RatingFilter) int
+		SpotCheck            func(childComplexity int, id string) int
+		SpotCheckDemands     func(childComplexity int, officialID *string, overdueOnly *bool) int
+		SpotChecks           func(childComplexity int, first *int, after *string, filter *domain.SpotCheckFilter) int
+		SyncChecksum         func(childComplexity int, collection string, buckets *int, schemaVersion int) int
+		SyncConflicts        func(childComplexity int, first *int, after *string, documentID *string) int
+		UnvisitedEnterprises func(childComplexity int, days int) int
+		Users                func(childComplexity int, first *int, after *string, role *domain.Role) int
+		Visit                func(childComplexity int, id string) int
+		Visits               func(childComplexity int, first *int, after *string, filter *domain.VisitFilter) int
 	}
 
 	Quiz struct {
@@ -628,6 +637,7 @@ type ComplexityRoot struct {
 	SpotCheck struct {
 		CreatedAt  func(childComplexity int) int
 		Date       func(childComplexity int) int
+		Demands    func(childComplexity int) int
 		Enterprise func(childComplexity int) int
 		Findings   func(childComplexity int) int
 		ID         func(childComplexity int) int
@@ -644,6 +654,22 @@ type ComplexityRoot struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
+	}
+
+	SpotCheckDemand struct {
+		Answer     func(childComplexity int) int
+		AnswerBy   func(childComplexity int) int
+		AnsweredAt func(childComplexity int) int
+		AnsweredBy func(childComplexity int) int
+		Deadline   func(childComplexity int) int
+		Demand     func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Overdue    func(childComplexity int) int
+	}
+
+	SpotCheckDemandItem struct {
+		Demand    func(childComplexity int) int
+		SpotCheck func(childComplexity int) int
 	}
 
 	SpotCheckEdge struct {
@@ -733,6 +759,12 @@ type ComplexityRoot struct {
 		ID          func(childComplexity int) int
 		Message     func(childComplexity int) int
 		MutationID  func(childComplexity int) int
+	}
+
+	UnvisitedEnterprise struct {
+		DaysSinceVisit func(childComplexity int) int
+		Enterprise     func(childComplexity int) int
+		LastVisitAt    func(childComplexity int) int
 	}
 
 	User struct {
@@ -826,6 +858,8 @@ type EnterpriseResolver interface {
 	LeadOfficial(ctx context.Context, obj *domain.Enterprise) (*domain.Official, error)
 	Problems(ctx context.Context, obj *domain.Enterprise, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) (*model.ProblemConnection, error)
 	Visits(ctx context.Context, obj *domain.Enterprise, first *int, after *string) (*model.VisitConnection, error)
+
+	LastVisitAt(ctx context.Context, obj *domain.Enterprise) (*time.Time, error)
 }
 type ExecutiveDecisionResolver interface {
 	RecordedBy(ctx context.Context, obj *domain.ExecutiveDecision) (string, error)
@@ -858,6 +892,8 @@ type MutationResolver interface {
 	UpdateUser(ctx context.Context, id string, input service.UpdateUserInput) (*domain.User, error)
 	RateChief(ctx context.Context, input service.PeriodicRatingInput) (*domain.PeriodicRating, error)
 	CreateQuiz(ctx context.Context, input service.QuizInput) (*domain.Quiz, error)
+	AddSpotCheckDemand(ctx context.Context, spotCheckID string, input service.SpotCheckDemandInput) (*domain.SpotCheck, error)
+	AnswerSpotCheckDemand(ctx context.Context, spotCheckID string, demandID string, answer string) (*domain.SpotCheck, error)
 	RecordQuizResult(ctx context.Context, id string, input service.QuizResultInput) (*domain.Quiz, error)
 	RetireOfficial(ctx context.Context, id string, at *time.Time) (*domain.Official, error)
 	MarkEnterpriseLeft(ctx context.Context, id string, at *time.Time) (*domain.Enterprise, error)
@@ -950,6 +986,8 @@ type QueryResolver interface {
 	PeriodicRatings(ctx context.Context, filter *domain.PeriodicRatingFilter) ([]*domain.PeriodicRating, error)
 	Quizzes(ctx context.Context, first *int, after *string, officialID *string) (*model.QuizConnection, error)
 	Quiz(ctx context.Context, id string) (*domain.Quiz, error)
+	UnvisitedEnterprises(ctx context.Context, days int) ([]*service.UnvisitedEnterprise, error)
+	SpotCheckDemands(ctx context.Context, officialID *string, overdueOnly *bool) ([]*service.SpotCheckDemandItem, error)
 	AuditLog(ctx context.Context, first *int, after *string, filter *domain.AuditFilter) (*model.AuditEventConnection, error)
 	MySessions(ctx context.Context) ([]*domain.Session, error)
 	DashboardTokens(ctx context.Context, includeInactive *bool) ([]*domain.Session, error)
@@ -987,6 +1025,12 @@ type SpotCheckResolver interface {
 	Leader(ctx context.Context, obj *domain.SpotCheck) (string, error)
 
 	Official(ctx context.Context, obj *domain.SpotCheck) (*domain.Official, error)
+}
+type SpotCheckDemandResolver interface {
+	AnswerBy(ctx context.Context, obj *domain.SpotCheckDemand) (*domain.Official, error)
+
+	AnsweredBy(ctx context.Context, obj *domain.SpotCheckDemand) (string, error)
+	Overdue(ctx context.Context, obj *domain.SpotCheckDemand) (bool, error)
 }
 type SubscriptionResolver interface {
 	ProblemChanged(ctx context.Context, enterpriseID *string) (<-chan *service.ProblemEvent, error)
@@ -1271,6 +1315,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Enterprise.CreatedAt(childComplexity), true
+	case "Enterprise.employees":
+		if e.ComplexityRoot.Enterprise.Employees == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enterprise.Employees(childComplexity), true
 	case "Enterprise.id":
 		if e.ComplexityRoot.Enterprise.ID == nil {
 			break
@@ -1283,6 +1333,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Enterprise.Industry(childComplexity), true
+	case "Enterprise.lastVisitAt":
+		if e.ComplexityRoot.Enterprise.LastVisitAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enterprise.LastVisitAt(childComplexity), true
 	case "Enterprise.leadOfficial":
 		if e.ComplexityRoot.Enterprise.LeadOfficial == nil {
 			break
@@ -1318,6 +1374,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Enterprise.Problems(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*domain.ProblemFilter), args["orderBy"].(*domain.ProblemSort)), true
+	case "Enterprise.revenueBand":
+		if e.ComplexityRoot.Enterprise.RevenueBand == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enterprise.RevenueBand(childComplexity), true
+	case "Enterprise.revenueBandLabel":
+		if e.ComplexityRoot.Enterprise.RevenueBandLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enterprise.RevenueBandLabel(childComplexity), true
 	case "Enterprise.status":
 		if e.ComplexityRoot.Enterprise.Status == nil {
 			break
@@ -1618,6 +1686,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddProgressNote(childComplexity, args["problemId"].(string), args["text"].(string), args["id"].(*string)), true
+	case "Mutation.addSpotCheckDemand":
+		if e.ComplexityRoot.Mutation.AddSpotCheckDemand == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addSpotCheckDemand_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddSpotCheckDemand(childComplexity, args["spotCheckId"].(string), args["input"].(service.SpotCheckDemandInput)), true
+	case "Mutation.answerSpotCheckDemand":
+		if e.ComplexityRoot.Mutation.AnswerSpotCheckDemand == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_answerSpotCheckDemand_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AnswerSpotCheckDemand(childComplexity, args["spotCheckId"].(string), args["demandId"].(string), args["answer"].(string)), true
 	case "Mutation.changeOfficialPost":
 		if e.ComplexityRoot.Mutation.ChangeOfficialPost == nil {
 			break
@@ -3604,6 +3694,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SpotCheck(childComplexity, args["id"].(string)), true
+	case "Query.spotCheckDemands":
+		if e.ComplexityRoot.Query.SpotCheckDemands == nil {
+			break
+		}
+
+		args, err := ec.field_Query_spotCheckDemands_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SpotCheckDemands(childComplexity, args["officialId"].(*string), args["overdueOnly"].(*bool)), true
 	case "Query.spotChecks":
 		if e.ComplexityRoot.Query.SpotChecks == nil {
 			break
@@ -3637,6 +3738,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SyncConflicts(childComplexity, args["first"].(*int), args["after"].(*string), args["documentId"].(*string)), true
+	case "Query.unvisitedEnterprises":
+		if e.ComplexityRoot.Query.UnvisitedEnterprises == nil {
+			break
+		}
+
+		args, err := ec.field_Query_unvisitedEnterprises_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.UnvisitedEnterprises(childComplexity, args["days"].(int)), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -3912,6 +4024,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SpotCheck.Date(childComplexity), true
+	case "SpotCheck.demands":
+		if e.ComplexityRoot.SpotCheck.Demands == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheck.Demands(childComplexity), true
 	case "SpotCheck.enterprise":
 		if e.ComplexityRoot.SpotCheck.Enterprise == nil {
 			break
@@ -3991,6 +4109,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SpotCheckConnection.TotalCount(childComplexity), true
+
+	case "SpotCheckDemand.answer":
+		if e.ComplexityRoot.SpotCheckDemand.Answer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckDemand.Answer(childComplexity), true
+	case "SpotCheckDemand.answerBy":
+		if e.ComplexityRoot.SpotCheckDemand.AnswerBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckDemand.AnswerBy(childComplexity), true
+	case "SpotCheckDemand.answeredAt":
+		if e.ComplexityRoot.SpotCheckDemand.AnsweredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckDemand.AnsweredAt(childComplexity), true
+	case "SpotCheckDemand.answeredBy":
+		if e.ComplexityRoot.SpotCheckDemand.AnsweredBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckDemand.AnsweredBy(childComplexity), true
+	case "SpotCheckDemand.deadline":
+		if e.ComplexityRoot.SpotCheckDemand.Deadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckDemand.Deadline(childComplexity), true
+	case "SpotCheckDemand.demand":
+		if e.ComplexityRoot.SpotCheckDemand.Demand == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckDemand.Demand(childComplexity), true
+	case "SpotCheckDemand.id":
+		if e.ComplexityRoot.SpotCheckDemand.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckDemand.ID(childComplexity), true
+	case "SpotCheckDemand.overdue":
+		if e.ComplexityRoot.SpotCheckDemand.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckDemand.Overdue(childComplexity), true
+
+	case "SpotCheckDemandItem.demand":
+		if e.ComplexityRoot.SpotCheckDemandItem.Demand == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckDemandItem.Demand(childComplexity), true
+	case "SpotCheckDemandItem.spotCheck":
+		if e.ComplexityRoot.SpotCheckDemandItem.SpotCheck == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckDemandItem.SpotCheck(childComplexity), true
 
 	case "SpotCheckEdge.cursor":
 		if e.ComplexityRoot.SpotCheckEdge.Cursor == nil {
@@ -4384,6 +4564,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SyncRejection.MutationID(childComplexity), true
 
+	case "UnvisitedEnterprise.daysSinceVisit":
+		if e.ComplexityRoot.UnvisitedEnterprise.DaysSinceVisit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnvisitedEnterprise.DaysSinceVisit(childComplexity), true
+	case "UnvisitedEnterprise.enterprise":
+		if e.ComplexityRoot.UnvisitedEnterprise.Enterprise == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnvisitedEnterprise.Enterprise(childComplexity), true
+	case "UnvisitedEnterprise.lastVisitAt":
+		if e.ComplexityRoot.UnvisitedEnterprise.LastVisitAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnvisitedEnterprise.LastVisitAt(childComplexity), true
+
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
 			break
@@ -4694,6 +4893,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RatingInput", ec.unmarshalInputRatingInput),
 			graphql.NewInputUnmarshaler("RepairEnterpriseInput", ec.unmarshalInputRepairEnterpriseInput),
 			graphql.NewInputUnmarshaler("ReportProblemInput", ec.unmarshalInputReportProblemInput),
+			graphql.NewInputUnmarshaler("SpotCheckDemandInput", ec.unmarshalInputSpotCheckDemandInput),
 			graphql.NewInputUnmarshaler("SpotCheckFilter", ec.unmarshalInputSpotCheckFilter),
 			graphql.NewInputUnmarshaler("SpotCheckInput", ec.unmarshalInputSpotCheckInput),
 			graphql.NewInputUnmarshaler("SpotCheckQuestionInput", ec.unmarshalInputSpotCheckQuestionInput),
@@ -4987,6 +5187,14 @@ func (ec *executionContext) childFields_Enterprise(ctx context.Context, field gr
 		return ec.fieldContext_Enterprise_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Enterprise_updatedAt(ctx, field)
+	case "employees":
+		return ec.fieldContext_Enterprise_employees(ctx, field)
+	case "revenueBand":
+		return ec.fieldContext_Enterprise_revenueBand(ctx, field)
+	case "revenueBandLabel":
+		return ec.fieldContext_Enterprise_revenueBandLabel(ctx, field)
+	case "lastVisitAt":
+		return ec.fieldContext_Enterprise_lastVisitAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Enterprise", field.Name)
 }
@@ -5801,6 +6009,8 @@ func (ec *executionContext) childFields_SpotCheck(ctx context.Context, field gra
 		return ec.fieldContext_SpotCheck_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_SpotCheck_updatedAt(ctx, field)
+	case "demands":
+		return ec.fieldContext_SpotCheck_demands(ctx, field)
 	case "official":
 		return ec.fieldContext_SpotCheck_official(ctx, field)
 	case "questions":
@@ -5821,6 +6031,38 @@ func (ec *executionContext) childFields_SpotCheckConnection(ctx context.Context,
 		return ec.fieldContext_SpotCheckConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SpotCheckConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SpotCheckDemand(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SpotCheckDemand_id(ctx, field)
+	case "demand":
+		return ec.fieldContext_SpotCheckDemand_demand(ctx, field)
+	case "answerBy":
+		return ec.fieldContext_SpotCheckDemand_answerBy(ctx, field)
+	case "deadline":
+		return ec.fieldContext_SpotCheckDemand_deadline(ctx, field)
+	case "answer":
+		return ec.fieldContext_SpotCheckDemand_answer(ctx, field)
+	case "answeredAt":
+		return ec.fieldContext_SpotCheckDemand_answeredAt(ctx, field)
+	case "answeredBy":
+		return ec.fieldContext_SpotCheckDemand_answeredBy(ctx, field)
+	case "overdue":
+		return ec.fieldContext_SpotCheckDemand_overdue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpotCheckDemand", field.Name)
+}
+
+func (ec *executionContext) childFields_SpotCheckDemandItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "spotCheck":
+		return ec.fieldContext_SpotCheckDemandItem_spotCheck(ctx, field)
+	case "demand":
+		return ec.fieldContext_SpotCheckDemandItem_demand(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpotCheckDemandItem", field.Name)
 }
 
 func (ec *executionContext) childFields_SpotCheckEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5975,6 +6217,18 @@ func (ec *executionContext) childFields_SyncRejection(ctx context.Context, field
 		return ec.fieldContext_SyncRejection_conflictIds(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SyncRejection", field.Name)
+}
+
+func (ec *executionContext) childFields_UnvisitedEnterprise(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "enterprise":
+		return ec.fieldContext_UnvisitedEnterprise_enterprise(ctx, field)
+	case "lastVisitAt":
+		return ec.fieldContext_UnvisitedEnterprise_lastVisitAt(ctx, field)
+	case "daysSinceVisit":
+		return ec.fieldContext_UnvisitedEnterprise_daysSinceVisit(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UnvisitedEnterprise", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6380,6 +6634,58 @@ func (ec *executionContext) field_Mutation_addProgressNote_args(ctx context.Cont
 		return nil, err
 	}
 	args["id"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addSpotCheckDemand_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "spotCheckId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["spotCheckId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (service.SpotCheckDemandInput, error) {
+			return ec.unmarshalNSpotCheckDemandInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckDemandInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_answerSpotCheckDemand_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "spotCheckId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["spotCheckId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "demandId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["demandId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "answer",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["answer"] = arg2
 	return args, nil
 }
 
@@ -7981,6 +8287,28 @@ func (ec *executionContext) field_Query_ratings_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_spotCheckDemands_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "officialId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["officialId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "overdueOnly",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["overdueOnly"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_spotCheck_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8082,6 +8410,20 @@ func (ec *executionContext) field_Query_syncConflicts_args(ctx context.Context, 
 		return nil, err
 	}
 	args["documentId"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_unvisitedEnterprises_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "days",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["days"] = arg0
 	return args, nil
 }
 
@@ -9754,6 +10096,98 @@ func (ec *executionContext) _Enterprise_updatedAt(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Enterprise_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Enterprise", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Enterprise_employees(ctx context.Context, field graphql.CollectedField, obj *domain.Enterprise) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enterprise_employees(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Employees, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enterprise_employees(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enterprise", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Enterprise_revenueBand(ctx context.Context, field graphql.CollectedField, obj *domain.Enterprise) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enterprise_revenueBand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevenueBand, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.RevenueBand) graphql.Marshaler {
+			return ec.marshalORevenueBand2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRevenueBand(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enterprise_revenueBand(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enterprise", field, false, false, "RevenueBand")
+}
+
+func (ec *executionContext) _Enterprise_revenueBandLabel(ctx context.Context, field graphql.CollectedField, obj *domain.Enterprise) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enterprise_revenueBandLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevenueBandLabel(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enterprise_revenueBandLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enterprise", field, true, false, "String")
+}
+
+func (ec *executionContext) _Enterprise_lastVisitAt(ctx context.Context, field graphql.CollectedField, obj *domain.Enterprise) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enterprise_lastVisitAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Enterprise().LastVisitAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enterprise_lastVisitAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enterprise", field, true, true, "Time")
 }
 
 func (ec *executionContext) _EnterpriseBatch_documents(ctx context.Context, field graphql.CollectedField, obj *sync1.EnterpriseBatch) (ret graphql.Marshaler) {
@@ -12181,6 +12615,130 @@ func (ec *executionContext) fieldContext_Mutation_createQuiz(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_createQuiz_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addSpotCheckDemand(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addSpotCheckDemand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddSpotCheckDemand(ctx, fc.Args["spotCheckId"].(string), fc.Args["input"].(service.SpotCheckDemandInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "LEADER"})
+				if err != nil {
+					var zeroVal *domain.SpotCheck
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *domain.SpotCheck
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.SpotCheck) graphql.Marshaler {
+			return ec.marshalNSpotCheck2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheck(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addSpotCheckDemand(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpotCheck(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addSpotCheckDemand_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_answerSpotCheckDemand(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_answerSpotCheckDemand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AnswerSpotCheckDemand(ctx, fc.Args["spotCheckId"].(string), fc.Args["demandId"].(string), fc.Args["answer"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "OFFICIAL"})
+				if err != nil {
+					var zeroVal *domain.SpotCheck
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *domain.SpotCheck
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.SpotCheck) graphql.Marshaler {
+			return ec.marshalNSpotCheck2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheck(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_answerSpotCheckDemand(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpotCheck(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_answerSpotCheckDemand_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19757,6 +20315,130 @@ func (ec *executionContext) fieldContext_Query_quiz(ctx context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_unvisitedEnterprises(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_unvisitedEnterprises(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().UnvisitedEnterprises(ctx, fc.Args["days"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "LEADER", "OFFICIAL"})
+				if err != nil {
+					var zeroVal []*service.UnvisitedEnterprise
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*service.UnvisitedEnterprise
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*service.UnvisitedEnterprise) graphql.Marshaler {
+			return ec.marshalNUnvisitedEnterprise2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐUnvisitedEnterpriseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_unvisitedEnterprises(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnvisitedEnterprise(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_unvisitedEnterprises_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_spotCheckDemands(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_spotCheckDemands(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SpotCheckDemands(ctx, fc.Args["officialId"].(*string), fc.Args["overdueOnly"].(*bool))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "LEADER", "OFFICIAL"})
+				if err != nil {
+					var zeroVal []*service.SpotCheckDemandItem
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*service.SpotCheckDemandItem
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*service.SpotCheckDemandItem) graphql.Marshaler {
+			return ec.marshalNSpotCheckDemandItem2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckDemandItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_spotCheckDemands(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpotCheckDemandItem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_spotCheckDemands_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_auditLog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21794,6 +22476,38 @@ func (ec *executionContext) fieldContext_SpotCheck_updatedAt(_ context.Context, 
 	return graphql.NewScalarFieldContext("SpotCheck", field, false, false, "Time")
 }
 
+func (ec *executionContext) _SpotCheck_demands(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheck_demands(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Demands, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.SpotCheckDemand) graphql.Marshaler {
+			return ec.marshalNSpotCheckDemand2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheckDemandᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheck_demands(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpotCheck",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpotCheckDemand(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SpotCheck_official(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheck) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21984,6 +22698,263 @@ func (ec *executionContext) _SpotCheckConnection_totalCount(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_SpotCheckConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SpotCheckConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SpotCheckDemand_id(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheckDemand) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckDemand_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckDemand_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpotCheckDemand", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SpotCheckDemand_demand(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheckDemand) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckDemand_demand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Demand, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckDemand_demand(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpotCheckDemand", field, false, false, "String")
+}
+
+func (ec *executionContext) _SpotCheckDemand_answerBy(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheckDemand) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckDemand_answerBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SpotCheckDemand().AnswerBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Official) graphql.Marshaler {
+			return ec.marshalOOfficial2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficial(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckDemand_answerBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpotCheckDemand",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpotCheckDemand_deadline(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheckDemand) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckDemand_deadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deadline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckDemand_deadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpotCheckDemand", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SpotCheckDemand_answer(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheckDemand) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckDemand_answer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Answer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckDemand_answer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpotCheckDemand", field, false, false, "String")
+}
+
+func (ec *executionContext) _SpotCheckDemand_answeredAt(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheckDemand) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckDemand_answeredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AnsweredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckDemand_answeredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpotCheckDemand", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SpotCheckDemand_answeredBy(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheckDemand) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckDemand_answeredBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SpotCheckDemand().AnsweredBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckDemand_answeredBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpotCheckDemand", field, true, true, "String")
+}
+
+func (ec *executionContext) _SpotCheckDemand_overdue(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheckDemand) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckDemand_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SpotCheckDemand().Overdue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckDemand_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpotCheckDemand", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _SpotCheckDemandItem_spotCheck(ctx context.Context, field graphql.CollectedField, obj *service.SpotCheckDemandItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckDemandItem_spotCheck(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SpotCheck, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.SpotCheck) graphql.Marshaler {
+			return ec.marshalNSpotCheck2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheck(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckDemandItem_spotCheck(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpotCheckDemandItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpotCheck(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpotCheckDemandItem_demand(ctx context.Context, field graphql.CollectedField, obj *service.SpotCheckDemandItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckDemandItem_demand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Demand, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.SpotCheckDemand) graphql.Marshaler {
+			return ec.marshalNSpotCheckDemand2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheckDemand(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckDemandItem_demand(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpotCheckDemandItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpotCheckDemand(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _SpotCheckEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SpotCheckEdge) (ret graphql.Marshaler) {
@@ -23554,6 +24525,102 @@ func (ec *executionContext) _SyncRejection_conflictIds(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_SyncRejection_conflictIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SyncRejection", field, false, false, "ID")
+}
+
+func (ec *executionContext) _UnvisitedEnterprise_enterprise(ctx context.Context, field graphql.CollectedField, obj *service.UnvisitedEnterprise) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnvisitedEnterprise_enterprise(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enterprise, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNDashboardGrant2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐGrant(ctx, "PROBLEMS_READ")
+				if err != nil {
+					var zeroVal *domain.Enterprise
+					return zeroVal, err
+				}
+				if ec.Directives.Grant == nil {
+					var zeroVal *domain.Enterprise
+					return zeroVal, errors.New("directive grant is not implemented")
+				}
+				return ec.Directives.Grant(ctx, obj, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Enterprise) graphql.Marshaler {
+			return ec.marshalNEnterprise2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterprise(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnvisitedEnterprise_enterprise(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UnvisitedEnterprise",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enterprise(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UnvisitedEnterprise_lastVisitAt(ctx context.Context, field graphql.CollectedField, obj *service.UnvisitedEnterprise) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnvisitedEnterprise_lastVisitAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastVisitAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UnvisitedEnterprise_lastVisitAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnvisitedEnterprise", field, false, false, "Time")
+}
+
+func (ec *executionContext) _UnvisitedEnterprise_daysSinceVisit(ctx context.Context, field graphql.CollectedField, obj *service.UnvisitedEnterprise) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnvisitedEnterprise_daysSinceVisit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DaysSinceVisit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UnvisitedEnterprise_daysSinceVisit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnvisitedEnterprise", field, false, false, "Int")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *domain.User) (ret graphql.Marshaler) {
@@ -26360,7 +27427,7 @@ func (ec *executionContext) unmarshalInputEnterpriseInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "name", "town", "park", "industry", "contact", "status"}
+	fieldsInOrder := [...]string{"id", "name", "town", "park", "industry", "contact", "status", "employees", "revenueBand"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26416,6 +27483,20 @@ func (ec *executionContext) unmarshalInputEnterpriseInput(ctx context.Context, o
 				return it, err
 			}
 			it.Status = data
+		case "employees":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employees"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Employees = data
+		case "revenueBand":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revenueBand"))
+			data, err := ec.unmarshalORevenueBand2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRevenueBand(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevenueBand = data
 		}
 	}
 	return it, nil
@@ -27868,6 +28949,62 @@ func UnmarshalReportProblemInput(ctx context.Context, raw any) (service.ReportPr
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSpotCheckDemandInput(ctx context.Context, obj any) (service.SpotCheckDemandInput, error) {
+	var it service.SpotCheckDemandInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"demand", "officialId", "deadline"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "demand":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("demand"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Demand = data
+		case "officialId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialID = data
+		case "deadline":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadline"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Deadline = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSpotCheckDemandInput unmarshals raw into the SpotCheckDemandInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSpotCheckDemandInput(ctx context.Context, raw any) (service.SpotCheckDemandInput, error) {
+	var out service.SpotCheckDemandInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SpotCheckDemandInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSpotCheckFilter(ctx context.Context, obj any) (domain.SpotCheckFilter, error) {
 	var it domain.SpotCheckFilter
 	if obj == nil {
@@ -27928,7 +29065,7 @@ func (ec *executionContext) unmarshalInputSpotCheckInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "enterpriseId", "date", "findings", "score", "questions"}
+	fieldsInOrder := [...]string{"id", "enterpriseId", "date", "findings", "score", "questions", "demands"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -27977,6 +29114,13 @@ func (ec *executionContext) unmarshalInputSpotCheckInput(ctx context.Context, ob
 				return it, err
 			}
 			it.Questions = data
+		case "demands":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("demands"))
+			data, err := ec.unmarshalOSpotCheckDemandInput2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckDemandInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Demands = data
 		}
 	}
 	return it, nil
@@ -29179,6 +30323,27 @@ func (ec *executionContext) _Enterprise(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "employees":
+			out.Values[i] = ec._Enterprise_employees(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revenueBand":
+			out.Values[i] = ec._Enterprise_revenueBand(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revenueBandLabel":
+			out.Values[i] = ec._Enterprise_revenueBandLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastVisitAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Enterprise_lastVisitAt(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29794,6 +30959,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "createQuiz":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createQuiz(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addSpotCheckDemand":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addSpotCheckDemand(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "answerSpotCheckDemand":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_answerSpotCheckDemand(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -31819,6 +32998,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_quiz(ctx, field)
 				})
+		case "unvisitedEnterprises":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_unvisitedEnterprises(ctx, field)
+				})
+		case "spotCheckDemands":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_spotCheckDemands(ctx, field)
+				})
 		case "auditLog":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -32386,6 +33577,11 @@ func (ec *executionContext) _SpotCheck(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "demands":
+			out.Values[i] = ec._SpotCheck_demands(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "official":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -32442,6 +33638,115 @@ func (ec *executionContext) _SpotCheckConnection(ctx context.Context, sel ast.Se
 			}
 		case "totalCount":
 			out.Values[i] = ec._SpotCheckConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var spotCheckDemandImplementors = []string{"SpotCheckDemand"}
+
+func (ec *executionContext) _SpotCheckDemand(ctx context.Context, sel ast.SelectionSet, obj *domain.SpotCheckDemand) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spotCheckDemandImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpotCheckDemand")
+		case "id":
+			out.Values[i] = ec._SpotCheckDemand_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "demand":
+			out.Values[i] = ec._SpotCheckDemand_demand(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "answerBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SpotCheckDemand_answerBy(ctx, field, obj)
+				})
+		case "deadline":
+			out.Values[i] = ec._SpotCheckDemand_deadline(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "answer":
+			out.Values[i] = ec._SpotCheckDemand_answer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "answeredAt":
+			out.Values[i] = ec._SpotCheckDemand_answeredAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "answeredBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SpotCheckDemand_answeredBy(ctx, field, obj)
+				})
+		case "overdue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SpotCheckDemand_overdue(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var spotCheckDemandItemImplementors = []string{"SpotCheckDemandItem"}
+
+func (ec *executionContext) _SpotCheckDemandItem(ctx context.Context, sel ast.SelectionSet, obj *service.SpotCheckDemandItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spotCheckDemandItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpotCheckDemandItem")
+		case "spotCheck":
+			out.Values[i] = ec._SpotCheckDemandItem_spotCheck(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "demand":
+			out.Values[i] = ec._SpotCheckDemandItem_demand(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -32994,6 +34299,49 @@ func (ec *executionContext) _SyncRejection(ctx context.Context, sel ast.Selectio
 		case "conflictIds":
 			out.Values[i] = ec._SyncRejection_conflictIds(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var unvisitedEnterpriseImplementors = []string{"UnvisitedEnterprise"}
+
+func (ec *executionContext) _UnvisitedEnterprise(ctx context.Context, sel ast.SelectionSet, obj *service.UnvisitedEnterprise) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, unvisitedEnterpriseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UnvisitedEnterprise")
+		case "enterprise":
+			out.Values[i] = ec._UnvisitedEnterprise_enterprise(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastVisitAt":
+			out.Values[i] = ec._UnvisitedEnterprise_lastVisitAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "daysSinceVisit":
+			out.Values[i] = ec._UnvisitedEnterprise_daysSinceVisit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -34998,6 +36346,63 @@ func (ec *executionContext) marshalNSpotCheckConnection2ᚖgithubᚗcomᚋlianqi
 	return ec._SpotCheckConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSpotCheckDemand2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheckDemand(ctx context.Context, sel ast.SelectionSet, v domain.SpotCheckDemand) graphql.Marshaler {
+	return ec._SpotCheckDemand(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSpotCheckDemand2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheckDemandᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.SpotCheckDemand) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSpotCheckDemand2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheckDemand(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSpotCheckDemand2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheckDemand(ctx context.Context, sel ast.SelectionSet, v *domain.SpotCheckDemand) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SpotCheckDemand!")
+		return graphql.Null
+	}
+	return ec._SpotCheckDemand(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSpotCheckDemandInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckDemandInput(ctx context.Context, v any) (service.SpotCheckDemandInput, error) {
+	res, err := ec.unmarshalInputSpotCheckDemandInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSpotCheckDemandItem2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckDemandItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*service.SpotCheckDemandItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSpotCheckDemandItem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckDemandItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSpotCheckDemandItem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckDemandItem(ctx context.Context, sel ast.SelectionSet, v *service.SpotCheckDemandItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SpotCheckDemandItem!")
+		return graphql.Null
+	}
+	return ec._SpotCheckDemandItem(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSpotCheckEdge2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐSpotCheckEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SpotCheckEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -35227,6 +36632,30 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNUnvisitedEnterprise2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐUnvisitedEnterpriseᚄ(ctx context.Context, sel ast.SelectionSet, v []*service.UnvisitedEnterprise) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUnvisitedEnterprise2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐUnvisitedEnterprise(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUnvisitedEnterprise2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐUnvisitedEnterprise(ctx context.Context, sel ast.SelectionSet, v *service.UnvisitedEnterprise) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UnvisitedEnterprise!")
+		return graphql.Null
+	}
+	return ec._UnvisitedEnterprise(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpdateOfficialInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐUpdateOfficialInput(ctx context.Context, v any) (service.UpdateOfficialInput, error) {
@@ -36109,6 +37538,32 @@ func (ec *executionContext) unmarshalORatingInput2ᚖgithubᚗcomᚋlianqiᚋlia
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalORevenueBand2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRevenueBand(ctx context.Context, v any) (domain.RevenueBand, error) {
+	var res domain.RevenueBand
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORevenueBand2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRevenueBand(ctx context.Context, sel ast.SelectionSet, v domain.RevenueBand) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalORevenueBand2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRevenueBand(ctx context.Context, v any) (*domain.RevenueBand, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(domain.RevenueBand)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORevenueBand2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRevenueBand(ctx context.Context, sel ast.SelectionSet, v *domain.RevenueBand) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRole(ctx context.Context, v any) (*domain.Role, error) {
 	if v == nil {
 		return nil, nil
@@ -36123,6 +37578,23 @@ func (ec *executionContext) marshalORole2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdom
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOSpotCheckDemandInput2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckDemandInputᚄ(ctx context.Context, v any) ([]service.SpotCheckDemandInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]service.SpotCheckDemandInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSpotCheckDemandInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckDemandInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOSpotCheckFilter2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheckFilter(ctx context.Context, v any) (*domain.SpotCheckFilter, error) {

@@ -7,11 +7,17 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/graph/model"
 	"github.com/lianqi/lianqi/service"
 )
+
+// LastVisitAt is the resolver for the lastVisitAt field.
+func (r *enterpriseResolver) LastVisitAt(ctx context.Context, obj *domain.Enterprise) (*time.Time, error) {
+	return lastVisit(ctx, obj.ID)
+}
 
 // RateChief is the resolver for the rateChief field.
 func (r *mutationResolver) RateChief(ctx context.Context, input service.PeriodicRatingInput) (*domain.PeriodicRating, error) {
@@ -21,6 +27,16 @@ func (r *mutationResolver) RateChief(ctx context.Context, input service.Periodic
 // CreateQuiz is the resolver for the createQuiz field.
 func (r *mutationResolver) CreateQuiz(ctx context.Context, input service.QuizInput) (*domain.Quiz, error) {
 	return r.Svc.CreateQuiz(ctx, input)
+}
+
+// AddSpotCheckDemand is the resolver for the addSpotCheckDemand field.
+func (r *mutationResolver) AddSpotCheckDemand(ctx context.Context, spotCheckID string, input service.SpotCheckDemandInput) (*domain.SpotCheck, error) {
+	return r.Svc.AddSpotCheckDemand(ctx, spotCheckID, input)
+}
+
+// AnswerSpotCheckDemand is the resolver for the answerSpotCheckDemand field.
+func (r *mutationResolver) AnswerSpotCheckDemand(ctx context.Context, spotCheckID string, demandID string, answer string) (*domain.SpotCheck, error) {
+	return r.Svc.AnswerSpotCheckDemand(ctx, spotCheckID, demandID, answer)
 }
 
 // RecordQuizResult is the resolver for the recordQuizResult field.
@@ -69,6 +85,16 @@ func (r *queryResolver) Quiz(ctx context.Context, id string) (*domain.Quiz, erro
 	return r.Svc.Quiz(ctx, id)
 }
 
+// UnvisitedEnterprises is the resolver for the unvisitedEnterprises field.
+func (r *queryResolver) UnvisitedEnterprises(ctx context.Context, days int) ([]*service.UnvisitedEnterprise, error) {
+	return r.Svc.UnvisitedEnterprises(ctx, days)
+}
+
+// SpotCheckDemands is the resolver for the spotCheckDemands field.
+func (r *queryResolver) SpotCheckDemands(ctx context.Context, officialID *string, overdueOnly *bool) ([]*service.SpotCheckDemandItem, error) {
+	return r.Svc.SpotCheckDemands(ctx, officialID, overdueOnly != nil && *overdueOnly)
+}
+
 // Leader is the resolver for the leader field.
 func (r *quizResolver) Leader(ctx context.Context, obj *domain.Quiz) (string, error) {
 	return personName(ctx, obj.LeaderUserID)
@@ -104,6 +130,21 @@ func (r *spotCheckResolver) Official(ctx context.Context, obj *domain.SpotCheck)
 	return optionalOfficial(ctx, obj.OfficialID)
 }
 
+// AnswerBy is the resolver for the answerBy field.
+func (r *spotCheckDemandResolver) AnswerBy(ctx context.Context, obj *domain.SpotCheckDemand) (*domain.Official, error) {
+	return optionalOfficial(ctx, obj.OfficialID)
+}
+
+// AnsweredBy is the resolver for the answeredBy field.
+func (r *spotCheckDemandResolver) AnsweredBy(ctx context.Context, obj *domain.SpotCheckDemand) (string, error) {
+	return personName(ctx, obj.AnsweredByUserID)
+}
+
+// Overdue is the resolver for the overdue field.
+func (r *spotCheckDemandResolver) Overdue(ctx context.Context, obj *domain.SpotCheckDemand) (bool, error) {
+	return obj.Overdue(r.Svc.Now()), nil
+}
+
 // PeriodicRating returns PeriodicRatingResolver implementation.
 func (r *Resolver) PeriodicRating() PeriodicRatingResolver { return &periodicRatingResolver{r} }
 
@@ -116,9 +157,13 @@ func (r *Resolver) QuizResult() QuizResultResolver { return &quizResultResolver{
 // Rating returns RatingResolver implementation.
 func (r *Resolver) Rating() RatingResolver { return &ratingResolver{r} }
 
+// SpotCheckDemand returns SpotCheckDemandResolver implementation.
+func (r *Resolver) SpotCheckDemand() SpotCheckDemandResolver { return &spotCheckDemandResolver{r} }
+
 type (
-	periodicRatingResolver struct{ *Resolver }
-	quizResolver           struct{ *Resolver }
-	quizResultResolver     struct{ *Resolver }
-	ratingResolver         struct{ *Resolver }
+	periodicRatingResolver  struct{ *Resolver }
+	quizResolver            struct{ *Resolver }
+	quizResultResolver      struct{ *Resolver }
+	ratingResolver          struct{ *Resolver }
+	spotCheckDemandResolver struct{ *Resolver }
 )

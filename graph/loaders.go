@@ -21,6 +21,8 @@ type loaders struct {
 	notes      *dataloadgen.Loader[string, []*domain.ProgressNote]
 	// person maps account ids to the name the caller may see (service.PersonNames).
 	person *dataloadgen.Loader[string, string]
+	// lastVisit maps enterprise ids to the date of their latest visit.
+	lastVisit *dataloadgen.Loader[string, time.Time]
 }
 
 type loadersKey struct{}
@@ -46,7 +48,8 @@ func newLoaders(svc *service.Service) *loaders {
 			}
 			return out, nil
 		}, dataloadgen.WithWait(loaderWait)),
-		person: dataloadgen.NewMappedLoader(svc.PersonNames, dataloadgen.WithWait(loaderWait)),
+		person:    dataloadgen.NewMappedLoader(svc.PersonNames, dataloadgen.WithWait(loaderWait)),
+		lastVisit: dataloadgen.NewMappedLoader(svc.LastVisits, dataloadgen.WithWait(loaderWait)),
 	}
 }
 

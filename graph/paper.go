@@ -2,8 +2,10 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vikstrous/dataloadgen"
 
 	"github.com/lianqi/lianqi/domain"
 )
@@ -18,4 +20,16 @@ func parentProblem(ctx context.Context) *domain.Problem {
 		}
 	}
 	return nil
+}
+
+// lastVisit is the date of the enterprise's latest visit, nil if never visited.
+func lastVisit(ctx context.Context, enterpriseID string) (*time.Time, error) {
+	at, err := load(ctx, func(l *loaders) *dataloadgen.Loader[string, time.Time] { return l.lastVisit }, "visit", enterpriseID)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &at, nil
 }
