@@ -214,7 +214,9 @@ func (s *Service) AnswerSpotCheckDemand(ctx context.Context, id, demandID, answe
 	if err != nil {
 		return nil, err
 	}
-	if !slices.ContainsFunc(c.Demands, func(d domain.SpotCheckDemand) bool { return d.ID == demandID && (p.Role == domain.RoleAdmin || d.OfficialID == p.OfficialID) }) {
+	if !slices.ContainsFunc(c.Demands, func(d domain.SpotCheckDemand) bool {
+		return d.ID == demandID && (p.Role == domain.RoleAdmin || d.OfficialID == p.OfficialID)
+	}) {
 		// A check with no demand for the caller is not theirs to see.
 		return nil, domain.NotFound("demand", demandID)
 	}
