@@ -379,11 +379,13 @@ type ComplexityRoot struct {
 		Description             func(childComplexity int) int
 		Enterprise              func(childComplexity int) int
 		EscalationMode          func(childComplexity int) int
+		EscalationModeLabel     func(childComplexity int) int
 		ExecutiveDecision       func(childComplexity int) int
 		History                 func(childComplexity int) int
 		ID                      func(childComplexity int) int
 		Letter                  func(childComplexity int) int
 		Level                   func(childComplexity int) int
+		LevelLabel              func(childComplexity int) int
 		Meeting                 func(childComplexity int) int
 		Overdue                 func(childComplexity int) int
 		OverdueDepartments      func(childComplexity int) int
@@ -398,6 +400,7 @@ type ComplexityRoot struct {
 		RespondedAt             func(childComplexity int) int
 		ResponsibleDepartment   func(childComplexity int) int
 		Status                  func(childComplexity int) int
+		StatusLabel             func(childComplexity int) int
 		Tags                    func(childComplexity int) int
 		Title                   func(childComplexity int) int
 		UpdatedAt               func(childComplexity int) int
@@ -496,19 +499,25 @@ type ComplexityRoot struct {
 	}
 
 	ProgressNote struct {
-		At          func(childComplexity int) int
-		AuthorID    func(childComplexity int) int
-		AuthorName  func(childComplexity int) int
-		Departments func(childComplexity int) int
-		FromLevel   func(childComplexity int) int
-		FromStatus  func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Kind        func(childComplexity int) int
-		Mode        func(childComplexity int) int
-		ProblemID   func(childComplexity int) int
-		Text        func(childComplexity int) int
-		ToLevel     func(childComplexity int) int
-		ToStatus    func(childComplexity int) int
+		At              func(childComplexity int) int
+		AuthorID        func(childComplexity int) int
+		AuthorName      func(childComplexity int) int
+		Departments     func(childComplexity int) int
+		FromLevel       func(childComplexity int) int
+		FromLevelLabel  func(childComplexity int) int
+		FromStatus      func(childComplexity int) int
+		FromStatusLabel func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Kind            func(childComplexity int) int
+		KindLabel       func(childComplexity int) int
+		Mode            func(childComplexity int) int
+		ModeLabel       func(childComplexity int) int
+		ProblemID       func(childComplexity int) int
+		Text            func(childComplexity int) int
+		ToLevel         func(childComplexity int) int
+		ToLevelLabel    func(childComplexity int) int
+		ToStatus        func(childComplexity int) int
+		ToStatusLabel   func(childComplexity int) int
 	}
 
 	ProgressNoteBatch struct {
@@ -607,6 +616,7 @@ type ComplexityRoot struct {
 
 	RankingComponent struct {
 		Count  func(childComplexity int) int
+		Label  func(childComplexity int) int
 		Name   func(childComplexity int) int
 		Points func(childComplexity int) int
 		Rule   func(childComplexity int) int
@@ -2672,6 +2682,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Problem.EscalationMode(childComplexity), true
+	case "Problem.escalationModeLabel":
+		if e.ComplexityRoot.Problem.EscalationModeLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.EscalationModeLabel(childComplexity), true
 	case "Problem.executiveDecision":
 		if e.ComplexityRoot.Problem.ExecutiveDecision == nil {
 			break
@@ -2702,6 +2718,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Problem.Level(childComplexity), true
+	case "Problem.levelLabel":
+		if e.ComplexityRoot.Problem.LevelLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.LevelLabel(childComplexity), true
 	case "Problem.meeting":
 		if e.ComplexityRoot.Problem.Meeting == nil {
 			break
@@ -2786,6 +2808,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Problem.Status(childComplexity), true
+	case "Problem.statusLabel":
+		if e.ComplexityRoot.Problem.StatusLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.StatusLabel(childComplexity), true
 	case "Problem.tags":
 		if e.ComplexityRoot.Problem.Tags == nil {
 			break
@@ -3251,12 +3279,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProgressNote.FromLevel(childComplexity), true
+	case "ProgressNote.fromLevelLabel":
+		if e.ComplexityRoot.ProgressNote.FromLevelLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.FromLevelLabel(childComplexity), true
 	case "ProgressNote.fromStatus":
 		if e.ComplexityRoot.ProgressNote.FromStatus == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ProgressNote.FromStatus(childComplexity), true
+	case "ProgressNote.fromStatusLabel":
+		if e.ComplexityRoot.ProgressNote.FromStatusLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.FromStatusLabel(childComplexity), true
 	case "ProgressNote.id":
 		if e.ComplexityRoot.ProgressNote.ID == nil {
 			break
@@ -3269,12 +3309,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProgressNote.Kind(childComplexity), true
+	case "ProgressNote.kindLabel":
+		if e.ComplexityRoot.ProgressNote.KindLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.KindLabel(childComplexity), true
 	case "ProgressNote.mode":
 		if e.ComplexityRoot.ProgressNote.Mode == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ProgressNote.Mode(childComplexity), true
+	case "ProgressNote.modeLabel":
+		if e.ComplexityRoot.ProgressNote.ModeLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.ModeLabel(childComplexity), true
 	case "ProgressNote.problemId":
 		if e.ComplexityRoot.ProgressNote.ProblemID == nil {
 			break
@@ -3293,12 +3345,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProgressNote.ToLevel(childComplexity), true
+	case "ProgressNote.toLevelLabel":
+		if e.ComplexityRoot.ProgressNote.ToLevelLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.ToLevelLabel(childComplexity), true
 	case "ProgressNote.toStatus":
 		if e.ComplexityRoot.ProgressNote.ToStatus == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ProgressNote.ToStatus(childComplexity), true
+	case "ProgressNote.toStatusLabel":
+		if e.ComplexityRoot.ProgressNote.ToStatusLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.ToStatusLabel(childComplexity), true
 
 	case "ProgressNoteBatch.checkpoint":
 		if e.ComplexityRoot.ProgressNoteBatch.Checkpoint == nil {
@@ -3895,6 +3959,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RankingComponent.Count(childComplexity), true
+	case "RankingComponent.label":
+		if e.ComplexityRoot.RankingComponent.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingComponent.Label(childComplexity), true
 	case "RankingComponent.name":
 		if e.ComplexityRoot.RankingComponent.Name == nil {
 			break
@@ -5599,6 +5669,12 @@ func (ec *executionContext) childFields_Problem(ctx context.Context, field graph
 		return ec.fieldContext_Problem_coordinatingDepartments(ctx, field)
 	case "escalationMode":
 		return ec.fieldContext_Problem_escalationMode(ctx, field)
+	case "statusLabel":
+		return ec.fieldContext_Problem_statusLabel(ctx, field)
+	case "levelLabel":
+		return ec.fieldContext_Problem_levelLabel(ctx, field)
+	case "escalationModeLabel":
+		return ec.fieldContext_Problem_escalationModeLabel(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Problem", field.Name)
 }
@@ -5813,6 +5889,18 @@ func (ec *executionContext) childFields_ProgressNote(ctx context.Context, field 
 		return ec.fieldContext_ProgressNote_mode(ctx, field)
 	case "departments":
 		return ec.fieldContext_ProgressNote_departments(ctx, field)
+	case "kindLabel":
+		return ec.fieldContext_ProgressNote_kindLabel(ctx, field)
+	case "fromStatusLabel":
+		return ec.fieldContext_ProgressNote_fromStatusLabel(ctx, field)
+	case "toStatusLabel":
+		return ec.fieldContext_ProgressNote_toStatusLabel(ctx, field)
+	case "fromLevelLabel":
+		return ec.fieldContext_ProgressNote_fromLevelLabel(ctx, field)
+	case "toLevelLabel":
+		return ec.fieldContext_ProgressNote_toLevelLabel(ctx, field)
+	case "modeLabel":
+		return ec.fieldContext_ProgressNote_modeLabel(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProgressNote", field.Name)
 }
@@ -5943,6 +6031,8 @@ func (ec *executionContext) childFields_RankingComponent(ctx context.Context, fi
 		return ec.fieldContext_RankingComponent_points(ctx, field)
 	case "rule":
 		return ec.fieldContext_RankingComponent_rule(ctx, field)
+	case "label":
+		return ec.fieldContext_RankingComponent_label(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RankingComponent", field.Name)
 }
@@ -16747,6 +16837,75 @@ func (ec *executionContext) fieldContext_Problem_escalationMode(_ context.Contex
 	return graphql.NewScalarFieldContext("Problem", field, true, true, "EscalationMode")
 }
 
+func (ec *executionContext) _Problem_statusLabel(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_statusLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusLabel(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_statusLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, true, false, "String")
+}
+
+func (ec *executionContext) _Problem_levelLabel(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_levelLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LevelLabel(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_levelLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, true, false, "String")
+}
+
+func (ec *executionContext) _Problem_escalationModeLabel(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_escalationModeLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EscalationModeLabel(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_escalationModeLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, true, false, "String")
+}
+
 func (ec *executionContext) _ProblemBatch_documents(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemBatch) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18918,6 +19077,144 @@ func (ec *executionContext) _ProgressNote_departments(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_ProgressNote_departments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProgressNote", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProgressNote_kindLabel(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_kindLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KindLabel(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_kindLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, false, "String")
+}
+
+func (ec *executionContext) _ProgressNote_fromStatusLabel(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_fromStatusLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromStatusLabel(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_fromStatusLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, false, "String")
+}
+
+func (ec *executionContext) _ProgressNote_toStatusLabel(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_toStatusLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToStatusLabel(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_toStatusLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, false, "String")
+}
+
+func (ec *executionContext) _ProgressNote_fromLevelLabel(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_fromLevelLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromLevelLabel(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_fromLevelLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, false, "String")
+}
+
+func (ec *executionContext) _ProgressNote_toLevelLabel(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_toLevelLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToLevelLabel(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_toLevelLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, false, "String")
+}
+
+func (ec *executionContext) _ProgressNote_modeLabel(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_modeLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ModeLabel(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_modeLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, false, "String")
 }
 
 func (ec *executionContext) _ProgressNoteBatch_documents(ctx context.Context, field graphql.CollectedField, obj *sync1.ProgressNoteBatch) (ret graphql.Marshaler) {
@@ -21814,6 +22111,29 @@ func (ec *executionContext) _RankingComponent_rule(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_RankingComponent_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RankingComponent", field, false, false, "String")
+}
+
+func (ec *executionContext) _RankingComponent_label(ctx context.Context, field graphql.CollectedField, obj *domain.RankingComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingComponent_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingComponent_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingComponent", field, true, false, "String")
 }
 
 func (ec *executionContext) _RankingEntry_rank(ctx context.Context, field graphql.CollectedField, obj *domain.RankingEntry) (ret graphql.Marshaler) {
@@ -32020,6 +32340,21 @@ func (ec *executionContext) _Problem(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Problem_escalationMode(ctx, field, obj)
 				})
+		case "statusLabel":
+			out.Values[i] = ec._Problem_statusLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "levelLabel":
+			out.Values[i] = ec._Problem_levelLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "escalationModeLabel":
+			out.Values[i] = ec._Problem_escalationModeLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -32678,6 +33013,36 @@ func (ec *executionContext) _ProgressNote(ctx context.Context, sel ast.Selection
 				})
 		case "departments":
 			out.Values[i] = ec._ProgressNote_departments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kindLabel":
+			out.Values[i] = ec._ProgressNote_kindLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fromStatusLabel":
+			out.Values[i] = ec._ProgressNote_fromStatusLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "toStatusLabel":
+			out.Values[i] = ec._ProgressNote_toStatusLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fromLevelLabel":
+			out.Values[i] = ec._ProgressNote_fromLevelLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "toLevelLabel":
+			out.Values[i] = ec._ProgressNote_toLevelLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "modeLabel":
+			out.Values[i] = ec._ProgressNote_modeLabel(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -33363,6 +33728,11 @@ func (ec *executionContext) _RankingComponent(ctx context.Context, sel ast.Selec
 			}
 		case "rule":
 			out.Values[i] = ec._RankingComponent_rule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._RankingComponent_label(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/lianqi/lianqi/domain"
 )
@@ -53,7 +52,9 @@ func (s *Service) RateChief(ctx context.Context, in PeriodicRatingInput) (*domai
 	r.OfficialID, r.ID = lead[0].LeadOfficialID, domain.PeriodicRatingID(r.EnterpriseID, r.Period)
 	if err := s.DB.CreatePeriodicRating(ctx, r); err != nil {
 		if domain.ErrorCode(err) == domain.ECONFLICT {
-			return nil, &domain.Error{Code: domain.ECONFLICT, Field: "period", Message: fmt.Sprintf("the enterprise already rated its chief for %s", r.Period)}
+			e := domain.Errorf(domain.ECONFLICT, "the enterprise already rated its chief for %s", r.Period)
+			e.Field = "period"
+			return nil, e
 		}
 		return nil, err
 	}

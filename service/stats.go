@@ -51,8 +51,8 @@ func (s *Service) problemStats(ctx context.Context, sc domain.Scope, period doma
 		return k
 	}
 	st.ByCategory = fold(counts, func(c store.ProblemCount) string { return string(c.Category) }, func(k string) string { return domain.Category(k).Label() })
-	st.ByLevel = fold(counts, func(c store.ProblemCount) string { return string(c.Level) }, nil)
-	st.ByStatus = fold(counts, func(c store.ProblemCount) string { return string(c.Status) }, nil)
+	st.ByLevel = fold(counts, func(c store.ProblemCount) string { return string(c.Level) }, func(k string) string { return domain.Level(k).Label() })
+	st.ByStatus = fold(counts, func(c store.ProblemCount) string { return string(c.Status) }, func(k string) string { return domain.ProblemStatus(k).Label() })
 	st.ByTown = fold(counts, func(c store.ProblemCount) string { return town[c.EnterpriseID] }, orNone)
 	for _, c := range counts {
 		st.Add(c.Status, c.Count)
