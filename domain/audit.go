@@ -33,6 +33,8 @@ const (
 	AuditOfficialRetired = "official.retired"
 	AuditEnterpriseLeft  = "enterprise.left"
 	AuditRankingConfig   = "ranking.config_changed"
+	// AuditProblemDeleted: a problem was deleted; the statistics list it.
+	AuditProblemDeleted = "problem.deleted"
 )
 
 // AuditFilter selects audit events; empty fields match everything. Action

@@ -40,6 +40,9 @@ type Enterprise struct {
 	// Source marks demo records: "article: …" for what the source article
 	// states, "demo: …" for what was invented (docs/domain.md); "" for real data.
 	Source string
+	// Firm size (size.go): nil and "" when not known.
+	Employees   *int
+	RevenueBand RevenueBand
 	Meta
 }
 
@@ -54,6 +57,9 @@ func (e *Enterprise) Validate() error {
 	}
 	if !contains(enterpriseStatuses, e.Status) {
 		return Invalid("status", "unknown enterprise status %q", e.Status)
+	}
+	if err := e.validateSize(); err != nil {
+		return err
 	}
 	for field, v := range map[string]string{"name": e.Name, "town": e.Town, "park": e.Park, "industry": e.Industry, "contact.name": e.Contact.Name, "contact.phone": e.Contact.Phone} {
 		if err := checkText(field, v, 200); err != nil {

@@ -29,6 +29,19 @@ type Error struct {
 	Code    string
 	Message string
 	Field   string
+	// format and args are what Message was formatted from: the key and the
+	// arguments a translation of the message uses (Template).
+	format string
+	args   []any
+}
+
+// Template returns the format and arguments the message was built from; for an
+// Error built as a literal, the message itself and no arguments.
+func (e *Error) Template() (string, []any) {
+	if e.format == "" {
+		return e.Message, nil
+	}
+	return e.format, e.args
 }
 
 func (e *Error) Error() string {
@@ -40,23 +53,23 @@ func (e *Error) Error() string {
 
 // Errorf builds an Error with a code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), format: format, args: args}
 }
 
 // Invalid reports bad input in one named field.
 func Invalid(field, format string, args ...any) *Error {
-	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...), format: format, args: args}
 }
 
 // NotFound says a record does not exist or is outside the caller's scope; the two
 // are deliberately indistinguishable so that scope does not leak existence.
 func NotFound(kind, id string) *Error {
-	return &Error{Code: ENOTFOUND, Message: fmt.Sprintf("%s %q not found", kind, id)}
+	return &Error{Code: ENOTFOUND, Message: fmt.Sprintf("%s %q not found", kind, id), format: "%s %q not found", args: []any{kind, id}}
 }
 
 // Forbidden says the caller may not perform an operation at all.
 func Forbidden(format string, args ...any) *Error {
-	return &Error{Code: EFORBIDDEN, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: EFORBIDDEN, Message: fmt.Sprintf(format, args...), format: format, args: args}
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for any

@@ -117,9 +117,15 @@ type Problem struct {
 	// CoordinatingDepartments are the other departments an L3 problem went to.
 	CoordinatingDepartments []string
 	EscalationMode          EscalationMode
-	Tags                    []string
-	ReportedByUserID        string
-	ReportedAt              time.Time
+	// The ladder's paper trail (paper.go): the L3 letter or meeting, each
+	// asked department's reply, the L4 executive meeting's decision.
+	Letter            *EscalationLetter
+	Meeting           *CoordinationMeeting
+	DepartmentReplies []DepartmentReply
+	ExecutiveDecision *ExecutiveDecision
+	Tags              []string
+	ReportedByUserID  string
+	ReportedAt        time.Time
 	// RespondBy and ResolveBy are the deadlines of the current level.
 	RespondBy   time.Time
 	ResolveBy   time.Time

@@ -48,6 +48,22 @@ type ProblemStats struct {
 	// resolved; nil if none were.
 	MedianResolutionHours *float64
 	ComputedAt            time.Time
+	// Deletions are the problems reported in the period that were deleted
+	// since: they no longer count above, and are listed so that a figure that
+	// shrank can be explained.
+	Deletions []ProblemDeletion
+}
+
+// ProblemDeletion is one deleted problem as the statistics' history shows it.
+type ProblemDeletion struct {
+	ProblemID    string
+	Title        string
+	EnterpriseID string
+	ReportedAt   time.Time
+	DeletedAt    time.Time
+	// DeletedByUserID is the account that deleted it (from the audit log); ""
+	// if the audit entry is missing.
+	DeletedByUserID string
 }
 
 // MedianHours is the median of ds in hours, rounded to 0.1; nil for no values.
@@ -64,3 +80,6 @@ func MedianHours(ds []time.Duration) *float64 {
 	h := round1(m.Hours())
 	return &h
 }
+
+// Deleted is how many problems of the period were deleted since.
+func (s *ProblemStats) Deleted() int { return len(s.Deletions) }

@@ -62,6 +62,8 @@ type SpotCheck struct {
 	OfficialID string
 	// Questions are what the leader asked and whether the official knew.
 	Questions []SpotCheckQuestion
+	// Demands are what the leader demanded, each tracked to an answer (demand.go).
+	Demands []SpotCheckDemand
 	Meta
 }
 
@@ -114,6 +116,14 @@ func (s *SpotCheck) Validate(now time.Time) error {
 			return err
 		}
 		if err := checkText("questions.answer", q.Answer, 1000); err != nil {
+			return err
+		}
+	}
+	if len(s.Demands) > 20 {
+		return Invalid("demands", "at most 20 demands")
+	}
+	for i := range s.Demands {
+		if err := s.Demands[i].validate(); err != nil {
 			return err
 		}
 	}

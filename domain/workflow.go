@@ -24,9 +24,17 @@ const (
 	ActionConfirm     Action = "CONFIRM"
 	ActionReopen      Action = "REOPEN"
 	ActionWithdraw    Action = "WITHDRAW"
+	// ActionCoordination records the L3 letter (函告) or coordination meeting
+	// (协调会) after the escalation; it changes neither status nor level.
+	ActionCoordination Action = "RECORD_COORDINATION"
+	// ActionReply records another department's reply to an L3 escalation.
+	ActionReply Action = "DEPARTMENT_REPLY"
+	// ActionDecision records the county executive meeting's decision on an L4 problem.
+	ActionDecision Action = "EXECUTIVE_DECISION"
 )
 
-var actions = []Action{ActionNote, ActionAcknowledge, ActionStart, ActionEscalate, ActionResolve, ActionConfirm, ActionReopen, ActionWithdraw}
+var actions = []Action{ActionNote, ActionAcknowledge, ActionStart, ActionEscalate, ActionResolve, ActionConfirm, ActionReopen, ActionWithdraw,
+	ActionCoordination, ActionReply, ActionDecision}
 
 func (a *Action) UnmarshalGQL(v any) (err error) {
 	*a, err = parseEnum(v, actions, "ProblemAction")
@@ -60,8 +68,21 @@ type Step struct {
 	Mode        EscalationMode
 	Departments []string
 	// Reason is why: required to escalate, reopen and withdraw; the resolution
-	// summary for resolve.
+	// summary for resolve; the reply's text for a department's reply.
 	Reason string
+	// OwnDepartment is the bureau of the enterprise's chief, which an L2
+	// escalation makes responsible (the service looks it up).
+	OwnDepartment string
+	// Letter or Meeting is the paper of an L3 escalation (or of a later record);
+	// ReplyBy is when the departments asked must reply (default: the L3
+	// response deadline).
+	Letter  *EscalationLetter
+	Meeting *CoordinationMeeting
+	ReplyBy *time.Time
+	// Department is the department whose reply is recorded.
+	Department string
+	// Decision is the executive meeting's decision on an L4 problem.
+	Decision *ExecutiveDecision
 }
 
 // transition says from which statuses an action may be taken, to which status it
@@ -86,6 +107,12 @@ var transitions = map[Action]transition{
 	// Withdrawal is checked against the reporter in Apply.
 	ActionWithdraw: {from: OpenStatuses, to: StatusWithdrawn, roles: AllRoles},
 	ActionNote:     {from: ProblemStatuses, roles: AllRoles},
+	// The paper trail is recorded by those who carry the problem; the
+	// executive meeting's decision by a leader, as only a leader puts a
+	// problem on it.
+	ActionCoordination: {from: OpenStatuses, roles: officials},
+	ActionReply:        {from: OpenStatuses, roles: officials},
+	ActionDecision:     {from: OpenStatuses, roles: []Role{RoleLeader, RoleAdmin}},
 }
 
 // Apply checks that actor may take step on the problem now and carries it out,
@@ -117,9 +144,14 @@ func (p *Problem) Apply(step Step, actor *Principal, now time.Time, deadlines ma
 		if step.Reason == "" {
 			return nil, Invalid("text", "a progress note needs text")
 		}
+	case ActionReply:
+		if step.Reason == "" {
+			return nil, Invalid("reply", "record what the department replied")
+		}
 	}
 
 	next := *p
+	next.DepartmentReplies = slices.Clone(p.DepartmentReplies)
 	entry := &ProgressNote{ProblemID: p.ID, EnterpriseID: p.EnterpriseID, AuthorUserID: actor.UserID, AuthorName: actor.Username,
 		Kind: step.Action, Text: step.Reason, At: now, FromStatus: p.Status, FromLevel: p.Level}
 	if step.Action == ActionEscalate {
@@ -129,6 +161,20 @@ func (p *Problem) Apply(step Step, actor *Principal, now time.Time, deadlines ma
 		entry.Mode = next.EscalationMode
 		if next.Level == L3 {
 			entry.Departments = next.CoordinatingDepartments
+		}
+	}
+	switch step.Action {
+	case ActionCoordination:
+		if err := next.recordCoordination(step, entry, now, deadlines); err != nil {
+			return nil, err
+		}
+	case ActionReply:
+		if err := next.recordReply(step, actor, entry, now); err != nil {
+			return nil, err
+		}
+	case ActionDecision:
+		if err := next.recordDecision(step, actor, entry, now); err != nil {
+			return nil, err
 		}
 	}
 	if tr.to != "" {
@@ -160,24 +206,24 @@ func (p *Problem) escalate(step Step, actor *Principal, now time.Time, deadlines
 	if !slices.Contains(Levels, step.Level) {
 		return Invalid("level", "unknown escalation level %q", step.Level)
 	}
+	if step.Level != L3 && (step.Letter != nil || step.Meeting != nil || step.ReplyBy != nil) {
+		return Invalid("level", "a letter, a meeting and reply deadlines go with an L3 escalation")
+	}
 	if levelRank(step.Level) <= levelRank(p.Level) {
 		return Invalid("level", "a problem at %s can only be escalated upwards", p.Level)
 	}
-	depts := make([]string, 0, len(step.Departments))
-	for _, d := range step.Departments {
-		d = strings.TrimSpace(d)
-		if d == "" || slices.Contains(depts, d) {
-			continue
-		}
-		if err := checkText("departments", d, 100); err != nil {
-			return err
-		}
-		depts = append(depts, d)
+	depts, err := departments("departments", step.Departments)
+	if err != nil {
+		return err
 	}
 	switch step.Level {
 	case L2:
 		if step.Mode != "" {
 			return Invalid("mode", "an L2 problem stays inside the department: no letter or meeting")
+		}
+		// 系统内: the chief's own bureau carries it.
+		if step.OwnDepartment != "" {
+			p.ResponsibleDepartment = step.OwnDepartment
 		}
 	case L3:
 		if step.Mode != ModeLetter && step.Mode != ModeMeeting {
@@ -186,6 +232,20 @@ func (p *Problem) escalate(step Step, actor *Principal, now time.Time, deadlines
 		if len(depts) == 0 {
 			return Invalid("departments", "name the departments the problem goes to")
 		}
+		if step.Letter != nil && step.Mode != ModeLetter || step.Meeting != nil && step.Mode != ModeMeeting {
+			return Invalid("mode", "a letter goes with mode LETTER, a meeting with mode MEETING")
+		}
+		if err := p.setPaper(step.Letter, step.Meeting, depts, now); err != nil {
+			return err
+		}
+		replyBy := now.Add(deadlines[L3].Respond)
+		if step.ReplyBy != nil {
+			if !step.ReplyBy.After(now) {
+				return Invalid("replyBy", "the departments' reply deadline must be in the future")
+			}
+			replyBy = step.ReplyBy.UTC()
+		}
+		p.askDepartments(depts, replyBy)
 	case L4:
 		if actor.Role != RoleLeader {
 			return Forbidden("only a leader can put a problem on the county executive meeting (L4)")

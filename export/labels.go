@@ -1,6 +1,7 @@
 package export
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/lianqi/lianqi/domain"
@@ -21,36 +22,16 @@ func FormatTime(t time.Time) string {
 	return t.In(cst).Format(TimeLayout)
 }
 
-var statusLabels = map[domain.ProblemStatus]string{
-	domain.StatusReported: "已上报", domain.StatusAcknowledged: "已受理", domain.StatusInProgress: "办理中",
-	domain.StatusResolved: "已办结", domain.StatusConfirmed: "企业已确认", domain.StatusWithdrawn: "已撤回",
-}
-
-// StatusLabel is the Chinese name of a status.
-func StatusLabel(s domain.ProblemStatus) string { return labelOr(statusLabels, s) }
-
-var actionLabels = map[domain.Action]string{
-	domain.ActionNote: "进展记录", domain.ActionAcknowledge: "受理", domain.ActionStart: "开始办理",
-	domain.ActionEscalate: "提级", domain.ActionResolve: "办结", domain.ActionConfirm: "企业确认",
-	domain.ActionReopen: "重新办理", domain.ActionWithdraw: "撤回",
-}
+// StatusLabel is the Chinese name of a status (domain's label, the code
+// itself for a status added later, so that no cell is empty).
+func StatusLabel(s domain.ProblemStatus) string { return cmp.Or(s.Label(), string(s)) }
 
 // ActionLabel is the Chinese name of a history entry's kind.
 func ActionLabel(a domain.Action) string {
 	if a == "" {
 		a = domain.ActionNote
 	}
-	return labelOr(actionLabels, a)
-}
-
-
-// labelOr falls back to the code itself, so that a value added later shows
-// up as its code rather than as an empty cell.
-func labelOr[K ~string](labels map[K]string, k K) string {
-	if l, ok := labels[k]; ok {
-		return l
-	}
-	return string(k)
+	return cmp.Or(a.Label(), string(a))
 }
 
 func yesNo(b bool) string {

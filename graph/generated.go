@@ -37,12 +37,16 @@ type ResolverRoot interface {
 	ComponentWeight() ComponentWeightResolver
 	DashboardToken() DashboardTokenResolver
 	DashboardTokenPayload() DashboardTokenPayloadResolver
+	DepartmentReply() DepartmentReplyResolver
 	Enterprise() EnterpriseResolver
+	ExecutiveDecision() ExecutiveDecisionResolver
 	LoginSession() LoginSessionResolver
 	Mutation() MutationResolver
 	Official() OfficialResolver
 	Pairing() PairingResolver
+	PeriodicRating() PeriodicRatingResolver
 	Problem() ProblemResolver
+	ProblemDeletion() ProblemDeletionResolver
 	ProblemEvent() ProblemEventResolver
 	ProgressNote() ProgressNoteResolver
 	Query() QueryResolver
@@ -52,6 +56,7 @@ type ResolverRoot interface {
 	RankingEntry() RankingEntryResolver
 	Rating() RatingResolver
 	SpotCheck() SpotCheckResolver
+	SpotCheckDemand() SpotCheckDemandResolver
 	Subscription() SubscriptionResolver
 	User() UserResolver
 	Visit() VisitResolver
@@ -112,6 +117,12 @@ type ComplexityRoot struct {
 		Phone func(childComplexity int) int
 	}
 
+	CoordinationMeeting struct {
+		Date        func(childComplexity int) int
+		Decisions   func(childComplexity int) int
+		Departments func(childComplexity int) int
+	}
+
 	DashboardToken struct {
 		CreatedAt func(childComplexity int) int
 		CreatedBy func(childComplexity int) int
@@ -133,22 +144,35 @@ type ComplexityRoot struct {
 		Problems   func(childComplexity int) int
 	}
 
+	DepartmentReply struct {
+		Department func(childComplexity int) int
+		Overdue    func(childComplexity int) int
+		RepliedAt  func(childComplexity int) int
+		RepliedBy  func(childComplexity int) int
+		Reply      func(childComplexity int) int
+		ReplyBy    func(childComplexity int) int
+	}
+
 	Enterprise struct {
-		Contact      func(childComplexity int) int
-		CreatedAt    func(childComplexity int) int
-		ID           func(childComplexity int) int
-		Industry     func(childComplexity int) int
-		LeadOfficial func(childComplexity int) int
-		Name         func(childComplexity int) int
-		Pairings     func(childComplexity int) int
-		Park         func(childComplexity int) int
-		Problems     func(childComplexity int, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) int
-		Source       func(childComplexity int) int
-		Status       func(childComplexity int) int
-		Town         func(childComplexity int) int
-		UpdatedAt    func(childComplexity int) int
-		Version      func(childComplexity int) int
-		Visits       func(childComplexity int, first *int, after *string) int
+		Contact          func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		Employees        func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Industry         func(childComplexity int) int
+		LastVisitAt      func(childComplexity int) int
+		LeadOfficial     func(childComplexity int) int
+		Name             func(childComplexity int) int
+		Pairings         func(childComplexity int) int
+		Park             func(childComplexity int) int
+		Problems         func(childComplexity int, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) int
+		RevenueBand      func(childComplexity int) int
+		RevenueBandLabel func(childComplexity int) int
+		Source           func(childComplexity int) int
+		Status           func(childComplexity int) int
+		Town             func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
+		Version          func(childComplexity int) int
+		Visits           func(childComplexity int, first *int, after *string) int
 	}
 
 	EnterpriseBatch struct {
@@ -183,6 +207,21 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	EscalationLetter struct {
+		Reference func(childComplexity int) int
+		SentAt    func(childComplexity int) int
+		To        func(childComplexity int) int
+	}
+
+	ExecutiveDecision struct {
+		Assignee   func(childComplexity int) int
+		Date       func(childComplexity int) int
+		Deadline   func(childComplexity int) int
+		Decision   func(childComplexity int) int
+		Overdue    func(childComplexity int) int
+		RecordedBy func(childComplexity int) int
+	}
+
 	LoginPayload struct {
 		AccessToken      func(childComplexity int) int
 		ExpiresAt        func(childComplexity int) int
@@ -200,49 +239,55 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AcknowledgeProblem   func(childComplexity int, id string, expectedVersion *int, note *string) int
-		AddProgressNote      func(childComplexity int, problemID string, text string, id *string) int
-		ChangeOfficialPost   func(childComplexity int, id string, input service.PostInput) int
-		ConfirmProblem       func(childComplexity int, id string, expectedVersion *int, comment *string, rating *service.RatingInput) int
-		CreateDashboardToken func(childComplexity int, input domain.DashboardTokenInput) int
-		CreateEnterprise     func(childComplexity int, input service.EnterpriseInput) int
-		CreateOfficial       func(childComplexity int, input service.CreateOfficialInput) int
-		CreatePairing        func(childComplexity int, input service.CreatePairingInput) int
-		CreateQuiz           func(childComplexity int, input service.QuizInput) int
-		CreateSpotCheck      func(childComplexity int, input service.SpotCheckInput) int
-		CreateUser           func(childComplexity int, input service.CreateUserInput) int
-		CreateVisit          func(childComplexity int, input service.VisitInput) int
-		DeleteProblem        func(childComplexity int, id string) int
-		DeleteSpotCheck      func(childComplexity int, id string) int
-		DeleteVisit          func(childComplexity int, id string) int
-		EndPairing           func(childComplexity int, id string, reason domain.PairingEndReason) int
-		EscalateProblem      func(childComplexity int, id string, expectedVersion *int, input service.EscalateProblemInput) int
-		Login                func(childComplexity int, username string, password string) int
-		Logout               func(childComplexity int, refreshToken *string) int
-		MarkEnterpriseLeft   func(childComplexity int, id string, at *time.Time) int
-		PushProblems         func(childComplexity int, rows []*sync1.ProblemRow, deviceID *string, schemaVersion int) int
-		PushProgressNotes    func(childComplexity int, rows []*sync1.ProgressNoteRow, deviceID *string, schemaVersion int) int
-		PushVisits           func(childComplexity int, rows []*sync1.VisitRow, deviceID *string, schemaVersion int) int
-		RecordQuizResult     func(childComplexity int, id string, input service.QuizResultInput) int
-		RefreshToken         func(childComplexity int, refreshToken string) int
-		ReopenProblem        func(childComplexity int, id string, expectedVersion *int, reason string, rating *service.RatingInput) int
-		RepairEnterprise     func(childComplexity int, input service.RepairEnterpriseInput) int
-		ReportProblem        func(childComplexity int, input service.ReportProblemInput) int
-		ResolveProblem       func(childComplexity int, id string, expectedVersion *int, summary string) int
-		RetireOfficial       func(childComplexity int, id string, at *time.Time) int
-		RevokeDashboardToken func(childComplexity int, id string) int
-		RevokeSession        func(childComplexity int, id string) int
-		RevokeSessions       func(childComplexity int, userID string) int
-		SetPairingTeam       func(childComplexity int, id string, teamMemberIds []string) int
-		SetRankingConfig     func(childComplexity int, input service.RankingConfigInput) int
-		StartProblem         func(childComplexity int, id string, expectedVersion *int, note *string) int
-		UpdateEnterprise     func(childComplexity int, id string, expectedVersion *int, input service.EnterpriseInput) int
-		UpdateOfficial       func(childComplexity int, id string, expectedVersion *int, input service.UpdateOfficialInput) int
-		UpdateProblem        func(childComplexity int, id string, expectedVersion *int, input service.UpdateProblemInput) int
-		UpdateSpotCheck      func(childComplexity int, id string, expectedVersion *int, input service.SpotCheckInput) int
-		UpdateUser           func(childComplexity int, id string, input service.UpdateUserInput) int
-		UpdateVisit          func(childComplexity int, id string, expectedVersion *int, input service.VisitInput) int
-		WithdrawProblem      func(childComplexity int, id string, expectedVersion *int, reason string) int
+		AcknowledgeProblem      func(childComplexity int, id string, expectedVersion *int, note *string) int
+		AddProgressNote         func(childComplexity int, problemID string, text string, id *string) int
+		AddSpotCheckDemand      func(childComplexity int, spotCheckID string, input service.SpotCheckDemandInput) int
+		AnswerSpotCheckDemand   func(childComplexity int, spotCheckID string, demandID string, answer string) int
+		ChangeOfficialPost      func(childComplexity int, id string, input service.PostInput) int
+		ConfirmProblem          func(childComplexity int, id string, expectedVersion *int, comment *string, rating *service.RatingInput) int
+		CreateDashboardToken    func(childComplexity int, input domain.DashboardTokenInput) int
+		CreateEnterprise        func(childComplexity int, input service.EnterpriseInput) int
+		CreateOfficial          func(childComplexity int, input service.CreateOfficialInput) int
+		CreatePairing           func(childComplexity int, input service.CreatePairingInput) int
+		CreateQuiz              func(childComplexity int, input service.QuizInput) int
+		CreateSpotCheck         func(childComplexity int, input service.SpotCheckInput) int
+		CreateUser              func(childComplexity int, input service.CreateUserInput) int
+		CreateVisit             func(childComplexity int, input service.VisitInput) int
+		DeleteProblem           func(childComplexity int, id string) int
+		DeleteSpotCheck         func(childComplexity int, id string) int
+		DeleteVisit             func(childComplexity int, id string) int
+		EndPairing              func(childComplexity int, id string, reason domain.PairingEndReason) int
+		EscalateProblem         func(childComplexity int, id string, expectedVersion *int, input service.EscalateProblemInput) int
+		Login                   func(childComplexity int, username string, password string) int
+		Logout                  func(childComplexity int, refreshToken *string) int
+		MarkEnterpriseLeft      func(childComplexity int, id string, at *time.Time) int
+		PushProblems            func(childComplexity int, rows []*sync1.ProblemRow, deviceID *string, schemaVersion int) int
+		PushProgressNotes       func(childComplexity int, rows []*sync1.ProgressNoteRow, deviceID *string, schemaVersion int) int
+		PushVisits              func(childComplexity int, rows []*sync1.VisitRow, deviceID *string, schemaVersion int) int
+		RateChief               func(childComplexity int, input service.PeriodicRatingInput) int
+		RecordCoordination      func(childComplexity int, id string, expectedVersion *int, letter *service.EscalationLetterInput, meeting *service.CoordinationMeetingInput, note *string) int
+		RecordDepartmentReply   func(childComplexity int, id string, expectedVersion *int, department string, reply string) int
+		RecordExecutiveDecision func(childComplexity int, id string, expectedVersion *int, input service.ExecutiveDecisionInput) int
+		RecordQuizResult        func(childComplexity int, id string, input service.QuizResultInput) int
+		RefreshToken            func(childComplexity int, refreshToken string) int
+		ReopenProblem           func(childComplexity int, id string, expectedVersion *int, reason string, rating *service.RatingInput) int
+		RepairEnterprise        func(childComplexity int, input service.RepairEnterpriseInput) int
+		ReportProblem           func(childComplexity int, input service.ReportProblemInput) int
+		ResolveProblem          func(childComplexity int, id string, expectedVersion *int, summary string) int
+		RetireOfficial          func(childComplexity int, id string, at *time.Time) int
+		RevokeDashboardToken    func(childComplexity int, id string) int
+		RevokeSession           func(childComplexity int, id string) int
+		RevokeSessions          func(childComplexity int, userID string) int
+		SetPairingTeam          func(childComplexity int, id string, teamMemberIds []string) int
+		SetRankingConfig        func(childComplexity int, input service.RankingConfigInput) int
+		StartProblem            func(childComplexity int, id string, expectedVersion *int, note *string) int
+		UpdateEnterprise        func(childComplexity int, id string, expectedVersion *int, input service.EnterpriseInput) int
+		UpdateOfficial          func(childComplexity int, id string, expectedVersion *int, input service.UpdateOfficialInput) int
+		UpdateProblem           func(childComplexity int, id string, expectedVersion *int, input service.UpdateProblemInput) int
+		UpdateSpotCheck         func(childComplexity int, id string, expectedVersion *int, input service.SpotCheckInput) int
+		UpdateUser              func(childComplexity int, id string, input service.UpdateUserInput) int
+		UpdateVisit             func(childComplexity int, id string, expectedVersion *int, input service.VisitInput) int
+		WithdrawProblem         func(childComplexity int, id string, expectedVersion *int, reason string) int
 	}
 
 	Official struct {
@@ -339,6 +384,17 @@ type ComplexityRoot struct {
 		Version        func(childComplexity int) int
 	}
 
+	PeriodicRating struct {
+		At         func(childComplexity int) int
+		By         func(childComplexity int) int
+		Comment    func(childComplexity int) int
+		Enterprise func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Official   func(childComplexity int) int
+		Period     func(childComplexity int) int
+		Score      func(childComplexity int) int
+	}
+
 	Post struct {
 		Bureau func(childComplexity int) int
 		From   func(childComplexity int) int
@@ -351,13 +407,20 @@ type ComplexityRoot struct {
 		CategoryLabel           func(childComplexity int) int
 		CoordinatingDepartments func(childComplexity int) int
 		CreatedAt               func(childComplexity int) int
+		DepartmentReplies       func(childComplexity int) int
 		Description             func(childComplexity int) int
 		Enterprise              func(childComplexity int) int
 		EscalationMode          func(childComplexity int) int
+		EscalationModeLabel     func(childComplexity int) int
+		ExecutiveDecision       func(childComplexity int) int
 		History                 func(childComplexity int) int
 		ID                      func(childComplexity int) int
+		Letter                  func(childComplexity int) int
 		Level                   func(childComplexity int) int
+		LevelLabel              func(childComplexity int) int
+		Meeting                 func(childComplexity int) int
 		Overdue                 func(childComplexity int) int
+		OverdueDepartments      func(childComplexity int) int
 		ProgressNotes           func(childComplexity int) int
 		Ratings                 func(childComplexity int) int
 		ReportedAt              func(childComplexity int) int
@@ -370,6 +433,7 @@ type ComplexityRoot struct {
 		ResponsibleDepartment   func(childComplexity int) int
 		Source                  func(childComplexity int) int
 		Status                  func(childComplexity int) int
+		StatusLabel             func(childComplexity int) int
 		Tags                    func(childComplexity int) int
 		Title                   func(childComplexity int) int
 		UpdatedAt               func(childComplexity int) int
@@ -388,6 +452,15 @@ type ComplexityRoot struct {
 		TotalCount func(childComplexity int) int
 	}
 
+	ProblemDeletion struct {
+		DeletedAt    func(childComplexity int) int
+		DeletedBy    func(childComplexity int) int
+		EnterpriseID func(childComplexity int) int
+		ProblemID    func(childComplexity int) int
+		ReportedAt   func(childComplexity int) int
+		Title        func(childComplexity int) int
+	}
+
 	ProblemDoc struct {
 		Category                func(childComplexity int) int
 		CoordinatingDepartments func(childComplexity int) int
@@ -395,9 +468,18 @@ type ComplexityRoot struct {
 		Description             func(childComplexity int) int
 		EnterpriseID            func(childComplexity int) int
 		EscalationMode          func(childComplexity int) int
+		ExecutiveAssignee       func(childComplexity int) int
+		ExecutiveDeadline       func(childComplexity int) int
+		ExecutiveDecision       func(childComplexity int) int
 		HLC                     func(childComplexity int) int
 		ID                      func(childComplexity int) int
+		LetterReference         func(childComplexity int) int
+		LetterSentAt            func(childComplexity int) int
+		LetterTo                func(childComplexity int) int
 		Level                   func(childComplexity int) int
+		MeetingDate             func(childComplexity int) int
+		MeetingDecisions        func(childComplexity int) int
+		MeetingDepartments      func(childComplexity int) int
 		ReportedAt              func(childComplexity int) int
 		ReportedBy              func(childComplexity int) int
 		ResolveBy               func(childComplexity int) int
@@ -439,6 +521,8 @@ type ComplexityRoot struct {
 		Collected             func(childComplexity int) int
 		ComputedAt            func(childComplexity int) int
 		Confirmed             func(childComplexity int) int
+		Deleted               func(childComplexity int) int
+		Deletions             func(childComplexity int) int
 		MedianResolutionHours func(childComplexity int) int
 		MedianResponseHours   func(childComplexity int) int
 		Open                  func(childComplexity int) int
@@ -460,19 +544,25 @@ type ComplexityRoot struct {
 	}
 
 	ProgressNote struct {
-		At          func(childComplexity int) int
-		AuthorID    func(childComplexity int) int
-		AuthorName  func(childComplexity int) int
-		Departments func(childComplexity int) int
-		FromLevel   func(childComplexity int) int
-		FromStatus  func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Kind        func(childComplexity int) int
-		Mode        func(childComplexity int) int
-		ProblemID   func(childComplexity int) int
-		Text        func(childComplexity int) int
-		ToLevel     func(childComplexity int) int
-		ToStatus    func(childComplexity int) int
+		At              func(childComplexity int) int
+		AuthorID        func(childComplexity int) int
+		AuthorName      func(childComplexity int) int
+		Departments     func(childComplexity int) int
+		FromLevel       func(childComplexity int) int
+		FromLevelLabel  func(childComplexity int) int
+		FromStatus      func(childComplexity int) int
+		FromStatusLabel func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Kind            func(childComplexity int) int
+		KindLabel       func(childComplexity int) int
+		Mode            func(childComplexity int) int
+		ModeLabel       func(childComplexity int) int
+		ProblemID       func(childComplexity int) int
+		Text            func(childComplexity int) int
+		ToLevel         func(childComplexity int) int
+		ToLevelLabel    func(childComplexity int) int
+		ToStatus        func(childComplexity int) int
+		ToStatusLabel   func(childComplexity int) int
 	}
 
 	ProgressNoteBatch struct {
@@ -516,6 +606,7 @@ type ComplexityRoot struct {
 		OverdueByDepartment  func(childComplexity int, department *string) int
 		OverdueByOfficial    func(childComplexity int, officialID *string) int
 		Pairings             func(childComplexity int, filter *domain.PairingFilter) int
+		PeriodicRatings      func(childComplexity int, filter *domain.PeriodicRatingFilter) int
 		Problem              func(childComplexity int, id string) int
 		ProblemStats         func(childComplexity int, from *time.Time, to *time.Time) int
 		Problems             func(childComplexity int, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) int
@@ -532,9 +623,11 @@ type ComplexityRoot struct {
 		RankingConfigHistory func(childComplexity int) int
 		Ratings              func(childComplexity int, filter *domain.RatingFilter) int
 		SpotCheck            func(childComplexity int, id string) int
+		SpotCheckDemands     func(childComplexity int, officialID *string, overdueOnly *bool) int
 		SpotChecks           func(childComplexity int, first *int, after *string, filter *domain.SpotCheckFilter) int
 		SyncChecksum         func(childComplexity int, collection string, buckets *int, schemaVersion int) int
 		SyncConflicts        func(childComplexity int, first *int, after *string, documentID *string) int
+		UnvisitedEnterprises func(childComplexity int, days int) int
 		Users                func(childComplexity int, first *int, after *string, role *domain.Role) int
 		Visit                func(childComplexity int, id string) int
 		Visits               func(childComplexity int, first *int, after *string, filter *domain.VisitFilter) int
@@ -600,6 +693,7 @@ type ComplexityRoot struct {
 
 	Rating struct {
 		At         func(childComplexity int) int
+		By         func(childComplexity int) int
 		Comment    func(childComplexity int) int
 		Confirmed  func(childComplexity int) int
 		Enterprise func(childComplexity int) int
@@ -612,6 +706,7 @@ type ComplexityRoot struct {
 	SpotCheck struct {
 		CreatedAt  func(childComplexity int) int
 		Date       func(childComplexity int) int
+		Demands    func(childComplexity int) int
 		Enterprise func(childComplexity int) int
 		Findings   func(childComplexity int) int
 		ID         func(childComplexity int) int
@@ -628,6 +723,22 @@ type ComplexityRoot struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
+	}
+
+	SpotCheckDemand struct {
+		Answer     func(childComplexity int) int
+		AnswerBy   func(childComplexity int) int
+		AnsweredAt func(childComplexity int) int
+		AnsweredBy func(childComplexity int) int
+		Deadline   func(childComplexity int) int
+		Demand     func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Overdue    func(childComplexity int) int
+	}
+
+	SpotCheckDemandItem struct {
+		Demand    func(childComplexity int) int
+		SpotCheck func(childComplexity int) int
 	}
 
 	SpotCheckEdge struct {
@@ -717,6 +828,12 @@ type ComplexityRoot struct {
 		ID          func(childComplexity int) int
 		Message     func(childComplexity int) int
 		MutationID  func(childComplexity int) int
+	}
+
+	UnvisitedEnterprise struct {
+		DaysSinceVisit func(childComplexity int) int
+		Enterprise     func(childComplexity int) int
+		LastVisitAt    func(childComplexity int) int
 	}
 
 	User struct {
@@ -810,11 +927,21 @@ type DashboardTokenResolver interface {
 type DashboardTokenPayloadResolver interface {
 	DashboardToken(ctx context.Context, obj *service.DashboardToken) (*domain.Session, error)
 }
+type DepartmentReplyResolver interface {
+	RepliedBy(ctx context.Context, obj *domain.DepartmentReply) (string, error)
+	Overdue(ctx context.Context, obj *domain.DepartmentReply) (bool, error)
+}
 type EnterpriseResolver interface {
 	Pairings(ctx context.Context, obj *domain.Enterprise) ([]*domain.Pairing, error)
 	LeadOfficial(ctx context.Context, obj *domain.Enterprise) (*domain.Official, error)
 	Problems(ctx context.Context, obj *domain.Enterprise, first *int, after *string, filter *domain.ProblemFilter, orderBy *domain.ProblemSort) (*model.ProblemConnection, error)
 	Visits(ctx context.Context, obj *domain.Enterprise, first *int, after *string) (*model.VisitConnection, error)
+
+	LastVisitAt(ctx context.Context, obj *domain.Enterprise) (*time.Time, error)
+}
+type ExecutiveDecisionResolver interface {
+	RecordedBy(ctx context.Context, obj *domain.ExecutiveDecision) (string, error)
+	Overdue(ctx context.Context, obj *domain.ExecutiveDecision) (bool, error)
 }
 type LoginSessionResolver interface {
 	Current(ctx context.Context, obj *domain.Session) (bool, error)
@@ -841,7 +968,10 @@ type MutationResolver interface {
 	DeleteSpotCheck(ctx context.Context, id string) (*domain.SpotCheck, error)
 	CreateUser(ctx context.Context, input service.CreateUserInput) (*domain.User, error)
 	UpdateUser(ctx context.Context, id string, input service.UpdateUserInput) (*domain.User, error)
+	RateChief(ctx context.Context, input service.PeriodicRatingInput) (*domain.PeriodicRating, error)
 	CreateQuiz(ctx context.Context, input service.QuizInput) (*domain.Quiz, error)
+	AddSpotCheckDemand(ctx context.Context, spotCheckID string, input service.SpotCheckDemandInput) (*domain.SpotCheck, error)
+	AnswerSpotCheckDemand(ctx context.Context, spotCheckID string, demandID string, answer string) (*domain.SpotCheck, error)
 	RecordQuizResult(ctx context.Context, id string, input service.QuizResultInput) (*domain.Quiz, error)
 	SetRankingConfig(ctx context.Context, input service.RankingConfigInput) (*domain.RankingConfig, error)
 	RetireOfficial(ctx context.Context, id string, at *time.Time) (*domain.Official, error)
@@ -863,6 +993,9 @@ type MutationResolver interface {
 	ConfirmProblem(ctx context.Context, id string, expectedVersion *int, comment *string, rating *service.RatingInput) (*domain.Problem, error)
 	ReopenProblem(ctx context.Context, id string, expectedVersion *int, reason string, rating *service.RatingInput) (*domain.Problem, error)
 	WithdrawProblem(ctx context.Context, id string, expectedVersion *int, reason string) (*domain.Problem, error)
+	RecordCoordination(ctx context.Context, id string, expectedVersion *int, letter *service.EscalationLetterInput, meeting *service.CoordinationMeetingInput, note *string) (*domain.Problem, error)
+	RecordDepartmentReply(ctx context.Context, id string, expectedVersion *int, department string, reply string) (*domain.Problem, error)
+	RecordExecutiveDecision(ctx context.Context, id string, expectedVersion *int, input service.ExecutiveDecisionInput) (*domain.Problem, error)
 }
 type OfficialResolver interface {
 	Pairings(ctx context.Context, obj *domain.Official) ([]*domain.Pairing, error)
@@ -872,6 +1005,12 @@ type PairingResolver interface {
 	Enterprise(ctx context.Context, obj *domain.Pairing) (*domain.Enterprise, error)
 	LeadOfficial(ctx context.Context, obj *domain.Pairing) (*domain.Official, error)
 	TeamMembers(ctx context.Context, obj *domain.Pairing) ([]*domain.Official, error)
+}
+type PeriodicRatingResolver interface {
+	Enterprise(ctx context.Context, obj *domain.PeriodicRating) (*domain.Enterprise, error)
+	Official(ctx context.Context, obj *domain.PeriodicRating) (*domain.Official, error)
+
+	By(ctx context.Context, obj *domain.PeriodicRating) (string, error)
 }
 type ProblemResolver interface {
 	Enterprise(ctx context.Context, obj *domain.Problem) (*domain.Enterprise, error)
@@ -886,9 +1025,14 @@ type ProblemResolver interface {
 
 	Ratings(ctx context.Context, obj *domain.Problem) ([]*domain.Rating, error)
 
+	OverdueDepartments(ctx context.Context, obj *domain.Problem) ([]string, error)
+
 	History(ctx context.Context, obj *domain.Problem) ([]*domain.ProgressNote, error)
 
 	EscalationMode(ctx context.Context, obj *domain.Problem) (*domain.EscalationMode, error)
+}
+type ProblemDeletionResolver interface {
+	DeletedBy(ctx context.Context, obj *domain.ProblemDeletion) (string, error)
 }
 type ProblemEventResolver interface {
 	Problem(ctx context.Context, obj *service.ProblemEvent) (*domain.Problem, error)
@@ -918,8 +1062,11 @@ type QueryResolver interface {
 	Pairings(ctx context.Context, filter *domain.PairingFilter) ([]*domain.Pairing, error)
 	Users(ctx context.Context, first *int, after *string, role *domain.Role) (*model.UserConnection, error)
 	Ratings(ctx context.Context, filter *domain.RatingFilter) ([]*domain.Rating, error)
+	PeriodicRatings(ctx context.Context, filter *domain.PeriodicRatingFilter) ([]*domain.PeriodicRating, error)
 	Quizzes(ctx context.Context, first *int, after *string, officialID *string) (*model.QuizConnection, error)
 	Quiz(ctx context.Context, id string) (*domain.Quiz, error)
+	UnvisitedEnterprises(ctx context.Context, days int) ([]*service.UnvisitedEnterprise, error)
+	SpotCheckDemands(ctx context.Context, officialID *string, overdueOnly *bool) ([]*service.SpotCheckDemandItem, error)
 	ProgrammeShape(ctx context.Context) (*domain.ProgrammeShape, error)
 	RankingConfig(ctx context.Context, asOf *time.Time) (*domain.RankingConfig, error)
 	RankingConfigHistory(ctx context.Context) ([]*domain.RankingConfig, error)
@@ -956,12 +1103,20 @@ type RatingResolver interface {
 	Problem(ctx context.Context, obj *domain.Rating) (*domain.Problem, error)
 	Enterprise(ctx context.Context, obj *domain.Rating) (*domain.Enterprise, error)
 	Official(ctx context.Context, obj *domain.Rating) (*domain.Official, error)
+
+	By(ctx context.Context, obj *domain.Rating) (string, error)
 }
 type SpotCheckResolver interface {
 	Enterprise(ctx context.Context, obj *domain.SpotCheck) (*domain.Enterprise, error)
 	Leader(ctx context.Context, obj *domain.SpotCheck) (string, error)
 
 	Official(ctx context.Context, obj *domain.SpotCheck) (*domain.Official, error)
+}
+type SpotCheckDemandResolver interface {
+	AnswerBy(ctx context.Context, obj *domain.SpotCheckDemand) (*domain.Official, error)
+
+	AnsweredBy(ctx context.Context, obj *domain.SpotCheckDemand) (string, error)
+	Overdue(ctx context.Context, obj *domain.SpotCheckDemand) (bool, error)
 }
 type SubscriptionResolver interface {
 	ProblemChanged(ctx context.Context, enterpriseID *string) (<-chan *service.ProblemEvent, error)
@@ -1195,6 +1350,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Contact.Phone(childComplexity), true
 
+	case "CoordinationMeeting.date":
+		if e.ComplexityRoot.CoordinationMeeting.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoordinationMeeting.Date(childComplexity), true
+	case "CoordinationMeeting.decisions":
+		if e.ComplexityRoot.CoordinationMeeting.Decisions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoordinationMeeting.Decisions(childComplexity), true
+	case "CoordinationMeeting.departments":
+		if e.ComplexityRoot.CoordinationMeeting.Departments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoordinationMeeting.Departments(childComplexity), true
+
 	case "DashboardToken.createdAt":
 		if e.ComplexityRoot.DashboardToken.CreatedAt == nil {
 			break
@@ -1270,6 +1444,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DepartmentOverdue.Problems(childComplexity), true
 
+	case "DepartmentReply.department":
+		if e.ComplexityRoot.DepartmentReply.Department == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DepartmentReply.Department(childComplexity), true
+	case "DepartmentReply.overdue":
+		if e.ComplexityRoot.DepartmentReply.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DepartmentReply.Overdue(childComplexity), true
+	case "DepartmentReply.repliedAt":
+		if e.ComplexityRoot.DepartmentReply.RepliedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DepartmentReply.RepliedAt(childComplexity), true
+	case "DepartmentReply.repliedBy":
+		if e.ComplexityRoot.DepartmentReply.RepliedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DepartmentReply.RepliedBy(childComplexity), true
+	case "DepartmentReply.reply":
+		if e.ComplexityRoot.DepartmentReply.Reply == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DepartmentReply.Reply(childComplexity), true
+	case "DepartmentReply.replyBy":
+		if e.ComplexityRoot.DepartmentReply.ReplyBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DepartmentReply.ReplyBy(childComplexity), true
+
 	case "Enterprise.contact":
 		if e.ComplexityRoot.Enterprise.Contact == nil {
 			break
@@ -1282,6 +1493,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Enterprise.CreatedAt(childComplexity), true
+	case "Enterprise.employees":
+		if e.ComplexityRoot.Enterprise.Employees == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enterprise.Employees(childComplexity), true
 	case "Enterprise.id":
 		if e.ComplexityRoot.Enterprise.ID == nil {
 			break
@@ -1294,6 +1511,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Enterprise.Industry(childComplexity), true
+	case "Enterprise.lastVisitAt":
+		if e.ComplexityRoot.Enterprise.LastVisitAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enterprise.LastVisitAt(childComplexity), true
 	case "Enterprise.leadOfficial":
 		if e.ComplexityRoot.Enterprise.LeadOfficial == nil {
 			break
@@ -1329,6 +1552,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Enterprise.Problems(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*domain.ProblemFilter), args["orderBy"].(*domain.ProblemSort)), true
+	case "Enterprise.revenueBand":
+		if e.ComplexityRoot.Enterprise.RevenueBand == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enterprise.RevenueBand(childComplexity), true
+	case "Enterprise.revenueBandLabel":
+		if e.ComplexityRoot.Enterprise.RevenueBandLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enterprise.RevenueBandLabel(childComplexity), true
 	case "Enterprise.source":
 		if e.ComplexityRoot.Enterprise.Source == nil {
 			break
@@ -1495,6 +1730,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EnterpriseEdge.Node(childComplexity), true
 
+	case "EscalationLetter.reference":
+		if e.ComplexityRoot.EscalationLetter.Reference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationLetter.Reference(childComplexity), true
+	case "EscalationLetter.sentAt":
+		if e.ComplexityRoot.EscalationLetter.SentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationLetter.SentAt(childComplexity), true
+	case "EscalationLetter.to":
+		if e.ComplexityRoot.EscalationLetter.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationLetter.To(childComplexity), true
+
+	case "ExecutiveDecision.assignee":
+		if e.ComplexityRoot.ExecutiveDecision.Assignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutiveDecision.Assignee(childComplexity), true
+	case "ExecutiveDecision.date":
+		if e.ComplexityRoot.ExecutiveDecision.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutiveDecision.Date(childComplexity), true
+	case "ExecutiveDecision.deadline":
+		if e.ComplexityRoot.ExecutiveDecision.Deadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutiveDecision.Deadline(childComplexity), true
+	case "ExecutiveDecision.decision":
+		if e.ComplexityRoot.ExecutiveDecision.Decision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutiveDecision.Decision(childComplexity), true
+	case "ExecutiveDecision.overdue":
+		if e.ComplexityRoot.ExecutiveDecision.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutiveDecision.Overdue(childComplexity), true
+	case "ExecutiveDecision.recordedBy":
+		if e.ComplexityRoot.ExecutiveDecision.RecordedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExecutiveDecision.RecordedBy(childComplexity), true
+
 	case "LoginPayload.accessToken":
 		if e.ComplexityRoot.LoginPayload.AccessToken == nil {
 			break
@@ -1579,6 +1870,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddProgressNote(childComplexity, args["problemId"].(string), args["text"].(string), args["id"].(*string)), true
+	case "Mutation.addSpotCheckDemand":
+		if e.ComplexityRoot.Mutation.AddSpotCheckDemand == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addSpotCheckDemand_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddSpotCheckDemand(childComplexity, args["spotCheckId"].(string), args["input"].(service.SpotCheckDemandInput)), true
+	case "Mutation.answerSpotCheckDemand":
+		if e.ComplexityRoot.Mutation.AnswerSpotCheckDemand == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_answerSpotCheckDemand_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AnswerSpotCheckDemand(childComplexity, args["spotCheckId"].(string), args["demandId"].(string), args["answer"].(string)), true
 	case "Mutation.changeOfficialPost":
 		if e.ComplexityRoot.Mutation.ChangeOfficialPost == nil {
 			break
@@ -1810,6 +2123,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PushVisits(childComplexity, args["rows"].([]*sync1.VisitRow), args["deviceId"].(*string), args["schemaVersion"].(int)), true
+	case "Mutation.rateChief":
+		if e.ComplexityRoot.Mutation.RateChief == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rateChief_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RateChief(childComplexity, args["input"].(service.PeriodicRatingInput)), true
+	case "Mutation.recordCoordination":
+		if e.ComplexityRoot.Mutation.RecordCoordination == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordCoordination_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordCoordination(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["letter"].(*service.EscalationLetterInput), args["meeting"].(*service.CoordinationMeetingInput), args["note"].(*string)), true
+	case "Mutation.recordDepartmentReply":
+		if e.ComplexityRoot.Mutation.RecordDepartmentReply == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordDepartmentReply_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordDepartmentReply(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["department"].(string), args["reply"].(string)), true
+	case "Mutation.recordExecutiveDecision":
+		if e.ComplexityRoot.Mutation.RecordExecutiveDecision == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordExecutiveDecision_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordExecutiveDecision(childComplexity, args["id"].(string), args["expectedVersion"].(*int), args["input"].(service.ExecutiveDecisionInput)), true
 	case "Mutation.recordQuizResult":
 		if e.ComplexityRoot.Mutation.RecordQuizResult == nil {
 			break
@@ -2413,6 +2770,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PairingDoc.Version(childComplexity), true
 
+	case "PeriodicRating.at":
+		if e.ComplexityRoot.PeriodicRating.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicRating.At(childComplexity), true
+	case "PeriodicRating.by":
+		if e.ComplexityRoot.PeriodicRating.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicRating.By(childComplexity), true
+	case "PeriodicRating.comment":
+		if e.ComplexityRoot.PeriodicRating.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicRating.Comment(childComplexity), true
+	case "PeriodicRating.enterprise":
+		if e.ComplexityRoot.PeriodicRating.Enterprise == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicRating.Enterprise(childComplexity), true
+	case "PeriodicRating.id":
+		if e.ComplexityRoot.PeriodicRating.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicRating.ID(childComplexity), true
+	case "PeriodicRating.official":
+		if e.ComplexityRoot.PeriodicRating.Official == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicRating.Official(childComplexity), true
+	case "PeriodicRating.period":
+		if e.ComplexityRoot.PeriodicRating.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicRating.Period(childComplexity), true
+	case "PeriodicRating.score":
+		if e.ComplexityRoot.PeriodicRating.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicRating.Score(childComplexity), true
+
 	case "Post.bureau":
 		if e.ComplexityRoot.Post.Bureau == nil {
 			break
@@ -2462,6 +2868,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Problem.CreatedAt(childComplexity), true
+	case "Problem.departmentReplies":
+		if e.ComplexityRoot.Problem.DepartmentReplies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.DepartmentReplies(childComplexity), true
 	case "Problem.description":
 		if e.ComplexityRoot.Problem.Description == nil {
 			break
@@ -2480,6 +2892,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Problem.EscalationMode(childComplexity), true
+	case "Problem.escalationModeLabel":
+		if e.ComplexityRoot.Problem.EscalationModeLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.EscalationModeLabel(childComplexity), true
+	case "Problem.executiveDecision":
+		if e.ComplexityRoot.Problem.ExecutiveDecision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.ExecutiveDecision(childComplexity), true
 	case "Problem.history":
 		if e.ComplexityRoot.Problem.History == nil {
 			break
@@ -2492,18 +2916,42 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Problem.ID(childComplexity), true
+	case "Problem.letter":
+		if e.ComplexityRoot.Problem.Letter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.Letter(childComplexity), true
 	case "Problem.level":
 		if e.ComplexityRoot.Problem.Level == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Problem.Level(childComplexity), true
+	case "Problem.levelLabel":
+		if e.ComplexityRoot.Problem.LevelLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.LevelLabel(childComplexity), true
+	case "Problem.meeting":
+		if e.ComplexityRoot.Problem.Meeting == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.Meeting(childComplexity), true
 	case "Problem.overdue":
 		if e.ComplexityRoot.Problem.Overdue == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Problem.Overdue(childComplexity), true
+	case "Problem.overdueDepartments":
+		if e.ComplexityRoot.Problem.OverdueDepartments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.OverdueDepartments(childComplexity), true
 	case "Problem.progressNotes":
 		if e.ComplexityRoot.Problem.ProgressNotes == nil {
 			break
@@ -2576,6 +3024,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Problem.Status(childComplexity), true
+	case "Problem.statusLabel":
+		if e.ComplexityRoot.Problem.StatusLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.StatusLabel(childComplexity), true
 	case "Problem.tags":
 		if e.ComplexityRoot.Problem.Tags == nil {
 			break
@@ -2639,6 +3093,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProblemConnection.TotalCount(childComplexity), true
 
+	case "ProblemDeletion.deletedAt":
+		if e.ComplexityRoot.ProblemDeletion.DeletedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDeletion.DeletedAt(childComplexity), true
+	case "ProblemDeletion.deletedBy":
+		if e.ComplexityRoot.ProblemDeletion.DeletedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDeletion.DeletedBy(childComplexity), true
+	case "ProblemDeletion.enterpriseId":
+		if e.ComplexityRoot.ProblemDeletion.EnterpriseID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDeletion.EnterpriseID(childComplexity), true
+	case "ProblemDeletion.problemId":
+		if e.ComplexityRoot.ProblemDeletion.ProblemID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDeletion.ProblemID(childComplexity), true
+	case "ProblemDeletion.reportedAt":
+		if e.ComplexityRoot.ProblemDeletion.ReportedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDeletion.ReportedAt(childComplexity), true
+	case "ProblemDeletion.title":
+		if e.ComplexityRoot.ProblemDeletion.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDeletion.Title(childComplexity), true
+
 	case "ProblemDoc.category":
 		if e.ComplexityRoot.ProblemDoc.Category == nil {
 			break
@@ -2675,6 +3166,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProblemDoc.EscalationMode(childComplexity), true
+	case "ProblemDoc.executiveAssignee":
+		if e.ComplexityRoot.ProblemDoc.ExecutiveAssignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.ExecutiveAssignee(childComplexity), true
+	case "ProblemDoc.executiveDeadline":
+		if e.ComplexityRoot.ProblemDoc.ExecutiveDeadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.ExecutiveDeadline(childComplexity), true
+	case "ProblemDoc.executiveDecision":
+		if e.ComplexityRoot.ProblemDoc.ExecutiveDecision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.ExecutiveDecision(childComplexity), true
 	case "ProblemDoc.hlc":
 		if e.ComplexityRoot.ProblemDoc.HLC == nil {
 			break
@@ -2687,12 +3196,48 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProblemDoc.ID(childComplexity), true
+	case "ProblemDoc.letterReference":
+		if e.ComplexityRoot.ProblemDoc.LetterReference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.LetterReference(childComplexity), true
+	case "ProblemDoc.letterSentAt":
+		if e.ComplexityRoot.ProblemDoc.LetterSentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.LetterSentAt(childComplexity), true
+	case "ProblemDoc.letterTo":
+		if e.ComplexityRoot.ProblemDoc.LetterTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.LetterTo(childComplexity), true
 	case "ProblemDoc.level":
 		if e.ComplexityRoot.ProblemDoc.Level == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ProblemDoc.Level(childComplexity), true
+	case "ProblemDoc.meetingDate":
+		if e.ComplexityRoot.ProblemDoc.MeetingDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.MeetingDate(childComplexity), true
+	case "ProblemDoc.meetingDecisions":
+		if e.ComplexityRoot.ProblemDoc.MeetingDecisions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.MeetingDecisions(childComplexity), true
+	case "ProblemDoc.meetingDepartments":
+		if e.ComplexityRoot.ProblemDoc.MeetingDepartments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemDoc.MeetingDepartments(childComplexity), true
 	case "ProblemDoc.reportedAt":
 		if e.ComplexityRoot.ProblemDoc.ReportedAt == nil {
 			break
@@ -2871,6 +3416,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProblemStats.Confirmed(childComplexity), true
+	case "ProblemStats.deleted":
+		if e.ComplexityRoot.ProblemStats.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.Deleted(childComplexity), true
+	case "ProblemStats.deletions":
+		if e.ComplexityRoot.ProblemStats.Deletions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemStats.Deletions(childComplexity), true
 	case "ProblemStats.medianResolutionHours":
 		if e.ComplexityRoot.ProblemStats.MedianResolutionHours == nil {
 			break
@@ -2993,12 +3550,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProgressNote.FromLevel(childComplexity), true
+	case "ProgressNote.fromLevelLabel":
+		if e.ComplexityRoot.ProgressNote.FromLevelLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.FromLevelLabel(childComplexity), true
 	case "ProgressNote.fromStatus":
 		if e.ComplexityRoot.ProgressNote.FromStatus == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ProgressNote.FromStatus(childComplexity), true
+	case "ProgressNote.fromStatusLabel":
+		if e.ComplexityRoot.ProgressNote.FromStatusLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.FromStatusLabel(childComplexity), true
 	case "ProgressNote.id":
 		if e.ComplexityRoot.ProgressNote.ID == nil {
 			break
@@ -3011,12 +3580,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProgressNote.Kind(childComplexity), true
+	case "ProgressNote.kindLabel":
+		if e.ComplexityRoot.ProgressNote.KindLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.KindLabel(childComplexity), true
 	case "ProgressNote.mode":
 		if e.ComplexityRoot.ProgressNote.Mode == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ProgressNote.Mode(childComplexity), true
+	case "ProgressNote.modeLabel":
+		if e.ComplexityRoot.ProgressNote.ModeLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.ModeLabel(childComplexity), true
 	case "ProgressNote.problemId":
 		if e.ComplexityRoot.ProgressNote.ProblemID == nil {
 			break
@@ -3035,12 +3616,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProgressNote.ToLevel(childComplexity), true
+	case "ProgressNote.toLevelLabel":
+		if e.ComplexityRoot.ProgressNote.ToLevelLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.ToLevelLabel(childComplexity), true
 	case "ProgressNote.toStatus":
 		if e.ComplexityRoot.ProgressNote.ToStatus == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ProgressNote.ToStatus(childComplexity), true
+	case "ProgressNote.toStatusLabel":
+		if e.ComplexityRoot.ProgressNote.ToStatusLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressNote.ToStatusLabel(childComplexity), true
 
 	case "ProgressNoteBatch.checkpoint":
 		if e.ComplexityRoot.ProgressNoteBatch.Checkpoint == nil {
@@ -3282,6 +3875,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Pairings(childComplexity, args["filter"].(*domain.PairingFilter)), true
+	case "Query.periodicRatings":
+		if e.ComplexityRoot.Query.PeriodicRatings == nil {
+			break
+		}
+
+		args, err := ec.field_Query_periodicRatings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PeriodicRatings(childComplexity, args["filter"].(*domain.PeriodicRatingFilter)), true
 	case "Query.problem":
 		if e.ComplexityRoot.Query.Problem == nil {
 			break
@@ -3448,6 +4052,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SpotCheck(childComplexity, args["id"].(string)), true
+	case "Query.spotCheckDemands":
+		if e.ComplexityRoot.Query.SpotCheckDemands == nil {
+			break
+		}
+
+		args, err := ec.field_Query_spotCheckDemands_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SpotCheckDemands(childComplexity, args["officialId"].(*string), args["overdueOnly"].(*bool)), true
 	case "Query.spotChecks":
 		if e.ComplexityRoot.Query.SpotChecks == nil {
 			break
@@ -3481,6 +4096,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SyncConflicts(childComplexity, args["first"].(*int), args["after"].(*string), args["documentId"].(*string)), true
+	case "Query.unvisitedEnterprises":
+		if e.ComplexityRoot.Query.UnvisitedEnterprises == nil {
+			break
+		}
+
+		args, err := ec.field_Query_unvisitedEnterprises_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.UnvisitedEnterprises(childComplexity, args["days"].(int)), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -3750,6 +4376,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Rating.At(childComplexity), true
+	case "Rating.by":
+		if e.ComplexityRoot.Rating.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.By(childComplexity), true
 	case "Rating.comment":
 		if e.ComplexityRoot.Rating.Comment == nil {
 			break
@@ -3805,6 +4437,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SpotCheck.Date(childComplexity), true
+	case "SpotCheck.demands":
+		if e.ComplexityRoot.SpotCheck.Demands == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheck.Demands(childComplexity), true
 	case "SpotCheck.enterprise":
 		if e.ComplexityRoot.SpotCheck.Enterprise == nil {
 			break
@@ -3884,6 +4522,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SpotCheckConnection.TotalCount(childComplexity), true
+
+	case "SpotCheckDemand.answer":
+		if e.ComplexityRoot.SpotCheckDemand.Answer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckDemand.Answer(childComplexity), true
+	case "SpotCheckDemand.answerBy":
+		if e.ComplexityRoot.SpotCheckDemand.AnswerBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckDemand.AnswerBy(childComplexity), true
+	case "SpotCheckDemand.answeredAt":
+		if e.ComplexityRoot.SpotCheckDemand.AnsweredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckDemand.AnsweredAt(childComplexity), true
+	case "SpotCheckDemand.answeredBy":
+		if e.ComplexityRoot.SpotCheckDemand.AnsweredBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckDemand.AnsweredBy(childComplexity), true
+	case "SpotCheckDemand.deadline":
+		if e.ComplexityRoot.SpotCheckDemand.Deadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckDemand.Deadline(childComplexity), true
+	case "SpotCheckDemand.demand":
+		if e.ComplexityRoot.SpotCheckDemand.Demand == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckDemand.Demand(childComplexity), true
+	case "SpotCheckDemand.id":
+		if e.ComplexityRoot.SpotCheckDemand.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckDemand.ID(childComplexity), true
+	case "SpotCheckDemand.overdue":
+		if e.ComplexityRoot.SpotCheckDemand.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckDemand.Overdue(childComplexity), true
+
+	case "SpotCheckDemandItem.demand":
+		if e.ComplexityRoot.SpotCheckDemandItem.Demand == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckDemandItem.Demand(childComplexity), true
+	case "SpotCheckDemandItem.spotCheck":
+		if e.ComplexityRoot.SpotCheckDemandItem.SpotCheck == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheckDemandItem.SpotCheck(childComplexity), true
 
 	case "SpotCheckEdge.cursor":
 		if e.ComplexityRoot.SpotCheckEdge.Cursor == nil {
@@ -4277,6 +4977,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SyncRejection.MutationID(childComplexity), true
 
+	case "UnvisitedEnterprise.daysSinceVisit":
+		if e.ComplexityRoot.UnvisitedEnterprise.DaysSinceVisit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnvisitedEnterprise.DaysSinceVisit(childComplexity), true
+	case "UnvisitedEnterprise.enterprise":
+		if e.ComplexityRoot.UnvisitedEnterprise.Enterprise == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnvisitedEnterprise.Enterprise(childComplexity), true
+	case "UnvisitedEnterprise.lastVisitAt":
+		if e.ComplexityRoot.UnvisitedEnterprise.LastVisitAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnvisitedEnterprise.LastVisitAt(childComplexity), true
+
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
 			break
@@ -4562,6 +5281,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AuditFilter", ec.unmarshalInputAuditFilter),
 			graphql.NewInputUnmarshaler("ComponentWeightInput", ec.unmarshalInputComponentWeightInput),
 			graphql.NewInputUnmarshaler("ContactInput", ec.unmarshalInputContactInput),
+			graphql.NewInputUnmarshaler("CoordinationMeetingInput", ec.unmarshalInputCoordinationMeetingInput),
 			graphql.NewInputUnmarshaler("CreateOfficialInput", ec.unmarshalInputCreateOfficialInput),
 			graphql.NewInputUnmarshaler("CreatePairingInput", ec.unmarshalInputCreatePairingInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
@@ -4569,8 +5289,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("EnterpriseFilter", ec.unmarshalInputEnterpriseFilter),
 			graphql.NewInputUnmarshaler("EnterpriseInput", ec.unmarshalInputEnterpriseInput),
 			graphql.NewInputUnmarshaler("EscalateProblemInput", ec.unmarshalInputEscalateProblemInput),
+			graphql.NewInputUnmarshaler("EscalationLetterInput", ec.unmarshalInputEscalationLetterInput),
+			graphql.NewInputUnmarshaler("ExecutiveDecisionInput", ec.unmarshalInputExecutiveDecisionInput),
 			graphql.NewInputUnmarshaler("OfficialFilter", ec.unmarshalInputOfficialFilter),
 			graphql.NewInputUnmarshaler("PairingFilter", ec.unmarshalInputPairingFilter),
+			graphql.NewInputUnmarshaler("PeriodicRatingFilter", ec.unmarshalInputPeriodicRatingFilter),
+			graphql.NewInputUnmarshaler("PeriodicRatingInput", ec.unmarshalInputPeriodicRatingInput),
 			graphql.NewInputUnmarshaler("PostInput", ec.unmarshalInputPostInput),
 			graphql.NewInputUnmarshaler("ProblemDocInput", ec.unmarshalInputProblemDocInput),
 			graphql.NewInputUnmarshaler("ProblemFilter", ec.unmarshalInputProblemFilter),
@@ -4584,6 +5308,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RatingInput", ec.unmarshalInputRatingInput),
 			graphql.NewInputUnmarshaler("RepairEnterpriseInput", ec.unmarshalInputRepairEnterpriseInput),
 			graphql.NewInputUnmarshaler("ReportProblemInput", ec.unmarshalInputReportProblemInput),
+			graphql.NewInputUnmarshaler("SpotCheckDemandInput", ec.unmarshalInputSpotCheckDemandInput),
 			graphql.NewInputUnmarshaler("SpotCheckFilter", ec.unmarshalInputSpotCheckFilter),
 			graphql.NewInputUnmarshaler("SpotCheckInput", ec.unmarshalInputSpotCheckInput),
 			graphql.NewInputUnmarshaler("SpotCheckQuestionInput", ec.unmarshalInputSpotCheckQuestionInput),
@@ -4819,6 +5544,18 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Contact", field.Name)
 }
 
+func (ec *executionContext) childFields_CoordinationMeeting(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "date":
+		return ec.fieldContext_CoordinationMeeting_date(ctx, field)
+	case "departments":
+		return ec.fieldContext_CoordinationMeeting_departments(ctx, field)
+	case "decisions":
+		return ec.fieldContext_CoordinationMeeting_decisions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CoordinationMeeting", field.Name)
+}
+
 func (ec *executionContext) childFields_DashboardToken(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4861,6 +5598,24 @@ func (ec *executionContext) childFields_DepartmentOverdue(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type DepartmentOverdue", field.Name)
 }
 
+func (ec *executionContext) childFields_DepartmentReply(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "department":
+		return ec.fieldContext_DepartmentReply_department(ctx, field)
+	case "replyBy":
+		return ec.fieldContext_DepartmentReply_replyBy(ctx, field)
+	case "repliedAt":
+		return ec.fieldContext_DepartmentReply_repliedAt(ctx, field)
+	case "reply":
+		return ec.fieldContext_DepartmentReply_reply(ctx, field)
+	case "repliedBy":
+		return ec.fieldContext_DepartmentReply_repliedBy(ctx, field)
+	case "overdue":
+		return ec.fieldContext_DepartmentReply_overdue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DepartmentReply", field.Name)
+}
+
 func (ec *executionContext) childFields_Enterprise(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4891,6 +5646,14 @@ func (ec *executionContext) childFields_Enterprise(ctx context.Context, field gr
 		return ec.fieldContext_Enterprise_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Enterprise_updatedAt(ctx, field)
+	case "employees":
+		return ec.fieldContext_Enterprise_employees(ctx, field)
+	case "revenueBand":
+		return ec.fieldContext_Enterprise_revenueBand(ctx, field)
+	case "revenueBandLabel":
+		return ec.fieldContext_Enterprise_revenueBandLabel(ctx, field)
+	case "lastVisitAt":
+		return ec.fieldContext_Enterprise_lastVisitAt(ctx, field)
 	case "source":
 		return ec.fieldContext_Enterprise_source(ctx, field)
 	}
@@ -4959,6 +5722,36 @@ func (ec *executionContext) childFields_EnterpriseEdge(ctx context.Context, fiel
 		return ec.fieldContext_EnterpriseEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EnterpriseEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_EscalationLetter(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "to":
+		return ec.fieldContext_EscalationLetter_to(ctx, field)
+	case "sentAt":
+		return ec.fieldContext_EscalationLetter_sentAt(ctx, field)
+	case "reference":
+		return ec.fieldContext_EscalationLetter_reference(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EscalationLetter", field.Name)
+}
+
+func (ec *executionContext) childFields_ExecutiveDecision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "date":
+		return ec.fieldContext_ExecutiveDecision_date(ctx, field)
+	case "decision":
+		return ec.fieldContext_ExecutiveDecision_decision(ctx, field)
+	case "assignee":
+		return ec.fieldContext_ExecutiveDecision_assignee(ctx, field)
+	case "deadline":
+		return ec.fieldContext_ExecutiveDecision_deadline(ctx, field)
+	case "recordedBy":
+		return ec.fieldContext_ExecutiveDecision_recordedBy(ctx, field)
+	case "overdue":
+		return ec.fieldContext_ExecutiveDecision_overdue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExecutiveDecision", field.Name)
 }
 
 func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5181,6 +5974,28 @@ func (ec *executionContext) childFields_PairingDoc(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type PairingDoc", field.Name)
 }
 
+func (ec *executionContext) childFields_PeriodicRating(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PeriodicRating_id(ctx, field)
+	case "enterprise":
+		return ec.fieldContext_PeriodicRating_enterprise(ctx, field)
+	case "official":
+		return ec.fieldContext_PeriodicRating_official(ctx, field)
+	case "period":
+		return ec.fieldContext_PeriodicRating_period(ctx, field)
+	case "score":
+		return ec.fieldContext_PeriodicRating_score(ctx, field)
+	case "comment":
+		return ec.fieldContext_PeriodicRating_comment(ctx, field)
+	case "by":
+		return ec.fieldContext_PeriodicRating_by(ctx, field)
+	case "at":
+		return ec.fieldContext_PeriodicRating_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PeriodicRating", field.Name)
+}
+
 func (ec *executionContext) childFields_Post(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "bureau":
@@ -5245,12 +6060,28 @@ func (ec *executionContext) childFields_Problem(ctx context.Context, field graph
 		return ec.fieldContext_Problem_ratings(ctx, field)
 	case "source":
 		return ec.fieldContext_Problem_source(ctx, field)
+	case "letter":
+		return ec.fieldContext_Problem_letter(ctx, field)
+	case "meeting":
+		return ec.fieldContext_Problem_meeting(ctx, field)
+	case "departmentReplies":
+		return ec.fieldContext_Problem_departmentReplies(ctx, field)
+	case "overdueDepartments":
+		return ec.fieldContext_Problem_overdueDepartments(ctx, field)
+	case "executiveDecision":
+		return ec.fieldContext_Problem_executiveDecision(ctx, field)
 	case "history":
 		return ec.fieldContext_Problem_history(ctx, field)
 	case "coordinatingDepartments":
 		return ec.fieldContext_Problem_coordinatingDepartments(ctx, field)
 	case "escalationMode":
 		return ec.fieldContext_Problem_escalationMode(ctx, field)
+	case "statusLabel":
+		return ec.fieldContext_Problem_statusLabel(ctx, field)
+	case "levelLabel":
+		return ec.fieldContext_Problem_levelLabel(ctx, field)
+	case "escalationModeLabel":
+		return ec.fieldContext_Problem_escalationModeLabel(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Problem", field.Name)
 }
@@ -5277,6 +6108,24 @@ func (ec *executionContext) childFields_ProblemConnection(ctx context.Context, f
 		return ec.fieldContext_ProblemConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProblemConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ProblemDeletion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "problemId":
+		return ec.fieldContext_ProblemDeletion_problemId(ctx, field)
+	case "title":
+		return ec.fieldContext_ProblemDeletion_title(ctx, field)
+	case "enterpriseId":
+		return ec.fieldContext_ProblemDeletion_enterpriseId(ctx, field)
+	case "reportedAt":
+		return ec.fieldContext_ProblemDeletion_reportedAt(ctx, field)
+	case "deletedAt":
+		return ec.fieldContext_ProblemDeletion_deletedAt(ctx, field)
+	case "deletedBy":
+		return ec.fieldContext_ProblemDeletion_deletedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProblemDeletion", field.Name)
 }
 
 func (ec *executionContext) childFields_ProblemDoc(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5315,6 +6164,24 @@ func (ec *executionContext) childFields_ProblemDoc(ctx context.Context, field gr
 		return ec.fieldContext_ProblemDoc_respondedAt(ctx, field)
 	case "resolvedAt":
 		return ec.fieldContext_ProblemDoc_resolvedAt(ctx, field)
+	case "letterTo":
+		return ec.fieldContext_ProblemDoc_letterTo(ctx, field)
+	case "letterSentAt":
+		return ec.fieldContext_ProblemDoc_letterSentAt(ctx, field)
+	case "letterReference":
+		return ec.fieldContext_ProblemDoc_letterReference(ctx, field)
+	case "meetingDate":
+		return ec.fieldContext_ProblemDoc_meetingDate(ctx, field)
+	case "meetingDepartments":
+		return ec.fieldContext_ProblemDoc_meetingDepartments(ctx, field)
+	case "meetingDecisions":
+		return ec.fieldContext_ProblemDoc_meetingDecisions(ctx, field)
+	case "executiveDecision":
+		return ec.fieldContext_ProblemDoc_executiveDecision(ctx, field)
+	case "executiveAssignee":
+		return ec.fieldContext_ProblemDoc_executiveAssignee(ctx, field)
+	case "executiveDeadline":
+		return ec.fieldContext_ProblemDoc_executiveDeadline(ctx, field)
 	case "version":
 		return ec.fieldContext_ProblemDoc_version(ctx, field)
 	case "updatedAt":
@@ -5393,6 +6260,10 @@ func (ec *executionContext) childFields_ProblemStats(ctx context.Context, field 
 		return ec.fieldContext_ProblemStats_medianResolutionHours(ctx, field)
 	case "computedAt":
 		return ec.fieldContext_ProblemStats_computedAt(ctx, field)
+	case "deleted":
+		return ec.fieldContext_ProblemStats_deleted(ctx, field)
+	case "deletions":
+		return ec.fieldContext_ProblemStats_deletions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProblemStats", field.Name)
 }
@@ -5449,6 +6320,18 @@ func (ec *executionContext) childFields_ProgressNote(ctx context.Context, field 
 		return ec.fieldContext_ProgressNote_mode(ctx, field)
 	case "departments":
 		return ec.fieldContext_ProgressNote_departments(ctx, field)
+	case "kindLabel":
+		return ec.fieldContext_ProgressNote_kindLabel(ctx, field)
+	case "fromStatusLabel":
+		return ec.fieldContext_ProgressNote_fromStatusLabel(ctx, field)
+	case "toStatusLabel":
+		return ec.fieldContext_ProgressNote_toStatusLabel(ctx, field)
+	case "fromLevelLabel":
+		return ec.fieldContext_ProgressNote_fromLevelLabel(ctx, field)
+	case "toLevelLabel":
+		return ec.fieldContext_ProgressNote_toLevelLabel(ctx, field)
+	case "modeLabel":
+		return ec.fieldContext_ProgressNote_modeLabel(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProgressNote", field.Name)
 }
@@ -5643,6 +6526,8 @@ func (ec *executionContext) childFields_Rating(ctx context.Context, field graphq
 		return ec.fieldContext_Rating_comment(ctx, field)
 	case "at":
 		return ec.fieldContext_Rating_at(ctx, field)
+	case "by":
+		return ec.fieldContext_Rating_by(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Rating", field.Name)
 }
@@ -5667,6 +6552,8 @@ func (ec *executionContext) childFields_SpotCheck(ctx context.Context, field gra
 		return ec.fieldContext_SpotCheck_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_SpotCheck_updatedAt(ctx, field)
+	case "demands":
+		return ec.fieldContext_SpotCheck_demands(ctx, field)
 	case "official":
 		return ec.fieldContext_SpotCheck_official(ctx, field)
 	case "questions":
@@ -5687,6 +6574,38 @@ func (ec *executionContext) childFields_SpotCheckConnection(ctx context.Context,
 		return ec.fieldContext_SpotCheckConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SpotCheckConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SpotCheckDemand(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SpotCheckDemand_id(ctx, field)
+	case "demand":
+		return ec.fieldContext_SpotCheckDemand_demand(ctx, field)
+	case "answerBy":
+		return ec.fieldContext_SpotCheckDemand_answerBy(ctx, field)
+	case "deadline":
+		return ec.fieldContext_SpotCheckDemand_deadline(ctx, field)
+	case "answer":
+		return ec.fieldContext_SpotCheckDemand_answer(ctx, field)
+	case "answeredAt":
+		return ec.fieldContext_SpotCheckDemand_answeredAt(ctx, field)
+	case "answeredBy":
+		return ec.fieldContext_SpotCheckDemand_answeredBy(ctx, field)
+	case "overdue":
+		return ec.fieldContext_SpotCheckDemand_overdue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpotCheckDemand", field.Name)
+}
+
+func (ec *executionContext) childFields_SpotCheckDemandItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "spotCheck":
+		return ec.fieldContext_SpotCheckDemandItem_spotCheck(ctx, field)
+	case "demand":
+		return ec.fieldContext_SpotCheckDemandItem_demand(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpotCheckDemandItem", field.Name)
 }
 
 func (ec *executionContext) childFields_SpotCheckEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5841,6 +6760,18 @@ func (ec *executionContext) childFields_SyncRejection(ctx context.Context, field
 		return ec.fieldContext_SyncRejection_conflictIds(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SyncRejection", field.Name)
+}
+
+func (ec *executionContext) childFields_UnvisitedEnterprise(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "enterprise":
+		return ec.fieldContext_UnvisitedEnterprise_enterprise(ctx, field)
+	case "lastVisitAt":
+		return ec.fieldContext_UnvisitedEnterprise_lastVisitAt(ctx, field)
+	case "daysSinceVisit":
+		return ec.fieldContext_UnvisitedEnterprise_daysSinceVisit(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UnvisitedEnterprise", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6246,6 +7177,58 @@ func (ec *executionContext) field_Mutation_addProgressNote_args(ctx context.Cont
 		return nil, err
 	}
 	args["id"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addSpotCheckDemand_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "spotCheckId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["spotCheckId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (service.SpotCheckDemandInput, error) {
+			return ec.unmarshalNSpotCheckDemandInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckDemandInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_answerSpotCheckDemand_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "spotCheckId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["spotCheckId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "demandId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["demandId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "answer",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["answer"] = arg2
 	return args, nil
 }
 
@@ -6660,6 +7643,134 @@ func (ec *executionContext) field_Mutation_pushVisits_args(ctx context.Context, 
 		return nil, err
 	}
 	args["schemaVersion"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rateChief_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (service.PeriodicRatingInput, error) {
+			return ec.unmarshalNPeriodicRatingInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐPeriodicRatingInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordCoordination_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "letter",
+		func(ctx context.Context, v any) (*service.EscalationLetterInput, error) {
+			return ec.unmarshalOEscalationLetterInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐEscalationLetterInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["letter"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "meeting",
+		func(ctx context.Context, v any) (*service.CoordinationMeetingInput, error) {
+			return ec.unmarshalOCoordinationMeetingInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐCoordinationMeetingInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["meeting"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordDepartmentReply_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "department",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["department"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "reply",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reply"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordExecutiveDecision_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (service.ExecutiveDecisionInput, error) {
+			return ec.unmarshalNExecutiveDecisionInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐExecutiveDecisionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg2
 	return args, nil
 }
 
@@ -7375,6 +8486,20 @@ func (ec *executionContext) field_Query_pairings_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_periodicRatings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*domain.PeriodicRatingFilter, error) {
+			return ec.unmarshalOPeriodicRatingFilter2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐPeriodicRatingFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_problemStats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7749,6 +8874,28 @@ func (ec *executionContext) field_Query_ratings_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_spotCheckDemands_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "officialId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["officialId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "overdueOnly",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["overdueOnly"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_spotCheck_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7850,6 +8997,20 @@ func (ec *executionContext) field_Query_syncConflicts_args(ctx context.Context, 
 		return nil, err
 	}
 	args["documentId"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_unvisitedEnterprises_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "days",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["days"] = arg0
 	return args, nil
 }
 
@@ -8941,6 +10102,75 @@ func (ec *executionContext) fieldContext_Contact_phone(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Contact", field, false, false, "String")
 }
 
+func (ec *executionContext) _CoordinationMeeting_date(ctx context.Context, field graphql.CollectedField, obj *domain.CoordinationMeeting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoordinationMeeting_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoordinationMeeting_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoordinationMeeting", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CoordinationMeeting_departments(ctx context.Context, field graphql.CollectedField, obj *domain.CoordinationMeeting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoordinationMeeting_departments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Departments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoordinationMeeting_departments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoordinationMeeting", field, false, false, "String")
+}
+
+func (ec *executionContext) _CoordinationMeeting_decisions(ctx context.Context, field graphql.CollectedField, obj *domain.CoordinationMeeting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoordinationMeeting_decisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decisions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoordinationMeeting_decisions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoordinationMeeting", field, false, false, "String")
+}
+
 func (ec *executionContext) _DashboardToken_id(ctx context.Context, field graphql.CollectedField, obj *domain.Session) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9251,6 +10481,144 @@ func (ec *executionContext) fieldContext_DepartmentOverdue_problems(_ context.Co
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentReply_department(ctx context.Context, field graphql.CollectedField, obj *domain.DepartmentReply) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DepartmentReply_department(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Department, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DepartmentReply_department(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DepartmentReply", field, false, false, "String")
+}
+
+func (ec *executionContext) _DepartmentReply_replyBy(ctx context.Context, field graphql.CollectedField, obj *domain.DepartmentReply) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DepartmentReply_replyBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReplyBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DepartmentReply_replyBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DepartmentReply", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DepartmentReply_repliedAt(ctx context.Context, field graphql.CollectedField, obj *domain.DepartmentReply) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DepartmentReply_repliedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RepliedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DepartmentReply_repliedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DepartmentReply", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DepartmentReply_reply(ctx context.Context, field graphql.CollectedField, obj *domain.DepartmentReply) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DepartmentReply_reply(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reply, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DepartmentReply_reply(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DepartmentReply", field, false, false, "String")
+}
+
+func (ec *executionContext) _DepartmentReply_repliedBy(ctx context.Context, field graphql.CollectedField, obj *domain.DepartmentReply) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DepartmentReply_repliedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DepartmentReply().RepliedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DepartmentReply_repliedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DepartmentReply", field, true, true, "String")
+}
+
+func (ec *executionContext) _DepartmentReply_overdue(ctx context.Context, field graphql.CollectedField, obj *domain.DepartmentReply) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DepartmentReply_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DepartmentReply().Overdue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DepartmentReply_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DepartmentReply", field, true, true, "Boolean")
 }
 
 func (ec *executionContext) _Enterprise_id(ctx context.Context, field graphql.CollectedField, obj *domain.Enterprise) (ret graphql.Marshaler) {
@@ -9660,6 +11028,98 @@ func (ec *executionContext) _Enterprise_updatedAt(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Enterprise_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Enterprise", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Enterprise_employees(ctx context.Context, field graphql.CollectedField, obj *domain.Enterprise) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enterprise_employees(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Employees, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enterprise_employees(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enterprise", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Enterprise_revenueBand(ctx context.Context, field graphql.CollectedField, obj *domain.Enterprise) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enterprise_revenueBand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevenueBand, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.RevenueBand) graphql.Marshaler {
+			return ec.marshalORevenueBand2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRevenueBand(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enterprise_revenueBand(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enterprise", field, false, false, "RevenueBand")
+}
+
+func (ec *executionContext) _Enterprise_revenueBandLabel(ctx context.Context, field graphql.CollectedField, obj *domain.Enterprise) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enterprise_revenueBandLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevenueBandLabel(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enterprise_revenueBandLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enterprise", field, true, false, "String")
+}
+
+func (ec *executionContext) _Enterprise_lastVisitAt(ctx context.Context, field graphql.CollectedField, obj *domain.Enterprise) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enterprise_lastVisitAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Enterprise().LastVisitAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enterprise_lastVisitAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enterprise", field, true, true, "Time")
 }
 
 func (ec *executionContext) _Enterprise_source(ctx context.Context, field graphql.CollectedField, obj *domain.Enterprise) (ret graphql.Marshaler) {
@@ -10224,6 +11684,213 @@ func (ec *executionContext) fieldContext_EnterpriseEdge_node(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _EscalationLetter_to(ctx context.Context, field graphql.CollectedField, obj *domain.EscalationLetter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EscalationLetter_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EscalationLetter_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EscalationLetter", field, false, false, "String")
+}
+
+func (ec *executionContext) _EscalationLetter_sentAt(ctx context.Context, field graphql.CollectedField, obj *domain.EscalationLetter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EscalationLetter_sentAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SentAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EscalationLetter_sentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EscalationLetter", field, false, false, "Time")
+}
+
+func (ec *executionContext) _EscalationLetter_reference(ctx context.Context, field graphql.CollectedField, obj *domain.EscalationLetter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EscalationLetter_reference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EscalationLetter_reference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EscalationLetter", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExecutiveDecision_date(ctx context.Context, field graphql.CollectedField, obj *domain.ExecutiveDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutiveDecision_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutiveDecision_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutiveDecision", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ExecutiveDecision_decision(ctx context.Context, field graphql.CollectedField, obj *domain.ExecutiveDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutiveDecision_decision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutiveDecision_decision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutiveDecision", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExecutiveDecision_assignee(ctx context.Context, field graphql.CollectedField, obj *domain.ExecutiveDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutiveDecision_assignee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Assignee, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutiveDecision_assignee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutiveDecision", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExecutiveDecision_deadline(ctx context.Context, field graphql.CollectedField, obj *domain.ExecutiveDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutiveDecision_deadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deadline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutiveDecision_deadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutiveDecision", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ExecutiveDecision_recordedBy(ctx context.Context, field graphql.CollectedField, obj *domain.ExecutiveDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutiveDecision_recordedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ExecutiveDecision().RecordedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutiveDecision_recordedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutiveDecision", field, true, true, "String")
+}
+
+func (ec *executionContext) _ExecutiveDecision_overdue(ctx context.Context, field graphql.CollectedField, obj *domain.ExecutiveDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExecutiveDecision_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ExecutiveDecision().Overdue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExecutiveDecision_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExecutiveDecision", field, true, true, "Boolean")
 }
 
 func (ec *executionContext) _LoginPayload_accessToken(ctx context.Context, field graphql.CollectedField, obj *service.Session) (ret graphql.Marshaler) {
@@ -11785,6 +13452,68 @@ func (ec *executionContext) fieldContext_Mutation_updateUser(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_rateChief(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rateChief(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RateChief(ctx, fc.Args["input"].(service.PeriodicRatingInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ENTERPRISE"})
+				if err != nil {
+					var zeroVal *domain.PeriodicRating
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *domain.PeriodicRating
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.PeriodicRating) graphql.Marshaler {
+			return ec.marshalNPeriodicRating2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐPeriodicRating(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rateChief(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PeriodicRating(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rateChief_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createQuiz(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11841,6 +13570,130 @@ func (ec *executionContext) fieldContext_Mutation_createQuiz(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_createQuiz_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addSpotCheckDemand(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addSpotCheckDemand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddSpotCheckDemand(ctx, fc.Args["spotCheckId"].(string), fc.Args["input"].(service.SpotCheckDemandInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "LEADER"})
+				if err != nil {
+					var zeroVal *domain.SpotCheck
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *domain.SpotCheck
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.SpotCheck) graphql.Marshaler {
+			return ec.marshalNSpotCheck2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheck(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addSpotCheckDemand(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpotCheck(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addSpotCheckDemand_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_answerSpotCheckDemand(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_answerSpotCheckDemand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AnswerSpotCheckDemand(ctx, fc.Args["spotCheckId"].(string), fc.Args["demandId"].(string), fc.Args["answer"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "OFFICIAL"})
+				if err != nil {
+					var zeroVal *domain.SpotCheck
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *domain.SpotCheck
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.SpotCheck) graphql.Marshaler {
+			return ec.marshalNSpotCheck2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheck(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_answerSpotCheckDemand(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpotCheck(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_answerSpotCheckDemand_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13047,6 +14900,192 @@ func (ec *executionContext) fieldContext_Mutation_withdrawProblem(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_withdrawProblem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordCoordination(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordCoordination(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordCoordination(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["letter"].(*service.EscalationLetterInput), fc.Args["meeting"].(*service.CoordinationMeetingInput), fc.Args["note"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNDashboardGrant2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐGrant(ctx, "PROBLEMS_READ")
+				if err != nil {
+					var zeroVal *domain.Problem
+					return zeroVal, err
+				}
+				if ec.Directives.Grant == nil {
+					var zeroVal *domain.Problem
+					return zeroVal, errors.New("directive grant is not implemented")
+				}
+				return ec.Directives.Grant(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordCoordination(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordCoordination_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordDepartmentReply(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordDepartmentReply(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordDepartmentReply(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["department"].(string), fc.Args["reply"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNDashboardGrant2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐGrant(ctx, "PROBLEMS_READ")
+				if err != nil {
+					var zeroVal *domain.Problem
+					return zeroVal, err
+				}
+				if ec.Directives.Grant == nil {
+					var zeroVal *domain.Problem
+					return zeroVal, errors.New("directive grant is not implemented")
+				}
+				return ec.Directives.Grant(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordDepartmentReply(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordDepartmentReply_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordExecutiveDecision(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordExecutiveDecision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordExecutiveDecision(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(*int), fc.Args["input"].(service.ExecutiveDecisionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNDashboardGrant2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐGrant(ctx, "PROBLEMS_READ")
+				if err != nil {
+					var zeroVal *domain.Problem
+					return zeroVal, err
+				}
+				if ec.Directives.Grant == nil {
+					var zeroVal *domain.Problem
+					return zeroVal, errors.New("directive grant is not implemented")
+				}
+				return ec.Directives.Grant(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordExecutiveDecision(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordExecutiveDecision_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14702,6 +16741,226 @@ func (ec *executionContext) fieldContext_PairingDoc_deleted(_ context.Context, f
 	return graphql.NewScalarFieldContext("PairingDoc", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _PeriodicRating_id(ctx context.Context, field graphql.CollectedField, obj *domain.PeriodicRating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicRating_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicRating_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodicRating", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PeriodicRating_enterprise(ctx context.Context, field graphql.CollectedField, obj *domain.PeriodicRating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicRating_enterprise(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PeriodicRating().Enterprise(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNDashboardGrant2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐGrant(ctx, "PROBLEMS_READ")
+				if err != nil {
+					var zeroVal *domain.Enterprise
+					return zeroVal, err
+				}
+				if ec.Directives.Grant == nil {
+					var zeroVal *domain.Enterprise
+					return zeroVal, errors.New("directive grant is not implemented")
+				}
+				return ec.Directives.Grant(ctx, obj, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Enterprise) graphql.Marshaler {
+			return ec.marshalNEnterprise2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterprise(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicRating_enterprise(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PeriodicRating",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enterprise(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PeriodicRating_official(ctx context.Context, field graphql.CollectedField, obj *domain.PeriodicRating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicRating_official(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PeriodicRating().Official(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Official) graphql.Marshaler {
+			return ec.marshalOOfficial2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficial(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicRating_official(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PeriodicRating",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PeriodicRating_period(ctx context.Context, field graphql.CollectedField, obj *domain.PeriodicRating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicRating_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicRating_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodicRating", field, false, false, "String")
+}
+
+func (ec *executionContext) _PeriodicRating_score(ctx context.Context, field graphql.CollectedField, obj *domain.PeriodicRating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicRating_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicRating_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodicRating", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PeriodicRating_comment(ctx context.Context, field graphql.CollectedField, obj *domain.PeriodicRating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicRating_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicRating_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodicRating", field, false, false, "String")
+}
+
+func (ec *executionContext) _PeriodicRating_by(ctx context.Context, field graphql.CollectedField, obj *domain.PeriodicRating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicRating_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PeriodicRating().By(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicRating_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodicRating", field, true, true, "String")
+}
+
+func (ec *executionContext) _PeriodicRating_at(ctx context.Context, field graphql.CollectedField, obj *domain.PeriodicRating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicRating_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicRating_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodicRating", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Post_bureau(ctx context.Context, field graphql.CollectedField, obj *domain.Post) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15409,6 +17668,157 @@ func (ec *executionContext) fieldContext_Problem_source(_ context.Context, field
 	return graphql.NewScalarFieldContext("Problem", field, false, false, "String")
 }
 
+func (ec *executionContext) _Problem_letter(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_letter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Letter, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.EscalationLetter) graphql.Marshaler {
+			return ec.marshalOEscalationLetter2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEscalationLetter(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_letter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Problem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EscalationLetter(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Problem_meeting(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_meeting(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Meeting, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.CoordinationMeeting) graphql.Marshaler {
+			return ec.marshalOCoordinationMeeting2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐCoordinationMeeting(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_meeting(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Problem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoordinationMeeting(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Problem_departmentReplies(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_departmentReplies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DepartmentReplies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.DepartmentReply) graphql.Marshaler {
+			return ec.marshalNDepartmentReply2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐDepartmentReplyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_departmentReplies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Problem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DepartmentReply(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Problem_overdueDepartments(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_overdueDepartments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Problem().OverdueDepartments(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_overdueDepartments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, true, true, "String")
+}
+
+func (ec *executionContext) _Problem_executiveDecision(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_executiveDecision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExecutiveDecision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.ExecutiveDecision) graphql.Marshaler {
+			return ec.marshalOExecutiveDecision2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐExecutiveDecision(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_executiveDecision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Problem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExecutiveDecision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Problem_history(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15503,6 +17913,75 @@ func (ec *executionContext) _Problem_escalationMode(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_Problem_escalationMode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Problem", field, true, true, "EscalationMode")
+}
+
+func (ec *executionContext) _Problem_statusLabel(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_statusLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusLabel(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_statusLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, true, false, "String")
+}
+
+func (ec *executionContext) _Problem_levelLabel(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_levelLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LevelLabel(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_levelLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, true, false, "String")
+}
+
+func (ec *executionContext) _Problem_escalationModeLabel(ctx context.Context, field graphql.CollectedField, obj *domain.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_escalationModeLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EscalationModeLabel(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_escalationModeLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, true, false, "String")
 }
 
 func (ec *executionContext) _ProblemBatch_documents(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemBatch) (ret graphql.Marshaler) {
@@ -15713,6 +18192,144 @@ func (ec *executionContext) _ProblemConnection_totalCount(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_ProblemConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProblemConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProblemDeletion_problemId(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemDeletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDeletion_problemId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProblemID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDeletion_problemId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDeletion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProblemDeletion_title(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemDeletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDeletion_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDeletion_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDeletion", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemDeletion_enterpriseId(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemDeletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDeletion_enterpriseId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EnterpriseID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDeletion_enterpriseId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDeletion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProblemDeletion_reportedAt(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemDeletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDeletion_reportedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReportedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDeletion_reportedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDeletion", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProblemDeletion_deletedAt(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemDeletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDeletion_deletedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDeletion_deletedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDeletion", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProblemDeletion_deletedBy(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemDeletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDeletion_deletedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProblemDeletion().DeletedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDeletion_deletedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDeletion", field, true, true, "String")
 }
 
 func (ec *executionContext) _ProblemDoc_id(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
@@ -16103,6 +18720,213 @@ func (ec *executionContext) _ProblemDoc_resolvedAt(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_ProblemDoc_resolvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProblemDoc_letterTo(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_letterTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LetterTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_letterTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemDoc_letterSentAt(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_letterSentAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LetterSentAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_letterSentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProblemDoc_letterReference(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_letterReference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LetterReference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_letterReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemDoc_meetingDate(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_meetingDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeetingDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_meetingDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProblemDoc_meetingDepartments(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_meetingDepartments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeetingDepartments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_meetingDepartments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemDoc_meetingDecisions(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_meetingDecisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeetingDecisions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_meetingDecisions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemDoc_executiveDecision(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_executiveDecision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExecutiveDecision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_executiveDecision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemDoc_executiveAssignee(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_executiveAssignee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExecutiveAssignee, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_executiveAssignee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemDoc_executiveDeadline(ctx context.Context, field graphql.CollectedField, obj *sync1.ProblemDoc) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemDoc_executiveDeadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExecutiveDeadline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemDoc_executiveDeadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProblemDoc", field, false, false, "Time")
 }
 
@@ -16961,6 +19785,79 @@ func (ec *executionContext) fieldContext_ProblemStats_computedAt(_ context.Conte
 	return graphql.NewScalarFieldContext("ProblemStats", field, false, false, "Time")
 }
 
+func (ec *executionContext) _ProblemStats_deleted(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_deleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deleted(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemStats", field, true, false, "Int")
+}
+
+func (ec *executionContext) _ProblemStats_deletions(ctx context.Context, field graphql.CollectedField, obj *domain.ProblemStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemStats_deletions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deletions, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNDashboardGrant2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐGrant(ctx, "STATS_READ")
+				if err != nil {
+					var zeroVal []domain.ProblemDeletion
+					return zeroVal, err
+				}
+				if ec.Directives.Grant == nil {
+					var zeroVal []domain.ProblemDeletion
+					return zeroVal, errors.New("directive grant is not implemented")
+				}
+				return ec.Directives.Grant(ctx, obj, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.ProblemDeletion) graphql.Marshaler {
+			return ec.marshalNProblemDeletion2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemDeletionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemStats_deletions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemDeletion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ProgrammeShape_unpairedEnterprises(ctx context.Context, field graphql.CollectedField, obj *domain.ProgrammeShape) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17519,6 +20416,144 @@ func (ec *executionContext) _ProgressNote_departments(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_ProgressNote_departments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProgressNote", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProgressNote_kindLabel(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_kindLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KindLabel(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_kindLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, false, "String")
+}
+
+func (ec *executionContext) _ProgressNote_fromStatusLabel(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_fromStatusLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromStatusLabel(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_fromStatusLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, false, "String")
+}
+
+func (ec *executionContext) _ProgressNote_toStatusLabel(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_toStatusLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToStatusLabel(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_toStatusLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, false, "String")
+}
+
+func (ec *executionContext) _ProgressNote_fromLevelLabel(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_fromLevelLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromLevelLabel(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_fromLevelLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, false, "String")
+}
+
+func (ec *executionContext) _ProgressNote_toLevelLabel(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_toLevelLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToLevelLabel(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_toLevelLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, false, "String")
+}
+
+func (ec *executionContext) _ProgressNote_modeLabel(ctx context.Context, field graphql.CollectedField, obj *domain.ProgressNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressNote_modeLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ModeLabel(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressNote_modeLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressNote", field, true, false, "String")
 }
 
 func (ec *executionContext) _ProgressNoteBatch_documents(ctx context.Context, field graphql.CollectedField, obj *sync1.ProgressNoteBatch) (ret graphql.Marshaler) {
@@ -18730,6 +21765,68 @@ func (ec *executionContext) fieldContext_Query_ratings(ctx context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_periodicRatings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_periodicRatings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PeriodicRatings(ctx, fc.Args["filter"].(*domain.PeriodicRatingFilter))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "LEADER", "OFFICIAL", "ENTERPRISE"})
+				if err != nil {
+					var zeroVal []*domain.PeriodicRating
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*domain.PeriodicRating
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.PeriodicRating) graphql.Marshaler {
+			return ec.marshalNPeriodicRating2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐPeriodicRatingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_periodicRatings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PeriodicRating(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_periodicRatings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_quizzes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18848,6 +21945,130 @@ func (ec *executionContext) fieldContext_Query_quiz(ctx context.Context, field g
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_quiz_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_unvisitedEnterprises(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_unvisitedEnterprises(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().UnvisitedEnterprises(ctx, fc.Args["days"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "LEADER", "OFFICIAL"})
+				if err != nil {
+					var zeroVal []*service.UnvisitedEnterprise
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*service.UnvisitedEnterprise
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*service.UnvisitedEnterprise) graphql.Marshaler {
+			return ec.marshalNUnvisitedEnterprise2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐUnvisitedEnterpriseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_unvisitedEnterprises(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnvisitedEnterprise(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_unvisitedEnterprises_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_spotCheckDemands(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_spotCheckDemands(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SpotCheckDemands(ctx, fc.Args["officialId"].(*string), fc.Args["overdueOnly"].(*bool))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRoleᚄ(ctx, []any{"ADMIN", "LEADER", "OFFICIAL"})
+				if err != nil {
+					var zeroVal []*service.SpotCheckDemandItem
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*service.SpotCheckDemandItem
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*service.SpotCheckDemandItem) graphql.Marshaler {
+			return ec.marshalNSpotCheckDemandItem2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckDemandItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_spotCheckDemands(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpotCheckDemandItem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_spotCheckDemands_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21012,6 +24233,29 @@ func (ec *executionContext) fieldContext_Rating_at(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Rating", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Rating_by(ctx context.Context, field graphql.CollectedField, obj *domain.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Rating().By(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rating", field, true, true, "String")
+}
+
 func (ec *executionContext) _SpotCheck_id(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheck) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21246,6 +24490,38 @@ func (ec *executionContext) fieldContext_SpotCheck_updatedAt(_ context.Context, 
 	return graphql.NewScalarFieldContext("SpotCheck", field, false, false, "Time")
 }
 
+func (ec *executionContext) _SpotCheck_demands(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheck_demands(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Demands, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.SpotCheckDemand) graphql.Marshaler {
+			return ec.marshalNSpotCheckDemand2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheckDemandᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheck_demands(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpotCheck",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpotCheckDemand(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SpotCheck_official(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheck) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21436,6 +24712,263 @@ func (ec *executionContext) _SpotCheckConnection_totalCount(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_SpotCheckConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SpotCheckConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SpotCheckDemand_id(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheckDemand) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckDemand_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckDemand_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpotCheckDemand", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SpotCheckDemand_demand(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheckDemand) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckDemand_demand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Demand, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckDemand_demand(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpotCheckDemand", field, false, false, "String")
+}
+
+func (ec *executionContext) _SpotCheckDemand_answerBy(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheckDemand) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckDemand_answerBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SpotCheckDemand().AnswerBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Official) graphql.Marshaler {
+			return ec.marshalOOfficial2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐOfficial(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckDemand_answerBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpotCheckDemand",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpotCheckDemand_deadline(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheckDemand) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckDemand_deadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deadline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckDemand_deadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpotCheckDemand", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SpotCheckDemand_answer(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheckDemand) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckDemand_answer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Answer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckDemand_answer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpotCheckDemand", field, false, false, "String")
+}
+
+func (ec *executionContext) _SpotCheckDemand_answeredAt(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheckDemand) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckDemand_answeredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AnsweredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckDemand_answeredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpotCheckDemand", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SpotCheckDemand_answeredBy(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheckDemand) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckDemand_answeredBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SpotCheckDemand().AnsweredBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckDemand_answeredBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpotCheckDemand", field, true, true, "String")
+}
+
+func (ec *executionContext) _SpotCheckDemand_overdue(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheckDemand) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckDemand_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SpotCheckDemand().Overdue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckDemand_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpotCheckDemand", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _SpotCheckDemandItem_spotCheck(ctx context.Context, field graphql.CollectedField, obj *service.SpotCheckDemandItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckDemandItem_spotCheck(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SpotCheck, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.SpotCheck) graphql.Marshaler {
+			return ec.marshalNSpotCheck2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheck(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckDemandItem_spotCheck(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpotCheckDemandItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpotCheck(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpotCheckDemandItem_demand(ctx context.Context, field graphql.CollectedField, obj *service.SpotCheckDemandItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheckDemandItem_demand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Demand, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.SpotCheckDemand) graphql.Marshaler {
+			return ec.marshalNSpotCheckDemand2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheckDemand(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheckDemandItem_demand(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpotCheckDemandItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpotCheckDemand(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _SpotCheckEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SpotCheckEdge) (ret graphql.Marshaler) {
@@ -23006,6 +26539,102 @@ func (ec *executionContext) _SyncRejection_conflictIds(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_SyncRejection_conflictIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SyncRejection", field, false, false, "ID")
+}
+
+func (ec *executionContext) _UnvisitedEnterprise_enterprise(ctx context.Context, field graphql.CollectedField, obj *service.UnvisitedEnterprise) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnvisitedEnterprise_enterprise(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enterprise, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNDashboardGrant2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐGrant(ctx, "PROBLEMS_READ")
+				if err != nil {
+					var zeroVal *domain.Enterprise
+					return zeroVal, err
+				}
+				if ec.Directives.Grant == nil {
+					var zeroVal *domain.Enterprise
+					return zeroVal, errors.New("directive grant is not implemented")
+				}
+				return ec.Directives.Grant(ctx, obj, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Enterprise) graphql.Marshaler {
+			return ec.marshalNEnterprise2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterprise(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnvisitedEnterprise_enterprise(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UnvisitedEnterprise",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enterprise(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UnvisitedEnterprise_lastVisitAt(ctx context.Context, field graphql.CollectedField, obj *service.UnvisitedEnterprise) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnvisitedEnterprise_lastVisitAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastVisitAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UnvisitedEnterprise_lastVisitAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnvisitedEnterprise", field, false, false, "Time")
+}
+
+func (ec *executionContext) _UnvisitedEnterprise_daysSinceVisit(ctx context.Context, field graphql.CollectedField, obj *service.UnvisitedEnterprise) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnvisitedEnterprise_daysSinceVisit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DaysSinceVisit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UnvisitedEnterprise_daysSinceVisit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnvisitedEnterprise", field, false, false, "Int")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *domain.User) (ret graphql.Marshaler) {
@@ -25486,6 +29115,62 @@ func UnmarshalContactInput(ctx context.Context, raw any) (service.ContactInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCoordinationMeetingInput(ctx context.Context, obj any) (service.CoordinationMeetingInput, error) {
+	var it service.CoordinationMeetingInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"date", "departments", "decisions"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "date":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("date"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Date = data
+		case "departments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departments"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Departments = data
+		case "decisions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decisions"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Decisions = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCoordinationMeetingInput unmarshals raw into the CoordinationMeetingInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCoordinationMeetingInput(ctx context.Context, raw any) (service.CoordinationMeetingInput, error) {
+	var out service.CoordinationMeetingInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CoordinationMeetingInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateOfficialInput(ctx context.Context, obj any) (service.CreateOfficialInput, error) {
 	var it service.CreateOfficialInput
 	if obj == nil {
@@ -25819,7 +29504,7 @@ func (ec *executionContext) unmarshalInputEnterpriseInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "name", "town", "park", "industry", "contact", "status"}
+	fieldsInOrder := [...]string{"id", "name", "town", "park", "industry", "contact", "status", "employees", "revenueBand"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -25875,6 +29560,20 @@ func (ec *executionContext) unmarshalInputEnterpriseInput(ctx context.Context, o
 				return it, err
 			}
 			it.Status = data
+		case "employees":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employees"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Employees = data
+		case "revenueBand":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revenueBand"))
+			data, err := ec.unmarshalORevenueBand2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRevenueBand(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevenueBand = data
 		}
 	}
 	return it, nil
@@ -25903,7 +29602,7 @@ func (ec *executionContext) unmarshalInputEscalateProblemInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"level", "mode", "departments", "reason"}
+	fieldsInOrder := [...]string{"level", "mode", "departments", "reason", "letter", "meeting", "replyBy"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -25938,6 +29637,27 @@ func (ec *executionContext) unmarshalInputEscalateProblemInput(ctx context.Conte
 				return it, err
 			}
 			it.Reason = data
+		case "letter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("letter"))
+			data, err := ec.unmarshalOEscalationLetterInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐEscalationLetterInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Letter = data
+		case "meeting":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("meeting"))
+			data, err := ec.unmarshalOCoordinationMeetingInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐCoordinationMeetingInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Meeting = data
+		case "replyBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replyBy"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReplyBy = data
 		}
 	}
 	return it, nil
@@ -25952,6 +29672,125 @@ func (ec *executionContext) unmarshalInputEscalateProblemInput(ctx context.Conte
 func UnmarshalEscalateProblemInput(ctx context.Context, raw any) (service.EscalateProblemInput, error) {
 	var out service.EscalateProblemInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "EscalateProblemInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEscalationLetterInput(ctx context.Context, obj any) (service.EscalationLetterInput, error) {
+	var it service.EscalationLetterInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"to", "sentAt", "reference"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "sentAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sentAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SentAt = data
+		case "reference":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reference"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reference = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEscalationLetterInput unmarshals raw into the EscalationLetterInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEscalationLetterInput(ctx context.Context, raw any) (service.EscalationLetterInput, error) {
+	var out service.EscalationLetterInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EscalationLetterInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputExecutiveDecisionInput(ctx context.Context, obj any) (service.ExecutiveDecisionInput, error) {
+	var it service.ExecutiveDecisionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"date", "decision", "assignee", "deadline"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "date":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("date"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Date = data
+		case "decision":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decision"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Decision = data
+		case "assignee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assignee"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Assignee = data
+		case "deadline":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadline"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Deadline = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalExecutiveDecisionInput unmarshals raw into the ExecutiveDecisionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalExecutiveDecisionInput(ctx context.Context, raw any) (service.ExecutiveDecisionInput, error) {
+	var out service.ExecutiveDecisionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ExecutiveDecisionInput", raw, &out)
 	return out, err
 }
 
@@ -26060,6 +29899,118 @@ func UnmarshalPairingFilter(ctx context.Context, raw any) (domain.PairingFilter,
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPeriodicRatingFilter(ctx context.Context, obj any) (domain.PeriodicRatingFilter, error) {
+	var it domain.PeriodicRatingFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"officialId", "enterpriseId", "period"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "officialId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialId"))
+			data, err := ec.unmarshalOID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialID = data
+		case "enterpriseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enterpriseId"))
+			data, err := ec.unmarshalOID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnterpriseID = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPeriodicRatingFilter unmarshals raw into the PeriodicRatingFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPeriodicRatingFilter(ctx context.Context, raw any) (domain.PeriodicRatingFilter, error) {
+	var out domain.PeriodicRatingFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PeriodicRatingFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPeriodicRatingInput(ctx context.Context, obj any) (service.PeriodicRatingInput, error) {
+	var it service.PeriodicRatingInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"score", "comment", "period"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "score":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("score"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Score = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPeriodicRatingInput unmarshals raw into the PeriodicRatingInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPeriodicRatingInput(ctx context.Context, raw any) (service.PeriodicRatingInput, error) {
+	var out service.PeriodicRatingInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PeriodicRatingInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPostInput(ctx context.Context, obj any) (service.PostInput, error) {
 	var it service.PostInput
 	if obj == nil {
@@ -26127,7 +30078,7 @@ func (ec *executionContext) unmarshalInputProblemDocInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "enterpriseId", "category", "title", "description", "status", "level", "responsibleDepartment", "coordinatingDepartments", "escalationMode", "tags", "statusReason", "reportedBy", "reportedAt", "respondBy", "resolveBy", "respondedAt", "resolvedAt", "version", "updatedAt", "hlc", "deleted"}
+	fieldsInOrder := [...]string{"id", "enterpriseId", "category", "title", "description", "status", "level", "responsibleDepartment", "coordinatingDepartments", "escalationMode", "tags", "statusReason", "reportedBy", "reportedAt", "respondBy", "resolveBy", "respondedAt", "resolvedAt", "letterTo", "letterSentAt", "letterReference", "meetingDate", "meetingDepartments", "meetingDecisions", "executiveDecision", "executiveAssignee", "executiveDeadline", "version", "updatedAt", "hlc", "deleted"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26260,6 +30211,69 @@ func (ec *executionContext) unmarshalInputProblemDocInput(ctx context.Context, o
 				return it, err
 			}
 			it.ResolvedAt = data
+		case "letterTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("letterTo"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LetterTo = data
+		case "letterSentAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("letterSentAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LetterSentAt = data
+		case "letterReference":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("letterReference"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LetterReference = data
+		case "meetingDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("meetingDate"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MeetingDate = data
+		case "meetingDepartments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("meetingDepartments"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MeetingDepartments = data
+		case "meetingDecisions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("meetingDecisions"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MeetingDecisions = data
+		case "executiveDecision":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("executiveDecision"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExecutiveDecision = data
+		case "executiveAssignee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("executiveAssignee"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExecutiveAssignee = data
+		case "executiveDeadline":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("executiveDeadline"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExecutiveDeadline = data
 		case "version":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
 			data, err := ec.unmarshalOInt2int64(ctx, v)
@@ -27068,6 +31082,62 @@ func UnmarshalReportProblemInput(ctx context.Context, raw any) (service.ReportPr
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSpotCheckDemandInput(ctx context.Context, obj any) (service.SpotCheckDemandInput, error) {
+	var it service.SpotCheckDemandInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"demand", "officialId", "deadline"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "demand":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("demand"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Demand = data
+		case "officialId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialID = data
+		case "deadline":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadline"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Deadline = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSpotCheckDemandInput unmarshals raw into the SpotCheckDemandInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSpotCheckDemandInput(ctx context.Context, raw any) (service.SpotCheckDemandInput, error) {
+	var out service.SpotCheckDemandInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SpotCheckDemandInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSpotCheckFilter(ctx context.Context, obj any) (domain.SpotCheckFilter, error) {
 	var it domain.SpotCheckFilter
 	if obj == nil {
@@ -27128,7 +31198,7 @@ func (ec *executionContext) unmarshalInputSpotCheckInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "enterpriseId", "date", "findings", "score", "questions"}
+	fieldsInOrder := [...]string{"id", "enterpriseId", "date", "findings", "score", "questions", "demands"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -27177,6 +31247,13 @@ func (ec *executionContext) unmarshalInputSpotCheckInput(ctx context.Context, ob
 				return it, err
 			}
 			it.Questions = data
+		case "demands":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("demands"))
+			data, err := ec.unmarshalOSpotCheckDemandInput2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckDemandInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Demands = data
 		}
 	}
 	return it, nil
@@ -28182,6 +32259,49 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var coordinationMeetingImplementors = []string{"CoordinationMeeting"}
+
+func (ec *executionContext) _CoordinationMeeting(ctx context.Context, sel ast.SelectionSet, obj *domain.CoordinationMeeting) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, coordinationMeetingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CoordinationMeeting")
+		case "date":
+			out.Values[i] = ec._CoordinationMeeting_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "departments":
+			out.Values[i] = ec._CoordinationMeeting_departments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decisions":
+			out.Values[i] = ec._CoordinationMeeting_decisions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var dashboardTokenImplementors = []string{"DashboardToken"}
 
 func (ec *executionContext) _DashboardToken(ctx context.Context, sel ast.SelectionSet, obj *domain.Session) graphql.Marshaler {
@@ -28328,6 +32448,66 @@ func (ec *executionContext) _DepartmentOverdue(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var departmentReplyImplementors = []string{"DepartmentReply"}
+
+func (ec *executionContext) _DepartmentReply(ctx context.Context, sel ast.SelectionSet, obj *domain.DepartmentReply) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, departmentReplyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DepartmentReply")
+		case "department":
+			out.Values[i] = ec._DepartmentReply_department(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "replyBy":
+			out.Values[i] = ec._DepartmentReply_replyBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "repliedAt":
+			out.Values[i] = ec._DepartmentReply_repliedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reply":
+			out.Values[i] = ec._DepartmentReply_reply(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "repliedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DepartmentReply_repliedBy(ctx, field, obj)
+				})
+		case "overdue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DepartmentReply_overdue(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var enterpriseImplementors = []string{"Enterprise"}
 
 func (ec *executionContext) _Enterprise(ctx context.Context, sel ast.SelectionSet, obj *domain.Enterprise) graphql.Marshaler {
@@ -28413,6 +32593,27 @@ func (ec *executionContext) _Enterprise(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "employees":
+			out.Values[i] = ec._Enterprise_employees(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revenueBand":
+			out.Values[i] = ec._Enterprise_revenueBand(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revenueBandLabel":
+			out.Values[i] = ec._Enterprise_revenueBandLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastVisitAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Enterprise_lastVisitAt(ctx, field, obj)
+				})
 		case "source":
 			out.Values[i] = ec._Enterprise_source(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -28630,6 +32831,109 @@ func (ec *executionContext) _EnterpriseEdge(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var escalationLetterImplementors = []string{"EscalationLetter"}
+
+func (ec *executionContext) _EscalationLetter(ctx context.Context, sel ast.SelectionSet, obj *domain.EscalationLetter) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, escalationLetterImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EscalationLetter")
+		case "to":
+			out.Values[i] = ec._EscalationLetter_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sentAt":
+			out.Values[i] = ec._EscalationLetter_sentAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reference":
+			out.Values[i] = ec._EscalationLetter_reference(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var executiveDecisionImplementors = []string{"ExecutiveDecision"}
+
+func (ec *executionContext) _ExecutiveDecision(ctx context.Context, sel ast.SelectionSet, obj *domain.ExecutiveDecision) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, executiveDecisionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExecutiveDecision")
+		case "date":
+			out.Values[i] = ec._ExecutiveDecision_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decision":
+			out.Values[i] = ec._ExecutiveDecision_decision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "assignee":
+			out.Values[i] = ec._ExecutiveDecision_assignee(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deadline":
+			out.Values[i] = ec._ExecutiveDecision_deadline(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ExecutiveDecision_recordedBy(ctx, field, obj)
+				})
+		case "overdue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ExecutiveDecision_overdue(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -28920,9 +33224,30 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "rateChief":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rateChief(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createQuiz":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createQuiz(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addSpotCheckDemand":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addSpotCheckDemand(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "answerSpotCheckDemand":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_answerSpotCheckDemand(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -29070,6 +33395,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "withdrawProblem":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_withdrawProblem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordCoordination":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordCoordination(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordDepartmentReply":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordDepartmentReply(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordExecutiveDecision":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordExecutiveDecision(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -29709,6 +34055,77 @@ func (ec *executionContext) _PairingDoc(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var periodicRatingImplementors = []string{"PeriodicRating"}
+
+func (ec *executionContext) _PeriodicRating(ctx context.Context, sel ast.SelectionSet, obj *domain.PeriodicRating) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, periodicRatingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PeriodicRating")
+		case "id":
+			out.Values[i] = ec._PeriodicRating_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enterprise":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PeriodicRating_enterprise(ctx, field, obj)
+				})
+		case "official":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PeriodicRating_official(ctx, field, obj)
+				})
+		case "period":
+			out.Values[i] = ec._PeriodicRating_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "score":
+			out.Values[i] = ec._PeriodicRating_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "comment":
+			out.Values[i] = ec._PeriodicRating_comment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "by":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PeriodicRating_by(ctx, field, obj)
+				})
+		case "at":
+			out.Values[i] = ec._PeriodicRating_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var postImplementors = []string{"Post"}
 
 func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj *domain.Post) graphql.Marshaler {
@@ -29895,6 +34312,32 @@ func (ec *executionContext) _Problem(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "letter":
+			out.Values[i] = ec._Problem_letter(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "meeting":
+			out.Values[i] = ec._Problem_meeting(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "departmentReplies":
+			out.Values[i] = ec._Problem_departmentReplies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "overdueDepartments":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Problem_overdueDepartments(ctx, field, obj)
+				})
+		case "executiveDecision":
+			out.Values[i] = ec._Problem_executiveDecision(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "history":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -29912,6 +34355,21 @@ func (ec *executionContext) _Problem(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Problem_escalationMode(ctx, field, obj)
 				})
+		case "statusLabel":
+			out.Values[i] = ec._Problem_statusLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "levelLabel":
+			out.Values[i] = ec._Problem_levelLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "escalationModeLabel":
+			out.Values[i] = ec._Problem_escalationModeLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29998,6 +34456,65 @@ func (ec *executionContext) _ProblemConnection(ctx context.Context, sel ast.Sele
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var problemDeletionImplementors = []string{"ProblemDeletion"}
+
+func (ec *executionContext) _ProblemDeletion(ctx context.Context, sel ast.SelectionSet, obj *domain.ProblemDeletion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, problemDeletionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProblemDeletion")
+		case "problemId":
+			out.Values[i] = ec._ProblemDeletion_problemId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._ProblemDeletion_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enterpriseId":
+			out.Values[i] = ec._ProblemDeletion_enterpriseId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reportedAt":
+			out.Values[i] = ec._ProblemDeletion_reportedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deletedAt":
+			out.Values[i] = ec._ProblemDeletion_deletedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deletedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProblemDeletion_deletedBy(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -30108,6 +34625,51 @@ func (ec *executionContext) _ProblemDoc(ctx context.Context, sel ast.SelectionSe
 			}
 		case "resolvedAt":
 			out.Values[i] = ec._ProblemDoc_resolvedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "letterTo":
+			out.Values[i] = ec._ProblemDoc_letterTo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "letterSentAt":
+			out.Values[i] = ec._ProblemDoc_letterSentAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "letterReference":
+			out.Values[i] = ec._ProblemDoc_letterReference(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "meetingDate":
+			out.Values[i] = ec._ProblemDoc_meetingDate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "meetingDepartments":
+			out.Values[i] = ec._ProblemDoc_meetingDepartments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "meetingDecisions":
+			out.Values[i] = ec._ProblemDoc_meetingDecisions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "executiveDecision":
+			out.Values[i] = ec._ProblemDoc_executiveDecision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "executiveAssignee":
+			out.Values[i] = ec._ProblemDoc_executiveAssignee(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "executiveDeadline":
+			out.Values[i] = ec._ProblemDoc_executiveDeadline(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -30359,6 +34921,16 @@ func (ec *executionContext) _ProblemStats(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "deleted":
+			out.Values[i] = ec._ProblemStats_deleted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deletions":
+			out.Values[i] = ec._ProblemStats_deletions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -30529,6 +35101,36 @@ func (ec *executionContext) _ProgressNote(ctx context.Context, sel ast.Selection
 				})
 		case "departments":
 			out.Values[i] = ec._ProgressNote_departments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kindLabel":
+			out.Values[i] = ec._ProgressNote_kindLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fromStatusLabel":
+			out.Values[i] = ec._ProgressNote_fromStatusLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "toStatusLabel":
+			out.Values[i] = ec._ProgressNote_toStatusLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fromLevelLabel":
+			out.Values[i] = ec._ProgressNote_fromLevelLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "toLevelLabel":
+			out.Values[i] = ec._ProgressNote_toLevelLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "modeLabel":
+			out.Values[i] = ec._ProgressNote_modeLabel(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -30831,6 +35433,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_ratings(ctx, field)
 				})
+		case "periodicRatings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_periodicRatings(ctx, field)
+				})
 		case "quizzes":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -30842,6 +35450,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_quiz(ctx, field)
+				})
+		case "unvisitedEnterprises":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_unvisitedEnterprises(ctx, field)
+				})
+		case "spotCheckDemands":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_spotCheckDemands(ctx, field)
 				})
 		case "programmeShape":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -31422,6 +36042,12 @@ func (ec *executionContext) _Rating(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "by":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Rating_by(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -31497,6 +36123,11 @@ func (ec *executionContext) _SpotCheck(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "demands":
+			out.Values[i] = ec._SpotCheck_demands(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "official":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -31553,6 +36184,115 @@ func (ec *executionContext) _SpotCheckConnection(ctx context.Context, sel ast.Se
 			}
 		case "totalCount":
 			out.Values[i] = ec._SpotCheckConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var spotCheckDemandImplementors = []string{"SpotCheckDemand"}
+
+func (ec *executionContext) _SpotCheckDemand(ctx context.Context, sel ast.SelectionSet, obj *domain.SpotCheckDemand) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spotCheckDemandImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpotCheckDemand")
+		case "id":
+			out.Values[i] = ec._SpotCheckDemand_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "demand":
+			out.Values[i] = ec._SpotCheckDemand_demand(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "answerBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SpotCheckDemand_answerBy(ctx, field, obj)
+				})
+		case "deadline":
+			out.Values[i] = ec._SpotCheckDemand_deadline(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "answer":
+			out.Values[i] = ec._SpotCheckDemand_answer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "answeredAt":
+			out.Values[i] = ec._SpotCheckDemand_answeredAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "answeredBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SpotCheckDemand_answeredBy(ctx, field, obj)
+				})
+		case "overdue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SpotCheckDemand_overdue(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var spotCheckDemandItemImplementors = []string{"SpotCheckDemandItem"}
+
+func (ec *executionContext) _SpotCheckDemandItem(ctx context.Context, sel ast.SelectionSet, obj *service.SpotCheckDemandItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spotCheckDemandItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpotCheckDemandItem")
+		case "spotCheck":
+			out.Values[i] = ec._SpotCheckDemandItem_spotCheck(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "demand":
+			out.Values[i] = ec._SpotCheckDemandItem_demand(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -32105,6 +36845,49 @@ func (ec *executionContext) _SyncRejection(ctx context.Context, sel ast.Selectio
 		case "conflictIds":
 			out.Values[i] = ec._SyncRejection_conflictIds(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var unvisitedEnterpriseImplementors = []string{"UnvisitedEnterprise"}
+
+func (ec *executionContext) _UnvisitedEnterprise(ctx context.Context, sel ast.SelectionSet, obj *service.UnvisitedEnterprise) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, unvisitedEnterpriseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UnvisitedEnterprise")
+		case "enterprise":
+			out.Values[i] = ec._UnvisitedEnterprise_enterprise(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastVisitAt":
+			out.Values[i] = ec._UnvisitedEnterprise_lastVisitAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "daysSinceVisit":
+			out.Values[i] = ec._UnvisitedEnterprise_daysSinceVisit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -33221,6 +38004,26 @@ func (ec *executionContext) marshalNDepartmentOverdue2ᚖgithubᚗcomᚋlianqi�
 	return ec._DepartmentOverdue(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDepartmentReply2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐDepartmentReply(ctx context.Context, sel ast.SelectionSet, v domain.DepartmentReply) graphql.Marshaler {
+	return ec._DepartmentReply(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDepartmentReply2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐDepartmentReplyᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.DepartmentReply) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDepartmentReply2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐDepartmentReply(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNEnterprise2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterpriseᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Enterprise) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -33337,6 +38140,11 @@ func (ec *executionContext) unmarshalNEscalationLevel2githubᚗcomᚋlianqiᚋli
 
 func (ec *executionContext) marshalNEscalationLevel2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐLevel(ctx context.Context, sel ast.SelectionSet, v domain.Level) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNExecutiveDecisionInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐExecutiveDecisionInput(ctx context.Context, v any) (service.ExecutiveDecisionInput, error) {
+	res, err := ec.unmarshalInputExecutiveDecisionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
@@ -33666,6 +38474,35 @@ func (ec *executionContext) marshalNPairingEndReason2githubᚗcomᚋlianqiᚋlia
 	return v
 }
 
+func (ec *executionContext) marshalNPeriodicRating2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐPeriodicRatingᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.PeriodicRating) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPeriodicRating2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐPeriodicRating(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPeriodicRating2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐPeriodicRating(ctx context.Context, sel ast.SelectionSet, v *domain.PeriodicRating) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PeriodicRating!")
+		return graphql.Null
+	}
+	return ec._PeriodicRating(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPeriodicRatingInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐPeriodicRatingInput(ctx context.Context, v any) (service.PeriodicRatingInput, error) {
+	res, err := ec.unmarshalInputPeriodicRatingInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNPost2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐPost(ctx context.Context, sel ast.SelectionSet, v domain.Post) graphql.Marshaler {
 	return ec._Post(ctx, sel, &v)
 }
@@ -33749,6 +38586,26 @@ func (ec *executionContext) marshalNProblemConnection2ᚖgithubᚗcomᚋlianqi�
 		return graphql.Null
 	}
 	return ec._ProblemConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProblemDeletion2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemDeletion(ctx context.Context, sel ast.SelectionSet, v domain.ProblemDeletion) graphql.Marshaler {
+	return ec._ProblemDeletion(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNProblemDeletion2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemDeletionᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.ProblemDeletion) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProblemDeletion2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐProblemDeletion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNProblemDoc2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋsyncᚐProblemDocᚄ(ctx context.Context, sel ast.SelectionSet, v []*sync1.ProblemDoc) graphql.Marshaler {
@@ -34186,6 +39043,63 @@ func (ec *executionContext) marshalNSpotCheckConnection2ᚖgithubᚗcomᚋlianqi
 	return ec._SpotCheckConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSpotCheckDemand2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheckDemand(ctx context.Context, sel ast.SelectionSet, v domain.SpotCheckDemand) graphql.Marshaler {
+	return ec._SpotCheckDemand(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSpotCheckDemand2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheckDemandᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.SpotCheckDemand) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSpotCheckDemand2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheckDemand(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSpotCheckDemand2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheckDemand(ctx context.Context, sel ast.SelectionSet, v *domain.SpotCheckDemand) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SpotCheckDemand!")
+		return graphql.Null
+	}
+	return ec._SpotCheckDemand(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSpotCheckDemandInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckDemandInput(ctx context.Context, v any) (service.SpotCheckDemandInput, error) {
+	res, err := ec.unmarshalInputSpotCheckDemandInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSpotCheckDemandItem2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckDemandItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*service.SpotCheckDemandItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSpotCheckDemandItem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckDemandItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSpotCheckDemandItem2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckDemandItem(ctx context.Context, sel ast.SelectionSet, v *service.SpotCheckDemandItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SpotCheckDemandItem!")
+		return graphql.Null
+	}
+	return ec._SpotCheckDemandItem(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSpotCheckEdge2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋgraphᚋmodelᚐSpotCheckEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SpotCheckEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -34415,6 +39329,30 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNUnvisitedEnterprise2ᚕᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐUnvisitedEnterpriseᚄ(ctx context.Context, sel ast.SelectionSet, v []*service.UnvisitedEnterprise) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUnvisitedEnterprise2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐUnvisitedEnterprise(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUnvisitedEnterprise2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐUnvisitedEnterprise(ctx context.Context, sel ast.SelectionSet, v *service.UnvisitedEnterprise) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UnvisitedEnterprise!")
+		return graphql.Null
+	}
+	return ec._UnvisitedEnterprise(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpdateOfficialInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐUpdateOfficialInput(ctx context.Context, v any) (service.UpdateOfficialInput, error) {
@@ -34769,6 +39707,21 @@ func (ec *executionContext) unmarshalOContactInput2ᚖgithubᚗcomᚋlianqiᚋli
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOCoordinationMeeting2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐCoordinationMeeting(ctx context.Context, sel ast.SelectionSet, v *domain.CoordinationMeeting) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CoordinationMeeting(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCoordinationMeetingInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐCoordinationMeetingInput(ctx context.Context, v any) (*service.CoordinationMeetingInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCoordinationMeetingInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOEnterprise2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEnterprise(ctx context.Context, sel ast.SelectionSet, v *domain.Enterprise) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -34808,6 +39761,21 @@ func (ec *executionContext) marshalOEnterpriseStatus2ᚖgithubᚗcomᚋlianqiᚋ
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOEscalationLetter2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐEscalationLetter(ctx context.Context, sel ast.SelectionSet, v *domain.EscalationLetter) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EscalationLetter(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOEscalationLetterInput2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐEscalationLetterInput(ctx context.Context, v any) (*service.EscalationLetterInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEscalationLetterInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOEscalationLevel2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐLevel(ctx context.Context, v any) (domain.Level, error) {
@@ -34886,6 +39854,13 @@ func (ec *executionContext) marshalOEscalationMode2ᚖgithubᚗcomᚋlianqiᚋli
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOExecutiveDecision2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐExecutiveDecision(ctx context.Context, sel ast.SelectionSet, v *domain.ExecutiveDecision) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ExecutiveDecision(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
@@ -35030,6 +40005,14 @@ func (ec *executionContext) unmarshalOPairingFilter2ᚖgithubᚗcomᚋlianqiᚋl
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputPairingFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPeriodicRatingFilter2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐPeriodicRatingFilter(ctx context.Context, v any) (*domain.PeriodicRatingFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPeriodicRatingFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -35252,6 +40235,32 @@ func (ec *executionContext) unmarshalORatingInput2ᚖgithubᚗcomᚋlianqiᚋlia
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalORevenueBand2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRevenueBand(ctx context.Context, v any) (domain.RevenueBand, error) {
+	var res domain.RevenueBand
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORevenueBand2githubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRevenueBand(ctx context.Context, sel ast.SelectionSet, v domain.RevenueBand) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalORevenueBand2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRevenueBand(ctx context.Context, v any) (*domain.RevenueBand, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(domain.RevenueBand)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORevenueBand2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRevenueBand(ctx context.Context, sel ast.SelectionSet, v *domain.RevenueBand) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐRole(ctx context.Context, v any) (*domain.Role, error) {
 	if v == nil {
 		return nil, nil
@@ -35266,6 +40275,23 @@ func (ec *executionContext) marshalORole2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdom
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOSpotCheckDemandInput2ᚕgithubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckDemandInputᚄ(ctx context.Context, v any) ([]service.SpotCheckDemandInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]service.SpotCheckDemandInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSpotCheckDemandInput2githubᚗcomᚋlianqiᚋlianqiᚋserviceᚐSpotCheckDemandInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOSpotCheckFilter2ᚖgithubᚗcomᚋlianqiᚋlianqiᚋdomainᚐSpotCheckFilter(ctx context.Context, v any) (*domain.SpotCheckFilter, error) {

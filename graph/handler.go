@@ -169,7 +169,9 @@ var Codes = map[string]string{
 }
 
 // errorPresenter gives every error a code. Domain errors keep their message (and
-// name the bad field); errors gqlgen raises itself (parse, validation) pass
+// name the bad field), in the caller's language (i18n.go: zh-CN unless
+// Accept-Language prefers English; the English always in
+// extensions.messageEn); errors gqlgen raises itself (parse, validation) pass
 // through; anything else is an internal error, logged here once and masked.
 func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
@@ -191,6 +193,7 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			if field := inputField(gerr, de); field != "" {
 				gerr.Extensions["field"] = field
 			}
+			gerr.Message = localize(ctx, gerr.Message, de, gerr.Extensions)
 		case gerr.Err == nil || isGQLError(gerr.Err):
 			// Raised by gqlgen itself, with a safe message and mostly a code
 			// (parse, validation). One without a code is still given one: a
@@ -217,8 +220,8 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			gerr.Extensions = map[string]any{"code": "TIMEOUT"}
 		default:
 			log.ErrorContext(ctx, "internal error", "err", err, "path", gerr.Path.String())
-			gerr.Message = "internal error"
 			gerr.Extensions = map[string]any{"code": Codes[domain.EINTERNAL]}
+			gerr.Message = localize(ctx, "internal error", nil, gerr.Extensions)
 		}
 		if id := service.RequestID(ctx); id != "" {
 			// A copy: gqlgen may hand the same error to several responses.

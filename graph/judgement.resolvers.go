@@ -7,20 +7,56 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/lianqi/lianqi/domain"
 	"github.com/lianqi/lianqi/graph/model"
 	"github.com/lianqi/lianqi/service"
 )
 
+// LastVisitAt is the resolver for the lastVisitAt field.
+func (r *enterpriseResolver) LastVisitAt(ctx context.Context, obj *domain.Enterprise) (*time.Time, error) {
+	return lastVisit(ctx, obj.ID)
+}
+
+// RateChief is the resolver for the rateChief field.
+func (r *mutationResolver) RateChief(ctx context.Context, input service.PeriodicRatingInput) (*domain.PeriodicRating, error) {
+	return r.Svc.RateChief(ctx, input)
+}
+
 // CreateQuiz is the resolver for the createQuiz field.
 func (r *mutationResolver) CreateQuiz(ctx context.Context, input service.QuizInput) (*domain.Quiz, error) {
 	return r.Svc.CreateQuiz(ctx, input)
 }
 
+// AddSpotCheckDemand is the resolver for the addSpotCheckDemand field.
+func (r *mutationResolver) AddSpotCheckDemand(ctx context.Context, spotCheckID string, input service.SpotCheckDemandInput) (*domain.SpotCheck, error) {
+	return r.Svc.AddSpotCheckDemand(ctx, spotCheckID, input)
+}
+
+// AnswerSpotCheckDemand is the resolver for the answerSpotCheckDemand field.
+func (r *mutationResolver) AnswerSpotCheckDemand(ctx context.Context, spotCheckID string, demandID string, answer string) (*domain.SpotCheck, error) {
+	return r.Svc.AnswerSpotCheckDemand(ctx, spotCheckID, demandID, answer)
+}
+
 // RecordQuizResult is the resolver for the recordQuizResult field.
 func (r *mutationResolver) RecordQuizResult(ctx context.Context, id string, input service.QuizResultInput) (*domain.Quiz, error) {
 	return r.Svc.RecordQuizResult(ctx, id, input)
+}
+
+// Enterprise is the resolver for the enterprise field.
+func (r *periodicRatingResolver) Enterprise(ctx context.Context, obj *domain.PeriodicRating) (*domain.Enterprise, error) {
+	return load(ctx, enterpriseLoader, "enterprise", obj.EnterpriseID)
+}
+
+// Official is the resolver for the official field.
+func (r *periodicRatingResolver) Official(ctx context.Context, obj *domain.PeriodicRating) (*domain.Official, error) {
+	return optionalOfficial(ctx, obj.OfficialID)
+}
+
+// By is the resolver for the by field.
+func (r *periodicRatingResolver) By(ctx context.Context, obj *domain.PeriodicRating) (string, error) {
+	return personName(ctx, obj.ByUserID)
 }
 
 // Ratings is the resolver for the ratings field.
@@ -33,6 +69,11 @@ func (r *queryResolver) Ratings(ctx context.Context, filter *domain.RatingFilter
 	return r.Svc.Ratings(ctx, derefOr(filter))
 }
 
+// PeriodicRatings is the resolver for the periodicRatings field.
+func (r *queryResolver) PeriodicRatings(ctx context.Context, filter *domain.PeriodicRatingFilter) ([]*domain.PeriodicRating, error) {
+	return r.Svc.PeriodicRatings(ctx, derefOr(filter))
+}
+
 // Quizzes is the resolver for the quizzes field.
 func (r *queryResolver) Quizzes(ctx context.Context, first *int, after *string, officialID *string) (*model.QuizConnection, error) {
 	p, err := r.Svc.Quizzes(ctx, officialID, pageReq(ctx, first, after))
@@ -42,6 +83,16 @@ func (r *queryResolver) Quizzes(ctx context.Context, first *int, after *string, 
 // Quiz is the resolver for the quiz field.
 func (r *queryResolver) Quiz(ctx context.Context, id string) (*domain.Quiz, error) {
 	return r.Svc.Quiz(ctx, id)
+}
+
+// UnvisitedEnterprises is the resolver for the unvisitedEnterprises field.
+func (r *queryResolver) UnvisitedEnterprises(ctx context.Context, days int) ([]*service.UnvisitedEnterprise, error) {
+	return r.Svc.UnvisitedEnterprises(ctx, days)
+}
+
+// SpotCheckDemands is the resolver for the spotCheckDemands field.
+func (r *queryResolver) SpotCheckDemands(ctx context.Context, officialID *string, overdueOnly *bool) ([]*service.SpotCheckDemandItem, error) {
+	return r.Svc.SpotCheckDemands(ctx, officialID, overdueOnly != nil && *overdueOnly)
 }
 
 // Leader is the resolver for the leader field.
@@ -69,10 +120,33 @@ func (r *ratingResolver) Official(ctx context.Context, obj *domain.Rating) (*dom
 	return optionalOfficial(ctx, obj.OfficialID)
 }
 
+// By is the resolver for the by field.
+func (r *ratingResolver) By(ctx context.Context, obj *domain.Rating) (string, error) {
+	return personName(ctx, obj.ByUserID)
+}
+
 // Official is the resolver for the official field.
 func (r *spotCheckResolver) Official(ctx context.Context, obj *domain.SpotCheck) (*domain.Official, error) {
 	return optionalOfficial(ctx, obj.OfficialID)
 }
+
+// AnswerBy is the resolver for the answerBy field.
+func (r *spotCheckDemandResolver) AnswerBy(ctx context.Context, obj *domain.SpotCheckDemand) (*domain.Official, error) {
+	return optionalOfficial(ctx, obj.OfficialID)
+}
+
+// AnsweredBy is the resolver for the answeredBy field.
+func (r *spotCheckDemandResolver) AnsweredBy(ctx context.Context, obj *domain.SpotCheckDemand) (string, error) {
+	return personName(ctx, obj.AnsweredByUserID)
+}
+
+// Overdue is the resolver for the overdue field.
+func (r *spotCheckDemandResolver) Overdue(ctx context.Context, obj *domain.SpotCheckDemand) (bool, error) {
+	return obj.Overdue(r.Svc.Now()), nil
+}
+
+// PeriodicRating returns PeriodicRatingResolver implementation.
+func (r *Resolver) PeriodicRating() PeriodicRatingResolver { return &periodicRatingResolver{r} }
 
 // Quiz returns QuizResolver implementation.
 func (r *Resolver) Quiz() QuizResolver { return &quizResolver{r} }
@@ -83,8 +157,13 @@ func (r *Resolver) QuizResult() QuizResultResolver { return &quizResultResolver{
 // Rating returns RatingResolver implementation.
 func (r *Resolver) Rating() RatingResolver { return &ratingResolver{r} }
 
+// SpotCheckDemand returns SpotCheckDemandResolver implementation.
+func (r *Resolver) SpotCheckDemand() SpotCheckDemandResolver { return &spotCheckDemandResolver{r} }
+
 type (
-	quizResolver       struct{ *Resolver }
-	quizResultResolver struct{ *Resolver }
-	ratingResolver     struct{ *Resolver }
+	periodicRatingResolver  struct{ *Resolver }
+	quizResolver            struct{ *Resolver }
+	quizResultResolver      struct{ *Resolver }
+	ratingResolver          struct{ *Resolver }
+	spotCheckDemandResolver struct{ *Resolver }
 )

@@ -23,6 +23,8 @@ type loaders struct {
 	pairings *dataloadgen.Loader[string, []*domain.Pairing]
 	// person maps account ids to the name the caller may see (service.PersonNames).
 	person *dataloadgen.Loader[string, string]
+	// lastVisit maps enterprise ids to the date of their latest visit.
+	lastVisit *dataloadgen.Loader[string, time.Time]
 }
 
 type loadersKey struct{}
@@ -48,8 +50,9 @@ func newLoaders(svc *service.Service) *loaders {
 			}
 			return out, nil
 		}, dataloadgen.WithWait(loaderWait)),
-		person:   dataloadgen.NewMappedLoader(svc.PersonNames, dataloadgen.WithWait(loaderWait)),
-		pairings: dataloadgen.NewMappedLoader(pairingsOf(svc), dataloadgen.WithWait(loaderWait)),
+		person:    dataloadgen.NewMappedLoader(svc.PersonNames, dataloadgen.WithWait(loaderWait)),
+		pairings:  dataloadgen.NewMappedLoader(pairingsOf(svc), dataloadgen.WithWait(loaderWait)),
+		lastVisit: dataloadgen.NewMappedLoader(svc.LastVisits, dataloadgen.WithWait(loaderWait)),
 	}
 }
 

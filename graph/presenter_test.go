@@ -42,7 +42,13 @@ func TestErrorPresenter(t *testing.T) {
 			var logs bytes.Buffer
 			present := errorPresenter(slog.New(slog.NewTextHandler(&logs, nil)))
 			gerr := present(context.Background(), tc.err)
-			if gerr.Extensions["code"] != tc.code || gerr.Message != tc.msg {
+			// Messages are localised (zh-CN by default); the English stays in
+			// extensions.messageEn where a translation was made.
+			en, _ := gerr.Extensions["messageEn"].(string)
+			if en == "" {
+				en = gerr.Message
+			}
+			if gerr.Extensions["code"] != tc.code || en != tc.msg {
 				t.Fatalf("got %q %v, want %q %s", gerr.Message, gerr.Extensions, tc.msg, tc.code)
 			}
 			if f, _ := gerr.Extensions["field"].(string); f != tc.field {

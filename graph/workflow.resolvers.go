@@ -12,6 +12,33 @@ import (
 	"github.com/lianqi/lianqi/service"
 )
 
+// RepliedBy is the resolver for the repliedBy field.
+func (r *departmentReplyResolver) RepliedBy(ctx context.Context, obj *domain.DepartmentReply) (string, error) {
+	return personName(ctx, obj.RepliedByUserID)
+}
+
+// Overdue is the resolver for the overdue field.
+func (r *departmentReplyResolver) Overdue(ctx context.Context, obj *domain.DepartmentReply) (bool, error) {
+	if p := parentProblem(ctx); p != nil && !p.Status.Open() {
+		return false, nil
+	}
+	return obj.Overdue(r.Svc.Now()), nil
+}
+
+// RecordedBy is the resolver for the recordedBy field.
+func (r *executiveDecisionResolver) RecordedBy(ctx context.Context, obj *domain.ExecutiveDecision) (string, error) {
+	return personName(ctx, obj.RecordedByUserID)
+}
+
+// Overdue is the resolver for the overdue field.
+func (r *executiveDecisionResolver) Overdue(ctx context.Context, obj *domain.ExecutiveDecision) (bool, error) {
+	p := parentProblem(ctx)
+	if p == nil {
+		p = &domain.Problem{Status: domain.StatusInProgress}
+	}
+	return obj.Overdue(p, r.Svc.Now()), nil
+}
+
 // AcknowledgeProblem is the resolver for the acknowledgeProblem field.
 func (r *mutationResolver) AcknowledgeProblem(ctx context.Context, id string, expectedVersion *int, note *string) (*domain.Problem, error) {
 	return r.Svc.AcknowledgeProblem(ctx, id, expectedVersion, note)
@@ -47,6 +74,26 @@ func (r *mutationResolver) WithdrawProblem(ctx context.Context, id string, expec
 	return r.Svc.WithdrawProblem(ctx, id, expectedVersion, reason)
 }
 
+// RecordCoordination is the resolver for the recordCoordination field.
+func (r *mutationResolver) RecordCoordination(ctx context.Context, id string, expectedVersion *int, letter *service.EscalationLetterInput, meeting *service.CoordinationMeetingInput, note *string) (*domain.Problem, error) {
+	return r.Svc.RecordCoordination(ctx, id, expectedVersion, letter, meeting, note)
+}
+
+// RecordDepartmentReply is the resolver for the recordDepartmentReply field.
+func (r *mutationResolver) RecordDepartmentReply(ctx context.Context, id string, expectedVersion *int, department string, reply string) (*domain.Problem, error) {
+	return r.Svc.RecordDepartmentReply(ctx, id, expectedVersion, department, reply)
+}
+
+// RecordExecutiveDecision is the resolver for the recordExecutiveDecision field.
+func (r *mutationResolver) RecordExecutiveDecision(ctx context.Context, id string, expectedVersion *int, input service.ExecutiveDecisionInput) (*domain.Problem, error) {
+	return r.Svc.RecordExecutiveDecision(ctx, id, expectedVersion, input)
+}
+
+// OverdueDepartments is the resolver for the overdueDepartments field.
+func (r *problemResolver) OverdueDepartments(ctx context.Context, obj *domain.Problem) ([]string, error) {
+	return obj.OverdueDepartments(r.Svc.Now()), nil
+}
+
 // History is the resolver for the history field.
 func (r *problemResolver) History(ctx context.Context, obj *domain.Problem) ([]*domain.ProgressNote, error) {
 	return load(ctx, notesLoader, "problem", obj.ID)
@@ -55,6 +102,11 @@ func (r *problemResolver) History(ctx context.Context, obj *domain.Problem) ([]*
 // EscalationMode is the resolver for the escalationMode field.
 func (r *problemResolver) EscalationMode(ctx context.Context, obj *domain.Problem) (*domain.EscalationMode, error) {
 	return nonEmpty(obj.EscalationMode), nil
+}
+
+// DeletedBy is the resolver for the deletedBy field.
+func (r *problemDeletionResolver) DeletedBy(ctx context.Context, obj *domain.ProblemDeletion) (string, error) {
+	return personName(ctx, obj.DeletedByUserID)
 }
 
 // FromStatus is the resolver for the fromStatus field.
@@ -91,3 +143,20 @@ func (r *queryResolver) OverdueByOfficial(ctx context.Context, officialID *strin
 func (r *queryResolver) OverdueByDepartment(ctx context.Context, department *string) ([]*service.DepartmentOverdue, error) {
 	return r.Svc.OverdueByDepartment(ctx, department)
 }
+
+// DepartmentReply returns DepartmentReplyResolver implementation.
+func (r *Resolver) DepartmentReply() DepartmentReplyResolver { return &departmentReplyResolver{r} }
+
+// ExecutiveDecision returns ExecutiveDecisionResolver implementation.
+func (r *Resolver) ExecutiveDecision() ExecutiveDecisionResolver {
+	return &executiveDecisionResolver{r}
+}
+
+// ProblemDeletion returns ProblemDeletionResolver implementation.
+func (r *Resolver) ProblemDeletion() ProblemDeletionResolver { return &problemDeletionResolver{r} }
+
+type (
+	departmentReplyResolver   struct{ *Resolver }
+	executiveDecisionResolver struct{ *Resolver }
+	problemDeletionResolver   struct{ *Resolver }
+)

@@ -84,7 +84,12 @@ func TestProblemStatsAgreeWithTheRecords(t *testing.T) {
 						t.Errorf("%s %s: %d collected != %d resolved + %d open + %d withdrawn", name, b.Key, b.Collected, b.Resolved, b.Open, b.Withdrawn)
 					}
 				}
-				if sum != p.Collected || resolved != p.Resolved {
+				if name == "department" {
+					// A problem counts under each department that carries it.
+					if sum < p.Collected || resolved < p.Resolved {
+						t.Errorf("by department sums to %d/%d, want at least %d/%d", sum, resolved, p.Collected, p.Resolved)
+					}
+				} else if sum != p.Collected || resolved != p.Resolved {
 					t.Errorf("by %s sums to %d/%d, want %d/%d", name, sum, resolved, p.Collected, p.Resolved)
 				}
 			}

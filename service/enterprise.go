@@ -49,6 +49,9 @@ type EnterpriseInput struct {
 	Industry *string
 	Contact  *ContactInput
 	Status   *domain.EnterpriseStatus
+	// Firm size, for leaders choosing small firms to spot-check.
+	Employees   *int
+	RevenueBand *domain.RevenueBand
 }
 
 func (in EnterpriseInput) apply(e *domain.Enterprise) {
@@ -57,6 +60,11 @@ func (in EnterpriseInput) apply(e *domain.Enterprise) {
 	setIf(&e.Park, in.Park)
 	setIf(&e.Industry, in.Industry)
 	setIf(&e.Status, in.Status)
+	if in.Employees != nil {
+		n := *in.Employees
+		e.Employees = &n
+	}
+	setIf(&e.RevenueBand, in.RevenueBand)
 	if in.Contact != nil {
 		setIf(&e.Contact.Name, in.Contact.Name)
 		setIf(&e.Contact.Phone, in.Contact.Phone)

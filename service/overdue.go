@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/lianqi/lianqi/domain"
 )
@@ -72,25 +73,28 @@ func (s *Service) OverdueByOfficial(ctx context.Context, officialID *string) ([]
 	return out, nil
 }
 
-// OverdueByDepartment groups the overdue problems inside the caller's scope by
-// department: the responsible one and every department an L3 escalation named,
-// since a letter or a meeting makes them answerable too. department, when given,
-// keeps only that one. Problems without any department are left out.
+// OverdueByDepartment groups the overdue work inside the caller's scope by
+// department. The responsible department carries a problem that is overdue as
+// a whole; each department an L3 escalation asked is judged on its own reply:
+// it is listed while it has not replied by its deadline, whether or not the
+// problem is overdue, and not once it replied. (Problems escalated before
+// replies were tracked have no reply deadlines; their departments share the
+// problem's lapse as before.) department, when given, keeps only that one.
 func (s *Service) OverdueByDepartment(ctx context.Context, department *string) ([]*DepartmentOverdue, error) {
 	sc, _, err := s.Scope(ctx)
 	if err != nil {
 		return nil, err
 	}
-	overdue, err := s.db.FindOverdueProblems(ctx, sc)
+	candidates, err := s.db.FindOverdueForDepartments(ctx, sc)
 	if err != nil {
 		return nil, err
 	}
+	now := s.now()
 	groups := map[string][]*domain.Problem{}
 	var order []string
-	for _, pr := range overdue {
-		for _, d := range appendNew(slices.Clone(pr.CoordinatingDepartments), pr.ResponsibleDepartment) {
-			d = strings.TrimSpace(d)
-			if d == "" || (department != nil && *department != d) || slices.Contains(groups[d], pr) {
+	for _, pr := range candidates {
+		for _, d := range overdueDepartments(pr, now) {
+			if department != nil && *department != d || slices.Contains(groups[d], pr) {
 				continue
 			}
 			if _, ok := groups[d]; !ok {
@@ -110,4 +114,21 @@ func (s *Service) OverdueByDepartment(ctx context.Context, department *string) (
 		return strings.Compare(a.Department, b.Department)
 	})
 	return out, nil
+}
+
+// overdueDepartments are the departments late on pr now (see OverdueByDepartment).
+func overdueDepartments(pr *domain.Problem, now time.Time) []string {
+	var out []string
+	late := pr.Overdue(now)
+	if d := strings.TrimSpace(pr.ResponsibleDepartment); late && d != "" {
+		out = append(out, d)
+	}
+	owing := pr.OverdueDepartments(now)
+	for _, d := range pr.CoordinatingDepartments {
+		asked := slices.ContainsFunc(pr.DepartmentReplies, func(r domain.DepartmentReply) bool { return r.Department == d })
+		if slices.Contains(owing, d) || !asked && late {
+			out = appendNew(out, d)
+		}
+	}
+	return out
 }

@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/lianqi/lianqi/domain"
 )
@@ -185,7 +187,11 @@ func (s *Service) DeleteProblem(ctx context.Context, id string) (*domain.Problem
 		return nil, err
 	}
 	pr.Deleted = true
-	return pr, s.db.UpdateProblem(ctx, pr)
+	if err := s.db.UpdateProblem(ctx, pr); err != nil {
+		return nil, err
+	}
+	s.audit(ctx, domain.AuditProblemDeleted, pr.ID, fmt.Sprintf("%s (enterprise %s, reported %s)", pr.Title, pr.EnterpriseID, pr.ReportedAt.Format(time.DateOnly)))
+	return pr, nil
 }
 
 // AddProgressNote appends a note to a problem in the caller's scope. Notes are

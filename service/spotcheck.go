@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/lianqi/lianqi/domain"
@@ -47,6 +48,25 @@ type SpotCheckInput struct {
 	Score        *int
 	// Questions, when given, replace the questions asked.
 	Questions []SpotCheckQuestionInput
+	// Demands are the leader's demands, given on creation; later ones are
+	// added with AddSpotCheckDemand so that answers are never overwritten.
+	Demands []SpotCheckDemandInput
+}
+
+// SpotCheckDemandInput is one demand a leader makes during a spot check.
+type SpotCheckDemandInput struct {
+	Demand string
+	// OfficialID defaults to the official the check judges.
+	OfficialID *string
+	Deadline   time.Time
+}
+
+func (in SpotCheckDemandInput) demand(c *domain.SpotCheck) domain.SpotCheckDemand {
+	d := domain.SpotCheckDemand{ID: domain.NewID(), Demand: in.Demand, OfficialID: c.OfficialID, Deadline: in.Deadline.UTC()}
+	if in.OfficialID != nil {
+		d.OfficialID = *in.OfficialID
+	}
+	return d
 }
 
 // SpotCheckQuestionInput is one question of a spot check.
@@ -96,6 +116,15 @@ func (s *Service) CreateSpotCheck(ctx context.Context, in SpotCheckInput) (*doma
 			c.OfficialID = pr.LeadOfficialID
 		}
 	}
+	for _, in := range in.Demands {
+		c.Demands = append(c.Demands, in.demand(c))
+	}
+	if err := c.Validate(s.now()); err != nil {
+		return nil, err
+	}
+	if err := s.checkDemandOfficials(ctx, c.Demands); err != nil {
+		return nil, err
+	}
 	return c, s.db.CreateSpotCheck(ctx, c)
 }
 
@@ -104,6 +133,9 @@ func (s *Service) UpdateSpotCheck(ctx context.Context, id string, expectedVersio
 	return s.editSpotCheck(ctx, id, expectedVersion, func(c *domain.SpotCheck) error {
 		if in.ID != nil || in.EnterpriseID != nil {
 			return domain.Invalid("enterpriseId", "a spot check's id and enterprise cannot change")
+		}
+		if in.Demands != nil {
+			return domain.Invalid("demands", "add demands with addSpotCheckDemand")
 		}
 		if in.Date != nil {
 			c.Date = in.Date.UTC()
@@ -146,4 +178,90 @@ func (s *Service) editSpotCheck(ctx context.Context, id string, expectedVersion 
 		return nil, err
 	}
 	return c, s.db.UpdateSpotCheck(ctx, c)
+}
+
+// checkDemandOfficials makes sure every demand names an existing official.
+func (s *Service) checkDemandOfficials(ctx context.Context, ds []domain.SpotCheckDemand) error {
+	for _, d := range ds {
+		if _, err := s.db.FindOfficialByID(ctx, domain.Scope{All: true}, d.OfficialID); err != nil {
+			return notFoundAs(err, "demands.officialId")
+		}
+	}
+	return nil
+}
+
+// AddSpotCheckDemand adds a demand to a spot check; its leader or an admin may.
+func (s *Service) AddSpotCheckDemand(ctx context.Context, id string, in SpotCheckDemandInput) (*domain.SpotCheck, error) {
+	return s.editSpotCheck(ctx, id, nil, func(c *domain.SpotCheck) error {
+		d := in.demand(c)
+		c.Demands = append(c.Demands, d)
+		if err := c.Validate(s.now()); err != nil {
+			return err
+		}
+		return s.checkDemandOfficials(ctx, []domain.SpotCheckDemand{d})
+	})
+}
+
+// AnswerSpotCheckDemand records the answer of the official a demand is
+// addressed to (or of an admin entering a paper answer). Answering late is
+// allowed: the answer shows when it came.
+func (s *Service) AnswerSpotCheckDemand(ctx context.Context, id, demandID, answer string) (*domain.SpotCheck, error) {
+	p, err := s.require(ctx, domain.RoleOfficial, domain.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.db.FindSpotCheckByID(ctx, domain.Scope{All: true}, id)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(c.Demands, func(d domain.SpotCheckDemand) bool {
+		return d.ID == demandID && (p.Role == domain.RoleAdmin || d.OfficialID == p.OfficialID)
+	}) {
+		// A check with no demand for the caller is not theirs to see.
+		return nil, domain.NotFound("demand", demandID)
+	}
+	if err := c.AnswerDemand(demandID, answer, p, s.now()); err != nil {
+		return nil, err
+	}
+	return c, s.db.UpdateSpotCheck(ctx, c)
+}
+
+// SpotCheckDemandItem is one demand with the check it came from.
+type SpotCheckDemandItem struct {
+	SpotCheck *domain.SpotCheck
+	Demand    *domain.SpotCheckDemand
+}
+
+// SpotCheckDemands lists leaders' demands, oldest deadline first: leaders and
+// admins see all (optionally one official's), an official those addressed to
+// them. overdueOnly keeps the unanswered ones past their deadline.
+func (s *Service) SpotCheckDemands(ctx context.Context, officialID *string, overdueOnly bool) ([]*SpotCheckDemandItem, error) {
+	p, err := s.require(ctx, domain.RoleAdmin, domain.RoleLeader, domain.RoleOfficial)
+	if err != nil {
+		return nil, err
+	}
+	want := deref(officialID)
+	if p.Role == domain.RoleOfficial {
+		if want != "" && want != p.OfficialID {
+			return nil, domain.Forbidden("officials see the demands addressed to them")
+		}
+		want = p.OfficialID
+	}
+	checks, err := s.db.FindAllSpotChecks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := []*SpotCheckDemandItem{}
+	for _, c := range checks {
+		for i := range c.Demands {
+			d := &c.Demands[i]
+			if want != "" && d.OfficialID != want || overdueOnly && !d.Overdue(now) {
+				continue
+			}
+			out = append(out, &SpotCheckDemandItem{SpotCheck: c, Demand: d})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *SpotCheckDemandItem) int { return a.Demand.Deadline.Compare(b.Demand.Deadline) })
+	return out, nil
 }

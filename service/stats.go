@@ -51,9 +51,8 @@ func (s *Service) problemStats(ctx context.Context, sc domain.Scope, period doma
 		return k
 	}
 	st.ByCategory = fold(counts, func(c store.ProblemCount) string { return string(c.Category) }, func(k string) string { return domain.Category(k).Label() })
-	st.ByLevel = fold(counts, func(c store.ProblemCount) string { return string(c.Level) }, nil)
-	st.ByStatus = fold(counts, func(c store.ProblemCount) string { return string(c.Status) }, nil)
-	st.ByDepartment = fold(counts, func(c store.ProblemCount) string { return c.Department }, orNone)
+	st.ByLevel = fold(counts, func(c store.ProblemCount) string { return string(c.Level) }, func(k string) string { return domain.Level(k).Label() })
+	st.ByStatus = fold(counts, func(c store.ProblemCount) string { return string(c.Status) }, func(k string) string { return domain.ProblemStatus(k).Label() })
 	st.ByTown = fold(counts, func(c store.ProblemCount) string { return town[c.EnterpriseID] }, orNone)
 	for _, c := range counts {
 		st.Add(c.Status, c.Count)
@@ -65,6 +64,9 @@ func (s *Service) problemStats(ctx context.Context, sc domain.Scope, period doma
 	}
 	var respond, resolve []time.Duration
 	months := map[string]*domain.StatBucket{}
+	// A problem counts once for each department that carries it: the
+	// responsible one and every department an L3 escalation asked.
+	depts := map[string]*domain.StatBucket{}
 	now := s.now()
 	for _, t := range times {
 		p := domain.Problem{Status: t.Status, RespondBy: t.RespondBy, ResolveBy: t.ResolveBy}
@@ -82,6 +84,28 @@ func (s *Service) problemStats(ctx context.Context, sc domain.Scope, period doma
 			months[m] = &domain.StatBucket{Key: m, Label: m}
 		}
 		months[m].Add(t.Status, 1)
+		ds := t.Departments
+		if len(ds) == 0 {
+			ds = []string{""}
+		}
+		for _, d := range ds {
+			if depts[d] == nil {
+				depts[d] = &domain.StatBucket{Key: d, Label: orNone(d)}
+			}
+			depts[d].Add(t.Status, 1)
+		}
+	}
+	for _, b := range depts {
+		st.ByDepartment = append(st.ByDepartment, *b)
+	}
+	slices.SortFunc(st.ByDepartment, func(a, b domain.StatBucket) int {
+		if c := cmp.Compare(b.Collected, a.Collected); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Key, b.Key)
+	})
+	if st.Deletions, err = s.deletions(ctx, sc, period); err != nil {
+		return nil, err
 	}
 	for _, b := range months {
 		st.ByMonth = append(st.ByMonth, *b)
@@ -89,6 +113,28 @@ func (s *Service) problemStats(ctx context.Context, sc domain.Scope, period doma
 	slices.SortFunc(st.ByMonth, func(a, b domain.StatBucket) int { return cmp.Compare(a.Key, b.Key) })
 	st.MedianResponseHours, st.MedianResolutionHours = domain.MedianHours(respond), domain.MedianHours(resolve)
 	return st, nil
+}
+
+// deletions lists the problems of the period deleted since, each with who
+// deleted it according to the audit log.
+func (s *Service) deletions(ctx context.Context, sc domain.Scope, period domain.Period) ([]domain.ProblemDeletion, error) {
+	gone, err := s.db.FindDeletedProblems(ctx, sc, period)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.ProblemDeletion, 0, len(gone))
+	for _, p := range gone {
+		d := domain.ProblemDeletion{ProblemID: p.ID, Title: p.Title, EnterpriseID: p.EnterpriseID, ReportedAt: p.ReportedAt, DeletedAt: p.UpdatedAt}
+		events, err := s.db.FindAudit(ctx, domain.AuditFilter{Action: domain.AuditProblemDeleted, SubjectID: p.ID}, domain.PageRequest{First: 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(events.Items) > 0 {
+			d.DeletedByUserID = events.Items[0].ActorID
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 // towns maps the counted enterprises to their towns: towns live on the

@@ -34,6 +34,11 @@ func (s *Service) ApplyStep(ctx context.Context, id string, expectedVersion *int
 	if err := checkVersion(expectedVersion, "problem", id, pr.Version); err != nil {
 		return nil, err
 	}
+	if step.Action == domain.ActionEscalate && step.Level == domain.L2 && step.OwnDepartment == "" {
+		if step.OwnDepartment, err = s.chiefBureau(ctx, pr.EnterpriseID, p); err != nil {
+			return nil, err
+		}
+	}
 	now := s.now()
 	entry, err := pr.Apply(step, p, now, s.Deadlines)
 	if err != nil {
@@ -69,12 +74,107 @@ func (s *Service) appendHistory(ctx context.Context, n *domain.ProgressNote) err
 	return err
 }
 
-// EscalateProblemInput says where a problem goes up the ladder and why.
+// chiefBureau is the bureau of the chief who leads the enterprise's service now
+// (the caller's own, for an official acting on an unpaired enterprise): an L2
+// problem is solved inside it (系统内). "" if neither holds a post.
+func (s *Service) chiefBureau(ctx context.Context, enterpriseID string, p *domain.Principal) (string, error) {
+	officialID := p.OfficialID
+	pairings, err := s.db.FindPairings(ctx, domain.Scope{All: true}, domain.PairingFilter{EnterpriseID: enterpriseID, ActiveOnly: true})
+	if err != nil {
+		return "", err
+	}
+	if len(pairings) > 0 {
+		officialID = pairings[0].LeadOfficialID
+	}
+	if officialID == "" {
+		return "", nil
+	}
+	o, err := s.db.FindOfficialByID(ctx, domain.Scope{All: true}, officialID)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return "", nil
+	} else if err != nil {
+		return "", err
+	}
+	if post := o.CurrentPost(); post != nil {
+		return post.Bureau, nil
+	}
+	return "", nil
+}
+
+// EscalateProblemInput says where a problem goes up the ladder and why, and
+// for L3 the paper that carries it.
 type EscalateProblemInput struct {
 	Level       domain.Level
 	Mode        *domain.EscalationMode
 	Departments []string
 	Reason      string
+	Letter      *EscalationLetterInput
+	Meeting     *CoordinationMeetingInput
+	ReplyBy     *time.Time
+}
+
+// EscalationLetterInput is the letter (函告) an L3 problem goes out with.
+type EscalationLetterInput struct {
+	To        []string
+	SentAt    *time.Time
+	Reference string
+}
+
+func (in *EscalationLetterInput) domain() *domain.EscalationLetter {
+	if in == nil {
+		return nil
+	}
+	l := &domain.EscalationLetter{To: in.To, Reference: in.Reference}
+	if in.SentAt != nil {
+		l.SentAt = in.SentAt.UTC()
+	}
+	return l
+}
+
+// CoordinationMeetingInput is the coordination meeting (协调会) an L3 problem goes to.
+type CoordinationMeetingInput struct {
+	Date        time.Time
+	Departments []string
+	Decisions   *string
+}
+
+func (in *CoordinationMeetingInput) domain() *domain.CoordinationMeeting {
+	if in == nil {
+		return nil
+	}
+	return &domain.CoordinationMeeting{Date: in.Date.UTC(), Departments: in.Departments, Decisions: deref(in.Decisions)}
+}
+
+// ExecutiveDecisionInput is what the county executive meeting decided.
+type ExecutiveDecisionInput struct {
+	Date     *time.Time
+	Decision string
+	Assignee string
+	Deadline *time.Time
+}
+
+// RecordCoordination records the letter or meeting of a problem already sent
+// to other departments (L3), when it was not known at the escalation.
+func (s *Service) RecordCoordination(ctx context.Context, id string, expectedVersion *int, letter *EscalationLetterInput, meeting *CoordinationMeetingInput, note *string) (*domain.Problem, error) {
+	return s.ApplyStep(ctx, id, expectedVersion, domain.Step{Action: domain.ActionCoordination, Letter: letter.domain(), Meeting: meeting.domain(), Reason: deref(note)})
+}
+
+// RecordDepartmentReply records what a department asked by an L3 escalation replied.
+func (s *Service) RecordDepartmentReply(ctx context.Context, id string, expectedVersion *int, department, reply string) (*domain.Problem, error) {
+	return s.ApplyStep(ctx, id, expectedVersion, domain.Step{Action: domain.ActionReply, Department: department, Reason: reply})
+}
+
+// RecordExecutiveDecision records the county executive meeting's decision on an L4 problem.
+func (s *Service) RecordExecutiveDecision(ctx context.Context, id string, expectedVersion *int, in ExecutiveDecisionInput) (*domain.Problem, error) {
+	d := &domain.ExecutiveDecision{Decision: in.Decision, Assignee: in.Assignee}
+	if in.Date != nil {
+		d.Date = in.Date.UTC()
+	}
+	if in.Deadline != nil {
+		t := in.Deadline.UTC()
+		d.Deadline = &t
+	}
+	return s.ApplyStep(ctx, id, expectedVersion, domain.Step{Action: domain.ActionDecision, Decision: d})
 }
 
 // AcknowledgeProblem records that an official has taken note of a reported problem.
@@ -90,7 +190,8 @@ func (s *Service) StartProblem(ctx context.Context, id string, expectedVersion *
 // EscalateProblem moves the problem up the escalation ladder.
 func (s *Service) EscalateProblem(ctx context.Context, id string, expectedVersion *int, in EscalateProblemInput) (*domain.Problem, error) {
 	return s.ApplyStep(ctx, id, expectedVersion, domain.Step{Action: domain.ActionEscalate, Level: in.Level,
-		Mode: deref(in.Mode), Departments: in.Departments, Reason: in.Reason})
+		Mode: deref(in.Mode), Departments: in.Departments, Reason: in.Reason,
+		Letter: in.Letter.domain(), Meeting: in.Meeting.domain(), ReplyBy: in.ReplyBy})
 }
 
 // ResolveProblem records the resolution; the enterprise then confirms or reopens it.

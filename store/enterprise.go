@@ -15,6 +15,9 @@ type enterpriseDoc struct {
 	Contact  contactDoc `bson:"contact"`
 	Status   string     `bson:"status"`
 	Source   string     `bson:"source,omitempty"`
+	// Firm size; absent when not known.
+	Employees   *int   `bson:"employees,omitempty"`
+	RevenueBand string `bson:"revenueBand,omitempty"`
 }
 
 type contactDoc struct {
@@ -26,12 +29,13 @@ func (d *enterpriseDoc) visibleIn(s domain.Scope) bool { return s.HasEnterprise(
 
 func enterpriseFromDomain(e *domain.Enterprise) *enterpriseDoc {
 	return &enterpriseDoc{Stamp: baseFrom(e.ID, e.Meta), Name: e.Name, Town: e.Town, Park: e.Park, Industry: e.Industry,
-		Contact: contactDoc{Name: e.Contact.Name, Phone: e.Contact.Phone}, Status: string(e.Status), Source: e.Source}
+		Contact: contactDoc{Name: e.Contact.Name, Phone: e.Contact.Phone}, Status: string(e.Status), Employees: e.Employees, RevenueBand: string(e.RevenueBand), Source: e.Source}
 }
 
 func (d *enterpriseDoc) toDomain() *domain.Enterprise {
 	return &domain.Enterprise{ID: d.ID, Name: d.Name, Town: d.Town, Park: d.Park, Industry: d.Industry,
-		Contact: domain.Contact{Name: d.Contact.Name, Phone: d.Contact.Phone}, Status: domain.EnterpriseStatus(d.Status), Source: d.Source, Meta: d.meta()}
+		Contact: domain.Contact{Name: d.Contact.Name, Phone: d.Contact.Phone}, Status: domain.EnterpriseStatus(d.Status), Source: d.Source, Meta: d.meta(),
+		Employees: d.Employees, RevenueBand: domain.RevenueBand(d.RevenueBand)}
 }
 
 // FindEnterpriseByID returns the enterprise if it is inside scope.

@@ -13,22 +13,27 @@ import (
 
 type problemDoc struct {
 	Stamp                 `bson:",inline"`
-	EnterpriseID          string     `bson:"enterpriseId"`
-	Category              string     `bson:"category"`
-	Title                 string     `bson:"title"`
-	Description           string     `bson:"description"`
-	Status                string     `bson:"status"`
-	Level                 string     `bson:"level"`
-	ResponsibleDepartment string     `bson:"responsibleDepartment"`
-	CoordinatingDepts     []string   `bson:"coordinatingDepartments"`
-	EscalationMode        string     `bson:"escalationMode"`
-	Tags                  []string   `bson:"tags"`
-	ReportedByUserID      string     `bson:"reportedBy"`
-	ReportedAt            time.Time  `bson:"reportedAt"`
-	RespondBy             time.Time  `bson:"respondBy"`
-	ResolveBy             time.Time  `bson:"resolveBy"`
-	RespondedAt           *time.Time `bson:"respondedAt"`
-	ResolvedAt            *time.Time `bson:"resolvedAt"`
+	EnterpriseID          string   `bson:"enterpriseId"`
+	Category              string   `bson:"category"`
+	Title                 string   `bson:"title"`
+	Description           string   `bson:"description"`
+	Status                string   `bson:"status"`
+	Level                 string   `bson:"level"`
+	ResponsibleDepartment string   `bson:"responsibleDepartment"`
+	CoordinatingDepts     []string `bson:"coordinatingDepartments"`
+	EscalationMode        string   `bson:"escalationMode"`
+	// The ladder's paper trail; absent on problems that never needed one.
+	Letter            *letterDoc   `bson:"letter,omitempty"`
+	Meeting           *meetingDoc  `bson:"meeting,omitempty"`
+	DepartmentReplies []replyDoc   `bson:"departmentReplies,omitempty"`
+	ExecutiveDecision *decisionDoc `bson:"executiveDecision,omitempty"`
+	Tags              []string     `bson:"tags"`
+	ReportedByUserID  string       `bson:"reportedBy"`
+	ReportedAt        time.Time    `bson:"reportedAt"`
+	RespondBy         time.Time    `bson:"respondBy"`
+	ResolveBy         time.Time    `bson:"resolveBy"`
+	RespondedAt       *time.Time   `bson:"respondedAt"`
+	ResolvedAt        *time.Time   `bson:"resolvedAt"`
 	// Clocks: the hybrid logical clock of the edit behind each content
 	// field's value (domain.Problem.Clocks); absent on older documents.
 	Clocks map[string]string `bson:"clocks,omitempty"`
@@ -55,7 +60,9 @@ func problemFromDomain(p *domain.Problem) *problemDoc {
 	return &problemDoc{CoordinatingDepts: depts, EscalationMode: string(p.EscalationMode), Stamp: baseFrom(p.ID, p.Meta), EnterpriseID: p.EnterpriseID, Category: string(p.Category), Title: p.Title,
 		Description: p.Description, Status: string(p.Status), Level: string(p.Level), ResponsibleDepartment: p.ResponsibleDepartment,
 		Tags: tags, ReportedByUserID: p.ReportedByUserID, ReportedAt: p.ReportedAt, RespondBy: p.RespondBy, ResolveBy: p.ResolveBy,
-		RespondedAt: p.RespondedAt, ResolvedAt: p.ResolvedAt, Clocks: p.Clocks, DueAt: p.DueAt(), Source: p.Source}
+		RespondedAt: p.RespondedAt, ResolvedAt: p.ResolvedAt, Clocks: p.Clocks, DueAt: p.DueAt(), Source: p.Source,
+		Letter: letterFrom(p.Letter), Meeting: meetingFrom(p.Meeting), DepartmentReplies: repliesFrom(p.DepartmentReplies),
+		ExecutiveDecision: decisionFrom(p.ExecutiveDecision)}
 }
 
 func (d *problemDoc) toDomain() *domain.Problem {
@@ -64,7 +71,9 @@ func (d *problemDoc) toDomain() *domain.Problem {
 		ResponsibleDepartment: d.ResponsibleDepartment, CoordinatingDepartments: d.CoordinatingDepts,
 		EscalationMode: domain.EscalationMode(d.EscalationMode), Tags: d.Tags, ReportedByUserID: d.ReportedByUserID,
 		ReportedAt: d.ReportedAt.UTC(), RespondBy: d.RespondBy.UTC(), ResolveBy: d.ResolveBy.UTC(),
-		RespondedAt: utcPtr(d.RespondedAt), ResolvedAt: utcPtr(d.ResolvedAt), Clocks: d.Clocks, Source: d.Source, Meta: d.meta()}
+		RespondedAt: utcPtr(d.RespondedAt), ResolvedAt: utcPtr(d.ResolvedAt), Clocks: d.Clocks, Source: d.Source, Meta: d.meta(),
+		Letter: d.Letter.toDomain(), Meeting: d.Meeting.toDomain(), DepartmentReplies: repliesTo(d.DepartmentReplies),
+		ExecutiveDecision: d.ExecutiveDecision.toDomain()}
 }
 
 // overdueFilter mirrors domain.Problem.Overdue as a query.
@@ -238,4 +247,16 @@ func (db *DB) FindOverdueProblems(ctx context.Context, scope domain.Scope) ([]*d
 	yes := true
 	return findAll(ctx, db, CollProblems, db.problemFilter(scope, domain.ProblemFilter{Overdue: &yes}),
 		bson.D{{Key: "dueAt", Value: 1}, {Key: "_id", Value: 1}}, (*problemDoc).toDomain)
+}
+
+// FindOverdueForDepartments returns the open problems inside scope that are
+// overdue or were sent to other departments (L3, L4): a department can owe a
+// reply past its own deadline while the problem as a whole is on time. The
+// caller judges each department (domain.Problem.OverdueDepartments).
+func (db *DB) FindOverdueForDepartments(ctx context.Context, scope domain.Scope) ([]*domain.Problem, error) {
+	od := overdueFilter(db.now())
+	escalated := bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: strs(domain.OpenStatuses)}}},
+		{Key: "level", Value: bson.D{{Key: "$in", Value: bson.A{string(domain.L3), string(domain.L4)}}}}}
+	filter := and(live(), inScope(scope, "enterpriseId"), bson.D{{Key: "$or", Value: bson.A{od, escalated}}})
+	return findAll(ctx, db, CollProblems, filter, bson.D{{Key: "dueAt", Value: 1}, {Key: "_id", Value: 1}}, (*problemDoc).toDomain)
 }

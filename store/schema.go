@@ -42,7 +42,7 @@ var indexes = map[string][]mongo.IndexModel{
 }
 
 // syncedCollections carry a change sequence; the sync protocol pulls by it.
-var syncedCollections = []string{CollEnterprises, CollOfficials, CollPairings, CollProblems, CollProgressNotes, CollVisits, CollSpotChecks, CollUsers, CollRatings, CollQuizzes}
+var syncedCollections = []string{CollEnterprises, CollOfficials, CollPairings, CollProblems, CollProgressNotes, CollVisits, CollSpotChecks, CollUsers, CollRatings, CollQuizzes, CollPeriodicRatings}
 
 // createMissingIndexes creates the models whose names the collection lacks.
 // Asking the embedded engine to create an index that already exists

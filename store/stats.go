@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -74,6 +76,9 @@ type ProblemTimes struct {
 	ResolvedAt  *time.Time
 	RespondBy   time.Time
 	ResolveBy   time.Time
+	// Departments are the responsible department and every department an
+	// escalation asked to help (L3), each once.
+	Departments []string
 }
 
 // FindProblemTimes returns the dates of the live problems inside scope reported
@@ -83,7 +88,8 @@ type ProblemTimes struct {
 func (db *DB) FindProblemTimes(ctx context.Context, scope domain.Scope, period domain.Period) ([]ProblemTimes, error) {
 	filter := and(live(), inScope(scope, "enterpriseId"), dateRange("reportedAt", period.From, period.To))
 	proj := bson.D{{Key: "status", Value: 1}, {Key: "reportedAt", Value: 1}, {Key: "respondedAt", Value: 1},
-		{Key: "resolvedAt", Value: 1}, {Key: "respondBy", Value: 1}, {Key: "resolveBy", Value: 1}}
+		{Key: "resolvedAt", Value: 1}, {Key: "respondBy", Value: 1}, {Key: "resolveBy", Value: 1},
+		{Key: "responsibleDepartment", Value: 1}, {Key: "coordinatingDepartments", Value: 1}}
 	cur, err := db.coll(CollProblems).Find(ctx, filter, options.Find().SetProjection(proj))
 	if err != nil {
 		return nil, translate("find problem times", err)
@@ -96,9 +102,28 @@ func (db *DB) FindProblemTimes(ctx context.Context, scope domain.Scope, period d
 			return nil, translate("decode problem times", err)
 		}
 		out = append(out, ProblemTimes{Status: domain.ProblemStatus(d.Status), ReportedAt: d.ReportedAt.UTC(),
-			RespondedAt: utcPtr(d.RespondedAt), ResolvedAt: utcPtr(d.ResolvedAt), RespondBy: d.RespondBy.UTC(), ResolveBy: d.ResolveBy.UTC()})
+			RespondedAt: utcPtr(d.RespondedAt), ResolvedAt: utcPtr(d.ResolvedAt), RespondBy: d.RespondBy.UTC(), ResolveBy: d.ResolveBy.UTC(),
+			Departments: problemDepartments(d.ResponsibleDepartment, d.CoordinatingDepts)})
 	}
 	return out, translate("find problem times", cur.Err())
+}
+
+func problemDepartments(responsible string, coordinating []string) []string {
+	out := []string{}
+	for _, d := range append([]string{responsible}, coordinating...) {
+		if d = strings.TrimSpace(d); d != "" && !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// FindDeletedProblems returns the problems inside scope reported in period
+// that were deleted since (tombstones), newest deletion first: the statistics
+// show them so that a figure that shrank can be explained.
+func (db *DB) FindDeletedProblems(ctx context.Context, scope domain.Scope, period domain.Period) ([]*domain.Problem, error) {
+	filter := and(bson.D{{Key: "deleted", Value: true}}, inScope(scope, "enterpriseId"), dateRange("reportedAt", period.From, period.To))
+	return findAll(ctx, db, CollProblems, filter, bson.D{{Key: "updatedAt", Value: -1}, {Key: "_id", Value: 1}}, (*problemDoc).toDomain)
 }
 
 // RankingData loads every record the official ranking reads. The ranking

@@ -32,7 +32,9 @@ const (
 	CollUsers         = "users"
 	CollRatings       = "ratings"
 	CollQuizzes       = "quizzes"
-	collCounters      = "counters"
+	// CollPeriodicRatings holds the enterprises' ratings of their chief per quarter.
+	CollPeriodicRatings = "periodicRatings"
+	collCounters        = "counters"
 )
 
 // DB is a connection to one Lianqi database.

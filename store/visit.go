@@ -79,6 +79,17 @@ type spotCheckDoc struct {
 	Score        *int          `bson:"score"`
 	OfficialID   string        `bson:"officialId"`
 	Questions    []questionDoc `bson:"questions"`
+	Demands      []demandDoc   `bson:"demands,omitempty"`
+}
+
+type demandDoc struct {
+	ID         string     `bson:"id"`
+	Demand     string     `bson:"demand"`
+	OfficialID string     `bson:"officialId"`
+	Deadline   time.Time  `bson:"deadline"`
+	Answer     string     `bson:"answer"`
+	AnsweredAt *time.Time `bson:"answeredAt"`
+	AnsweredBy string     `bson:"answeredBy"`
 }
 
 type questionDoc struct {
@@ -95,7 +106,31 @@ func spotCheckFromDomain(s *domain.SpotCheck) *spotCheckDoc {
 		qs[i] = questionDoc{Question: q.Question, Answer: q.Answer, OfficialKnew: q.OfficialKnew}
 	}
 	return &spotCheckDoc{Stamp: baseFrom(s.ID, s.Meta), LeaderUserID: s.LeaderUserID, EnterpriseID: s.EnterpriseID, Date: s.Date,
-		Findings: s.Findings, Score: s.Score, OfficialID: s.OfficialID, Questions: qs}
+		Findings: s.Findings, Score: s.Score, OfficialID: s.OfficialID, Questions: qs, Demands: demandsFrom(s.Demands)}
+}
+
+func demandsFrom(ds []domain.SpotCheckDemand) []demandDoc {
+	var out []demandDoc
+	for _, d := range ds {
+		out = append(out, demandDoc{ID: d.ID, Demand: d.Demand, OfficialID: d.OfficialID, Deadline: d.Deadline, Answer: d.Answer,
+			AnsweredAt: d.AnsweredAt, AnsweredBy: d.AnsweredByUserID})
+	}
+	return out
+}
+
+func demandsTo(ds []demandDoc) []domain.SpotCheckDemand {
+	var out []domain.SpotCheckDemand
+	for _, d := range ds {
+		out = append(out, domain.SpotCheckDemand{ID: d.ID, Demand: d.Demand, OfficialID: d.OfficialID, Deadline: d.Deadline.UTC(), Answer: d.Answer,
+			AnsweredAt: utcPtr(d.AnsweredAt), AnsweredByUserID: d.AnsweredBy})
+	}
+	return out
+}
+
+// FindAllSpotChecks returns every live spot check, newest first: leaders'
+// demands are followed across all of them, and checks are few.
+func (db *DB) FindAllSpotChecks(ctx context.Context) ([]*domain.SpotCheck, error) {
+	return findAll(ctx, db, CollSpotChecks, live(), bson.D{{Key: "date", Value: -1}, {Key: "_id", Value: 1}}, (*spotCheckDoc).toDomain)
 }
 
 func (d *spotCheckDoc) toDomain() *domain.SpotCheck {
@@ -104,7 +139,7 @@ func (d *spotCheckDoc) toDomain() *domain.SpotCheck {
 		qs[i] = domain.SpotCheckQuestion{Question: q.Question, Answer: q.Answer, OfficialKnew: q.OfficialKnew}
 	}
 	return &domain.SpotCheck{ID: d.ID, LeaderUserID: d.LeaderUserID, EnterpriseID: d.EnterpriseID, Date: d.Date.UTC(), Findings: d.Findings,
-		Score: d.Score, OfficialID: d.OfficialID, Questions: qs, Meta: d.meta()}
+		Score: d.Score, OfficialID: d.OfficialID, Questions: qs, Demands: demandsTo(d.Demands), Meta: d.meta()}
 }
 
 // FindSpotCheckByID returns the spot check if its enterprise is inside scope.

@@ -186,6 +186,8 @@ func singular(coll string) string {
 		return "rating"
 	case CollQuizzes:
 		return "quiz"
+	case CollPeriodicRatings:
+		return "periodic rating"
 	case CollSessions:
 		return "session"
 	case CollAudit:

@@ -30,6 +30,18 @@ type ProblemDoc struct {
 	ResolveBy               *time.Time           `json:"resolveBy"`
 	RespondedAt             *time.Time           `json:"respondedAt"`
 	ResolvedAt              *time.Time           `json:"resolvedAt"`
+	// The ladder's paper trail, flattened for the phone (the RxDB schema has
+	// scalars and lists only). Written by the server's workflow steps; a
+	// device cannot change them (immutable in the merge policy table).
+	LetterTo           []string   `json:"letterTo"`
+	LetterSentAt       *time.Time `json:"letterSentAt"`
+	LetterReference    string     `json:"letterReference"`
+	MeetingDate        *time.Time `json:"meetingDate"`
+	MeetingDepartments []string   `json:"meetingDepartments"`
+	MeetingDecisions   string     `json:"meetingDecisions"`
+	ExecutiveDecision  string     `json:"executiveDecision"`
+	ExecutiveAssignee  string     `json:"executiveAssignee"`
+	ExecutiveDeadline  *time.Time `json:"executiveDeadline"`
 	// StatusReason is input only: why the device changed status or level
 	// (required to escalate, reopen or withdraw). It becomes the history entry.
 	StatusReason *string `json:"statusReason,omitempty"`
@@ -66,11 +78,22 @@ func nonNil(s []string) []string {
 }
 
 func problemDoc(p *domain.Problem) *ProblemDoc {
-	return &ProblemDoc{ID: p.ID, EnterpriseID: p.EnterpriseID, Category: p.Category, Title: p.Title, Description: p.Description,
+	d := &ProblemDoc{ID: p.ID, EnterpriseID: p.EnterpriseID, Category: p.Category, Title: p.Title, Description: p.Description,
 		Status: p.Status, Level: p.Level, ResponsibleDepartment: p.ResponsibleDepartment,
 		CoordinatingDepartments: nonNil(p.CoordinatingDepartments), EscalationMode: string(p.EscalationMode), Tags: nonNil(p.Tags),
 		ReportedBy: p.ReportedByUserID, ReportedAt: tp(p.ReportedAt), RespondBy: tp(p.RespondBy), ResolveBy: tp(p.ResolveBy),
-		RespondedAt: p.RespondedAt, ResolvedAt: p.ResolvedAt, Meta: metaWithClocks(p.Meta, p.Clocks)}
+		RespondedAt: p.RespondedAt, ResolvedAt: p.ResolvedAt, Meta: metaWithClocks(p.Meta, p.Clocks),
+		LetterTo: []string{}, MeetingDepartments: []string{}}
+	if l := p.Letter; l != nil {
+		d.LetterTo, d.LetterSentAt, d.LetterReference = nonNil(l.To), tp(l.SentAt), l.Reference
+	}
+	if m := p.Meeting; m != nil {
+		d.MeetingDate, d.MeetingDepartments, d.MeetingDecisions = tp(m.Date), nonNil(m.Departments), m.Decisions
+	}
+	if x := p.ExecutiveDecision; x != nil {
+		d.ExecutiveDecision, d.ExecutiveAssignee, d.ExecutiveDeadline = x.Decision, x.Assignee, x.Deadline
+	}
+	return d
 }
 
 // metaWithClocks gives a document the latest of its write time and its field

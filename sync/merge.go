@@ -41,6 +41,11 @@ var policies = map[string]map[string]policy{
 		"tags":   setUnion,
 		"status": workflow, "level": workflow, "escalationMode": workflow, "coordinatingDepartments": workflow, "deleted": workflow,
 		"enterpriseId": immutable,
+		// The ladder's paper trail is the server's record of letters, meetings
+		// and decisions, written by workflow steps on the server only.
+		"letterTo": immutable, "letterSentAt": immutable, "letterReference": immutable,
+		"meetingDate": immutable, "meetingDepartments": immutable, "meetingDecisions": immutable,
+		"executiveDecision": immutable, "executiveAssignee": immutable, "executiveDeadline": immutable,
 	},
 	Visits: {
 		"date": lww, "notes": lww,

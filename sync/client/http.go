@@ -25,7 +25,9 @@ type HTTP struct {
 // fields lists each collection's document fields as GraphQL selects them.
 var fields = map[string]string{
 	lqsync.Problems: "id enterpriseId category title description status level responsibleDepartment coordinatingDepartments escalationMode tags " +
-		"reportedBy reportedAt respondBy resolveBy respondedAt resolvedAt version updatedAt hlc deleted",
+		"reportedBy reportedAt respondBy resolveBy respondedAt resolvedAt " +
+		"letterTo letterSentAt letterReference meetingDate meetingDepartments meetingDecisions executiveDecision executiveAssignee executiveDeadline " +
+		"version updatedAt hlc deleted",
 	lqsync.ProgressNotes: "id problemId enterpriseId authorId authorName kind text at fromStatus toStatus version updatedAt hlc deleted",
 	lqsync.Visits:        "id officialId enterpriseId date notes problemIds version updatedAt hlc deleted",
 	lqsync.Enterprises:   "id name town park industry contactName contactPhone status version updatedAt hlc deleted",

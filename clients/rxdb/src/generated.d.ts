@@ -24,6 +24,18 @@ export interface ProblemDoc {
   resolveBy?: string | null;
   respondedAt?: string | null;
   resolvedAt?: string | null;
+  /** The L3 letter (函告): the departments addressed, when it was sent, its reference number. Written by the server only. */
+  letterTo: string[];
+  letterSentAt?: string | null;
+  letterReference: string;
+  /** The L3 coordination meeting (协调会): date, departments present, decisions. Written by the server only. */
+  meetingDate?: string | null;
+  meetingDepartments: string[];
+  meetingDecisions: string;
+  /** The county executive meeting's decision on an L4 problem, who carries it out, by when. Written by the server only. */
+  executiveDecision: string;
+  executiveAssignee: string;
+  executiveDeadline?: string | null;
   version: number;
   updatedAt?: string | null;
   hlc: string;

@@ -304,7 +304,13 @@ export const COLLECTIONS = {
       "description": "",
       "enterpriseId": "",
       "escalationMode": "",
+      "executiveAssignee": "",
+      "executiveDecision": "",
       "hlc": "",
+      "letterReference": "",
+      "letterTo": [],
+      "meetingDecisions": "",
+      "meetingDepartments": [],
       "reportedBy": "",
       "responsibleDepartment": "",
       "tags": [],
@@ -330,6 +336,15 @@ export const COLLECTIONS = {
       "resolveBy",
       "respondedAt",
       "resolvedAt",
+      "letterTo",
+      "letterSentAt",
+      "letterReference",
+      "meetingDate",
+      "meetingDepartments",
+      "meetingDecisions",
+      "executiveDecision",
+      "executiveAssignee",
+      "executiveDeadline",
       "version",
       "updatedAt",
       "hlc",
@@ -354,6 +369,15 @@ export const COLLECTIONS = {
       "resolveBy",
       "respondedAt",
       "resolvedAt",
+      "letterTo",
+      "letterSentAt",
+      "letterReference",
+      "meetingDate",
+      "meetingDepartments",
+      "meetingDecisions",
+      "executiveDecision",
+      "executiveAssignee",
+      "executiveDeadline",
       "version",
       "updatedAt",
       "hlc",
@@ -399,12 +423,43 @@ export const COLLECTIONS = {
         "escalationMode": {
           "type": "string"
         },
+        "executiveAssignee": {
+          "type": "string"
+        },
+        "executiveDeadline": {
+          "format": "date-time",
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "executiveDecision": {
+          "description": "The county executive meeting's decision on an L4 problem, who carries it out, by when. Written by the server only.",
+          "type": "string"
+        },
         "hlc": {
           "type": "string"
         },
         "id": {
           "maxLength": 100,
           "type": "string"
+        },
+        "letterReference": {
+          "type": "string"
+        },
+        "letterSentAt": {
+          "format": "date-time",
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "letterTo": {
+          "description": "The L3 letter (函告): the departments addressed, when it was sent, its reference number. Written by the server only.",
+          "items": {
+            "type": "string"
+          },
+          "type": "array"
         },
         "level": {
           "enum": [
@@ -418,6 +473,23 @@ export const COLLECTIONS = {
             "string",
             "null"
           ]
+        },
+        "meetingDate": {
+          "description": "The L3 coordination meeting (协调会): date, departments present, decisions. Written by the server only.",
+          "format": "date-time",
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "meetingDecisions": {
+          "type": "string"
+        },
+        "meetingDepartments": {
+          "items": {
+            "type": "string"
+          },
+          "type": "array"
         },
         "reportedAt": {
           "format": "date-time",
