@@ -43,13 +43,16 @@ type RankingEntry struct {
 // ignored; problems are attributed to the official who led their enterprise's
 // pairing when they were reported.
 type RankingData struct {
-	Officials  []*Official
-	Pairings   []*Pairing
-	Problems   []*Problem
-	Visits     []*Visit
-	Ratings    []*Rating
-	SpotChecks []*SpotCheck
-	Quizzes    []*Quiz
+	Officials []*Official
+	Pairings  []*Pairing
+	Problems  []*Problem
+	Visits    []*Visit
+	Ratings   []*Rating
+	// PeriodicRatings are the enterprises' quarterly ratings of their chief;
+	// they count towards satisfaction as the ratings of resolved problems do.
+	PeriodicRatings []*PeriodicRating
+	SpotChecks      []*SpotCheck
+	Quizzes         []*Quiz
 	// Users map accounts to the officials they act as: a problem an official's
 	// account reported is one he collected.
 	Users []*User
@@ -149,6 +152,11 @@ func Rank(d RankingData, now time.Time) []*RankingEntry {
 		}
 	}
 	for _, r := range d.Ratings {
+		if t := ranked[r.OfficialID]; t != nil && d.Period.Contains(r.At) {
+			t.ratings = append(t.ratings, float64(r.Score))
+		}
+	}
+	for _, r := range d.PeriodicRatings {
 		if t := ranked[r.OfficialID]; t != nil && d.Period.Contains(r.At) {
 			t.ratings = append(t.ratings, float64(r.Score))
 		}

@@ -239,3 +239,39 @@ func TestValidateRankingChanges(t *testing.T) {
 		})
 	}
 }
+
+// TestRankCountsPeriodicRatings: an enterprise's quarterly rating of its chief
+// counts towards satisfaction like a rating given with a resolved problem, and
+// only inside the period.
+func TestRankCountsPeriodicRatings(t *testing.T) {
+	d, now := rankingData()
+	before := entry(domain.Rank(d, now), "甲")
+	for _, c := range before.Components {
+		if c.Name == domain.CompSatisfaction && c.Count == 0 {
+			t.Fatal("the dataset should give 甲 ratings already")
+		}
+	}
+	count := func(e *domain.RankingEntry) int {
+		for _, c := range e.Components {
+			if c.Name == domain.CompSatisfaction {
+				return c.Count
+			}
+		}
+		return -1
+	}
+	d.PeriodicRatings = []*domain.PeriodicRating{
+		{ID: "q1", OfficialID: before.OfficialID, Period: "2026-Q1", Score: 1, At: now.Add(-time.Hour)},
+		{ID: "q0", OfficialID: before.OfficialID, Period: "2020-Q1", Score: 1, At: time.Date(2020, 2, 1, 0, 0, 0, 0, time.UTC)},
+	}
+	from := now.Add(-30 * 24 * time.Hour)
+	d.Period = domain.Period{From: &from}
+	inPeriod := entry(domain.Rank(d, now), "甲")
+	d.PeriodicRatings = nil
+	without := entry(domain.Rank(d, now), "甲")
+	if count(inPeriod) != count(without)+1 {
+		t.Fatalf("satisfaction counts %d ratings with one quarterly rating in the period, %d without", count(inPeriod), count(without))
+	}
+	if count(without) == 0 || points(inPeriod, domain.CompSatisfaction) >= points(without, domain.CompSatisfaction) {
+		t.Fatalf("a score of 1 should lower satisfaction: %v vs %v", points(inPeriod, domain.CompSatisfaction), points(without, domain.CompSatisfaction))
+	}
+}

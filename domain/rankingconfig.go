@@ -69,7 +69,7 @@ var RankingComponents = []ComponentSpec{
 		Why: "企业家眼中 … 助企作用越来越大: the enterprise says the help worked"},
 	{Name: CompOverdue, Label: "本人延误", Kind: KindCount, Unit: "problems that ran late while the chief held them (response, L1, L2)", MinWeight: -50,
 		Why: "三怕之二: 怕服务出现纰漏让企业不满意 — a lapse of the chief's own; delays at L3/L4 are other departments' and the executive meeting's"},
-	{Name: CompSatisfaction, Label: "企业满意度", Kind: KindMean, Unit: "mean rating (1–5)", MaxWeight: 20, MinBaseline: 1, MaxBaseline: 5,
+	{Name: CompSatisfaction, Label: "企业满意度", Kind: KindMean, Unit: "mean rating (1–5): ratings given with a resolved problem and quarterly ratings of the chief", MaxWeight: 20, MinBaseline: 1, MaxBaseline: 5,
 		Why: "三怕之二: 让企业不满意 — enterprises judge the service"},
 	{Name: CompSpotChecks, Label: "突击抽查", Kind: KindMean, Unit: "mean spot-check score (0–100)", MaxWeight: 2, MaxBaseline: 100,
 		Why: "毛建国 … 不定时的突击抽查: leaders check at the firms, often at weekends"},

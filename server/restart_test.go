@@ -120,9 +120,9 @@ type streamBatch struct {
 func TestStreamResumesAfterGracefulRestart(t *testing.T) {
 	start := restartable(t)
 	s := start()
+	head := s.headCheckpoint("zhoushiyue", "Problems")
 	c := s.openWS(t, "zhoushiyue")
-	c.send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": streamWithCheckpoint}})
-	settleSubscription()
+	c.send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": streamWithCheckpoint, "variables": map[string]any{"cp": head}}})
 	var before struct{ ReportProblem struct{ ID string } }
 	s.as("moweiliang", `mutation{reportProblem(input:{category:SAFETY,title:"重启前的问题"}){id}}`, nil).decode(t, &before)
 	var b streamBatch

@@ -10,17 +10,37 @@ import (
 	"github.com/lianqi/lianqi/sync/client"
 )
 
-// streamSubscribe opens a graphql-transport-ws subscription as user and returns
-// a function reading its next payload (answering pings), until ctx's deadline.
-// settleSubscription gives a subscription sent without a checkpoint the time
-// to start: it starts at the head of the log when the server handles it, and a
-// write sent right after it on another connection may be handled first (and
-// then is not streamed, correctly). Writes on the embedded engine are fast
-// enough now for that to happen.
-func settleSubscription() { time.Sleep(500 * time.Millisecond) }
-
-func (s *testServer) streamSubscribe(ctx context.Context, user, query string) func() json.RawMessage {
+// headCheckpoint pulls collection (e.g. "Problems") as user to its end and
+// returns the checkpoint there. A stream subscribed from it carries every
+// write made after this call, however soon after the subscription the write
+// arrives: a subscription without a checkpoint starts wherever the log's head
+// is when the server gets to it, which a quick write may already have passed.
+func (s *testServer) headCheckpoint(user, collection string) map[string]any {
 	s.t.Helper()
+	var cp map[string]any
+	for {
+		var out map[string]struct {
+			Documents  []struct{ ID string }
+			Checkpoint map[string]any
+		}
+		s.as(user, `query($cp:SyncCheckpointInput){b:pull`+collection+`(checkpoint:$cp,limit:1000,schemaVersion:1){documents{id} checkpoint{cursor seq}}}`,
+			map[string]any{"cp": cp}).decode(s.t, &out)
+		b := out["b"]
+		if b.Checkpoint != nil {
+			cp = b.Checkpoint
+		}
+		if len(b.Documents) == 0 {
+			return cp
+		}
+	}
+}
+
+// streamSubscribe opens a graphql-transport-ws subscription as user from the
+// head of collection's log (headCheckpoint; query takes it as $cp) and returns
+// a function reading its next payload (answering pings), until ctx's deadline.
+func (s *testServer) streamSubscribe(ctx context.Context, user, collection, query string) func() json.RawMessage {
+	s.t.Helper()
+	cp := s.headCheckpoint(user, collection)
 	c, err := s.dialWS("")
 	if err != nil {
 		s.t.Fatal(err)
@@ -28,8 +48,7 @@ func (s *testServer) streamSubscribe(ctx context.Context, user, query string) fu
 	if m := c.init(s.token(user)); m.Type != "connection_ack" {
 		s.t.Fatalf("connection_init answered %+v", m)
 	}
-	c.subscribe("1", query)
-	settleSubscription()
+	c.send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": query, "variables": map[string]any{"cp": cp}}})
 	return func() json.RawMessage {
 		s.t.Helper()
 		for {
@@ -60,7 +79,7 @@ func TestSyncStreamEmitsChanges(t *testing.T) {
 	s := startServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	next := s.streamSubscribe(ctx, "moweiliang", `subscription{streamProblems(schemaVersion:1){documents{id title enterpriseId} checkpoint{seq} resync}}`)
+	next := s.streamSubscribe(ctx, "moweiliang", "Problems", `subscription($cp:SyncCheckpointInput){streamProblems(checkpoint:$cp,schemaVersion:1){documents{id title enterpriseId} checkpoint{seq} resync}}`)
 
 	zhou := s.device("zhoushiyue", "zhou-phone")
 	mustSync(t, zhou)
@@ -122,7 +141,7 @@ func TestSyncStreamReadOnlyCollections(t *testing.T) {
 	if len(mine.Pairings) != 1 {
 		t.Fatalf("zhoushiyue has %d active pairings, want 1", len(mine.Pairings))
 	}
-	next := s.streamSubscribe(ctx, "zhoushiyue", `subscription{streamPairings(schemaVersion:1){documents{id teamMemberIds} resync}}`)
+	next := s.streamSubscribe(ctx, "zhoushiyue", "Pairings", `subscription($cp:SyncCheckpointInput){streamPairings(checkpoint:$cp,schemaVersion:1){documents{id teamMemberIds} resync}}`)
 	s.as("admin", `mutation($id:ID!){setPairingTeam(id:$id,teamMemberIds:[]){id}}`, map[string]any{"id": mine.Pairings[0].ID}).decode(t, &struct{}{})
 	var got struct {
 		StreamPairings struct {

@@ -149,6 +149,9 @@ func (db *DB) RankingData(ctx context.Context) (domain.RankingData, error) {
 	if d.Ratings, err = db.FindRatings(ctx, all, domain.RatingFilter{}); err != nil {
 		return d, err
 	}
+	if d.PeriodicRatings, err = db.FindPeriodicRatings(ctx, all, domain.PeriodicRatingFilter{}); err != nil {
+		return d, err
+	}
 	if d.SpotChecks, err = findAll(ctx, db, CollSpotChecks, live(), nil, (*spotCheckDoc).toDomain); err != nil {
 		return d, err
 	}
