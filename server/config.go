@@ -61,6 +61,10 @@ type Config struct {
 	// signed in or not: a socket waiting for connection_init has no user to
 	// charge yet.
 	MaxSocketsPerAddress int // --max-sockets-per-address, env MAX_SOCKETS_PER_ADDRESS, default 256
+
+	// Several instances on one MongoDB (docs/deploy.md):
+	LiveFeed     string // --live-feed, env LIVE_FEED, default "auto": change streams on a replica set or sharded cluster, else "poll"; "stream" refuses to start without them
+	SharedLimits bool   // --shared-limits, env SHARED_LIMITS: rate limits and revocations stored for every instance; default true with MONGODB_URI, false on the embedded engine
 }
 
 // MinJWTSecretLen is the minimum length in bytes of a configured JWT secret.
@@ -108,6 +112,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		MaxSubsPerUser:   100,
 
 		MaxSocketsPerAddress: 256,
+
+		LiveFeed: "auto",
 	}
 	var cors, deadlines string
 
@@ -193,6 +199,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		{"max-subscriptions-per-socket", "MAX_SUBSCRIPTIONS_PER_SOCKET", integer(&c.MaxSubsPerSocket)},
 		{"max-subscriptions-per-user", "MAX_SUBSCRIPTIONS_PER_USER", integer(&c.MaxSubsPerUser)},
 		{"max-sockets-per-address", "MAX_SOCKETS_PER_ADDRESS", integer(&c.MaxSocketsPerAddress)},
+		{"live-feed", "LIVE_FEED", str(&c.LiveFeed)},
+		{"shared-limits", "SHARED_LIMITS", boolean(&c.SharedLimits)},
 	}
 	env := make(map[string]string, len(settings))
 	for _, s := range settings {
@@ -235,6 +243,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.IntVar(&c.MaxSubsPerSocket, "max-subscriptions-per-socket", c.MaxSubsPerSocket, usage("live subscriptions one WebSocket may hold", "max-subscriptions-per-socket"))
 	fs.IntVar(&c.MaxSubsPerUser, "max-subscriptions-per-user", c.MaxSubsPerUser, usage("live subscriptions one user may hold over all their WebSockets", "max-subscriptions-per-user"))
 	fs.IntVar(&c.MaxSocketsPerAddress, "max-sockets-per-address", c.MaxSocketsPerAddress, usage("WebSockets open at once from one client address (phones behind one NAT share it)", "max-sockets-per-address"))
+	fs.StringVar(&c.LiveFeed, "live-feed", c.LiveFeed, usage("how live subscriptions learn of other instances' writes: auto (change streams on a replica set or sharded cluster, else poll), poll or stream", "live-feed"))
+	fs.BoolVar(&c.SharedLimits, "shared-limits", c.SharedLimits, usage("store rate-limit counters and revoked sessions in the database so that they hold across instances (default true with --mongodb-uri, false on the embedded engine, which one process owns)", "shared-limits"))
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -286,6 +296,11 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	if source["demo"] == "default" {
 		c.Demo = c.Dev && c.Embedded() && c.AdminPassword == ""
 	}
+	// One process owns the embedded engine: nothing to share, and its
+	// counter upserts are only isolated within a process.
+	if source["shared-limits"] == "default" {
+		c.SharedLimits = !c.Embedded()
+	}
 	if c.Demo && c.AdminPassword != "" {
 		errs = append(errs, fmt.Errorf("%s and %s exclude each other: the demo programme has its own admin account", source["demo"], source["admin-password"]))
 	}
@@ -332,6 +347,11 @@ func (c *Config) validate() []fieldError {
 	}
 	if c.DataDir == "" {
 		add("data-dir", "data directory must not be empty")
+	}
+	switch c.LiveFeed {
+	case "auto", "poll", "stream":
+	default:
+		add("live-feed", "invalid live feed %q: want auto, poll or stream", c.LiveFeed)
 	}
 	if c.MongoURI != "" && !strings.HasPrefix(c.MongoURI, "mongodb://") && !strings.HasPrefix(c.MongoURI, "mongodb+srv://") {
 		add("mongodb-uri", "MongoDB URI must start with mongodb:// or mongodb+srv://")
@@ -585,6 +605,8 @@ func (c Config) String() string {
 		{"max_subscriptions_per_socket", strconv.Itoa(c.MaxSubsPerSocket)},
 		{"max_subscriptions_per_user", strconv.Itoa(c.MaxSubsPerUser)},
 		{"max_sockets_per_address", strconv.Itoa(c.MaxSocketsPerAddress)},
+		{"live_feed", c.LiveFeed},
+		{"shared_limits", strconv.FormatBool(c.SharedLimits)},
 	} {
 		if b.Len() > 0 {
 			b.WriteByte(' ')

@@ -36,6 +36,9 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 	lc := newLifecycle()
 	mux := http.NewServeMux()
 	apiLimit := ratelimit.New(cfg.RateAPI, max(10, cfg.RateAPI/4), nil)
+	if cfg.SharedLimits {
+		apiLimit.Share(svc.DB, "api", log)
+	}
 	gql := graph.NewHandler(svc, graph.Options{Introspection: cfg.Introspection, Suggestions: cfg.Dev, MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost,
 		Log: log, Tokens: tokens, AllowedOrigins: cfg.CORSOrigins,
 		Stopping: lc.stopping, MaxSubscriptionsPerSocket: cfg.MaxSubsPerSocket, MaxSubscriptionsPerUser: cfg.MaxSubsPerUser, Allow: apiLimit.Allow,

@@ -98,6 +98,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("open database: %w", err)
 	}
 	m.DB = db
+	if m.Config.SharedLimits {
+		if err := db.EnableShared(ctx); err != nil {
+			return fmt.Errorf("shared limits: %w", err)
+		}
+	}
 	if m.embedded != nil {
 		// The store has created its collections; give their tables the index
 		// the embedded engine's _id lookups can use.
@@ -118,12 +123,19 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Service.Revocations = revocations
 	m.Service.LoginLimit = ratelimit.New(m.Config.RateLogin, m.Config.RateLogin, nil)
+	if m.Config.SharedLimits {
+		revocations.Share(db, auth.DefaultRecheck, m.Log)
+		m.Service.LoginLimit.Share(db, "login", m.Log)
+	}
 	if err := m.Service.LoadRevocations(ctx); err != nil {
 		return fmt.Errorf("load revoked sessions: %w", err)
 	}
 	watchCtx, stopWatch := context.WithCancel(context.Background())
 	m.stopWatch = stopWatch
 	go m.Service.WatchRevocations(watchCtx, 15*time.Second)
+	if m.Service.Feed, err = m.liveFeed(ctx, watchCtx); err != nil {
+		return err
+	}
 
 	if err := m.seed(ctx); err != nil {
 		return err

@@ -205,7 +205,12 @@ func (s *Service) revoke(ctx context.Context, sess *domain.Session, reason strin
 	if t := s.Now().Add(s.Tokens.TTL()); t.After(until) {
 		until = t
 	}
-	s.Revocations.Revoke(sess.ID, until)
+	if err := s.Revocations.Record(ctx, sess.ID, until); err != nil {
+		// The session is revoked in the database already: other instances
+		// apply it at their next reload instead of at once.
+		s.Log.WarnContext(ctx, "store revocation for other instances", "session", sess.ID, "err", err)
+		s.Revocations.Revoke(sess.ID, until)
+	}
 	return nil
 }
 
@@ -290,7 +295,7 @@ func (s *Service) LoadRevocations(ctx context.Context) error {
 		return err
 	}
 	for _, sess := range sessions {
-		if !s.Revocations.IsRevoked(sess.ID) {
+		if !s.Revocations.Known(sess.ID) {
 			s.Revocations.Revoke(sess.ID, sess.ExpiresAt.Add(s.Tokens.TTL()))
 		}
 	}
