@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -63,7 +64,7 @@ type Config struct {
 	MaxSocketsPerAddress int // --max-sockets-per-address, env MAX_SOCKETS_PER_ADDRESS, default 256
 
 	// Several instances on one MongoDB (docs/deploy.md):
-	LiveFeed     string // --live-feed, env LIVE_FEED, default "auto": change streams on a replica set or sharded cluster, else "poll"; "stream" refuses to start without them
+	LiveFeed     string // --live-feed, env LIVE_FEED, default "" (auto): change streams on a replica set or sharded cluster, else "poll"; "stream" refuses to start without them
 	SharedLimits bool   // --shared-limits, env SHARED_LIMITS: rate limits and revocations stored for every instance; default true with MONGODB_URI, false on the embedded engine
 }
 
@@ -112,8 +113,6 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		MaxSubsPerUser:   100,
 
 		MaxSocketsPerAddress: 256,
-
-		LiveFeed: "auto",
 	}
 	var cors, deadlines string
 
@@ -243,7 +242,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.IntVar(&c.MaxSubsPerSocket, "max-subscriptions-per-socket", c.MaxSubsPerSocket, usage("live subscriptions one WebSocket may hold", "max-subscriptions-per-socket"))
 	fs.IntVar(&c.MaxSubsPerUser, "max-subscriptions-per-user", c.MaxSubsPerUser, usage("live subscriptions one user may hold over all their WebSockets", "max-subscriptions-per-user"))
 	fs.IntVar(&c.MaxSocketsPerAddress, "max-sockets-per-address", c.MaxSocketsPerAddress, usage("WebSockets open at once from one client address (phones behind one NAT share it)", "max-sockets-per-address"))
-	fs.StringVar(&c.LiveFeed, "live-feed", c.LiveFeed, usage("how live subscriptions learn of other instances' writes: auto (change streams on a replica set or sharded cluster, else poll), poll or stream", "live-feed"))
+	fs.StringVar(&c.LiveFeed, "live-feed", c.LiveFeed, usage("how live subscriptions learn of other instances' writes: auto (the default: change streams on a replica set or sharded cluster, else poll), poll or stream", "live-feed"))
 	fs.BoolVar(&c.SharedLimits, "shared-limits", c.SharedLimits, usage("store rate-limit counters and revoked sessions in the database so that they hold across instances (default true with --mongodb-uri, false on the embedded engine, which one process owns)", "shared-limits"))
 
 	if err := fs.Parse(args); err != nil {
@@ -349,7 +348,7 @@ func (c *Config) validate() []fieldError {
 		add("data-dir", "data directory must not be empty")
 	}
 	switch c.LiveFeed {
-	case "auto", "poll", "stream":
+	case "", "auto", "poll", "stream":
 	default:
 		add("live-feed", "invalid live feed %q: want auto, poll or stream", c.LiveFeed)
 	}
@@ -605,7 +604,7 @@ func (c Config) String() string {
 		{"max_subscriptions_per_socket", strconv.Itoa(c.MaxSubsPerSocket)},
 		{"max_subscriptions_per_user", strconv.Itoa(c.MaxSubsPerUser)},
 		{"max_sockets_per_address", strconv.Itoa(c.MaxSocketsPerAddress)},
-		{"live_feed", c.LiveFeed},
+		{"live_feed", cmp.Or(c.LiveFeed, "auto")},
 		{"shared_limits", strconv.FormatBool(c.SharedLimits)},
 	} {
 		if b.Len() > 0 {
