@@ -239,6 +239,9 @@ func (s *Service) scopeAt(ctx context.Context, p *domain.Principal, mark int64) 
 	return r.sc, r.err
 }
 
+// LiveFeed is the feed live subscriptions and sync streams wait on.
+func (s *Service) LiveFeed() live.Feed { return s.feed() }
+
 // feed is the live-update feed the server chose at start (Service.Feed), or
 // the watermark poll over this process's commit signal.
 func (s *Service) feed() live.Feed {
