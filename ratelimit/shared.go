@@ -53,6 +53,7 @@ func (l *Limiter) allowShared(key string, now time.Time) (bool, time.Duration, e
 	start := now.Truncate(sh.window)
 	end := start.Add(sh.window)
 	l.mu.Lock()
+	l.sweep(now)
 	if until, ok := sh.refused[key]; ok && now.Before(until) {
 		l.mu.Unlock()
 		return false, until.Sub(now), nil

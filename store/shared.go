@@ -37,12 +37,7 @@ type sharedState struct {
 	pruned  time.Time
 }
 
-var sharedStates sync.Map // *DB → *sharedState, so that DB needs no new field
-
-func (db *DB) shared() *sharedState {
-	v, _ := sharedStates.LoadOrStore(db, &sharedState{})
-	return v.(*sharedState)
-}
+func (db *DB) shared() *sharedState { return &db.sharedState }
 
 // EnableShared creates the shared collections and their expiry indexes. Run
 // it before the embedded engine's _id indexes are built (server.Main does),

@@ -68,6 +68,10 @@ type DB struct {
 	// MongoDB the version stays in the filter, which keeps writers in other
 	// processes honest.
 	keyOnlyWrites bool
+
+	// sharedState is the bookkeeping of the collections several instances
+	// share (shared.go).
+	sharedState sharedState
 }
 
 // Open connects to uri, checks the database answers, and creates indexes and the
