@@ -141,8 +141,19 @@ func TestStreamFeed(t *testing.T) {
 	})
 	t.Run("LocalCommitWakes", func(t *testing.T) {
 		w := f.Woken()
-		local.ring()
-		waitRing(t, w, "a local commit")
+		// The feed's goroutine may not be waiting on the commit signal yet
+		// (a commit nobody waits for wakes nobody): commit until it hears.
+		deadline := time.After(5 * time.Second)
+		for woken := false; !woken; {
+			local.ring()
+			select {
+			case <-w:
+				woken = true
+			case <-time.After(10 * time.Millisecond):
+			case <-deadline:
+				t.Fatal("no wake-up after local commits")
+			}
+		}
 	})
 	t.Run("ResumesAfterLastToken", func(t *testing.T) {
 		first.events <- "b"
