@@ -133,6 +133,10 @@ func (m *Main) Run(ctx context.Context) error {
 	watchCtx, stopWatch := context.WithCancel(context.Background())
 	m.stopWatch = stopWatch
 	go m.Service.WatchRevocations(watchCtx, 15*time.Second)
+	if m.Config.SharedLimits {
+		// Other instances' revocations close this one's sockets within 2 s.
+		go m.Service.WatchSharedRevocations(watchCtx, 2*time.Second)
+	}
 	if m.Service.Feed, err = m.liveFeed(ctx, watchCtx); err != nil {
 		return err
 	}

@@ -84,7 +84,7 @@ func TestTwoInstances(t *testing.T) {
 	const loginBudget = 8
 	a, b := startPair(t, func(c *Config) { c.RateLogin = loginBudget })
 
-	// Three sign-ins from this address, on both instances.
+	// Three sign-ins from this address, on both instances (a fourth below).
 	sub := b.subscribe(t, b.token("zhoushiyue"), problemChanged, nil)
 	reporter := a.token("moweiliang")
 	l := a.login("moweiliang")
@@ -117,8 +117,28 @@ func TestTwoInstances(t *testing.T) {
 		}
 	})
 
+	t.Run("SocketOnBClosedByLogoutOnA", func(t *testing.T) {
+		l := a.login("maojianguo") // the fourth sign-in from this address
+		c, err := b.dialWS("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := c.init(l.AccessToken); m.Type != "connection_ack" {
+			t.Fatalf("connection_init on B answered %+v", m)
+		}
+		c.subscribe("1", `subscription{problemChanged{problemId}}`)
+		if code := a.post(l.AccessToken, `mutation{logout}`, nil).code(); code != "" {
+			t.Fatalf("logout on A: %s", code)
+		}
+		// Within B's 2 s reload of stored revocations, not its 15 s one.
+		code, _, reason := c.closed(t, 6*time.Second)
+		if code != 4401 || !strings.Contains(reason, "revoked") {
+			t.Fatalf("B's socket after logout on A: closed with %d %q, want 4401 revoked", code, reason)
+		}
+	})
+
 	t.Run("LoginLimitCountsAcrossInstances", func(t *testing.T) {
-		// Wrong passwords, alternating instances: the address has spent 3
+		// Wrong passwords, alternating instances: the address has spent 4
 		// of its budget; in-process limits would allow about twice the rest.
 		allowed := 0
 		for i := range loginBudget {
@@ -132,7 +152,7 @@ func TestTwoInstances(t *testing.T) {
 				t.Fatalf("attempt %d: code %q", i, c)
 			}
 		}
-		if want := loginBudget - 3; allowed != want {
+		if want := loginBudget - 4; allowed != want {
 			t.Fatalf("%d wrong-password attempts allowed over A and B, want %d (one budget of %d per address)", allowed, want, loginBudget)
 		}
 	})

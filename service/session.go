@@ -318,6 +318,34 @@ func (s *Service) WatchRevocations(ctx context.Context, period time.Duration) {
 	}
 }
 
+// WatchSharedRevocations applies, every period until ctx ends, the
+// revocations other instances stored (auth.Revocations.Share), so that the
+// open WebSockets of a session revoked elsewhere close within the period;
+// requests are refused sooner (at most auth.DefaultRecheck).
+func (s *Service) WatchSharedRevocations(ctx context.Context, period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			revoked, err := s.DB.RevokedAfter(ctx, s.Now())
+			if err != nil {
+				if ctx.Err() == nil {
+					s.Log.WarnContext(ctx, "reload shared revocations", "err", err)
+				}
+				continue
+			}
+			for id, until := range revoked {
+				if !s.Revocations.Known(id) {
+					s.Revocations.Revoke(id, until)
+				}
+			}
+		}
+	}
+}
+
 // MySessions lists the caller's active login sessions, newest first.
 func (s *Service) MySessions(ctx context.Context) ([]*domain.Session, error) {
 	p, err := s.caller(ctx)

@@ -87,6 +87,25 @@ func (db *DB) FindRevocation(ctx context.Context, sessionID string) (time.Time, 
 	return d.Until, true, nil
 }
 
+// RevokedAfter returns the sessions stored as revoked whose tokens are still
+// presentable at t, with until when. The collection holds only those (expired
+// ones are removed), so this reads a few documents.
+func (db *DB) RevokedAfter(ctx context.Context, t time.Time) (map[string]time.Time, error) {
+	cur, err := db.coll(CollRevocations).Find(ctx, bson.D{{Key: "until", Value: bson.D{{Key: "$gt", Value: t}}}})
+	if err != nil {
+		return nil, translate("read revocations", err)
+	}
+	var docs []revocationDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, translate("read revocations", err)
+	}
+	out := make(map[string]time.Time, len(docs))
+	for _, d := range docs {
+		out[d.SessionID] = d.Until
+	}
+	return out, nil
+}
+
 // Incr adds one to the rate-limit counter id (a key and its window) with one
 // upsert, and returns the new count.
 func (db *DB) Incr(ctx context.Context, id string, expires time.Time) (int64, error) {
