@@ -24,6 +24,10 @@ type Revocations struct {
 	revoked map[string]time.Time // session id → when the session would have expired anyway
 	live    map[string]map[*liveConn]struct{}
 	now     func() time.Time
+
+	// shared, when set, is the revocation store every instance writes and
+	// reads (revocations_shared.go).
+	shared *sharedRevocations
 }
 
 type liveConn struct {
@@ -38,8 +42,18 @@ func NewRevocations(now func() time.Time) *Revocations {
 	return &Revocations{revoked: map[string]time.Time{}, live: map[string]map[*liveConn]struct{}{}, now: now}
 }
 
-// IsRevoked reports whether the session was revoked.
+// IsRevoked reports whether the session was revoked: known here, or (when
+// shared) stored by any instance.
 func (r *Revocations) IsRevoked(sessionID string) bool {
+	if r.Known(sessionID) {
+		return true
+	}
+	return r.storedRevoked(sessionID)
+}
+
+// Known reports whether this process knows the session as revoked, without
+// asking the store.
+func (r *Revocations) Known(sessionID string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	_, ok := r.revoked[sessionID]
@@ -76,6 +90,10 @@ func (r *Revocations) Track(ctx context.Context, p *domain.Principal) (context.C
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	c := &liveConn{cancel: cancel}
+	if r.storedRevoked(p.SessionID) {
+		cancel(ErrSessionRevoked)
+		return ctx, unauthenticated("session revoked: sign in again")
+	}
 	r.mu.Lock()
 	if _, revoked := r.revoked[p.SessionID]; revoked {
 		r.mu.Unlock()

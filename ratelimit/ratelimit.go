@@ -1,8 +1,8 @@
-// Package ratelimit keeps in-memory token buckets keyed by caller (a user id,
-// an IP address, a username). The buckets live in one process: behind several
-// server processes each enforces its own limit, so the effective limit is
-// multiplied by their number. That is adequate for this deployment (one
-// process owns the embedded database); a shared store would be needed beyond.
+// Package ratelimit limits events per caller (a user id, an IP address, a
+// username). By default it keeps token buckets in process memory: behind
+// several server processes each would enforce its own limit, multiplying it by
+// their number. Shared (shared.go) counts in fixed windows stored in the
+// database instead, so that the limit holds across every instance.
 package ratelimit
 
 import (
@@ -23,6 +23,9 @@ type Limiter struct {
 	mu      sync.Mutex
 	buckets map[string]*bucket
 	swept   time.Time
+
+	// shared, when set, counts in the database (shared.go).
+	shared *shared
 }
 
 type bucket struct {
@@ -52,6 +55,12 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 		return true, 0
 	}
 	now := l.now()
+	if l.shared != nil {
+		if ok, wait, err := l.allowShared(key, now); err == nil {
+			return ok, wait
+		}
+		// The database did not answer: this process's bucket still limits.
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.sweep(now)
@@ -85,6 +94,13 @@ func (l *Limiter) sweep(now time.Time) {
 	for k, b := range l.buckets {
 		if now.Sub(b.at) > full {
 			delete(l.buckets, k)
+		}
+	}
+	if l.shared != nil {
+		for k, until := range l.shared.refused {
+			if !now.Before(until) {
+				delete(l.shared.refused, k)
+			}
 		}
 	}
 }

@@ -74,6 +74,12 @@ type Config struct {
 	RetainAudit       time.Duration
 	RetentionInterval time.Duration
 
+	// Several instances on one MongoDB (docs/deploy.md): how live
+	// subscriptions learn of other instances' writes ("" = auto), and whether
+	// rate limits and revocations are stored for every instance.
+	LiveFeed     string
+	SharedLimits bool
+
 	// Telemetry follows the standard OpenTelemetry variables only, not the
 	// table (see parseOTel): they are the names every operator already uses.
 	Telemetry
@@ -294,6 +300,11 @@ func (c *Config) settings(raw *rawSettings) []setting {
 			usage: "keep audit events this long; 0 keeps them forever"},
 		{flag: "retention-interval", env: "RETENTION_INTERVAL", def: "24h", value: duration(&c.RetentionInterval),
 			usage: "how often the retention job prunes (one server process at a time); 0 never prunes"},
+		{flag: "live-feed", env: "LIVE_FEED", value: str(&c.LiveFeed),
+			usage: "how live subscriptions learn of other instances' writes: auto (change streams on a replica set or sharded cluster, else the watermark poll), poll, or stream (refuses to start without change streams)",
+			show:  func() string { return cmp.Or(c.LiveFeed, "auto") }},
+		{flag: "shared-limits", env: "SHARED_LIMITS", value: boolean(&c.SharedLimits),
+			usage: "store rate-limit counters and revoked sessions in the database so they hold across instances (default true with a MongoDB URI, false on the embedded engine)"},
 	}
 }
 
@@ -405,6 +416,11 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	if source["demo"] == "default" {
 		c.Demo = c.Dev && c.Embedded() && c.AdminPassword == ""
 	}
+	// One process owns the embedded engine: nothing to share, and its
+	// counter upserts are only isolated within a process.
+	if source["shared-limits"] == "default" {
+		c.SharedLimits = !c.Embedded()
+	}
 	if c.Demo && c.AdminPassword != "" {
 		errs = append(errs, fmt.Errorf("%s and %s exclude each other: the demo programme has its own admin account", source["demo"], source["admin-password"]))
 	}
@@ -456,6 +472,11 @@ func (c *Config) validate() []fieldError {
 	}
 	if c.DataDir == "" {
 		add("data-dir", "data directory must not be empty")
+	}
+	switch c.LiveFeed {
+	case "", "auto", "poll", "stream":
+	default:
+		add("live-feed", "invalid live feed %q: want auto, poll or stream", c.LiveFeed)
 	}
 	if c.MongoURI != "" && !strings.HasPrefix(c.MongoURI, "mongodb://") && !strings.HasPrefix(c.MongoURI, "mongodb+srv://") {
 		add("mongodb-uri", "MongoDB URI must start with mongodb:// or mongodb+srv://")

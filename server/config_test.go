@@ -89,6 +89,7 @@ func TestParseConfig(t *testing.T) {
 				c.Addr = "127.0.0.1:9000"
 				c.DataDir = "/var/lib/lianqi"
 				c.MongoURI = "mongodb://db.example:27017/"
+				c.SharedLimits = true // several instances may share a MongoDB
 				c.DBName = "lianqi_prod"
 				c.JWTSecret = secret32
 				c.Demo = true
@@ -109,6 +110,7 @@ func TestParseConfig(t *testing.T) {
 				c.Addr = ":9090"
 				c.DataDir = "/tmp/d"
 				c.MongoURI = "mongodb://h/"
+				c.SharedLimits = true
 				c.DBName = "x"
 				c.JWTSecret = secret32
 				c.Demo = true
@@ -186,7 +188,12 @@ func TestParseConfig(t *testing.T) {
 		{
 			name: "db name with characters FerretDB rejects but MongoDB allows",
 			args: []string{"--db=lianqi+x", "--mongodb-uri=mongodb://h/"},
-			want: func(c *Config) { c.DBName = "lianqi+x"; c.MongoURI = "mongodb://h/"; c.Demo = false },
+			want: func(c *Config) {
+				c.DBName = "lianqi+x"
+				c.MongoURI = "mongodb://h/"
+				c.Demo = false
+				c.SharedLimits = true
+			},
 		},
 		{
 			name: "production: all interfaces, no demo data",
@@ -211,7 +218,7 @@ func TestParseConfig(t *testing.T) {
 		{
 			name: "dev on MongoDB: no demo unasked",
 			args: []string{"--mongodb-uri=mongodb://h/"},
-			want: func(c *Config) { c.MongoURI = "mongodb://h/"; c.Demo = false },
+			want: func(c *Config) { c.MongoURI = "mongodb://h/"; c.Demo = false; c.SharedLimits = true },
 		},
 		{
 			name: "production with demo asked for",

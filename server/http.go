@@ -30,13 +30,17 @@ import (
 const maxBodyBytes = 1 << 20
 
 // routes wires the HTTP endpoints. The handler it returns also tracks every
-// running request for the shutdown (see lifecycle).
-func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Logger, obs *observe.Observer, tracing *observe.Tracing, manifest *graph.Manifest) *lifecycle {
+// running request for the shutdown (see lifecycle). shared, when set, keeps
+// the API rate limit's counters in the database for every instance.
+func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Logger, obs *observe.Observer, tracing *observe.Tracing, manifest *graph.Manifest, shared ratelimit.Counter) *lifecycle {
 	lc := newLifecycle()
 	mux := http.NewServeMux()
 	apiLimit := ratelimit.New(cfg.RateAPI, max(10, cfg.RateAPI/4), nil)
 	if apiLimit != nil {
 		apiLimit.Refused = func() { obs.Refused("api") }
+	}
+	if shared != nil {
+		apiLimit.Share(shared, "api", log)
 	}
 	// Listings and spreadsheet exports share one gate for expensive work.
 	expensive := graph.NewGate(cfg.MaxExpensive, cfg.MaxExpensivePerUser, cfg.ExpensiveWait)

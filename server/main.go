@@ -144,6 +144,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("open database: %w", err)
 	}
 	m.DB = db
+	if m.Config.SharedLimits {
+		if err := db.EnableShared(ctx); err != nil {
+			return fmt.Errorf("shared limits: %w", err)
+		}
+	}
 	if m.embedded != nil {
 		// The store has created its collections; give their tables the index
 		// the embedded engine's _id lookups can use.
@@ -167,6 +172,13 @@ func (m *Main) Run(ctx context.Context) error {
 	if l := m.Service.LoginLimit; l != nil {
 		l.Refused = func() { m.observer.Refused("login") }
 	}
+	// shared keeps the API's rate-limit counters in the database (routes).
+	var shared ratelimit.Counter
+	if m.Config.SharedLimits {
+		revocations.Share(db, auth.DefaultRecheck, m.Log)
+		m.Service.LoginLimit.Share(db, "login", m.Log)
+		shared = db
+	}
 	if err := m.Service.LoadRevocations(ctx); err != nil {
 		return fmt.Errorf("load revoked sessions: %w", err)
 	}
@@ -174,6 +186,13 @@ func (m *Main) Run(ctx context.Context) error {
 	m.stopWatch = stopWatch
 	go m.Service.WatchRevocations(watchCtx, 15*time.Second)
 	m.startRetention()
+	if m.Config.SharedLimits {
+		// Other instances' revocations close this one's sockets within 2 s.
+		go m.Service.WatchSharedRevocations(watchCtx, 2*time.Second)
+	}
+	if m.Service.Feed, err = m.liveFeed(ctx, watchCtx); err != nil {
+		return err
+	}
 
 	if err := m.seed(ctx); err != nil {
 		return err
@@ -184,7 +203,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	m.http = &http.Server{
-		Handler:           routes(m.Service, tokens, m.Config, m.Log, m.observer, m.tracing, manifest),
+		Handler:           routes(m.Service, tokens, m.Config, m.Log, m.observer, m.tracing, manifest, shared),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,

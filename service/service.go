@@ -14,6 +14,7 @@ import (
 
 	"github.com/lianqi/lianqi/auth"
 	"github.com/lianqi/lianqi/domain"
+	"github.com/lianqi/lianqi/live"
 	"github.com/lianqi/lianqi/ratelimit"
 	"github.com/lianqi/lianqi/store"
 )
@@ -34,6 +35,9 @@ type Service struct {
 	// PollInterval is how often subscriptions look for writes by other
 	// processes; 0 means DefaultPollInterval.
 	PollInterval time.Duration
+	// Feed wakes live subscriptions after changes (package live); nil means
+	// the watermark poll every PollInterval.
+	Feed live.Feed
 
 	changes changeCache
 	// live is what subscriptions share and how the shutdown waits for them (watch.go).

@@ -205,7 +205,12 @@ func (s *Service) revoke(ctx context.Context, sess *domain.Session, reason strin
 	if t := s.Now().Add(s.Tokens.TTL()); t.After(until) {
 		until = t
 	}
-	s.Revocations.Revoke(sess.ID, until)
+	if err := s.Revocations.Record(ctx, sess.ID, until); err != nil {
+		// The session is revoked in the database already: other instances
+		// apply it at their next reload instead of at once.
+		s.Log.WarnContext(ctx, "store revocation for other instances", "session", sess.ID, "err", err)
+		s.Revocations.Revoke(sess.ID, until)
+	}
 	return nil
 }
 
@@ -290,7 +295,7 @@ func (s *Service) LoadRevocations(ctx context.Context) error {
 		return err
 	}
 	for _, sess := range sessions {
-		if !s.Revocations.IsRevoked(sess.ID) {
+		if !s.Revocations.Known(sess.ID) {
 			s.Revocations.Revoke(sess.ID, sess.ExpiresAt.Add(s.Tokens.TTL()))
 		}
 	}
@@ -308,6 +313,34 @@ func (s *Service) WatchRevocations(ctx context.Context, period time.Duration) {
 		case <-t.C:
 			if err := s.LoadRevocations(ctx); err != nil && ctx.Err() == nil {
 				s.Log.WarnContext(ctx, "reload revocations", "err", err)
+			}
+		}
+	}
+}
+
+// WatchSharedRevocations applies, every period until ctx ends, the
+// revocations other instances stored (auth.Revocations.Share), so that the
+// open WebSockets of a session revoked elsewhere close within the period;
+// requests are refused sooner (at most auth.DefaultRecheck).
+func (s *Service) WatchSharedRevocations(ctx context.Context, period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			revoked, err := s.db.RevokedAfter(ctx, s.Now())
+			if err != nil {
+				if ctx.Err() == nil {
+					s.Log.WarnContext(ctx, "reload shared revocations", "err", err)
+				}
+				continue
+			}
+			for id, until := range revoked {
+				if !s.Revocations.Known(id) {
+					s.Revocations.Revoke(id, until)
+				}
 			}
 		}
 	}

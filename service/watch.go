@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lianqi/lianqi/domain"
+	"github.com/lianqi/lianqi/live"
 )
 
 // ProblemEvent is one change to a problem a subscriber may see.
@@ -238,9 +239,26 @@ func (s *Service) scopeAt(ctx context.Context, p *domain.Principal, mark int64) 
 	return r.sc, r.err
 }
 
+// LiveFeed is the feed live subscriptions and sync streams wait on.
+func (s *Service) LiveFeed() live.Feed { return s.feed() }
+
+// feed is the live-update feed the server chose at start (Service.Feed), or
+// the watermark poll over this process's commit signal.
+func (s *Service) feed() live.Feed {
+	if s.Feed != nil {
+		return s.Feed
+	}
+	interval := s.PollInterval
+	if interval <= 0 {
+		interval = DefaultPollInterval
+	}
+	return live.NewPoll(s.db.Committed, interval)
+}
+
 // watcher follows the change sequence for one subscriber from its own
-// checkpoint. It wakes when this process commits (store.Committed) and on a
-// timer for other processes' writes, reads the watermark and pulls what lies
+// checkpoint. It wakes when the feed rings (this process's commits; with
+// change streams, any process's) and on the feed's poll timer for writes the
+// feed cannot see, reads the watermark and pulls what lies
 // between. Scope is recomputed at every new watermark (once for all the
 // subscribers of one principal), so a pairing that ends stops the flow at
 // once. The pulls themselves are shared among subscribers (changeCache).
@@ -267,16 +285,14 @@ func (s *Service) newWatcher(ctx context.Context) (*watcher, error) {
 // run calls pull after every wake-up that finds a new watermark, until ctx
 // ends. pull reports an error to end the subscription.
 func (w *watcher) run(ctx context.Context, pull func(sc domain.Scope, upTo int64) error) {
-	interval := w.s.PollInterval
-	if interval <= 0 {
-		interval = DefaultPollInterval
-	}
+	feed := w.s.feed()
+	interval := feed.Poll()
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
 		// Take the commit channel before reading the watermark, so a commit in
 		// between still wakes the next wait.
-		woken := w.s.db.Committed()
+		woken := feed.Woken()
 		mark, err := w.s.watermark(ctx, woken, interval)
 		if err == nil && mark > w.after {
 			var sc domain.Scope

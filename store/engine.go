@@ -62,10 +62,16 @@ func detectEngine(ctx context.Context, c *mongo.Client, o openOptions) (Engine, 
 		return Engine{}, err
 	}
 	if _, ferret := info["ferretdbFeatures"]; !ferret {
-		return Engine{Name: "mongodb", Isolated: true}, nil
+		return Engine{Name: EngineMongoDB, Isolated: true}, nil
 	}
-	return Engine{Name: "ferretdb", SoleWriter: o.soleWriter}, nil
+	return Engine{Name: EngineFerretDB, SoleWriter: o.soleWriter}, nil
 }
+
+// Engine names (Engine.Name).
+const (
+	EngineMongoDB  = "mongodb"
+	EngineFerretDB = "ferretdb"
+)
 
 // Engine returns the engine profile the store runs with.
 func (db *DB) Engine() Engine { return db.engine }

@@ -68,6 +68,10 @@ type DB struct {
 	versions versions
 
 	commands commandCounts
+
+	// sharedState is the bookkeeping of the collections several instances
+	// share (shared.go).
+	sharedState sharedState
 }
 
 // Open connects to uri, checks the database answers, and creates indexes and the

@@ -4,11 +4,13 @@ import (
 	"context"
 	"time"
 
+	"github.com/lianqi/lianqi/live"
 	"github.com/lianqi/lianqi/store"
 )
 
 // Live streams: after every commit of this process (and every PollInterval, for
-// writes of other processes, which the commit signal does not see) the stream
+// writes of other processes, which the commit signal does not see; with a
+// change stream feed, after every commit of any instance) the stream
 // pulls after its checkpoint and emits a non-empty batch. A stream without a
 // checkpoint starts at the head of the change log: the replica pulls history
 // itself.
@@ -65,10 +67,17 @@ func stream[B any](ctx context.Context, e *Engine, coll string, cp *Checkpoint,
 	out := make(chan B)
 	go func() {
 		defer close(out)
-		tick := time.NewTicker(e.PollInterval)
+		// The live feed rings at this process's commits, and with a change
+		// stream at every instance's: then the poll is only a safety net.
+		feed := e.Svc.LiveFeed()
+		interval := e.PollInterval
+		if feed.Kind() == live.KindStream {
+			interval = feed.Poll()
+		}
+		tick := time.NewTicker(interval)
 		defer tick.Stop()
 		for {
-			woken := e.db().Committed()
+			woken := feed.Woken()
 			b, next, n, resync, err := pull(ctx, cp)
 			if err != nil {
 				if ctx.Err() == nil {
