@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,22 +17,10 @@ import (
 )
 
 // download GETs an export with an optional bearer token.
-func (s *testServer) download(t *testing.T, token, path string) (*http.Response, []byte) {
+func (s *testServer) download(t *testing.T, token, path string) (rawResponse, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, s.url+path, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, body
+	r := s.request(t, http.MethodGet, path, "", token, nil)
+	return r, r.body
 }
 
 // sheetRows reads a downloaded export as rows of text, titles first.
@@ -171,13 +158,13 @@ func TestExportProblems(t *testing.T) {
 			t.Logf("%d problems", len(want)-1)
 			for _, format := range []string{"csv", "xlsx"} {
 				res, body := s.download(t, token, "/export/problems."+format+tc.query)
-				if res.StatusCode != http.StatusOK {
-					t.Fatalf("%s: status %d: %s", format, res.StatusCode, body)
+				if res.status != http.StatusOK {
+					t.Fatalf("%s: status %d: %s", format, res.status, body)
 				}
-				if ct := res.Header.Get("Content-Type"); ct != export.Format(format).ContentType() {
+				if ct := res.header.Get("Content-Type"); ct != export.Format(format).ContentType() {
 					t.Errorf("%s: Content-Type %q", format, ct)
 				}
-				cd := res.Header.Get("Content-Disposition")
+				cd := res.header.Get("Content-Disposition")
 				if !strings.HasPrefix(cd, `attachment; filename="problems-`) || !strings.Contains(cd, "filename*=UTF-8''%E9%97%AE%E9%A2%98%E5%8F%B0%E8%B4%A6-") {
 					t.Errorf("%s: Content-Disposition %q", format, cd)
 				}
@@ -241,10 +228,10 @@ func TestExportRefusals(t *testing.T) {
 			res, body := s.download(t, tc.token, tc.path)
 			var out gqlResponse
 			if err := json.Unmarshal(body, &out); err != nil {
-				t.Fatalf("status %d, not JSON: %q", res.StatusCode, body[:min(len(body), 80)])
+				t.Fatalf("status %d, not JSON: %q", res.status, body[:min(len(body), 80)])
 			}
-			if res.StatusCode != tc.status || out.code() != tc.code || res.Header.Get("Content-Disposition") != "" {
-				t.Fatalf("status %d, errors %+v; want %d %s", res.StatusCode, out.Errors, tc.status, tc.code)
+			if res.status != tc.status || out.code() != tc.code || res.header.Get("Content-Disposition") != "" {
+				t.Fatalf("status %d, errors %+v; want %d %s", res.status, out.Errors, tc.status, tc.code)
 			}
 			if tc.field != "" && out.Errors[0].Extensions["field"] != tc.field {
 				t.Fatalf("field = %v, want %s", out.Errors[0].Extensions["field"], tc.field)
@@ -299,10 +286,10 @@ func TestExportRanking(t *testing.T) {
 			}
 			for _, format := range []string{"csv", "xlsx"} {
 				res, body := s.download(t, s.token(tc.user), "/export/ranking."+format+tc.query)
-				if res.StatusCode != http.StatusOK {
-					t.Fatalf("%s: status %d: %s", format, res.StatusCode, body)
+				if res.status != http.StatusOK {
+					t.Fatalf("%s: status %d: %s", format, res.status, body)
 				}
-				if cd := res.Header.Get("Content-Disposition"); !strings.Contains(cd, `filename="ranking-`) {
+				if cd := res.header.Get("Content-Disposition"); !strings.Contains(cd, `filename="ranking-`) {
 					t.Errorf("Content-Disposition %q", cd)
 				}
 				sameRows(t, sheetRows(t, format, body, "服务成绩排名"), want)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
@@ -35,6 +36,13 @@ type testServer struct {
 // as `go run ./server` does.
 func startServer(t testing.TB, edit ...func(*Config)) *testServer {
 	t.Helper()
+	return startServerLog(t, nil, edit...)
+}
+
+// startServerLog is startServer with the program logging to log (nil: the
+// configured level, error).
+func startServerLog(t testing.TB, log *slog.Logger, edit ...func(*Config)) *testServer {
+	t.Helper()
 	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--log-level", "error"}, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +57,7 @@ func startServer(t testing.TB, edit ...func(*Config)) *testServer {
 	for _, e := range edit {
 		e(&cfg)
 	}
-	m := &Main{Config: cfg}
+	m := &Main{Config: cfg, Log: log}
 	if err := m.Run(context.Background()); err != nil {
 		m.Close()
 		t.Fatal(err)

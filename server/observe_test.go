@@ -12,7 +12,6 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"regexp"
 	"runtime"
 	"slices"
@@ -27,7 +26,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lianqi/lianqi/service"
-	"github.com/lianqi/lianqi/store/storetest"
 )
 
 // getStatus fetches url and returns its status and body (get, in
@@ -207,32 +205,11 @@ func (l *logBuffer) lines(msg string) []map[string]any {
 	return out
 }
 
-// startLogged is startServer with the program's log captured as JSON.
+// startLogged is startServer with the program's log captured as JSON, at
+// debug level.
 func startLogged(t *testing.T, logs *logBuffer) *testServer {
 	t.Helper()
-	cfg, err := ParseConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir()}, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if uri := os.Getenv("MONGODB_URI"); uri != "" {
-		cfg.MongoURI, cfg.Demo = uri, true
-	}
-	cfg.DBName = storetest.DBName(t)
-	cfg.RateAPI, cfg.RateLogin = 1_000_000, 1_000_000
-	m := &Main{Config: cfg, Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
-	if err := m.Run(context.Background()); err != nil {
-		m.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if !cfg.Embedded() {
-			_ = m.DB.Drop(context.Background())
-		}
-		if err := m.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return &testServer{t: t, m: m, url: "http://" + m.Addr(), tokens: map[string]string{}}
+	return startServerLog(t, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 }
 
 // TestRequestID checks that every request gets an id — the caller's if sane —

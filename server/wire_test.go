@@ -35,7 +35,13 @@ type rawResponse struct {
 // extra headers if given.
 func (s *testServer) do(t testing.TB, method, query, contentType, token string, body io.Reader, header ...string) rawResponse {
 	t.Helper()
-	req, err := http.NewRequest(method, s.url+"/graphql"+query, body)
+	return s.request(t, method, "/graphql"+query, contentType, token, body, header...)
+}
+
+// request sends any request to path on the server.
+func (s *testServer) request(t testing.TB, method, path, contentType, token string, body io.Reader, header ...string) rawResponse {
+	t.Helper()
+	req, err := http.NewRequest(method, s.url+path, body)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -304,18 +304,7 @@ func (s *Service) LoadRevocations(ctx context.Context) error {
 
 // WatchRevocations runs LoadRevocations every period until ctx ends.
 func (s *Service) WatchRevocations(ctx context.Context, period time.Duration) {
-	t := time.NewTicker(period)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := s.LoadRevocations(ctx); err != nil && ctx.Err() == nil {
-				s.Log.WarnContext(ctx, "reload revocations", "err", err)
-			}
-		}
-	}
+	s.every(ctx, period, "reload revocations", func() error { return s.LoadRevocations(ctx) })
 }
 
 // WatchSharedRevocations applies, every period until ctx ends, the
@@ -323,6 +312,23 @@ func (s *Service) WatchRevocations(ctx context.Context, period time.Duration) {
 // open WebSockets of a session revoked elsewhere close within the period;
 // requests are refused sooner (at most auth.DefaultRecheck).
 func (s *Service) WatchSharedRevocations(ctx context.Context, period time.Duration) {
+	s.every(ctx, period, "reload shared revocations", func() error {
+		revoked, err := s.db.RevokedAfter(ctx, s.Now())
+		if err != nil {
+			return err
+		}
+		for id, until := range revoked {
+			if !s.Revocations.Known(id) {
+				s.Revocations.Revoke(id, until)
+			}
+		}
+		return nil
+	})
+}
+
+// every runs job every period until ctx ends; a failed run is logged as what
+// (unless ctx ended) and the next one tries again.
+func (s *Service) every(ctx context.Context, period time.Duration, what string, job func() error) {
 	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
@@ -330,17 +336,8 @@ func (s *Service) WatchSharedRevocations(ctx context.Context, period time.Durati
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			revoked, err := s.db.RevokedAfter(ctx, s.Now())
-			if err != nil {
-				if ctx.Err() == nil {
-					s.Log.WarnContext(ctx, "reload shared revocations", "err", err)
-				}
-				continue
-			}
-			for id, until := range revoked {
-				if !s.Revocations.Known(id) {
-					s.Revocations.Revoke(id, until)
-				}
+			if err := job(); err != nil && ctx.Err() == nil {
+				s.Log.WarnContext(ctx, what, "err", err)
 			}
 		}
 	}
