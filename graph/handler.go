@@ -96,6 +96,11 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 	if obs == nil {
 		obs = noObserver{}
 	}
+	expensive := opts.Expensive
+	if expensive == nil {
+		expensive = NewGate(opts.MaxExpensive, opts.MaxExpensivePerUser, opts.ExpensiveWait)
+	}
+	expensive.g.refused = func() { obs.Refused("expensive") }
 	// Outermost, so that the operation's span (if traced) is the parent of
 	// everything the resolvers do.
 	srv.AroundResponses(observeResponses(obs))
@@ -104,7 +109,7 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 	// lives as long as its connection and sends many responses, each of which
 	// must read the records (and the caller's scope) as they are now.
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		ctx = context.WithValue(ctx, loadersKey{}, newLoaders(svc))
+		ctx = context.WithValue(ctx, loadersKey{}, newLoaders(svc, expensive.g))
 		return next(service.WithScopeMemo(ctx))
 	})
 	if opts.MaxDepth == 0 {
@@ -129,11 +134,6 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 	srv.SetParserTokenLimit(opts.MaxTokens)
 	srv.SetDisableSuggestion(!opts.Suggestions)
 	srv.AroundFields(dashboardGate(schema.Schema()))
-	expensive := opts.Expensive
-	if expensive == nil {
-		expensive = NewGate(opts.MaxExpensive, opts.MaxExpensivePerUser, opts.ExpensiveWait)
-	}
-	expensive.g.refused = func() { obs.Refused("expensive") }
 	srv.AroundFields(expensive.g.middleware)
 	// Inside the gate: the time a resolver works, not the time it queued.
 	srv.AroundFields(observeFields(obs))
@@ -152,7 +152,7 @@ func NewHandler(svc *service.Service, opts Options) http.Handler {
 		log.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(v))
 		return domain.Errorf(domain.EINTERNAL, "internal error")
 	})
-	return Middleware(svc, srv)
+	return Middleware(svc, expensive, srv)
 }
 
 // Codes maps domain error codes to GraphQL extensions.code values.

@@ -54,6 +54,9 @@ const (
 // expensive-work gate while they run.
 var fieldCosts = map[string]int{
 	"Query.problemStats":         statsCost,
+	"Query.unvisitedEnterprises": statsCost,
+	"Query.spotCheckDemands":     scanCost,
+	"Query.periodicRatings":      scanCost,
 	"Query.officialRanking":      statsCost,
 	"Query.programmeShape":       statsCost,
 	"Query.rankingConfigHistory": scanCost,
@@ -479,16 +482,37 @@ func (g *gate) middleware(ctx context.Context, next graphql.Resolver) (any, erro
 	if fc == nil || !fc.IsResolver || fc.Field.Field == nil || weight(fc.Field.Field) < listingCost {
 		return next(ctx)
 	}
-	key := "ip:" + service.ClientIP(ctx)
-	if p := domain.PrincipalFrom(ctx); p != nil {
-		key = "user:" + p.UserID
-	}
-	done, err := g.enter(ctx, key)
+	done, err := g.enter(ctx, gateKey(ctx))
 	if err != nil {
 		return nil, err
 	}
 	defer done()
 	return next(ctx)
+}
+
+// gateKey is whom the gate charges: the signed-in user, or the address.
+func gateKey(ctx context.Context) string {
+	if p := domain.PrincipalFrom(ctx); p != nil {
+		return "user:" + p.UserID
+	}
+	return "ip:" + service.ClientIP(ctx)
+}
+
+// gated runs fn inside a slot of g charged to the caller; a nil gate runs it
+// at once. Loaders use it for a batch that reads a whole collection.
+func gated[T any](g *gate, fn func(context.Context, []string) (T, error)) func(context.Context, []string) (T, error) {
+	if g == nil {
+		return fn
+	}
+	return func(ctx context.Context, keys []string) (T, error) {
+		done, err := g.enter(ctx, gateKey(ctx))
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		defer done()
+		return fn(ctx, keys)
+	}
 }
 
 // Gate is the expensive-work gate offered to work outside GraphQL (the
@@ -501,6 +525,14 @@ type Gate struct{ g *gate }
 // Zero values take the defaults (4, 2 and 3s).
 func NewGate(all, perOwner int, wait time.Duration) *Gate {
 	return &Gate{newGate(cmp.Or(all, defaultExpensiveAll), cmp.Or(perOwner, defaultExpensiveOwner), cmp.Or(wait, DefaultExpensiveWait))}
+}
+
+// inner is the gate itself; nil for a nil Gate.
+func (g *Gate) inner() *gate {
+	if g == nil {
+		return nil
+	}
+	return g.g
 }
 
 // Enter takes a slot for key ("user:<id>" or "ip:<address>") and returns the

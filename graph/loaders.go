@@ -31,7 +31,10 @@ type loadersKey struct{}
 
 const loaderWait = time.Millisecond
 
-func newLoaders(svc *service.Service) *loaders {
+// newLoaders makes one request's loaders; a batch that reads a whole
+// collection (last visits: a scan of the visits on the embedded engine) takes
+// a slot of expensive (nil: no gate), as a listing does.
+func newLoaders(svc *service.Service, expensive *gate) *loaders {
 	return &loaders{
 		enterprise: dataloadgen.NewMappedLoader(byID(svc.EnterprisesByIDs, func(e *domain.Enterprise) string { return e.ID }), dataloadgen.WithWait(loaderWait)),
 		official:   dataloadgen.NewMappedLoader(byID(svc.OfficialsByIDs, func(o *domain.Official) string { return o.ID }), dataloadgen.WithWait(loaderWait)),
@@ -52,7 +55,7 @@ func newLoaders(svc *service.Service) *loaders {
 		}, dataloadgen.WithWait(loaderWait)),
 		person:    dataloadgen.NewMappedLoader(svc.PersonNames, dataloadgen.WithWait(loaderWait)),
 		pairings:  dataloadgen.NewMappedLoader(pairingsOf(svc), dataloadgen.WithWait(loaderWait)),
-		lastVisit: dataloadgen.NewMappedLoader(svc.LastVisits, dataloadgen.WithWait(loaderWait)),
+		lastVisit: dataloadgen.NewMappedLoader(gated(expensive, svc.LastVisits), dataloadgen.WithWait(loaderWait)),
 	}
 }
 
@@ -119,9 +122,9 @@ func byID[T any](find func(context.Context, []string) ([]T, error), id func(T) s
 
 // Middleware gives every request its own loaders and scope memo; nothing is cached
 // across requests, so one caller's data never answers another's.
-func Middleware(svc *service.Service, next http.Handler) http.Handler {
+func Middleware(svc *service.Service, expensive *Gate, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), loadersKey{}, newLoaders(svc))
+		ctx := context.WithValue(r.Context(), loadersKey{}, newLoaders(svc, expensive.inner()))
 		next.ServeHTTP(w, r.WithContext(service.WithScopeMemo(ctx)))
 	})
 }

@@ -41,7 +41,7 @@ func TestLoadersBatch(t *testing.T) {
 		var calls atomic.Int32
 		var mu sync.Mutex
 		sizes := []int{}
-		l := newLoaders(svc)
+		l := newLoaders(svc, nil)
 		find := byID(svc.EnterprisesByIDs, func(e *domain.Enterprise) string { return e.ID })
 		l.enterprise = dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]*domain.Enterprise, error) {
 			calls.Add(1)
@@ -116,4 +116,42 @@ func TestLoadersBatch(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+}
+
+// TestLastVisitsTakeAGateSlot: every enterprise's last visit comes from one
+// read of all the visits in scope, so the batch waits for a slot of the
+// expensive-work gate like a listing, and a caller whose slots are all taken
+// is refused with RATE_LIMITED instead of adding one more scan.
+func TestLastVisitsTakeAGateSlot(t *testing.T) {
+	db := storetest.Open(t)
+	if _, err := demo.Seed(context.Background(), db, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	svc := service.New(db, nil, nil)
+	u, err := db.FindUserByUsername(context.Background(), "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := service.WithScopeMemo(domain.WithPrincipal(context.Background(), &domain.Principal{UserID: u.ID, Username: u.Username,
+		Role: u.Role, ExpiresAt: time.Now().Add(time.Hour)}))
+	all, err := db.FindEnterprises(ctx, domain.Scope{All: true}, domain.EnterpriseFilter{}, domain.PageRequest{First: 1})
+	if err != nil || len(all.Items) == 0 {
+		t.Fatalf("enterprises: %v", err)
+	}
+	id := all.Items[0].ID
+
+	g := newGate(1, 1, 50*time.Millisecond)
+	free := context.WithValue(ctx, loadersKey{}, newLoaders(svc, g))
+	if _, err := lastVisit(free, id); err != nil {
+		t.Fatalf("with a free slot: %v", err)
+	}
+	done, err := g.enter(ctx, gateKey(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+	busy := context.WithValue(ctx, loadersKey{}, newLoaders(svc, g))
+	if _, err := lastVisit(busy, id); domain.ErrorCode(err) != domain.ERATELIMITED {
+		t.Fatalf("with the caller's slot taken: %v, want %s", err, domain.ERATELIMITED)
+	}
 }
