@@ -77,6 +77,69 @@ func TestSeed(t *testing.T) {
 	}
 	t.Run("the workflow is exercised", func(t *testing.T) { checkWorkflow(t, ctx, db) })
 
+	t.Run("sources survive the store", func(t *testing.T) {
+		var srcs []string
+		vp, err := db.FindVisits(ctx, all, domain.VisitFilter{}, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vp.Items {
+			srcs = append(srcs, v.Source)
+		}
+		sp, err := db.FindSpotChecks(ctx, all, domain.SpotCheckFilter{}, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range sp.Items {
+			srcs = append(srcs, c.Source)
+		}
+		qs, err := db.FindAllQuizzes(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range qs {
+			srcs = append(srcs, q.Source)
+		}
+		rs, err := db.FindRatings(ctx, all, domain.RatingFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			srcs = append(srcs, r.Source)
+		}
+		prs, err := db.FindPeriodicRatings(ctx, all, domain.PeriodicRatingFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(prs) != 2 {
+			t.Errorf("%d periodic ratings stored, want 2", len(prs))
+		}
+		for _, r := range prs {
+			srcs = append(srcs, r.Source)
+		}
+		for _, src := range srcs {
+			if !strings.HasPrefix(src, "article: ") && !strings.HasPrefix(src, "demo: ") {
+				t.Errorf("stored source %q", src)
+			}
+		}
+		pr, err := db.FindProblems(ctx, all, domain.ProblemFilter{}, "", page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		letters := 0
+		for _, p := range pr.Items {
+			if p.Letter != nil {
+				letters++
+				if len(p.DepartmentReplies) != 2 || len(p.OverdueDepartments(now)) != 1 {
+					t.Errorf("%s: replies %+v", p.Title, p.DepartmentReplies)
+				}
+			}
+		}
+		if letters != 1 {
+			t.Errorf("%d stored problems with a letter, want 1", letters)
+		}
+	})
+
 	t.Run("problems cover every category, status and level", func(t *testing.T) {
 		pr, err := db.FindProblems(ctx, all, domain.ProblemFilter{}, domain.SortReportedAtAsc, page)
 		if err != nil {
