@@ -11,9 +11,15 @@ import (
 func TestDemoSourcesOverGraphQL(t *testing.T) {
 	s := startServer(t)
 	var out struct {
-		Visits          struct{ Edges []struct{ Node struct{ Source string } } }
-		SpotChecks      struct{ Edges []struct{ Node struct{ Source string } } }
-		Quizzes         struct{ Edges []struct{ Node struct{ Source string } } }
+		Visits struct {
+			Edges []struct{ Node struct{ Source string } }
+		}
+		SpotChecks struct {
+			Edges []struct{ Node struct{ Source string } }
+		}
+		Quizzes struct {
+			Edges []struct{ Node struct{ Source string } }
+		}
 		Ratings         []struct{ Source string }
 		PeriodicRatings []struct{ Source string }
 	}
