@@ -77,6 +77,69 @@ func TestSeed(t *testing.T) {
 	}
 	t.Run("the workflow is exercised", func(t *testing.T) { checkWorkflow(t, ctx, db) })
 
+	t.Run("sources survive the store", func(t *testing.T) {
+		var srcs []string
+		vp, err := db.FindVisits(ctx, all, domain.VisitFilter{}, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vp.Items {
+			srcs = append(srcs, v.Source)
+		}
+		sp, err := db.FindSpotChecks(ctx, all, domain.SpotCheckFilter{}, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range sp.Items {
+			srcs = append(srcs, c.Source)
+		}
+		qs, err := db.FindAllQuizzes(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range qs {
+			srcs = append(srcs, q.Source)
+		}
+		rs, err := db.FindRatings(ctx, all, domain.RatingFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			srcs = append(srcs, r.Source)
+		}
+		prs, err := db.FindPeriodicRatings(ctx, all, domain.PeriodicRatingFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(prs) != 2 {
+			t.Errorf("%d periodic ratings stored, want 2", len(prs))
+		}
+		for _, r := range prs {
+			srcs = append(srcs, r.Source)
+		}
+		for _, src := range srcs {
+			if !strings.HasPrefix(src, "article: ") && !strings.HasPrefix(src, "demo: ") {
+				t.Errorf("stored source %q", src)
+			}
+		}
+		pr, err := db.FindProblems(ctx, all, domain.ProblemFilter{}, "", page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		letters := 0
+		for _, p := range pr.Items {
+			if p.Letter != nil {
+				letters++
+				if len(p.DepartmentReplies) != 2 || len(p.OverdueDepartments(now)) != 1 {
+					t.Errorf("%s: replies %+v", p.Title, p.DepartmentReplies)
+				}
+			}
+		}
+		if letters != 1 {
+			t.Errorf("%d stored problems with a letter, want 1", letters)
+		}
+	})
+
 	t.Run("problems cover every category, status and level", func(t *testing.T) {
 		pr, err := db.FindProblems(ctx, all, domain.ProblemFilter{}, domain.SortReportedAtAsc, page)
 		if err != nil {
@@ -438,6 +501,100 @@ func TestDemoDoesNotOverclaim(t *testing.T) {
 		sourced("problem", p.Title, p.Source)
 		if officials[p.ReportedByUserID] && p.Status == domain.StatusReported {
 			t.Errorf("problem %s was recorded by an official but is still REPORTED", p.Title)
+		}
+	}
+	for _, v := range d.visits {
+		sourced("visit", v.Date.Format(time.DateOnly), v.Source)
+	}
+	for _, c := range d.spotChecks {
+		sourced("spot check", c.Date.Format(time.DateOnly), c.Source)
+	}
+	for _, q := range d.quizzes {
+		sourced("quiz", q.Title, q.Source)
+	}
+	for _, r := range d.ratings {
+		sourced("rating", r.Comment, r.Source)
+	}
+	for _, r := range d.periodic {
+		sourced("periodic rating", r.Period, r.Source)
+	}
+	// Every kind is there to be checked: a kind left empty would pass unseen.
+	for kind, n := range map[string]int{"enterprise": len(d.enterprises), "official": len(d.officials), "pairing": len(d.pairings),
+		"problem": len(d.problems), "visit": len(d.visits), "spot check": len(d.spotChecks), "quiz": len(d.quizzes),
+		"rating": len(d.ratings), "periodic rating": len(d.periodic)} {
+		if n == 0 {
+			t.Errorf("the demo seeds no %s", kind)
+		}
+	}
+
+	// The features the demo shows, all invented, say so.
+	invented := func(kind, src string) {
+		if !strings.Contains(src, "demo: ") {
+			t.Errorf("%s: source %q does not say what is invented", kind, src)
+		}
+	}
+	letters := 0
+	for _, p := range d.problems {
+		if p.Letter == nil {
+			continue
+		}
+		letters++
+		invented("problem with a letter", p.Source)
+		var replied, overdue int
+		for _, r := range p.DepartmentReplies {
+			if r.RepliedAt != nil && !r.RepliedAt.After(r.ReplyBy) {
+				replied++
+			}
+			if r.Overdue(now) {
+				overdue++
+			}
+		}
+		if p.Letter.Reference == "" || replied != 1 || overdue != 1 || !slices.Equal(p.OverdueDepartments(now), []string{"县教育局"}) {
+			t.Errorf("problem %s: letter %+v, replies %+v: want one on time, one overdue", p.Title, p.Letter, p.DepartmentReplies)
+		}
+	}
+	if letters != 1 {
+		t.Errorf("%d problems with a letter (函告), want 1", letters)
+	}
+	withDemands := 0
+	for _, c := range d.spotChecks {
+		if len(c.Demands) == 0 {
+			continue
+		}
+		withDemands++
+		invented("spot check with demands", c.Source)
+		var answered, overdue int
+		for _, dm := range c.Demands {
+			if dm.AnsweredAt != nil && dm.AnsweredByUserID != "" && !dm.AnsweredAt.After(dm.Deadline) {
+				answered++
+			}
+			if dm.Overdue(now) {
+				overdue++
+			}
+			if dm.OfficialID != c.OfficialID {
+				t.Errorf("demand %q addressed to %s, not the official the check judges", dm.Demand, dm.OfficialID)
+			}
+		}
+		if answered != 1 || overdue != 1 {
+			t.Errorf("spot check %s: %d demands answered on time, %d overdue, want 1 and 1", c.ID, answered, overdue)
+		}
+	}
+	if withDemands != 1 {
+		t.Errorf("%d spot checks with demands, want 1", withDemands)
+	}
+	if len(d.periodic) != 2 {
+		t.Errorf("%d periodic ratings, want 2", len(d.periodic))
+	}
+	for _, r := range d.periodic {
+		invented("periodic rating", r.Source)
+		if !strings.HasPrefix(r.Source, "demo: ") || r.OfficialID == "" || r.Period >= domain.QuarterOf(now) {
+			t.Errorf("periodic rating %+v", r)
+		}
+	}
+	for _, c := range d.spotChecks {
+		// 吴华军's check is the one he remembers from 2018.
+		if strings.Contains(c.Findings, "吴华军") && c.Date.In(cst).Year() != 2018 {
+			t.Errorf("吴华军's spot check dated %v, the article puts it in 2018", c.Date)
 		}
 	}
 	// The article's dated events keep the article's dates.

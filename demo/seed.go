@@ -51,6 +51,7 @@ type dataset struct {
 	spotChecks  []*domain.SpotCheck
 	ratings     []*domain.Rating
 	quizzes     []*domain.Quiz
+	periodic    []*domain.PeriodicRating
 	users       []*domain.User
 
 	// problemKeys[i] names problems[i] as in the tables; tests and reports use it.
@@ -106,6 +107,11 @@ func (d *dataset) write(ctx context.Context, db *store.DB) error {
 	for _, q := range d.quizzes {
 		if err := db.CreateQuiz(ctx, q); err != nil {
 			return fmt.Errorf("demo: quiz %s: %w", q.ID, err)
+		}
+	}
+	for _, r := range d.periodic {
+		if err := db.CreatePeriodicRating(ctx, r); err != nil {
+			return fmt.Errorf("demo: periodic rating %s: %w", r.ID, err)
 		}
 	}
 	for _, u := range d.users {
@@ -209,6 +215,7 @@ func build(now time.Time, passwordHash string) (*dataset, error) {
 	// Account ids are chosen now because problems and notes name their authors,
 	// though the accounts themselves are written last (see write).
 	userIDs := map[string]string{}
+	officialUsers := map[string]string{} // official id → the account acting as that official
 	for _, s := range accountSpecs {
 		u := &domain.User{ID: domain.NewID(), Username: s.Username, DisplayName: s.DisplayName, Role: s.Role, PasswordHash: passwordHash}
 		if s.Official != "" {
@@ -225,6 +232,9 @@ func build(now time.Time, passwordHash string) (*dataset, error) {
 			return nil, fmt.Errorf("demo: account %s: %w", s.Username, err)
 		}
 		userIDs[u.Username] = u.ID
+		if u.OfficialID != "" {
+			officialUsers[u.OfficialID] = u.ID
+		}
 		d.users = append(d.users, u)
 	}
 	author := func(username string) (string, error) {
@@ -273,7 +283,10 @@ func build(now time.Time, passwordHash string) (*dataset, error) {
 
 	for _, s := range visits {
 		v := &domain.Visit{ID: domain.NewID(), OfficialID: officialIDs[s.Official], EnterpriseID: enterpriseIDs[s.Enterprise],
-			Date: stamp(s.Date.before(now)), Notes: s.Notes, ProblemIDs: []string{}}
+			Date: stamp(s.Date.before(now)), Notes: s.Notes, ProblemIDs: []string{}, Source: visitSources[fmt.Sprintf("%s/%s@%d", s.Official, s.Enterprise, s.Date.days)]}
+		if v.Source == "" {
+			return nil, fmt.Errorf("demo: visit %s/%s@%d: no source (sources.go)", s.Official, s.Enterprise, s.Date.days)
+		}
 		for _, k := range s.Problems {
 			p := problemByKey[k]
 			if p == nil {
@@ -307,9 +320,30 @@ func build(now time.Time, passwordHash string) (*dataset, error) {
 			return nil, fmt.Errorf("demo: spot check: unknown enterprise %q", s.Enterprise)
 		}
 		score := s.Score
+		date := s.On
+		if date.IsZero() {
+			date = saturdayBefore(now, s.WeeksAgo)
+		}
 		c := &domain.SpotCheck{ID: domain.NewID(), LeaderUserID: leader, EnterpriseID: eid,
-			Date: stamp(saturdayBefore(now, s.WeeksAgo)), Findings: s.Findings, Score: &score, Questions: spotCheckQuestions[s.Enterprise]}
+			Date: stamp(date), Findings: s.Findings, Score: &score, Questions: spotCheckQuestions[s.Enterprise],
+			Source: spotCheckSources[s.Enterprise]}
+		if c.Source == "" {
+			return nil, fmt.Errorf("demo: spot check %s: no source (sources.go)", s.Enterprise)
+		}
 		c.OfficialID = leadAt(d.pairings, eid, c.Date)
+		for _, ds := range s.Demands {
+			dm := domain.SpotCheckDemand{ID: domain.NewID(), Demand: ds.Demand, OfficialID: c.OfficialID, Deadline: stamp(c.Date.Add(ds.Due))}
+			if ds.Answered > 0 {
+				dm.Answer, dm.AnsweredAt, dm.AnsweredByUserID = ds.Answer, stampPtr(c.Date.Add(ds.Answered)), officialUsers[c.OfficialID]
+				if dm.AnsweredByUserID == "" {
+					return nil, fmt.Errorf("demo: spot check %s: the official who answers has no account", s.Enterprise)
+				}
+				if err := past("demand answer", *dm.AnsweredAt); err != nil {
+					return nil, fmt.Errorf("demo: spot check %s: %w", s.Enterprise, err)
+				}
+			}
+			c.Demands = append(c.Demands, dm)
+		}
 		if err := c.Validate(now); err != nil {
 			return nil, fmt.Errorf("demo: spot check %s: %w", s.Enterprise, err)
 		}
@@ -319,7 +353,8 @@ func build(now time.Time, passwordHash string) (*dataset, error) {
 		d.spotChecks = append(d.spotChecks, c)
 	}
 
-	q := &domain.Quiz{ID: domain.NewID(), LeaderUserID: leader, Title: quiz.Title, Date: stamp(quiz.Date.before(now)), Questions: quiz.Questions}
+	q := &domain.Quiz{ID: domain.NewID(), LeaderUserID: leader, Title: quiz.Title, Date: stamp(quiz.Date.before(now)), Questions: quiz.Questions,
+		Source: quizSource}
 	for _, o := range officials {
 		if score, ok := quiz.Results[o.Key]; ok {
 			q.Results = append(q.Results, domain.QuizResult{OfficialID: officialIDs[o.Key], Score: score})
@@ -332,7 +367,37 @@ func build(now time.Time, passwordHash string) (*dataset, error) {
 		return nil, fmt.Errorf("demo: quiz: %w", err)
 	}
 	d.quizzes = append(d.quizzes, q)
+
+	for _, s := range periodicRatings {
+		eid, ok := enterpriseIDs[s.Enterprise]
+		if !ok {
+			return nil, fmt.Errorf("demo: periodic rating: unknown enterprise %q", s.Enterprise)
+		}
+		by, err := author(s.By)
+		if err != nil {
+			return nil, fmt.Errorf("demo: periodic rating %s: %w", s.Enterprise, err)
+		}
+		at := stamp(s.At.before(now))
+		r := &domain.PeriodicRating{EnterpriseID: eid, OfficialID: leadAt(d.pairings, eid, at), ByUserID: by,
+			Period: previousQuarter(at), Score: s.Score, Comment: s.Comment, At: at, Source: periodicSource}
+		r.ID = domain.PeriodicRatingID(r.EnterpriseID, r.Period)
+		if r.OfficialID == "" {
+			return nil, fmt.Errorf("demo: periodic rating %s: the enterprise has no chief to rate", s.Enterprise)
+		}
+		if err := r.Validate(now); err != nil {
+			return nil, fmt.Errorf("demo: periodic rating %s: %w", s.Enterprise, err)
+		}
+		d.periodic = append(d.periodic, r)
+	}
 	return d, nil
+}
+
+// previousQuarter is the quarter before the one t falls in: a firm rates its
+// chief for a quarter once it is over.
+func previousQuarter(t time.Time) string {
+	y, m, _ := t.In(cst).Date()
+	first := time.Date(y, m-(m-1)%3, 1, 12, 0, 0, 0, cst)
+	return domain.QuarterOf(first.AddDate(0, 0, -1))
 }
 
 // leadAt is the official leading the enterprise's pairing at t, "" if none.

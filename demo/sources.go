@@ -69,7 +69,7 @@ var problemSources = map[string]string{
 	"dt-survey":    constructionDT,
 	"dt-permit":    constructionDT,
 	"dt-fire":      invented,
-	"dt-school":    invented,
+	"dt-school":    invented + " (and so are its letter 函告 to 县教育局 and 县人力社保局 and the replies: one answered, one overdue)",
 	"jl-medical":   invented,
 	"jl-workers":   invented + " (the article mentions 嘉隆's hiring needs, 用工需求)",
 	"jl-canteen":   invented,
@@ -78,3 +78,45 @@ var problemSources = map[string]string{
 	"sc-duplicate": invented,
 	"sc-subsidy":   invented + " (the article mentions the industrial 39条 in general)",
 }
+
+// visitSources is keyed "official/enterprise@days" (the visit's ago.days).
+var visitSources = map[string]string{
+	"zhoushiyue/liangshengyuan@41": "article: 周世岳 and his team at 良盛元 (\"你们真像'及时雨'\", \"日前\", early 2019), the pile-driving settled face to face; demo: the date (relative to the seeding), 郑丽萍's presence and the loan remark are invented",
+	"zhoushiyue/liangshengyuan@9":  invented + " (the licence renewal and the plant's holiday dates)",
+	"zhulijun/dingtai@12":          "article: 朱立军 drives to 鼎泰 every so often (\"这段时间企业还有什么需要帮忙吗？\"); demo: this visit, its date, the warehouse acceptance and the school places are invented",
+	"zhulijun/jialong@25":          "article: 朱立军 visits 嘉隆 like family, talking with its head about production and hiring (促膝交谈, 用工需求); demo: this visit, its date, the holiday dates and the medical-insurance talk are invented",
+	"zhuyigen/sulan@35":            "article: the 4.1 km farm road, its roadbed done and not yet hardened (January 2019); demo: the visit, its date and the policy talk are invented",
+	"yinweizhong/yongshang@6":      "article: 尹卫中's words \"我也是'永上'的一员\"; demo: the visit, its date, the holiday dates and the power request are invented",
+	"wuhuajun/shuangcai@5":         "article: 吴华军's 全面摸底 of when firms close and reopen for the Spring Festival (January 2019); demo: that he did it at 双彩, the date, the holiday dates and the subsidy request are invented",
+	"fanjianwen/rongkai@10":        "article: 王翼军's words on 排污 and 融资 solved and the county recruiting in 四川 (\"这个星期\", January 2019); demo: that 范建文 visited, and the date, are invented",
+	"fanjianwen/shayu@30":          "article: the crossing, speed bumps and signs set up a month after 林宗武 asked (December 2018); demo: 范建文's return visit and its date are invented",
+}
+
+// spotCheckSources is keyed by enterprise.
+var spotCheckSources = map[string]string{
+	"sulan": "article: 毛建国's weekend spot checks (2018), asking to see small firms nobody had visited (平时没去过的小微企业); " +
+		"demo: this check at 素兰茶厂, its date (relative to the seeding), findings, questions, score and the two demands (one answered, one overdue) are invented",
+	"shuangcai": "article: 吴华军 was caught out by 毛书记's spot check in 2018 on when firms close and reopen (\"去年我被县委毛书记突击检查问住了\"); " +
+		"demo: the firm (双彩), the date (a Saturday of 2018), the findings' wording, the questions and the score are invented",
+}
+
+const quizSource = "article: 县委 called an emergency meeting where some thirty chiefs sat an unscheduled test (\"临时考试\", 2018); " +
+	"demo: the date (relative to the seeding, so that the ranking counts it), the room, the questions and every score are invented"
+
+// ratingSources is keyed by problem: the ratings given on confirming (or
+// rejecting) its resolution.
+var ratingSources = map[string]string{
+	"lsy-piling":  "article: 莫伟良's words \"你们真像'及时雨'\"; demo: that he rated, the score and the date are invented",
+	"lsy-gas":     invented + " (the score, the comment and the date)",
+	"lsy-sewage":  invented + " (the rejection, both scores, the comments and the dates)",
+	"lsy-title":   invented + " (the score, the comment and the date)",
+	"sy-crossing": "article: the crossing and signs were set up a month after 林宗武 asked, and he praised the programme (\"真的是没说的\"); demo: that he rated, the score and the date are invented",
+	"dt-drawings": invented + " (the score, the comment and the date)",
+	"dt-survey":   invented + " (the score, the comment and the date)",
+	"dt-permit":   "article: 鼎泰's plant was built in 10 months instead of 12; demo: that 邹永良 rated, the score and the date are invented",
+	"jl-medical":  invented + " (the score, the comment and the date)",
+}
+
+// periodicSource marks the quarterly ratings of chiefs (rateChief): the
+// article has nothing of the kind.
+const periodicSource = "demo: invented, to show an enterprise rating its chief for a quarter (rateChief)"

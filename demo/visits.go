@@ -50,21 +50,39 @@ var visits = []visitSpec{
 type spotCheckSpec struct {
 	Enterprise string
 	WeeksAgo   int
-	Findings   string
-	Score      int
+	// On, when set, is the check's fixed date instead: the article puts the
+	// event in a year, and relative dating would move it.
+	On       time.Time
+	Findings string
+	Score    int
+	Demands  []demandSpec
+}
+
+// demandSpec is what the leader demanded at a check, due Due after it;
+// Answered, when set, is how long after the check the answer came.
+type demandSpec struct {
+	Demand   string
+	Due      time.Duration
+	Answer   string
+	Answered time.Duration
 }
 
 var spotChecks = []spotCheckSpec{
 	// A small firm few leaders visit: does its chief still follow it after a change of post?
-	{"sulan", 3,
+	{"sulan", 3, time.Time{},
 		"周六上午不打招呼到厂。负责人说朱宜根换了新岗位仍常来电话，机耕路路基已修好但尚未硬化。" +
 			"电话抽问朱宜根，能准确说出路长、资金来源和硬化计划。要求大柘镇在春茶开采前完成硬化。",
-		90},
+		90, []demandSpec{
+			{Demand: "一周内书面报告机耕路硬化资金来源和开工时间。", Due: 7 * day,
+				Answer: "硬化资金由县农办和大柘镇分担，已列入镇里年初计划，节后开工。", Answered: 5 * day},
+			{Demand: "两周内督促大柘镇确定硬化施工单位，报告落实情况。", Due: 14 * day},
+		}},
 	// The check the article recalls: 吴华军 could not say when the plant closes and reopens.
-	{"shuangcai", 45,
+	// 吴华军 remembers it as last year's (2018); the day is invented.
+	{"shuangcai", 0, time.Date(2018, time.December, 15, 9, 30, 0, 0, cst),
 		"周末突击走访。抽问联系局长吴华军企业春节哪天放假、什么时候开工，未能答上。" +
 			"企业对服务总体满意。要求各联系局长摸清所联系企业的放假、开工时间。",
-		68},
+		68, nil},
 }
 
 // saturdayBefore returns 09:30 Suichang time on the Saturday weeks weeks before now

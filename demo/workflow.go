@@ -38,6 +38,32 @@ var judgements = map[string]judgementSpec{
 	"jl-medical":  {Score: 4, Comment: "异地就医备案讲得很清楚。"},
 }
 
+// paperSpec is the paper trail of an L3 escalation by letter (函告): the
+// departments it went to (the table's department first), the letter's
+// reference and the replies received, each After the letter. A department
+// without a reply still owes one, and is overdue once its deadline passes.
+type paperSpec struct {
+	To        []string
+	Reference string
+	Replies   []replySpec
+}
+
+type replySpec struct {
+	Department string
+	After      time.Duration
+	Text       string
+}
+
+var papers = map[string]paperSpec{
+	"dt-school": {
+		To:        []string{"县教育局", "县人力社保局"},
+		Reference: "遂医保函〔%d〕7号",
+		Replies: []replySpec{
+			{"县人力社保局", 2 * day, "6名随迁骨干已认定为企业引进人才，子女可按人才子女就学政策安排，具体学位由县教育局统筹。"},
+		},
+	},
+}
+
 // escalationOf says how an L3 problem went to other departments: by a
 // coordination meeting when the table tags it 协调会, by letter otherwise.
 func escalationOf(s problemSpec) domain.EscalationMode {
@@ -137,14 +163,19 @@ func history(s problemSpec, p *domain.Problem, now time.Time, author func(string
 		n.ID = domain.NewID()
 		notes = append(notes, n)
 		if score > 0 {
+			src := ratingSources[s.Key]
+			if src == "" {
+				return fmt.Errorf("rating: no source (sources.go)")
+			}
 			ratings = append(ratings, &domain.Rating{ID: domain.NewID(), ProblemID: p.ID, EnterpriseID: p.EnterpriseID, ByUserID: uid,
-				Confirmed: st.Action == domain.ActionConfirm, Score: score, Comment: st.Reason, At: when})
+				Confirmed: st.Action == domain.ActionConfirm, Score: score, Comment: st.Reason, At: when, Source: src})
 		}
 		return nil
 	}
 	if err := apply(actor, domain.Step{Action: domain.ActionAcknowledge, Reason: "收到，马上对接。"}, *p.RespondedAt, 0); err != nil {
 		return nil, nil, err
 	}
+	paper, hasPaper := papers[s.Key]
 	for i, st := range steps {
 		when := at(i+1, len(steps)+1)
 		if st.action == domain.ActionResolve && i == len(steps)-1 && p.ResolvedAt != nil {
@@ -153,9 +184,29 @@ func history(s problemSpec, p *domain.Problem, now time.Time, author func(string
 		step := domain.Step{Action: st.action, Level: st.level, Reason: st.text}
 		if st.level == domain.L3 {
 			step.Mode, step.Departments = escalationOf(s), []string{s.Department}
+			if hasPaper {
+				if step.Mode != domain.ModeLetter || len(paper.To) == 0 || paper.To[0] != s.Department {
+					return nil, nil, fmt.Errorf("its letter must go by LETTER, first to %s", s.Department)
+				}
+				step.Departments = paper.To
+				step.Letter = &domain.EscalationLetter{To: paper.To, SentAt: when,
+					Reference: fmt.Sprintf(paper.Reference, when.In(cst).Year())}
+			}
 		}
 		if err := apply(st.by, step, when, st.score); err != nil {
 			return nil, nil, err
+		}
+		if st.level == domain.L3 && hasPaper {
+			for _, r := range paper.Replies {
+				reply := domain.Step{Action: domain.ActionReply, Department: r.Department, Reason: r.Text}
+				rwhen := stamp(when.Add(r.After))
+				if rwhen.After(now) {
+					return nil, nil, fmt.Errorf("the reply of %s is in the future", r.Department)
+				}
+				if err := apply(actor, reply, rwhen, 0); err != nil {
+					return nil, nil, err
+				}
+			}
 		}
 	}
 	if p.Status == domain.StatusConfirmed {
@@ -175,6 +226,15 @@ func history(s problemSpec, p *domain.Problem, now time.Time, author func(string
 		return nil, nil, fmt.Errorf("replayed history ends %s/%s, table says %s/%s", sim.Status, sim.Level, p.Status, p.Level)
 	}
 	p.EscalationMode, p.CoordinatingDepartments = sim.EscalationMode, sim.CoordinatingDepartments
+	if hasPaper {
+		// Only a problem with a paper trail in the tables keeps the replies the
+		// replay asked for: for the others the tables say nothing of replies, and
+		// a department shown as owing one would be an invented failure.
+		p.Letter, p.DepartmentReplies = sim.Letter, sim.DepartmentReplies
+		if p.Letter == nil {
+			return nil, nil, fmt.Errorf("a paper trail in the tables, but no L3 letter in the history")
+		}
+	}
 	if p.CoordinatingDepartments == nil {
 		p.CoordinatingDepartments = []string{}
 	}
@@ -188,6 +248,18 @@ func isEnterpriseAccount(username string) bool {
 		}
 	}
 	return false
+}
+
+// periodicRatings are enterprises' quarterly ratings of their chief
+// (rateChief), for the quarter before At.
+var periodicRatings = []struct {
+	Enterprise, By string
+	At             ago
+	Score          int
+	Comment        string
+}{
+	{"liangshengyuan", "moweiliang", ago{8, 10, 0}, 5, "上个季度周局和服务团队有求必应，许可证换证也提前上门指导。"},
+	{"dingtai", "zouyongliang", ago{6, 15, 0}, 3, "厂房的事办得快，随迁员工子女入学一直没有落实。"},
 }
 
 // quiz is 毛建国's unscheduled meeting with the chiefs (临时考试).

@@ -23,6 +23,9 @@ type PeriodicRating struct {
 	Score   int
 	Comment string
 	At      time.Time
+	// Source marks demo records: "article: …" for what the source article
+	// states, "demo: …" for what was invented (docs/domain.md); "" for real data.
+	Source string
 	Meta
 }
 

@@ -15,6 +15,9 @@ type Quiz struct {
 	Date         time.Time
 	Questions    []string
 	Results      []QuizResult
+	// Source marks demo records: "article: …" for what the source article
+	// states, "demo: …" for what was invented (docs/domain.md); "" for real data.
+	Source string
 	Meta
 }
 

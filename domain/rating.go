@@ -24,6 +24,9 @@ type Rating struct {
 	Score     int
 	Comment   string
 	At        time.Time
+	// Source marks demo records: "article: …" for what the source article
+	// states, "demo: …" for what was invented (docs/domain.md); "" for real data.
+	Source string
 	Meta
 }
 

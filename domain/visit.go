@@ -15,6 +15,9 @@ type Visit struct {
 	ProblemIDs   []string
 	// Clocks is as Problem.Clocks, for date and notes.
 	Clocks map[string]string
+	// Source marks demo records: "article: …" for what the source article
+	// states, "demo: …" for what was invented (docs/domain.md); "" for real data.
+	Source string
 	Meta
 }
 
@@ -64,6 +67,9 @@ type SpotCheck struct {
 	Questions []SpotCheckQuestion
 	// Demands are what the leader demanded, each tracked to an answer (demand.go).
 	Demands []SpotCheckDemand
+	// Source marks demo records: "article: …" for what the source article
+	// states, "demo: …" for what was invented (docs/domain.md); "" for real data.
+	Source string
 	Meta
 }
 

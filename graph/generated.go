@@ -393,6 +393,7 @@ type ComplexityRoot struct {
 		Official   func(childComplexity int) int
 		Period     func(childComplexity int) int
 		Score      func(childComplexity int) int
+		Source     func(childComplexity int) int
 	}
 
 	Post struct {
@@ -640,6 +641,7 @@ type ComplexityRoot struct {
 		Leader    func(childComplexity int) int
 		Questions func(childComplexity int) int
 		Results   func(childComplexity int) int
+		Source    func(childComplexity int) int
 		Title     func(childComplexity int) int
 		UpdatedAt func(childComplexity int) int
 		Version   func(childComplexity int) int
@@ -701,6 +703,7 @@ type ComplexityRoot struct {
 		Official   func(childComplexity int) int
 		Problem    func(childComplexity int) int
 		Score      func(childComplexity int) int
+		Source     func(childComplexity int) int
 	}
 
 	SpotCheck struct {
@@ -715,6 +718,7 @@ type ComplexityRoot struct {
 		Official   func(childComplexity int) int
 		Questions  func(childComplexity int) int
 		Score      func(childComplexity int) int
+		Source     func(childComplexity int) int
 		UpdatedAt  func(childComplexity int) int
 		Version    func(childComplexity int) int
 	}
@@ -868,6 +872,7 @@ type ComplexityRoot struct {
 		Notes      func(childComplexity int) int
 		Official   func(childComplexity int) int
 		Problems   func(childComplexity int) int
+		Source     func(childComplexity int) int
 		UpdatedAt  func(childComplexity int) int
 		Version    func(childComplexity int) int
 	}
@@ -2818,6 +2823,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PeriodicRating.Score(childComplexity), true
+	case "PeriodicRating.source":
+		if e.ComplexityRoot.PeriodicRating.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicRating.Source(childComplexity), true
 
 	case "Post.bureau":
 		if e.ComplexityRoot.Post.Bureau == nil {
@@ -4177,6 +4188,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Quiz.Results(childComplexity), true
+	case "Quiz.source":
+		if e.ComplexityRoot.Quiz.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quiz.Source(childComplexity), true
 	case "Quiz.title":
 		if e.ComplexityRoot.Quiz.Title == nil {
 			break
@@ -4424,6 +4441,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Rating.Score(childComplexity), true
+	case "Rating.source":
+		if e.ComplexityRoot.Rating.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.Source(childComplexity), true
 
 	case "SpotCheck.createdAt":
 		if e.ComplexityRoot.SpotCheck.CreatedAt == nil {
@@ -4491,6 +4514,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SpotCheck.Score(childComplexity), true
+	case "SpotCheck.source":
+		if e.ComplexityRoot.SpotCheck.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpotCheck.Source(childComplexity), true
 	case "SpotCheck.updatedAt":
 		if e.ComplexityRoot.SpotCheck.UpdatedAt == nil {
 			break
@@ -5131,6 +5160,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Visit.Problems(childComplexity), true
+	case "Visit.source":
+		if e.ComplexityRoot.Visit.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Source(childComplexity), true
 	case "Visit.updatedAt":
 		if e.ComplexityRoot.Visit.UpdatedAt == nil {
 			break
@@ -5992,6 +6027,8 @@ func (ec *executionContext) childFields_PeriodicRating(ctx context.Context, fiel
 		return ec.fieldContext_PeriodicRating_by(ctx, field)
 	case "at":
 		return ec.fieldContext_PeriodicRating_at(ctx, field)
+	case "source":
+		return ec.fieldContext_PeriodicRating_source(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PeriodicRating", field.Name)
 }
@@ -6412,6 +6449,8 @@ func (ec *executionContext) childFields_Quiz(ctx context.Context, field graphql.
 		return ec.fieldContext_Quiz_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Quiz_updatedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_Quiz_source(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Quiz", field.Name)
 }
@@ -6528,6 +6567,8 @@ func (ec *executionContext) childFields_Rating(ctx context.Context, field graphq
 		return ec.fieldContext_Rating_at(ctx, field)
 	case "by":
 		return ec.fieldContext_Rating_by(ctx, field)
+	case "source":
+		return ec.fieldContext_Rating_source(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Rating", field.Name)
 }
@@ -6560,6 +6601,8 @@ func (ec *executionContext) childFields_SpotCheck(ctx context.Context, field gra
 		return ec.fieldContext_SpotCheck_questions(ctx, field)
 	case "knownCount":
 		return ec.fieldContext_SpotCheck_knownCount(ctx, field)
+	case "source":
+		return ec.fieldContext_SpotCheck_source(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SpotCheck", field.Name)
 }
@@ -6842,6 +6885,8 @@ func (ec *executionContext) childFields_Visit(ctx context.Context, field graphql
 		return ec.fieldContext_Visit_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Visit_updatedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_Visit_source(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Visit", field.Name)
 }
@@ -16961,6 +17006,29 @@ func (ec *executionContext) fieldContext_PeriodicRating_at(_ context.Context, fi
 	return graphql.NewScalarFieldContext("PeriodicRating", field, false, false, "Time")
 }
 
+func (ec *executionContext) _PeriodicRating_source(ctx context.Context, field graphql.CollectedField, obj *domain.PeriodicRating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicRating_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicRating_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodicRating", field, false, false, "String")
+}
+
 func (ec *executionContext) _Post_bureau(ctx context.Context, field graphql.CollectedField, obj *domain.Post) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23261,6 +23329,29 @@ func (ec *executionContext) fieldContext_Quiz_updatedAt(_ context.Context, field
 	return graphql.NewScalarFieldContext("Quiz", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Quiz_source(ctx context.Context, field graphql.CollectedField, obj *domain.Quiz) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quiz_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quiz_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Quiz", field, false, false, "String")
+}
+
 func (ec *executionContext) _QuizConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.QuizConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24256,6 +24347,29 @@ func (ec *executionContext) fieldContext_Rating_by(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Rating", field, true, true, "String")
 }
 
+func (ec *executionContext) _Rating_source(ctx context.Context, field graphql.CollectedField, obj *domain.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rating", field, false, false, "String")
+}
+
 func (ec *executionContext) _SpotCheck_id(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheck) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24607,6 +24721,29 @@ func (ec *executionContext) _SpotCheck_knownCount(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_SpotCheck_knownCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SpotCheck", field, true, false, "Int")
+}
+
+func (ec *executionContext) _SpotCheck_source(ctx context.Context, field graphql.CollectedField, obj *domain.SpotCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpotCheck_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpotCheck_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpotCheck", field, false, false, "String")
 }
 
 func (ec *executionContext) _SpotCheckConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SpotCheckConnection) (ret graphql.Marshaler) {
@@ -27331,6 +27468,29 @@ func (ec *executionContext) _Visit_updatedAt(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Visit_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Visit", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Visit_source(ctx context.Context, field graphql.CollectedField, obj *domain.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, "String")
 }
 
 func (ec *executionContext) _VisitBatch_documents(ctx context.Context, field graphql.CollectedField, obj *sync1.VisitBatch) (ret graphql.Marshaler) {
@@ -34109,6 +34269,11 @@ func (ec *executionContext) _PeriodicRating(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "source":
+			out.Values[i] = ec._PeriodicRating_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -35659,6 +35824,11 @@ func (ec *executionContext) _Quiz(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "source":
+			out.Values[i] = ec._Quiz_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -36048,6 +36218,11 @@ func (ec *executionContext) _Rating(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Rating_by(ctx, field, obj)
 				})
+		case "source":
+			out.Values[i] = ec._Rating_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -36141,6 +36316,11 @@ func (ec *executionContext) _SpotCheck(ctx context.Context, sel ast.SelectionSet
 			}
 		case "knownCount":
 			out.Values[i] = ec._SpotCheck_knownCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._SpotCheck_source(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -37124,6 +37304,11 @@ func (ec *executionContext) _Visit(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Visit_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._Visit_source(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

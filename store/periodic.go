@@ -18,11 +18,13 @@ type periodicRatingDoc struct {
 	Score        int       `bson:"score"`
 	Comment      string    `bson:"comment"`
 	At           time.Time `bson:"at"`
+	// Source: domain.PeriodicRating.Source (demo records only).
+	Source string `bson:"source,omitempty"`
 }
 
 func (d *periodicRatingDoc) toDomain() *domain.PeriodicRating {
 	return &domain.PeriodicRating{ID: d.ID, EnterpriseID: d.EnterpriseID, OfficialID: d.OfficialID, ByUserID: d.ByUserID,
-		Period: d.Period, Score: d.Score, Comment: d.Comment, At: d.At.UTC(), Meta: d.meta()}
+		Period: d.Period, Score: d.Score, Comment: d.Comment, At: d.At.UTC(), Source: d.Source, Meta: d.meta()}
 }
 
 // FindPeriodicRatings returns the periodic ratings inside scope, newest period
@@ -37,6 +39,6 @@ func (db *DB) FindPeriodicRatings(ctx context.Context, scope domain.Scope, f dom
 // enterprise and the period, so a second rating of the period is ECONFLICT.
 func (db *DB) CreatePeriodicRating(ctx context.Context, r *domain.PeriodicRating) error {
 	d := &periodicRatingDoc{Stamp: baseFrom(r.ID, r.Meta), EnterpriseID: r.EnterpriseID, OfficialID: r.OfficialID, ByUserID: r.ByUserID,
-		Period: r.Period, Score: r.Score, Comment: r.Comment, At: r.At}
+		Period: r.Period, Score: r.Score, Comment: r.Comment, At: r.At, Source: r.Source}
 	return save(ctx, db, CollPeriodicRatings, d, 0, &r.Meta)
 }

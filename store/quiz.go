@@ -20,6 +20,8 @@ type quizDoc struct {
 	// OfficialIDs repeats the officials with a result, so that "quizzes this
 	// official took" is a plain equality filter on an array of strings.
 	OfficialIDs []string `bson:"officialIds"`
+	// Source: domain.Quiz.Source (demo records only).
+	Source string `bson:"source,omitempty"`
 }
 
 type quizResultDoc struct {
@@ -30,7 +32,7 @@ type quizResultDoc struct {
 
 func quizFromDomain(q *domain.Quiz) *quizDoc {
 	d := &quizDoc{Stamp: baseFrom(q.ID, q.Meta), LeaderUserID: q.LeaderUserID, Title: q.Title, Date: q.Date, Questions: q.Questions,
-		Results: make([]quizResultDoc, len(q.Results)), OfficialIDs: make([]string, len(q.Results))}
+		Results: make([]quizResultDoc, len(q.Results)), OfficialIDs: make([]string, len(q.Results)), Source: q.Source}
 	for i, r := range q.Results {
 		d.Results[i] = quizResultDoc{OfficialID: r.OfficialID, Score: r.Score, Note: r.Note}
 		d.OfficialIDs[i] = r.OfficialID
@@ -40,7 +42,7 @@ func quizFromDomain(q *domain.Quiz) *quizDoc {
 
 func (d *quizDoc) toDomain() *domain.Quiz {
 	q := &domain.Quiz{ID: d.ID, LeaderUserID: d.LeaderUserID, Title: d.Title, Date: d.Date.UTC(), Questions: d.Questions,
-		Results: make([]domain.QuizResult, len(d.Results)), Meta: d.meta()}
+		Results: make([]domain.QuizResult, len(d.Results)), Source: d.Source, Meta: d.meta()}
 	for i, r := range d.Results {
 		q.Results[i] = domain.QuizResult{OfficialID: r.OfficialID, Score: r.Score, Note: r.Note}
 	}

@@ -19,11 +19,13 @@ type ratingDoc struct {
 	Score        int       `bson:"score"`
 	Comment      string    `bson:"comment"`
 	At           time.Time `bson:"at"`
+	// Source: domain.Rating.Source (demo records only).
+	Source string `bson:"source,omitempty"`
 }
 
 func (d *ratingDoc) toDomain() *domain.Rating {
 	return &domain.Rating{ID: d.ID, ProblemID: d.ProblemID, EnterpriseID: d.EnterpriseID, OfficialID: d.OfficialID, ByUserID: d.ByUserID,
-		Confirmed: d.Confirmed, Score: d.Score, Comment: d.Comment, At: d.At.UTC(), Meta: d.meta()}
+		Confirmed: d.Confirmed, Score: d.Score, Comment: d.Comment, At: d.At.UTC(), Source: d.Source, Meta: d.meta()}
 }
 
 // FindRatings returns the ratings inside scope, newest first. Ratings are few
@@ -36,6 +38,6 @@ func (db *DB) FindRatings(ctx context.Context, scope domain.Scope, f domain.Rati
 // CreateRating stores a rating; ratings are not edited.
 func (db *DB) CreateRating(ctx context.Context, r *domain.Rating) error {
 	d := &ratingDoc{Stamp: baseFrom(r.ID, r.Meta), ProblemID: r.ProblemID, EnterpriseID: r.EnterpriseID, OfficialID: r.OfficialID,
-		ByUserID: r.ByUserID, Confirmed: r.Confirmed, Score: r.Score, Comment: r.Comment, At: r.At}
+		ByUserID: r.ByUserID, Confirmed: r.Confirmed, Score: r.Score, Comment: r.Comment, At: r.At, Source: r.Source}
 	return save(ctx, db, CollRatings, d, 0, &r.Meta)
 }

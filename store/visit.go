@@ -18,6 +18,8 @@ type visitDoc struct {
 	ProblemIDs   []string  `bson:"problemIds"`
 	// Clocks is domain.Visit.Clocks; absent on older documents.
 	Clocks map[string]string `bson:"clocks,omitempty"`
+	// Source: domain.Visit.Source (demo records only).
+	Source string `bson:"source,omitempty"`
 }
 
 func (d *visitDoc) visibleIn(s domain.Scope) bool { return s.HasEnterprise(d.EnterpriseID) }
@@ -27,11 +29,11 @@ func visitFromDomain(v *domain.Visit) *visitDoc {
 	if ids == nil {
 		ids = []string{}
 	}
-	return &visitDoc{Stamp: baseFrom(v.ID, v.Meta), OfficialID: v.OfficialID, EnterpriseID: v.EnterpriseID, Date: v.Date, Notes: v.Notes, ProblemIDs: ids, Clocks: v.Clocks}
+	return &visitDoc{Stamp: baseFrom(v.ID, v.Meta), OfficialID: v.OfficialID, EnterpriseID: v.EnterpriseID, Date: v.Date, Notes: v.Notes, ProblemIDs: ids, Clocks: v.Clocks, Source: v.Source}
 }
 
 func (d *visitDoc) toDomain() *domain.Visit {
-	return &domain.Visit{ID: d.ID, OfficialID: d.OfficialID, EnterpriseID: d.EnterpriseID, Date: d.Date.UTC(), Notes: d.Notes, ProblemIDs: d.ProblemIDs, Clocks: d.Clocks, Meta: d.meta()}
+	return &domain.Visit{ID: d.ID, OfficialID: d.OfficialID, EnterpriseID: d.EnterpriseID, Date: d.Date.UTC(), Notes: d.Notes, ProblemIDs: d.ProblemIDs, Clocks: d.Clocks, Source: d.Source, Meta: d.meta()}
 }
 
 // FindVisitByID returns the visit if its enterprise is inside scope.
@@ -80,6 +82,8 @@ type spotCheckDoc struct {
 	OfficialID   string        `bson:"officialId"`
 	Questions    []questionDoc `bson:"questions"`
 	Demands      []demandDoc   `bson:"demands,omitempty"`
+	// Source: domain.SpotCheck.Source (demo records only).
+	Source string `bson:"source,omitempty"`
 }
 
 type demandDoc struct {
@@ -106,7 +110,7 @@ func spotCheckFromDomain(s *domain.SpotCheck) *spotCheckDoc {
 		qs[i] = questionDoc{Question: q.Question, Answer: q.Answer, OfficialKnew: q.OfficialKnew}
 	}
 	return &spotCheckDoc{Stamp: baseFrom(s.ID, s.Meta), LeaderUserID: s.LeaderUserID, EnterpriseID: s.EnterpriseID, Date: s.Date,
-		Findings: s.Findings, Score: s.Score, OfficialID: s.OfficialID, Questions: qs, Demands: demandsFrom(s.Demands)}
+		Findings: s.Findings, Score: s.Score, OfficialID: s.OfficialID, Questions: qs, Demands: demandsFrom(s.Demands), Source: s.Source}
 }
 
 func demandsFrom(ds []domain.SpotCheckDemand) []demandDoc {
@@ -139,7 +143,7 @@ func (d *spotCheckDoc) toDomain() *domain.SpotCheck {
 		qs[i] = domain.SpotCheckQuestion{Question: q.Question, Answer: q.Answer, OfficialKnew: q.OfficialKnew}
 	}
 	return &domain.SpotCheck{ID: d.ID, LeaderUserID: d.LeaderUserID, EnterpriseID: d.EnterpriseID, Date: d.Date.UTC(), Findings: d.Findings,
-		Score: d.Score, OfficialID: d.OfficialID, Questions: qs, Demands: demandsTo(d.Demands), Meta: d.meta()}
+		Score: d.Score, OfficialID: d.OfficialID, Questions: qs, Demands: demandsTo(d.Demands), Source: d.Source, Meta: d.meta()}
 }
 
 // FindSpotCheckByID returns the spot check if its enterprise is inside scope.
