@@ -47,7 +47,7 @@ var indexPage = template.Must(template.New("index").Parse(`<!DOCTYPE html>
 
 func serveIndex(playground bool) http.HandlerFunc {
 	ix := index{Name: "Lianqi GraphQL API", GraphQL: "/graphql", Health: "/healthz", Ready: "/readyz", JWKS: "/.well-known/jwks.json",
-		Docs: []string{"README.md", "docs/sync.md", "docs/security.md", "docs/performance.md"}}
+		Docs: []string{"README.md", "docs/domain.md", "docs/sync.md", "docs/ranking.md", "docs/security.md", "docs/deploy.md", "docs/performance.md"}}
 	if playground {
 		ix.Playground = "/playground"
 	}

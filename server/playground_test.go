@@ -7,6 +7,7 @@ import (
 	"flag"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -183,4 +184,21 @@ func get(t *testing.T, url, accept string) (*http.Response, string) {
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return res, string(b)
+}
+
+// TestIndexDocsExist: the documents GET / names are in the repository.
+func TestIndexDocsExist(t *testing.T) {
+	var ix index
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.Header.Set("Accept", "application/json")
+	serveIndex(false)(rec, req)
+	if err := json.Unmarshal(rec.Body.Bytes(), &ix); err != nil || len(ix.Docs) == 0 {
+		t.Fatalf("index: %v %q", err, rec.Body.String())
+	}
+	for _, d := range ix.Docs {
+		if _, err := os.Stat(filepath.Join("..", d)); err != nil {
+			t.Errorf("GET / names %s: %v", d, err)
+		}
+	}
 }
