@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { createRxDatabase } from 'rxdb';
+import { WebSocket } from 'ws';
 import { checkpointFor, COLLECTIONS, lianqiCollections, lianqiConflictHandler, migrationStrategies, replicateLianqi } from '../src/index.js';
 import { URL, gql, login, requireServer, until } from './harness.js'; // harness.js adds the migration plugin
 
@@ -84,7 +85,6 @@ test('migration keeps documents; a real server fills the new fields, unpushed ed
 
   // The upgrade: today's package, RxDB migrates on addCollections.
   db = await createRxDatabase({ name, storage, multiInstance: false });
-  t.after(() => db.close());
   await db.addCollections(lianqiCollections({ only: ['problems'] }));
   assert.equal(db.problems.schema.version, 1);
   assert.ok(await db.problems.findOne(lettered.id).exec(), 'the pulled document survived the migration');
@@ -92,8 +92,14 @@ test('migration keeps documents; a real server fills the new fields, unpushed ed
   assert.ok(await db.problems.findOne(createdId).exec(), 'the unpushed creation survived');
 
   const rejected = [];
-  sync = replicateLianqi(db, { ...opts, onRejected: (r) => rejected.push(r) });
-  t.after(() => sync.cancel());
+  // Live now, as an app runs: the stream brings what the push changed.
+  sync = replicateLianqi(db, { ...opts, live: true, webSocketImpl: WebSocket, onRejected: (r) => rejected.push(r) });
+  const errs = [];
+  sync.error$.subscribe((e) => errs.push(e));
+  t.after(async () => {
+    await sync.cancel();
+    await db.close();
+  });
   await sync.awaitInitialReplication();
   await sync.awaitInSync();
 
@@ -121,7 +127,10 @@ test('migration keeps documents; a real server fills the new fields, unpushed ed
   const local = await until('the edited problem in sync', async () => {
     const d = await db.problems.findOne(edited.id).exec();
     return d.version === server.version && d;
-  }, { sync });
+  }, { sync }).catch(async (e) => {
+    const d = await db.problems.findOne(edited.id).exec();
+    throw new Error(`${e.message}: phone ${JSON.stringify(d.toJSON())} server ${JSON.stringify(server)} errors ${JSON.stringify(errs.map(String))}`);
+  });
   assert.equal(local.description, '升级前的离线编辑');
   assert.deepEqual(local.letterTo ?? [], []);
 });
