@@ -1,11 +1,15 @@
 // The phones of the end-to-end suite (RxDB with the installed @lianqi/rxdb);
 // the server-facing helpers are shared with the package's own tests.
-import { createRxDatabase } from 'rxdb';
+import { addRxPlugin, createRxDatabase } from 'rxdb';
+import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { WebSocket } from 'ws';
 import { lianqiCollections, replicateLianqi } from '@lianqi/rxdb';
 
 import { CONTROL, URL, gql, login, phoneMaker, requireServer, restartServer, shortToken, until } from '../../clients/rxdb/test/server.js';
+
+// The generated schemas have versions > 0: RxDB needs its migration plugin.
+addRxPlugin(RxDBMigrationSchemaPlugin);
 
 export { CONTROL, URL, gql, login, requireServer, restartServer, shortToken, until };
 

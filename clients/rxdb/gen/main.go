@@ -8,13 +8,22 @@
 // name. The RxDB JSON schema is the document type's fields, minus `deleted`
 // (RxDB keeps deletion in `_deleted`; the replication maps it), plus the
 // push-only input fields (such as statusReason) as optional local fields.
+//
+// RxDB refuses to open stored data whose schema changed under the same
+// version, so each collection's schema hash is kept in history.json, in
+// order; a schema that differs from the last entry appends one, and the
+// schema's version is its index there (a reverted schema gets a new version
+// too: RxDB versions only go up).
 package main
 
-//go:generate go run . -schema ../../../graph/schema -out ../src
+//go:generate go run . -schema ../../../graph/schema -out ../src -history history.json
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -33,6 +42,7 @@ import (
 func main() {
 	schemaDir := flag.String("schema", "graph/schema", "folder of the GraphQL schema files")
 	out := flag.String("out", "clients/rxdb/src", "folder to write generated.js and generated.d.ts to")
+	historyFile := flag.String("history", "clients/rxdb/gen/history.json", "the schema history of every collection (read and updated)")
 	flag.Parse()
 	schema, err := load(*schemaDir)
 	if err != nil {
@@ -42,12 +52,73 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	js, dts := render(schema, colls)
-	for name, b := range map[string][]byte{"generated.js": js, "generated.d.ts": dts} {
-		if err := os.WriteFile(filepath.Join(*out, name), b, 0o644); err != nil {
+	hist, err := readHistory(*historyFile)
+	if err != nil {
+		log.Fatal(err)
+	}
+	hist, versions := versionsOf(schema, colls, hist)
+	js, dts := render(schema, colls, versions)
+	files := map[string][]byte{
+		filepath.Join(*out, "generated.js"):   js,
+		filepath.Join(*out, "generated.d.ts"): dts,
+		*historyFile:                          []byte(mustJSON(hist) + "\n"),
+	}
+	for name, b := range files {
+		if err := os.WriteFile(name, b, 0o644); err != nil {
 			log.Fatal(err)
 		}
 	}
+}
+
+// history is, per collection, the hash of each RxDB schema version in order.
+type history map[string][]string
+
+func readHistory(path string) (history, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return history{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	h := history{}
+	if err := json.Unmarshal(b, &h); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return h, nil
+}
+
+// schemaHash identifies an RxDB schema apart from its version: the SHA-256 of
+// its stable JSON (descriptions included: RxDB's own hash covers them too).
+func schemaHash(schema map[string]any) string {
+	c := make(map[string]any, len(schema))
+	for k, v := range schema {
+		if k != "version" {
+			c[k] = v
+		}
+	}
+	sum := sha256.Sum256([]byte(mustJSON(c)))
+	return hex.EncodeToString(sum[:8])
+}
+
+// versionsOf returns the history with every changed schema appended (a new
+// history; h is not modified) and each collection's version in it.
+func versionsOf(s *ast.Schema, colls []*collection, h history) (history, map[string]int) {
+	out := history{}
+	for k, v := range h {
+		out[k] = slices.Clone(v)
+	}
+	versions := map[string]int{}
+	for _, c := range colls {
+		sum := schemaHash(rxSchema(s, c))
+		hs := out[c.Name]
+		if len(hs) == 0 || hs[len(hs)-1] != sum {
+			hs = append(hs, sum)
+			out[c.Name] = hs
+		}
+		versions[c.Name] = len(hs) - 1
+	}
+	return out, versions
 }
 
 func load(dir string) (*ast.Schema, error) {
@@ -223,7 +294,7 @@ func names(fs ast.FieldList, skip ...string) []string {
 	return out
 }
 
-func render(s *ast.Schema, colls []*collection) (js, dts []byte) {
+func render(s *ast.Schema, colls []*collection, versions map[string]int) (js, dts []byte) {
 	meta := map[string]any{}
 	var order []string
 	for _, c := range colls {
@@ -233,9 +304,11 @@ func render(s *ast.Schema, colls []*collection) (js, dts []byte) {
 				defaults[f.Name] = v
 			}
 		}
+		schema := rxSchema(s, c)
+		schema["version"] = versions[c.Name]
 		m := map[string]any{
 			"docType":  c.Doc.Name,
-			"schema":   rxSchema(s, c),
+			"schema":   schema,
 			"fields":   names(c.Doc.Fields),
 			"defaults": defaults,
 			"pull":     c.Pull,

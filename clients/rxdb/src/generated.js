@@ -579,7 +579,7 @@ export const COLLECTIONS = {
       ],
       "title": "problems",
       "type": "object",
-      "version": 0
+      "version": 1
     },
     "stream": "streamProblems"
   },

@@ -116,7 +116,13 @@ export interface LianqiReplication {
 export declare function replicateLianqi(db: RxDatabase<any, any, any, any>, opts: LianqiReplicationOptions): LianqiReplication;
 
 /** Collection definitions for db.addCollections (schemas and conflict handler). */
-export declare function lianqiCollections(opts?: { only?: LianqiCollectionName[] }): Record<string, { schema: any; conflictHandler: RxConflictHandler<any> }>;
+export declare function lianqiCollections(opts?: { only?: LianqiCollectionName[] }): Record<string, { schema: any; migrationStrategies: Record<number, (doc: any) => any>; conflictHandler: RxConflictHandler<any> }>;
+
+/** Identity migration strategies for versions 1..version (documents keep their values). */
+export declare function migrationStrategies(version: number): Record<number, (doc: any) => any>;
+
+/** The pull checkpoint to continue from: null if it was made under an older schema version (pull from scratch once). */
+export declare function checkpointFor<C extends { rxSchema?: number }>(checkpoint: C | null | undefined, version: number): C | null;
 
 export declare function lianqiConflictHandler(name: LianqiCollectionName): RxConflictHandler<any>;
 

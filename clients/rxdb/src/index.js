@@ -31,8 +31,10 @@ export const CloseCode = Object.freeze({
 // Collections
 
 /**
- * The collection definitions for db.addCollections: the generated JSON schema
- * and the conflict handler, for every collection or the ones named.
+ * The collection definitions for db.addCollections: the generated JSON schema,
+ * its migration strategies and the conflict handler, for every collection or
+ * the ones named. A schema of version > 0 needs RxDB's migration plugin
+ * (rxdb/plugins/migration-schema) in the app.
  * @param {{ only?: string[] }} [opts]
  */
 export function lianqiCollections(opts = {}) {
@@ -40,9 +42,51 @@ export function lianqiCollections(opts = {}) {
   for (const name of opts.only ?? COLLECTION_NAMES) {
     const meta = COLLECTIONS[name];
     if (!meta) throw new Error(`@lianqi/rxdb: unknown collection ${name}`);
-    out[name] = { schema: structuredClone(meta.schema), conflictHandler: lianqiConflictHandler(name) };
+    out[name] = {
+      schema: structuredClone(meta.schema),
+      migrationStrategies: migrationStrategies(meta.schema.version),
+      conflictHandler: lianqiConflictHandler(name),
+    };
   }
   return out;
+}
+
+/**
+ * One strategy per version step, each keeping the document as it is: a new
+ * schema version only ever adds fields or changes descriptions and types the
+ * server still accepts, and a new field stays absent until the collection's
+ * pull from scratch after the migration brings its value (see checkpointFor).
+ * @param {number} version the schema's version
+ */
+export function migrationStrategies(version) {
+  const out = {};
+  for (let v = 1; v <= version; v++) out[v] = (doc) => doc;
+  return out;
+}
+
+/**
+ * The pull checkpoint to continue from: the one RxDB kept, unless it was made
+ * under an older schema version of the collection (checkpoints carry the
+ * version they were made under in rxSchema; older ones have none, i.e. 0).
+ * Then null: pull from scratch once, since the server does not resend
+ * unchanged documents and a migrated document would never get the values of
+ * its new fields.
+ * @param {{cursor: string, seq: number, rxSchema?: number} | null | undefined} checkpoint
+ * @param {number} version the collection's schema version now
+ */
+export function checkpointFor(checkpoint, version) {
+  if (!checkpoint) return null;
+  return (checkpoint.rxSchema ?? 0) === version ? checkpoint : null;
+}
+
+function migrationPluginMissing(collection) {
+  if (collection.schema.version === 0) return false;
+  try {
+    collection.getMigrationState();
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /**
@@ -399,12 +443,34 @@ export function replicateLianqi(db, opts) {
   }
 
   const replications = {};
+  const tags = {};
   for (const name of collections) {
     const meta = COLLECTIONS[name];
     const collection = db.collections[name];
     if (!meta || !collection) throw new Error(`@lianqi/rxdb: no collection ${name} in the database (use lianqiCollections())`);
+    if (migrationPluginMissing(collection)) {
+      throw new Error(
+        `@lianqi/rxdb: collection ${name} has schema version ${collection.schema.version}; add RxDB's migration plugin before creating the database: ` +
+          "import { addRxPlugin } from 'rxdb'; import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema'; addRxPlugin(RxDBMigrationSchemaPlugin);",
+      );
+    }
     installHooks(collection, name, clock);
     const fields = meta.fields.join(' ');
+    // Why a tag in the checkpoint and not a new replicationIdentifier per
+    // schema version: the identifier names RxDB's replication meta data, which
+    // holds, besides the checkpoints, the assumed master state of every
+    // document (RxDB's migration plugin migrates it with the documents). A
+    // new identifier would start with none, so RxDB would take every local
+    // document for an unpushed creation and push them all (with no base for
+    // the server's merge), and would never let the pull overwrite them. With
+    // the same identifier and only the pull's starting point reset, a
+    // document in sync is overwritten by the server's full state (its new
+    // fields included), and one with an unpushed edit keeps it: RxDB skips
+    // it in the pull, pushes the edit once against its old base, and the
+    // server's answer (or the next pull) brings the new fields.
+    const rxVersion = collection.schema.version;
+    const tag = (cp) => (cp ? { cursor: cp.cursor, seq: cp.seq, rxSchema: rxVersion } : cp);
+    tags[name] = tag;
     const stream$ = new Subject();
     streams[name] = stream$;
     let resolveFirst;
@@ -414,7 +480,8 @@ export function replicateLianqi(db, opts) {
       ${meta.pull}(checkpoint: $cp, limit: $limit, schemaVersion: ${schemaVersion}) { documents { ${fields} } checkpoint { cursor seq } resync } }`;
     const pull = {
       batchSize: pullBatchSize,
-      async handler(checkpoint, batchSize) {
+      async handler(kept, batchSize) {
+        const checkpoint = checkpointFor(kept, rxVersion);
         let data;
         try {
           data = await request(pullQuery, { cp: checkpoint ? { cursor: checkpoint.cursor, seq: checkpoint.seq } : null, limit: batchSize });
@@ -423,12 +490,12 @@ export function replicateLianqi(db, opts) {
           // Offline for longer than the server keeps deletions: start over.
           const res = await fullResync(name, meta, collection, pullQuery, batchSize);
           resolveFirst();
-          return res;
+          return { documents: res.documents, checkpoint: tag(res.checkpoint) };
         }
         const batch = data[meta.pull];
         recordCheckpoint(name, batch.checkpoint);
         resolveFirst();
-        return { documents: batch.documents, checkpoint: batch.checkpoint };
+        return { documents: batch.documents, checkpoint: tag(batch.checkpoint) };
       },
       modifier(doc) {
         clock.observe(doc.hlc);
@@ -541,7 +608,7 @@ export function replicateLianqi(db, opts) {
               if (!batch) return;
               recordCheckpoint(name, batch.checkpoint);
               if (batch.resync) streams[name].next('RESYNC');
-              if (batch.documents.length) streams[name].next({ documents: batch.documents, checkpoint: batch.checkpoint });
+              if (batch.documents.length) streams[name].next({ documents: batch.documents, checkpoint: tags[name](batch.checkpoint) });
             },
             error: (err) => {
               const code = err?.code;

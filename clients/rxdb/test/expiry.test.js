@@ -5,9 +5,13 @@
 // change is not pushed yet).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRxDatabase } from 'rxdb';
+import { addRxPlugin, createRxDatabase } from 'rxdb';
+import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { lianqiCollections, replicateLianqi } from '../src/index.js';
+
+// The generated schemas have versions > 0: RxDB needs its migration plugin.
+addRxPlugin(RxDBMigrationSchemaPlugin);
 
 // fakeServer keeps problems with a sequence; checkpoints below floor expire.
 function fakeServer() {

@@ -4,10 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { createRxDatabase } from 'rxdb';
+import { addRxPlugin, createRxDatabase } from 'rxdb';
+import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { WebSocket, WebSocketServer } from 'ws';
 import { lianqiCollections, replicateLianqi } from '../src/index.js';
+
+// The generated schemas have versions > 0: RxDB needs its migration plugin.
+addRxPlugin(RxDBMigrationSchemaPlugin);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

@@ -2,9 +2,13 @@
 // checksums. They need no server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRxDatabase } from 'rxdb';
+import { addRxPlugin, createRxDatabase } from 'rxdb';
+import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { COLLECTIONS, COLLECTION_NAMES, createHLC, fnv1a32, lianqiCollections, lianqiConflictHandler, localBuckets } from '../src/index.js';
+
+// The generated schemas have versions > 0: RxDB needs its migration plugin.
+addRxPlugin(RxDBMigrationSchemaPlugin);
 
 test('the hybrid logical clock moves past the wall clock and every value it observes', () => {
   let wall = 1000;
