@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"regexp"
@@ -21,15 +22,18 @@ import (
 // environment variable, default and usage are in one row of
 // (*Config).settings, the only place a setting is declared.
 type Config struct {
-	Addr            string
-	DataDir         string
-	MongoURI        string // "" runs the embedded FerretDB
-	DBName          string
-	JWTSecret       string // "" generates one, kept in the data dir
-	Demo            bool
-	AdminUser       string
-	AdminPassword   string // never logged
-	CORSOrigins     []string
+	Addr          string
+	DataDir       string
+	MongoURI      string // "" runs the embedded FerretDB
+	DBName        string
+	JWTSecret     string // "" generates one, kept in the data dir
+	Demo          bool
+	AdminUser     string
+	AdminPassword string // never logged
+	CORSOrigins   []string
+	// TrustedProxies are the load balancers whose X-Forwarded-For names the
+	// client (see clientAddress); none: the TCP peer is the client.
+	TrustedProxies  []netip.Prefix
 	Dev             bool
 	LogLevel        string
 	ShutdownTimeout time.Duration
@@ -189,7 +193,7 @@ func deref[T any](p *T) T {
 
 // rawSettings holds the settings whose text is parsed after all flags and
 // variables are read, so that their errors name the flag or variable.
-type rawSettings struct{ cors, deadlines string }
+type rawSettings struct{ cors, deadlines, proxies string }
 
 // settings is the table of every setting, bound to the fields of c and raw.
 // Flag and environment names and defaults are contracts with operators:
@@ -224,6 +228,18 @@ func (c *Config) settings(raw *rawSettings) []setting {
 		{flag: "admin-password", env: "LIANQI_ADMIN_PASSWORD", value: str(&c.AdminPassword),
 			usage: "create the first admin with this password when the database has no accounts (prefer the environment variable: flags are visible to other local users)",
 			show:  func() string { return setOr(c.AdminPassword, "(none)") }},
+		{flag: "trusted-proxies", env: "TRUSTED_PROXIES", value: str(&raw.proxies),
+			usage: "comma-separated addresses or CIDR ranges of load balancers whose X-Forwarded-For header names the client (rate limits, socket caps and logs then count the client, not the balancer); none trusts no header",
+			show: func() string {
+				if len(c.TrustedProxies) == 0 {
+					return "(none)"
+				}
+				out := make([]string, len(c.TrustedProxies))
+				for i, p := range c.TrustedProxies {
+					out[i] = p.String()
+				}
+				return strings.Join(out, ",")
+			}},
 		{flag: "cors-origins", env: "CORS_ORIGINS", value: str(&raw.cors),
 			usage: "comma-separated allowed CORS origins, scheme://host[:port]",
 			show: func() string {
@@ -437,6 +453,9 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		errs = append(errs, from("cors-origins", err))
 	}
 	c.CORSOrigins = origins
+	if c.TrustedProxies, err = parseProxies(raw.proxies); err != nil {
+		errs = append(errs, from("trusted-proxies", err))
+	}
 	if c.Deadlines, err = parseDeadlines(raw.deadlines); err != nil {
 		errs = append(errs, from("deadlines", err))
 	}
@@ -825,4 +844,27 @@ func parseOTel(getenv func(string) string) (on bool, endpoint string, err error)
 		}
 	}
 	return true, endpoint, nil
+}
+
+// parseProxies reads a comma-separated list of addresses (a single host) and
+// CIDR ranges.
+func parseProxies(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("invalid trusted proxy %q: want an address (10.0.0.5) or a CIDR range (10.0.0.0/8)", f)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }

@@ -527,6 +527,7 @@ func TestSettingsTable(t *testing.T) {
 	}
 	fields[reflect.ValueOf(&raw.cors).Pointer()] = "CORSOrigins"
 	fields[reflect.ValueOf(&raw.deadlines).Pointer()] = "Deadlines"
+	fields[reflect.ValueOf(&raw.proxies).Pointer()] = "TrustedProxies"
 
 	flags, envs, bound := map[string]bool{}, map[string]bool{}, map[string]string{}
 	help := usage(settings)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -94,7 +95,7 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 	if len(cfg.CORSOrigins) == 0 {
 		// rs/cors treats an empty origin list as "allow every origin"; no
 		// configured origin must mean no cross-origin access at all.
-		lc.next = tracing.Handler(requestLog(log, obs.Metrics, route, clientIP(compress(mux))), route)
+		lc.next = tracing.Handler(requestLog(log, obs.Metrics, route, clientIP(cfg.TrustedProxies, compress(mux))), route)
 		return lc
 	}
 	c := cors.New(cors.Options{
@@ -104,7 +105,7 @@ func routes(svc *service.Service, tokens *auth.Tokens, cfg Config, log *slog.Log
 		AllowCredentials: true,
 		MaxAge:           600,
 	})
-	lc.next = tracing.Handler(requestLog(log, obs.Metrics, route, c.Handler(clientIP(compress(mux)))), route)
+	lc.next = tracing.Handler(requestLog(log, obs.Metrics, route, c.Handler(clientIP(cfg.TrustedProxies, compress(mux)))), route)
 	return lc
 }
 
@@ -233,14 +234,56 @@ func limitBody(next http.Handler) http.Handler {
 // clientIP records the peer address for rate limits and the audit log. It
 // deliberately ignores X-Forwarded-For: behind a proxy every client would
 // share its address, but trusting the header would let any client choose one.
-func clientIP(next http.Handler) http.Handler {
+func clientIP(trusted []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
+		host := clientAddress(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), trusted)
 		next.ServeHTTP(w, r.WithContext(service.WithClientIP(r.Context(), host)))
 	})
+}
+
+// clientAddress is the client's address: the TCP peer's, unless the peer is
+// a trusted proxy; then X-Forwarded-For is read from its right end (what the
+// trusted proxies appended), skipping trusted addresses, and the first other
+// one is the client. Entries left of it were written by the client and could
+// say anything, so they are never used. A malformed entry ends the walk at
+// the last trusted hop.
+func clientAddress(remote string, forwarded []string, trusted []netip.Prefix) string {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	isTrusted := func(s string) bool {
+		a, err := netip.ParseAddr(strings.TrimSpace(s))
+		if err != nil {
+			return false
+		}
+		a = a.Unmap()
+		for _, p := range trusted {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(trusted) == 0 || !isTrusted(host) {
+		return host
+	}
+	var hops []string
+	for _, v := range forwarded {
+		hops = append(hops, strings.Split(v, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		if isTrusted(hop) {
+			host = hop
+			continue
+		}
+		if a, err := netip.ParseAddr(hop); err == nil {
+			return a.Unmap().String()
+		}
+		break
+	}
+	return host
 }
 
 // limitAPI applies the per-caller request budget: per user for signed-in

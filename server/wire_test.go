@@ -71,8 +71,7 @@ func (s *testServer) request(t testing.TB, method, path, contentType, token stri
 // postJSON posts v as the JSON body.
 func (s *testServer) postJSON(t testing.TB, token string, v any) rawResponse {
 	t.Helper()
-	b, _ := json.Marshal(v)
-	return s.do(t, http.MethodPost, "", "application/json", token, bytes.NewReader(b))
+	return s.do(t, http.MethodPost, "", "application/json", token, jsonBody(v))
 }
 
 // getQuery sends a GET with the given query-string parameters (JSON-encoding
