@@ -3,7 +3,6 @@ package datalife
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,7 +65,7 @@ func BenchmarkBackup(b *testing.B) {
 				i++
 				to := filepath.Join(b.TempDir(), fmt.Sprint(i))
 				for _, suffix := range []string{"", "-wal"} {
-					if err := plainCopy(file+suffix, to+suffix); err != nil {
+					if err := copyFile(file+suffix, to+suffix); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -75,25 +74,4 @@ func BenchmarkBackup(b *testing.B) {
 		_ = c.Disconnect(context.Background())
 		_ = srv.Close()
 	}
-}
-
-func plainCopy(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
